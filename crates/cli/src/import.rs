@@ -1,0 +1,173 @@
+//! `tonghao import`: paths → jobs → one store transaction each → a summary.
+
+use crate::{Cli, Lang, table};
+use anyhow::{Result, bail};
+use chrono::FixedOffset;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+use tonghao_model::{Event, EventSink, SinkError};
+use tonghao_sources::{Outcome, ReadOptions, plan};
+use tonghao_store::{ImportStats, Store};
+
+/// Arguments of `tonghao import`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Files, folders or .zip archives to import.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Skip detection and read every file as this format (see `tonghao formats`).
+    #[arg(long, short)]
+    format: Option<String>,
+    /// UTC offset for exports whose times have none, e.g. +08:00 or -05:00.
+    #[arg(long, value_parser = parse_offset)]
+    tz: Option<FixedOffset>,
+}
+
+fn parse_offset(s: &str) -> Result<FixedOffset, String> {
+    let bad = || format!("{s:?} is not a UTC offset like +08:00");
+    let (sign, rest) = match s.as_bytes().first() {
+        Some(b'+') => (1, &s[1..]),
+        Some(b'-') => (-1, &s[1..]),
+        _ => return Err(bad()),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+}
+
+/// One line of the summary.
+#[derive(Serialize)]
+struct FileReport {
+    file: String,
+    #[serde(flatten)]
+    stats: ImportStats,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skipped: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Counts events on their way to the store, for the progress bar.
+struct Counting<'a> {
+    inner: &'a mut dyn EventSink,
+    events: u64,
+    bar: &'a ProgressBar,
+    started: Instant,
+}
+
+impl EventSink for Counting<'_> {
+    fn push(&mut self, event: Event) -> Result<(), SinkError> {
+        self.events += 1;
+        if self.events % 8192 == 0 {
+            let rate = self.events as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+            self.bar.set_message(format!("{} events, {:.0}/s", self.events, rate));
+        }
+        self.inner.push(event)
+    }
+}
+
+pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
+    let opts = ReadOptions { tz: args.tz };
+    let mut jobs = Vec::new();
+    for path in &args.paths {
+        jobs.extend(plan(path, args.format.as_deref())?);
+    }
+    if jobs.is_empty() {
+        bail!("{}", lang.t("这些路径里没有文件", "no files found under the given paths"));
+    }
+    let bar = if cli.quiet || cli.json {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files  {msg}")
+                .expect("valid template"),
+        );
+        bar
+    };
+    let started = Instant::now();
+    let mut reports = Vec::new();
+    let mut total_events = 0;
+    for job in &jobs {
+        let label = job.label();
+        let mut outcome = None;
+        let mut events = 0;
+        let result = store.import(&cli.community, &label, &mut |sink| {
+            let mut counting = Counting { inner: sink, events: 0, bar: &bar, started };
+            let result = job.run(args.format.as_deref(), &opts, &mut counting);
+            events = counting.events;
+            let o = result?;
+            let format = match &o {
+                Outcome::Read { format, .. } => Some(format.to_string()),
+                Outcome::Skipped(_) => None,
+            };
+            outcome = Some(o);
+            Ok(format)
+        });
+        total_events += events;
+        bar.inc(1);
+        reports.push(match (result, outcome) {
+            (Ok(stats), Some(Outcome::Skipped(why))) => FileReport { file: label, stats, skipped: Some(why), error: None },
+            (Ok(stats), _) => FileReport { file: label, stats, skipped: None, error: None },
+            (Err(e), _) => FileReport { file: label, stats: ImportStats::default(), skipped: None, error: Some(e.to_string()) },
+        });
+    }
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    let failed = reports.iter().filter(|r| r.error.is_some()).count();
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        print_summary(&reports, lang);
+        let added: u64 = reports.iter().map(|r| r.stats.messages).sum();
+        eprintln!(
+            "{} {} {}, {} {}, {:.1}s ({:.0} {}/s)",
+            lang.t("导入", "imported"),
+            reports.iter().filter(|r| r.stats.format.is_some()).count(),
+            lang.t("个文件", "files"),
+            added,
+            lang.t("条新消息", "new messages"),
+            elapsed,
+            total_events as f64 / elapsed.max(1e-9),
+            lang.t("事件", "events"),
+        );
+        for r in reports.iter().filter(|r| r.error.is_some()) {
+            eprintln!("{}: {}", lang.t("失败（未写入任何数据）", "failed (nothing written)"), r.error.as_deref().unwrap_or_default());
+        }
+    }
+    Ok(if failed > 0 { 2 } else { 0 })
+}
+
+fn print_summary(reports: &[FileReport], lang: Lang) {
+    let rows: Vec<Vec<String>> = reports
+        .iter()
+        .filter(|r| r.skipped.is_none())
+        .map(|r| {
+            let s = &r.stats;
+            let status = match &r.error {
+                Some(_) => lang.t("失败", "FAILED").to_string(),
+                None => s.format.clone().unwrap_or_default(),
+            };
+            vec![
+                r.file.clone(),
+                status,
+                s.messages.to_string(),
+                s.members.to_string(),
+                s.joins.to_string(),
+                s.leaves.to_string(),
+                s.duplicates.to_string(),
+            ]
+        })
+        .collect();
+    let header = match lang {
+        Lang::Zh => ["文件", "格式", "新消息", "新成员", "入群", "退群", "重复跳过"],
+        Lang::En => ["file", "format", "messages", "members", "joins", "leaves", "duplicates"],
+    };
+    print!("{}", table::render(&header, &rows, &[2, 3, 4, 5, 6]));
+    let skipped = reports.iter().filter(|r| r.skipped.is_some()).count();
+    if skipped > 0 {
+        println!("{} {skipped} {}", lang.t("跳过", "skipped"), lang.t("个非聊天记录文件", "files that are not chat exports"));
+    }
+}

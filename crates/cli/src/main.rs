@@ -1,0 +1,181 @@
+//! `tonghao`: the command line face of tonghao (同好).
+//!
+//! Thin by design: it parses arguments, opens the store, calls the library
+//! crates and prints. All logic lives in the crates it calls.
+
+mod import;
+mod table;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use tonghao_store::{SqliteStore, Store};
+
+/// 同好 tonghao: community operations from chat history.
+#[derive(Parser)]
+#[command(name = "tonghao", version, about, long_about = None)]
+struct Cli {
+    /// The database: a SQLite file path. Default: $TONGHAO_DB, else
+    /// ~/.local/share/tonghao/tonghao.db.
+    #[arg(long, global = true, env = "TONGHAO_DB")]
+    db: Option<PathBuf>,
+    /// The community the groups belong to.
+    #[arg(long, global = true, default_value = "default", env = "TONGHAO_COMMUNITY")]
+    community: String,
+    /// Output as JSON (for scripts).
+    #[arg(long, global = true)]
+    json: bool,
+    /// No progress bars.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Language of messages: zh (简体中文) or en. Default from $LANG.
+    #[arg(long, global = true, env = "TONGHAO_LANG")]
+    lang: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import chat exports: files, folders or .zip archives (format detected).
+    Import(import::Args),
+    /// List the groups in the store.
+    Groups,
+    /// List the members of one group.
+    Members {
+        /// The group's id or name (see `tonghao groups`).
+        #[arg(long, short)]
+        group: String,
+    },
+    /// List the export formats tonghao reads.
+    Formats,
+}
+
+/// The language user-facing text is printed in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// 简体中文
+    Zh,
+    /// English
+    En,
+}
+
+impl Lang {
+    fn pick(arg: Option<&str>) -> Lang {
+        let env = std::env::var("LC_ALL").or_else(|_| std::env::var("LANG")).unwrap_or_default();
+        match arg.unwrap_or(&env) {
+            s if s.starts_with("zh") => Lang::Zh,
+            _ => Lang::En,
+        }
+    }
+
+    /// Chooses between the Chinese and the English text.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Where the database lives when neither --db nor $TONGHAO_DB says.
+fn default_db() -> PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    data.join("tonghao").join("tonghao.db")
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let lang = Lang::pick(cli.lang.as_deref());
+    match run(cli, lang) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("{}: {e:#}", lang.t("错误", "error"));
+            std::process::exit(1);
+        }
+    }
+}
+
+fn run(cli: Cli, lang: Lang) -> Result<i32> {
+    let db_path = cli.db.clone().unwrap_or_else(default_db);
+    let open = || SqliteStore::open(&db_path).with_context(|| format!("opening {}", db_path.display()));
+    match &cli.command {
+        Command::Import(args) => import::run(&mut open()?, &cli, lang, args),
+        Command::Groups => {
+            let groups = open()?.groups(&cli.community)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&groups)?);
+            } else if groups.is_empty() {
+                println!("{}", lang.t("还没有群。先导入聊天记录：tonghao import 路径", "No groups yet. Import an export first: tonghao import PATH"));
+            } else {
+                let rows: Vec<Vec<String>> = groups
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            g.platform.clone(),
+                            g.name.clone().unwrap_or_default(),
+                            g.external_id.clone(),
+                            g.members.to_string(),
+                            g.messages.to_string(),
+                            short_time(g.first_message.as_deref()),
+                            short_time(g.last_message.as_deref()),
+                        ]
+                    })
+                    .collect();
+                let header = match lang {
+                    Lang::Zh => ["平台", "群名", "群ID", "成员", "消息", "首条消息", "末条消息"],
+                    Lang::En => ["platform", "group", "id", "members", "messages", "first message", "last message"],
+                };
+                print!("{}", table::render(&header, &rows, &[3, 4]));
+            }
+            Ok(0)
+        }
+        Command::Members { group } => {
+            let members = open()?.members(&cli.community, group)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&members)?);
+            } else {
+                let rows: Vec<Vec<String>> = members
+                    .iter()
+                    .map(|m| {
+                        vec![
+                            m.name.clone(),
+                            m.ids.join(" "),
+                            m.messages.to_string(),
+                            short_time(m.first_message.as_deref()),
+                            short_time(m.last_message.as_deref()),
+                            short_time(m.joined.as_deref()),
+                            short_time(m.left.as_deref()),
+                            m.role.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                let header = match lang {
+                    Lang::Zh => ["成员", "账号", "消息", "首次发言", "最近发言", "入群", "退群", "角色"],
+                    Lang::En => ["member", "ids", "messages", "first message", "last message", "joined", "left", "role"],
+                };
+                print!("{}", table::render(&header, &rows, &[2]));
+            }
+            Ok(0)
+        }
+        Command::Formats => {
+            let formats = tonghao_sources::formats();
+            if cli.json {
+                let list: Vec<_> = formats.iter().map(|(n, d)| serde_json::json!({"name": n, "description": d})).collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                let rows: Vec<Vec<String>> = formats.iter().map(|(n, d)| vec![n.to_string(), d.to_string()]).collect();
+                print!("{}", table::render(&[lang.t("格式", "format"), lang.t("说明", "description")], &rows, &[]));
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// "2024-03-01T20:55:01+08:00" → "2024-03-01 20:55" for tables.
+fn short_time(t: Option<&str>) -> String {
+    t.map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default()
+}

@@ -1,0 +1,81 @@
+//! Natural keys for events whose source gives no id.
+
+use std::collections::HashMap;
+
+/// A stable key for an event without a source id: a 128-bit hash of the parts
+/// that identify it, written as 32 hex digits and prefixed with `h:` so it never
+/// collides with a source id.
+///
+/// The parts are joined with a separator that cannot occur in them (0x1f), so
+/// ("ab","c") and ("a","bc") differ. `ordinal` separates identical lines within
+/// the same second (someone sending "+1" twice).
+pub fn fallback_key(parts: &[&str], ordinal: u32) -> String {
+    let mut buf = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 4);
+    for p in parts {
+        buf.extend_from_slice(p.as_bytes());
+        buf.push(0x1f);
+    }
+    buf.extend_from_slice(&ordinal.to_le_bytes());
+    format!("h:{:032x}", fnv1a128(&buf))
+}
+
+/// FNV-1a, 128-bit: tiny, stable across versions and platforms (unlike
+/// `std::hash`), and good enough to tell chat lines apart.
+fn fnv1a128(bytes: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013B;
+    let mut h = OFFSET;
+    for &b in bytes {
+        h ^= b as u128;
+        h = h.wrapping_mul(PRIME);
+    }
+    h
+}
+
+/// Counts identical events within the same second, so that each gets its own
+/// ordinal for [`fallback_key`]. Feed events in file order.
+#[derive(Default)]
+pub struct KeyCounter {
+    second: i64,
+    seen: HashMap<String, u32>,
+}
+
+impl KeyCounter {
+    /// The key for an event at unix second `second` made of `parts`.
+    pub fn key(&mut self, second: i64, parts: &[&str]) -> String {
+        if second != self.second {
+            self.second = second;
+            self.seen.clear();
+        }
+        let ordinal = {
+            let k = parts.join("\u{1f}");
+            let n = self.seen.entry(k).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        fallback_key(parts, ordinal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_separate_parts_and_ordinals() {
+        assert_ne!(fallback_key(&["ab", "c"], 0), fallback_key(&["a", "bc"], 0));
+        assert_ne!(fallback_key(&["a"], 0), fallback_key(&["a"], 1));
+        assert_eq!(fallback_key(&["a", "b"], 3), fallback_key(&["a", "b"], 3));
+        assert!(fallback_key(&["x"], 0).starts_with("h:"));
+    }
+
+    #[test]
+    fn counter_numbers_repeats_within_a_second_only() {
+        let mut c = KeyCounter::default();
+        let a = c.key(10, &["g", "m", "+1"]);
+        let b = c.key(10, &["g", "m", "+1"]);
+        let d = c.key(11, &["g", "m", "+1"]);
+        assert_ne!(a, b);
+        assert_eq!(a, d, "a new second starts counting again");
+    }
+}

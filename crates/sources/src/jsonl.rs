@@ -1,0 +1,47 @@
+//! tonghao's own canonical format: one [`Event`] as JSON per line
+//! (`docs/events.md`). It is what `tonghao sim` writes and what the HTTP
+//! ingestion endpoint accepts.
+
+use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use tonghao_model::{Event, EventSink};
+
+/// The canonical JSON Lines format.
+pub struct Jsonl;
+
+impl Source for Jsonl {
+    fn name(&self) -> &'static str {
+        "jsonl"
+    }
+
+    fn description(&self) -> &'static str {
+        "tonghao canonical events, one JSON object per line (docs/events.md)"
+    }
+
+    fn sniff(&self, _base_name: &str, head: &str) -> bool {
+        // The first line is a whole object with a `kind` and a `platform`.
+        let Some(first) = head.lines().find(|l| !l.trim().is_empty()) else { return false };
+        let first = first.trim();
+        first.starts_with('{')
+            && first.ends_with('}')
+            && first.contains("\"kind\"")
+            && first.contains("\"platform\"")
+            && serde_json::from_str::<serde_json::Value>(first).is_ok()
+    }
+
+    fn read(&self, file: &TextFile, _opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        for (i, line) in file.text.lines().enumerate() {
+            let position = Position::Line(i + 1);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let event: Event = serde_json::from_str(line).map_err(|e| {
+                SourceError::parse(&file.name, Position::LineColumn(i + 1, e.column()), format!("not a canonical event: {e}"))
+            })?;
+            event
+                .validate()
+                .map_err(|e| SourceError::parse(&file.name, position, e.to_string()))?;
+            emit(sink, event, &file.name, position)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,145 @@
+//! Readers for chat exports. Each format is one [`Source`] (a file) or one
+//! [`BundleSource`] (a folder or .zip laid out by the exporter, like Slack's);
+//! all of them are listed in [`SOURCES`] and [`BUNDLE_SOURCES`], in the order
+//! detection tries them.
+//!
+//! A source sniffs whether a file is its format, then streams canonical events
+//! into an [`EventSink`]. It never touches the store, never panics on bad
+//! input, and reports errors with the file and the line or byte where they
+//! are. The contract every source keeps is written in `docs/specs/source.md`
+//! and checked for all of them by `tests/compliance.rs`.
+#![deny(missing_docs)]
+
+mod decode;
+mod error;
+mod input;
+pub mod jsonl;
+mod util;
+
+pub use decode::{Decoded, decode};
+pub use error::{Position, SourceError};
+pub use input::{Bundle, DirBundle, Job, Outcome, ZipBundle, plan, read_path};
+pub use util::*;
+
+use chrono::FixedOffset;
+use tonghao_model::EventSink;
+
+/// A whole export file, decoded to text.
+pub struct TextFile {
+    /// The name shown in messages: a path, or `archive.zip!inner/path`.
+    pub name: String,
+    /// The decoded text.
+    pub text: String,
+    /// The encoding the bytes were in.
+    pub encoding: &'static str,
+}
+
+impl TextFile {
+    /// The first `n` bytes of the text, cut at a character boundary: what
+    /// [`Source::sniff`] looks at.
+    pub fn head(&self, n: usize) -> &str {
+        let mut end = n.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &self.text[..end]
+    }
+
+    /// The last path component of [`TextFile::name`].
+    pub fn base_name(&self) -> &str {
+        self.name.rsplit(['/', '\\', '!']).next().unwrap_or(&self.name)
+    }
+}
+
+/// What the user told the import beyond the files themselves.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// The UTC offset for exports whose times carry none. Each source has its
+    /// own default (+08:00 for WeChat and QQ, UTC for the rest).
+    pub tz: Option<FixedOffset>,
+}
+
+impl ReadOptions {
+    /// The offset to assume, falling back to `default_hours` east of UTC.
+    pub fn tz_or(&self, default_hours: i32) -> FixedOffset {
+        self.tz.unwrap_or_else(|| FixedOffset::east_opt(default_hours * 3600).expect("valid offset"))
+    }
+}
+
+/// How many bytes of a file [`Source::sniff`] sees.
+pub const SNIFF_BYTES: usize = 64 * 1024;
+
+/// A format that lives in one file.
+pub trait Source: Sync {
+    /// The name used by `--format` and in import summaries, e.g. `wechat-csv`.
+    fn name(&self) -> &'static str;
+    /// One line for `tonghao formats`.
+    fn description(&self) -> &'static str;
+    /// Whether the file is in this format, judged from its base name and the
+    /// first [`SNIFF_BYTES`] of its text. Must reject every other format.
+    fn sniff(&self, base_name: &str, head: &str) -> bool;
+    /// Streams the file's events into `sink`, in file order.
+    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError>;
+}
+
+/// A format that is a folder of files (or the same folder zipped).
+pub trait BundleSource: Sync {
+    /// The name used by `--format` and in import summaries.
+    fn name(&self) -> &'static str;
+    /// One line for `tonghao formats`.
+    fn description(&self) -> &'static str;
+    /// Whether the folder is in this format, judged from its file names.
+    fn sniff(&self, bundle: &dyn Bundle) -> bool;
+    /// Streams the whole export's events into `sink`.
+    fn read(&self, bundle: &dyn Bundle, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError>;
+}
+
+/// Every single-file format, most specific first (detection takes the first
+/// whose `sniff` says yes).
+pub const SOURCES: &[&dyn Source] = &[&jsonl::Jsonl];
+
+/// Every folder format.
+pub const BUNDLE_SOURCES: &[&dyn BundleSource] = &[];
+
+/// The single-file source for `file`: the one named by `format`, or the first
+/// that recognises it.
+pub fn detect(file: &TextFile, format: Option<&str>) -> Result<&'static dyn Source, SourceError> {
+    let head = file.head(SNIFF_BYTES);
+    let base = file.base_name();
+    match format {
+        Some(f) => {
+            let source = SOURCES.iter().find(|s| s.name() == f).ok_or_else(|| SourceError::Unrecognised {
+                file: file.name.clone(),
+                message: format!("unknown format {f:?}; `tonghao formats` lists them"),
+            })?;
+            if source.sniff(base, head) {
+                Ok(*source)
+            } else {
+                Err(SourceError::Unrecognised {
+                    file: file.name.clone(),
+                    message: format!("does not look like a {f} export{}", guess_hint(base, head)),
+                })
+            }
+        }
+        None => SOURCES.iter().find(|s| s.sniff(base, head)).copied().ok_or_else(|| SourceError::Unrecognised {
+            file: file.name.clone(),
+            message: "not a chat export tonghao recognises; `tonghao formats` lists the formats".to_string(),
+        }),
+    }
+}
+
+fn guess_hint(base: &str, head: &str) -> String {
+    match SOURCES.iter().find(|s| s.sniff(base, head)) {
+        Some(s) => format!(" (it looks like {})", s.name()),
+        None => String::new(),
+    }
+}
+
+/// Every format name, for `--format` and `tonghao formats`.
+pub fn formats() -> Vec<(&'static str, &'static str)> {
+    SOURCES
+        .iter()
+        .map(|s| (s.name(), s.description()))
+        .chain(BUNDLE_SOURCES.iter().map(|s| (s.name(), s.description())))
+        .collect()
+}

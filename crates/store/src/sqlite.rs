@@ -1,0 +1,613 @@
+//! The SQLite backend.
+
+use crate::{Feed, GroupSummary, ImportStats, MemberSummary, Store, StoreError, TableCounts};
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::Path;
+use tonghao_model::{Event, EventSink, Header, KeyCounter, PersonRef, Platform, SinkError};
+
+/// Migrations in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+
+/// A tonghao database in one SQLite file.
+pub struct SqliteStore {
+    conn: Connection,
+    path: String,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.path).finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        let db = |source| StoreError::Db { path: shown.clone(), source };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| db(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+        }
+        let conn = Connection::open(path).map_err(db)?;
+        Self::init(conn, shown)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Db { path: ":memory:".into(), source })?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(mut conn: Connection, path: String) -> Result<Self, StoreError> {
+        let db = |source| StoreError::Db { path: path.clone(), source };
+        // WAL: readers (the dashboard) never block the importer. NORMAL sync is
+        // durable across application crashes; only an OS crash may lose the
+        // last commit, never corrupt the file.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        conn.pragma_update(None, "busy_timeout", 5000).map_err(db)?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db)?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(StoreError::TooNew { path, found: version, known });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1).map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(SqliteStore { conn, path })
+    }
+
+    fn db(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Db { path: self.path.clone(), source }
+    }
+
+    /// The raw connection, for read-only queries by other crates' tests.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn community_id(&self, community: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0))
+            .optional()
+            .map_err(self.db())
+    }
+
+    fn community_or_err(&self, community: &str) -> Result<i64, StoreError> {
+        self.community_id(community)?
+            .ok_or_else(|| StoreError::NotFound(format!("no community named {community:?} in {}", self.path)))
+    }
+}
+
+impl Store for SqliteStore {
+    fn import(&mut self, community: &str, source: &str, feed: &mut Feed<'_>) -> Result<ImportStats, StoreError> {
+        let path = self.path.clone();
+        let db = |source| StoreError::Db { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(db)?;
+        let now = Utc::now().timestamp_millis();
+        tx.execute(
+            "INSERT INTO communities (name, created_ms) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            params![community, now],
+        )
+        .map_err(db)?;
+        let community_id: i64 = tx
+            .query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0))
+            .map_err(db)?;
+        let mut sink = ImportSink::new(&tx, community_id);
+        let format = feed(&mut sink);
+        let mut stats = std::mem::take(&mut sink.stats);
+        drop(sink);
+        match format {
+            Err(e) => Err(StoreError::Feed(e)), // dropping `tx` rolls back
+            Ok(None) => Ok(stats),
+            Ok(Some(format)) => {
+                stats.format = Some(format.clone());
+                let json = serde_json::to_string(&stats).expect("stats serialise");
+                tx.execute(
+                    "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![community_id, source, format, now, json],
+                )
+                .map_err(db)?;
+                tx.commit().map_err(db)?;
+                Ok(stats)
+            }
+        }
+    }
+
+    fn groups(&self, community: &str) -> Result<Vec<GroupSummary>, StoreError> {
+        let Some(cid) = self.community_id(community)? else { return Ok(Vec::new()) };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT g.id, g.platform, g.external_id, g.name, g.tz_offset_s,
+                        (SELECT count(*) FROM messages m WHERE m.group_id = g.id),
+                        (SELECT min(at_ms) FROM messages m WHERE m.group_id = g.id),
+                        (SELECT max(at_ms) FROM messages m WHERE m.group_id = g.id)
+                 FROM groups g WHERE g.community_id = ?1
+                 ORDER BY g.platform, g.name, g.external_id",
+            )
+            .map_err(self.db())?;
+        let rows = stmt
+            .query_map([cid], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, i32>(4)?,
+                    r.get::<_, u64>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, Option<i64>>(7)?,
+                ))
+            })
+            .map_err(self.db())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (gid, platform, external_id, name, tz, messages, first, last) = row.map_err(self.db())?;
+            out.push(GroupSummary {
+                platform,
+                external_id,
+                name,
+                members: self.current_members(gid)?,
+                messages,
+                first_message: first.map(|t| rfc3339(t, tz)),
+                last_message: last.map(|t| rfc3339(t, tz)),
+            });
+        }
+        Ok(out)
+    }
+
+    fn members(&self, community: &str, group: &str) -> Result<Vec<MemberSummary>, StoreError> {
+        let cid = self.community_or_err(community)?;
+        let matches: Vec<(i64, i32)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, tz_offset_s FROM groups WHERE community_id = ?1 AND (external_id = ?2 OR name = ?2)")
+                .map_err(self.db())?;
+            stmt.query_map(params![cid, group], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(self.db())?
+                .collect::<Result<_, _>>()
+                .map_err(self.db())?
+        };
+        let (gid, tz) = match matches.as_slice() {
+            [one] => *one,
+            [] => return Err(StoreError::NotFound(format!("no group {group:?} in community {community:?}; `tonghao groups` lists them"))),
+            _ => return Err(StoreError::NotFound(format!("{group:?} names {} groups; use the group id from `tonghao groups`", matches.len()))),
+        };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "WITH people AS (
+                     SELECT member_id FROM messages WHERE group_id = ?1
+                     UNION SELECT member_id FROM memberships WHERE group_id = ?1
+                 )
+                 SELECT p.member_id, mb.display_name, mb.bot,
+                        (SELECT group_concat(i.platform || ':' || i.external_id, ' ') FROM identities i
+                          WHERE i.member_id = p.member_id AND i.external_id NOT LIKE '~%'),
+                        (SELECT count(*) FROM messages m WHERE m.group_id = ?1 AND m.member_id = p.member_id),
+                        (SELECT min(at_ms) FROM messages m WHERE m.group_id = ?1 AND m.member_id = p.member_id),
+                        (SELECT max(at_ms) FROM messages m WHERE m.group_id = ?1 AND m.member_id = p.member_id),
+                        (SELECT max(at_ms) FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id AND s.kind = 'join'),
+                        (SELECT max(at_ms) FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id AND s.kind = 'leave'),
+                        (SELECT role FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id AND s.kind = 'role'
+                          ORDER BY at_ms DESC LIMIT 1)
+                 FROM people p JOIN members mb ON mb.id = p.member_id
+                 ORDER BY 5 DESC, 2",
+            )
+            .map_err(self.db())?;
+        let rows = stmt
+            .query_map([gid], |r| {
+                let joined: Option<i64> = r.get(7)?;
+                let left: Option<i64> = r.get(8)?;
+                let ids: Option<String> = r.get(3)?;
+                Ok(MemberSummary {
+                    member_id: r.get(0)?,
+                    name: r.get(1)?,
+                    bot: r.get(2)?,
+                    ids: ids.map(|s| s.split(' ').map(str::to_string).collect()).unwrap_or_default(),
+                    messages: r.get(4)?,
+                    first_message: r.get::<_, Option<i64>>(5)?.map(|t| rfc3339(t, tz)),
+                    last_message: r.get::<_, Option<i64>>(6)?.map(|t| rfc3339(t, tz)),
+                    joined: joined.map(|t| rfc3339(t, tz)),
+                    left: left.filter(|l| joined.is_none_or(|j| *l >= j)).map(|t| rfc3339(t, tz)),
+                    role: r.get::<_, Option<String>>(9)?.filter(|r| r != "member"),
+                })
+            })
+            .map_err(self.db())?;
+        rows.collect::<Result<_, _>>().map_err(self.db())
+    }
+
+    fn counts(&self) -> Result<TableCounts, StoreError> {
+        let count = |table: &str| -> Result<u64, StoreError> {
+            self.conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .map_err(self.db())
+        };
+        Ok(TableCounts {
+            communities: count("communities")?,
+            groups: count("groups")?,
+            members: count("members")?,
+            identities: count("identities")?,
+            member_names: count("member_names")?,
+            messages: count("messages")?,
+            memberships: count("memberships")?,
+            activities: count("activities")?,
+        })
+    }
+}
+
+impl SqliteStore {
+    /// Members now: anyone who joined or posted, less those whose latest
+    /// membership event is a leave.
+    fn current_members(&self, gid: i64) -> Result<u64, StoreError> {
+        self.conn
+            .query_row(
+                "WITH people AS (
+                     SELECT member_id FROM messages WHERE group_id = ?1
+                     UNION SELECT member_id FROM memberships WHERE group_id = ?1 AND kind = 'join'
+                 )
+                 SELECT count(*) FROM people p WHERE coalesce((
+                     SELECT kind FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id
+                       AND s.kind IN ('join', 'leave') ORDER BY at_ms DESC, id DESC LIMIT 1), 'join') = 'join'",
+                [gid],
+                |r| r.get(0),
+            )
+            .map_err(self.db())
+    }
+}
+
+/// Milliseconds since the epoch, shown in the group's offset.
+pub(crate) fn rfc3339(ms: i64, tz_offset_s: i32) -> String {
+    let tz = FixedOffset::east_opt(tz_offset_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// Receives one import's events inside its transaction, resolving groups and
+/// members through in-memory caches so that each message costs one INSERT.
+struct ImportSink<'t> {
+    tx: &'t rusqlite::Transaction<'t>,
+    community: i64,
+    stats: ImportStats,
+    groups: HashMap<(Platform, String), GroupState>,
+    identities: HashMap<(Platform, String), i64>,
+    /// (group row, name) → member, for events that name people only.
+    by_name: HashMap<(i64, String), i64>,
+    /// (member, group) → the name last recorded, to write names only on change.
+    names: HashMap<(i64, i64), String>,
+    keys: KeyCounter,
+}
+
+struct GroupState {
+    id: i64,
+    name: Option<String>,
+}
+
+type SqlResult<T> = Result<T, rusqlite::Error>;
+
+impl<'t> ImportSink<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'t>, community: i64) -> Self {
+        ImportSink {
+            tx,
+            community,
+            stats: ImportStats::default(),
+            groups: HashMap::new(),
+            identities: HashMap::new(),
+            by_name: HashMap::new(),
+            names: HashMap::new(),
+            keys: KeyCounter::default(),
+        }
+    }
+
+    fn group(&mut self, h: &Header) -> SqlResult<i64> {
+        let cache_key = (h.platform, h.group.clone());
+        if let Some(g) = self.groups.get_mut(&cache_key) {
+            if h.group_name.is_some() && g.name != h.group_name {
+                self.tx.prepare_cached("UPDATE groups SET name = ?1 WHERE id = ?2")?.execute(params![h.group_name, g.id])?;
+                g.name = h.group_name.clone();
+            }
+            return Ok(g.id);
+        }
+        let existing: Option<(i64, Option<String>)> = self
+            .tx
+            .prepare_cached("SELECT id, name FROM groups WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3")?
+            .query_row(params![self.community, h.platform.as_str(), h.group], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (id, mut name) = match existing {
+            Some(found) => found,
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO groups (community_id, platform, external_id, name, tz_offset_s) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )?
+                    .execute(params![
+                        self.community,
+                        h.platform.as_str(),
+                        h.group,
+                        h.group_name,
+                        h.at.offset().local_minus_utc()
+                    ])?;
+                self.stats.groups += 1;
+                (self.tx.last_insert_rowid(), h.group_name.clone())
+            }
+        };
+        if h.group_name.is_some() && name != h.group_name {
+            self.tx.prepare_cached("UPDATE groups SET name = ?1 WHERE id = ?2")?.execute(params![h.group_name, id])?;
+            name = h.group_name.clone();
+        }
+        self.groups.insert(cache_key, GroupState { id, name });
+        Ok(id)
+    }
+
+    /// The member behind a person reference in `group`, created if new.
+    fn person(&mut self, group: i64, h: &Header, person: &PersonRef, bot: bool) -> SqlResult<i64> {
+        let at = h.at.timestamp_millis();
+        let id = match (&person.id, &person.name) {
+            (Some(ext), name) => self.member_by_id(group, h, ext, name.as_deref(), at, bot)?,
+            (None, Some(name)) => self.member_by_name(group, h, name, at)?,
+            (None, None) => unreachable!("validated: every person has an id or a name"),
+        };
+        if let Some(name) = &person.name {
+            self.record_name(id, group, name, at)?;
+        }
+        Ok(id)
+    }
+
+    fn member_by_id(&mut self, group: i64, h: &Header, ext: &str, name: Option<&str>, at: i64, bot: bool) -> SqlResult<i64> {
+        let key = (h.platform, ext.to_string());
+        if let Some(&id) = self.identities.get(&key) {
+            return Ok(id);
+        }
+        let found: Option<i64> = self
+            .tx
+            .prepare_cached("SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3")?
+            .query_row(params![self.community, h.platform.as_str(), ext], |r| r.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                // Someone first known by name (a join line) who now speaks with an id.
+                let provisional = match name {
+                    Some(n) => self.provisional(group, h, n)?,
+                    None => None,
+                };
+                let id = match provisional {
+                    Some(id) => id,
+                    None => self.new_member(name.unwrap_or(ext), at, bot)?,
+                };
+                self.tx
+                    .prepare_cached("INSERT INTO identities (community_id, platform, external_id, member_id) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![self.community, h.platform.as_str(), ext, id])?;
+                id
+            }
+        };
+        self.identities.insert(key, id);
+        Ok(id)
+    }
+
+    /// A member of `group` known so far only by `name` (a provisional identity).
+    fn provisional(&mut self, group: i64, h: &Header, name: &str) -> SqlResult<Option<i64>> {
+        self.tx
+            .prepare_cached("SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3")?
+            .query_row(params![self.community, h.platform.as_str(), provisional_id(&h.group, name)], |r| r.get(0))
+            .optional()
+            .map(|found| {
+                if found.is_some() {
+                    // Names are reused over time; once a real id has claimed the
+                    // provisional member, later strangers with that name are new.
+                    self.by_name.remove(&(group, name.to_string()));
+                }
+                found
+            })
+    }
+
+    fn member_by_name(&mut self, group: i64, h: &Header, name: &str, at: i64) -> SqlResult<i64> {
+        let key = (group, name.to_string());
+        if let Some(&id) = self.by_name.get(&key) {
+            return Ok(id);
+        }
+        // Whoever used this name in this group most recently.
+        let found: Option<i64> = self
+            .tx
+            .prepare_cached(
+                "SELECT member_id FROM member_names WHERE group_id = ?1 AND name = ?2 ORDER BY last_ms DESC LIMIT 1",
+            )?
+            .query_row(params![group, name], |r| r.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let id = self.new_member(name, at, false)?;
+                let ext = provisional_id(&h.group, name);
+                self.tx
+                    .prepare_cached("INSERT INTO identities (community_id, platform, external_id, member_id) VALUES (?1, ?2, ?3, ?4)")?
+                    .execute(params![self.community, h.platform.as_str(), ext, id])?;
+                id
+            }
+        };
+        self.by_name.insert(key, id);
+        Ok(id)
+    }
+
+    fn new_member(&mut self, name: &str, at: i64, bot: bool) -> SqlResult<i64> {
+        self.tx
+            .prepare_cached("INSERT INTO members (community_id, display_name, name_ms, bot) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![self.community, name, at, bot])?;
+        self.stats.members += 1;
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    /// Remembers that `member` used `name` in `group` at `at`; the latest name
+    /// becomes the member's display name.
+    fn record_name(&mut self, member: i64, group: i64, name: &str, at: i64) -> SqlResult<()> {
+        if self.names.get(&(member, group)).is_some_and(|n| n == name) {
+            return Ok(());
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                 ON CONFLICT (member_id, group_id, name) DO UPDATE
+                 SET first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
+            )?
+            .execute(params![self.community, member, group, name, at])?;
+        self.tx
+            .prepare_cached("UPDATE members SET display_name = ?1, name_ms = ?2 WHERE id = ?3 AND name_ms <= ?2")?
+            .execute(params![name, at, member])?;
+        self.by_name.insert((group, name.to_string()), member);
+        self.names.insert((member, group), name.to_string());
+        Ok(())
+    }
+
+    /// The event's natural key: its id, or a content hash in file order.
+    fn key(&mut self, h: &Header, kind: &str, body: &str) -> String {
+        match &h.id {
+            Some(id) => id.clone(),
+            None => {
+                let at = h.at.to_rfc3339();
+                let who = h.member.as_deref().or(h.member_name.as_deref()).unwrap_or("");
+                self.keys.key(h.at.timestamp(), &[kind, &h.group, who, &at, body])
+            }
+        }
+    }
+
+    fn actor(&mut self, group: i64, h: &Header, bot: bool) -> SqlResult<i64> {
+        let person = PersonRef { id: h.member.clone(), name: h.member_name.clone() };
+        self.person(group, h, &person, bot)
+    }
+
+    fn store(&mut self, event: &Event) -> SqlResult<()> {
+        let h = event.header();
+        let group = self.group(h)?;
+        let at = h.at.timestamp_millis();
+        match event {
+            Event::Message(m) => {
+                let member = self.actor(group, h, m.bot)?;
+                let key = self.key(h, "message", &m.text);
+                let mentions = (!m.mentions.is_empty()).then(|| serde_json::to_string(&m.mentions).expect("mentions serialise"));
+                let added = self
+                    .tx
+                    .prepare_cached(
+                        "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot, edited_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![
+                        self.community,
+                        group,
+                        member,
+                        at,
+                        key,
+                        m.reply_to,
+                        m.content_type.as_str(),
+                        m.text,
+                        mentions,
+                        m.bot,
+                        m.edited_at.map(|t| t.timestamp_millis()),
+                    ])?;
+                if added == 1 {
+                    self.stats.messages += 1;
+                    self.stats.replies += m.reply_to.is_some() as u64;
+                } else {
+                    self.stats.duplicates += 1;
+                }
+            }
+            Event::Join(j) | Event::Leave(j) => {
+                let kind = event.kind();
+                let member = self.actor(group, h, false)?;
+                let by = match &j.by {
+                    Some(p) if p.id.is_some() || p.name.is_some() => Some(self.person(group, h, p, false)?),
+                    _ => None,
+                };
+                let key = self.key(h, kind, "");
+                let added = self.membership(group, member, kind, at, by, None, &key)?;
+                match (added, kind) {
+                    (false, _) => self.stats.duplicates += 1,
+                    (true, "join") => self.stats.joins += 1,
+                    (true, _) => self.stats.leaves += 1,
+                }
+            }
+            Event::Role(r) => {
+                let member = self.actor(group, h, false)?;
+                let by = match &r.by {
+                    Some(p) if p.id.is_some() || p.name.is_some() => Some(self.person(group, h, p, false)?),
+                    _ => None,
+                };
+                let key = self.key(h, "role", r.role.as_str());
+                if self.membership(group, member, "role", at, by, Some(r.role.as_str()), &key)? {
+                    self.stats.roles += 1;
+                } else {
+                    self.stats.duplicates += 1;
+                }
+            }
+            Event::Recall(r) => {
+                let data = serde_json::json!({});
+                self.activity(group, h, "recall", r.target.as_deref(), data, "")?;
+            }
+            Event::Checkin(c) => {
+                let data = serde_json::json!({ "challenge": c.challenge, "day": c.day, "text": c.text });
+                self.activity(group, h, "checkin", None, data, &c.text)?;
+            }
+            Event::Order(o) => {
+                let data = serde_json::json!({ "amount_minor": o.amount_minor, "currency": o.currency, "item": o.item });
+                let body = format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or(""));
+                self.activity(group, h, "order", None, data, &body)?;
+            }
+            Event::Reaction(r) => {
+                let data = serde_json::json!({ "emoji": r.emoji });
+                let body = format!("{}{}", r.target, r.emoji);
+                self.activity(group, h, "reaction", Some(&r.target), data, &body)?;
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn membership(&mut self, group: i64, member: i64, kind: &str, at: i64, by: Option<i64>, role: Option<&str>, key: &str) -> SqlResult<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![self.community, group, member, kind, at, by, role, key])?;
+        Ok(n == 1)
+    }
+
+    fn activity(&mut self, group: i64, h: &Header, kind: &str, target: Option<&str>, data: serde_json::Value, body: &str) -> SqlResult<()> {
+        let member = self.actor(group, h, false)?;
+        let key = self.key(h, kind, body);
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            )?
+            .execute(params![self.community, group, member, kind, h.at.timestamp_millis(), key, target, data.to_string()])?;
+        if n == 1 {
+            self.stats.activities += 1;
+        } else {
+            self.stats.duplicates += 1;
+        }
+        Ok(())
+    }
+}
+
+fn provisional_id(group: &str, name: &str) -> String {
+    format!("~name:{group}:{name}")
+}
+
+impl EventSink for ImportSink<'_> {
+    fn push(&mut self, event: Event) -> Result<(), SinkError> {
+        event.validate()?;
+        self.stats.events += 1;
+        self.store(&event)?;
+        Ok(())
+    }
+}
