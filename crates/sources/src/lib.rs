@@ -13,7 +13,18 @@
 mod decode;
 mod error;
 mod input;
+pub mod chatlab;
+pub mod discord_csv;
+pub mod discord_json;
+pub mod gitter;
+pub mod irc;
 pub mod jsonl;
+pub mod qq_txt;
+pub mod slack;
+pub mod telegram;
+pub mod wechat_csv;
+pub mod weflow;
+pub mod whatsapp;
 mod util;
 
 pub use decode::{Decoded, decode};
@@ -96,10 +107,22 @@ pub trait BundleSource: Sync {
 
 /// Every single-file format, most specific first (detection takes the first
 /// whose `sniff` says yes).
-pub const SOURCES: &[&dyn Source] = &[&jsonl::Jsonl];
+pub const SOURCES: &[&dyn Source] = &[
+    &jsonl::Jsonl,
+    &wechat_csv::WechatCsv,
+    &weflow::Weflow,
+    &chatlab::Chatlab,
+    &qq_txt::QqTxt,
+    &telegram::Telegram,
+    &discord_json::DiscordJson,
+    &discord_csv::DiscordCsv,
+    &whatsapp::Whatsapp,
+    &gitter::Gitter,
+    &irc::Irc,
+];
 
 /// Every folder format.
-pub const BUNDLE_SOURCES: &[&dyn BundleSource] = &[];
+pub const BUNDLE_SOURCES: &[&dyn BundleSource] = &[&slack::Slack];
 
 /// The single-file source for `file`: the one named by `format`, or the first
 /// that recognises it.
