@@ -109,9 +109,13 @@ pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<
         total_events += events;
         bar.inc(1);
         reports.push(match (result, outcome) {
-            (Ok(stats), Some(Outcome::Skipped(why))) => FileReport { file: label, stats, skipped: Some(why), error: None },
+            (Ok(stats), Some(Outcome::Skipped(why))) => {
+                FileReport { file: label, stats, skipped: Some(why), error: None }
+            }
             (Ok(stats), _) => FileReport { file: label, stats, skipped: None, error: None },
-            (Err(e), _) => FileReport { file: label, stats: ImportStats::default(), skipped: None, error: Some(e.to_string()) },
+            (Err(e), _) => {
+                FileReport { file: label, stats: ImportStats::default(), skipped: None, error: Some(e.to_string()) }
+            }
         });
     }
     bar.finish_and_clear();
@@ -134,7 +138,11 @@ pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<
             lang.t("事件", "events"),
         );
         for r in reports.iter().filter(|r| r.error.is_some()) {
-            eprintln!("{}: {}", lang.t("失败（未写入任何数据）", "failed (nothing written)"), r.error.as_deref().unwrap_or_default());
+            eprintln!(
+                "{}: {}",
+                lang.t("失败（未写入任何数据）", "failed (nothing written)"),
+                r.error.as_deref().unwrap_or_default()
+            );
         }
     }
     Ok(if failed > 0 { 2 } else { 0 })
@@ -168,6 +176,10 @@ fn print_summary(reports: &[FileReport], lang: Lang) {
     print!("{}", table::render(&header, &rows, &[2, 3, 4, 5, 6]));
     let skipped = reports.iter().filter(|r| r.skipped.is_some()).count();
     if skipped > 0 {
-        println!("{} {skipped} {}", lang.t("跳过", "skipped"), lang.t("个非聊天记录文件", "files that are not chat exports"));
+        println!(
+            "{} {skipped} {}",
+            lang.t("跳过", "skipped"),
+            lang.t("个非聊天记录文件", "files that are not chat exports")
+        );
     }
 }

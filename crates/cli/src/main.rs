@@ -109,7 +109,13 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&groups)?);
             } else if groups.is_empty() {
-                println!("{}", lang.t("还没有群。先导入聊天记录：tonghao import 路径", "No groups yet. Import an export first: tonghao import PATH"));
+                println!(
+                    "{}",
+                    lang.t(
+                        "还没有群。先导入聊天记录：tonghao import 路径",
+                        "No groups yet. Import an export first: tonghao import PATH"
+                    )
+                );
             } else {
                 let rows: Vec<Vec<String>> = groups
                     .iter()
@@ -155,7 +161,9 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
                     .collect();
                 let header = match lang {
                     Lang::Zh => ["成员", "账号", "消息", "首次发言", "最近发言", "入群", "退群", "角色"],
-                    Lang::En => ["member", "ids", "messages", "first message", "last message", "joined", "left", "role"],
+                    Lang::En => {
+                        ["member", "ids", "messages", "first message", "last message", "joined", "left", "role"]
+                    }
                 };
                 print!("{}", table::render(&header, &rows, &[2]));
             }
@@ -164,7 +172,8 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Formats => {
             let formats = tonghao_sources::formats();
             if cli.json {
-                let list: Vec<_> = formats.iter().map(|(n, d)| serde_json::json!({"name": n, "description": d})).collect();
+                let list: Vec<_> =
+                    formats.iter().map(|(n, d)| serde_json::json!({"name": n, "description": d})).collect();
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 let rows: Vec<Vec<String>> = formats.iter().map(|(n, d)| vec![n.to_string(), d.to_string()]).collect();

@@ -33,7 +33,8 @@ pub fn render(header: &[&str], rows: &[Vec<String>], right: &[usize]) -> String 
 mod tests {
     #[test]
     fn cjk_columns_line_up() {
-        let t = super::render(&["name", "n"], &[vec!["读书会".into(), "5".into()], vec!["ab".into(), "10".into()]], &[1]);
+        let t =
+            super::render(&["name", "n"], &[vec!["读书会".into(), "5".into()], vec!["ab".into(), "10".into()]], &[1]);
         assert_eq!(t, "name     n\n读书会   5\nab      10\n");
     }
 }

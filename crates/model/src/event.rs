@@ -67,16 +67,15 @@ impl fmt::Display for Platform {
 
 /// The error for an unknown platform name.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown platform {0:?} (expected one of wechat, qq, telegram, discord, slack, whatsapp, irc, gitter, zsxq, other)")]
+#[error(
+    "unknown platform {0:?} (expected one of wechat, qq, telegram, discord, slack, whatsapp, irc, gitter, zsxq, other)"
+)]
 pub struct UnknownPlatform(pub String);
 
 impl FromStr for Platform {
     type Err = UnknownPlatform;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Platform::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownPlatform(s.to_string()))
+        Platform::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| UnknownPlatform(s.to_string()))
     }
 }
 
@@ -136,10 +135,7 @@ impl ContentType {
 
     /// Parses [`ContentType::as_str`] back; unknown names are `Other`.
     pub fn parse(s: &str) -> ContentType {
-        ContentType::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .unwrap_or(ContentType::Other)
+        ContentType::ALL.into_iter().find(|c| c.as_str() == s).unwrap_or(ContentType::Other)
     }
 }
 

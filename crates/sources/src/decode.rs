@@ -21,11 +21,7 @@ pub struct Decoded {
 pub fn decode(file: &str, bytes: Vec<u8>) -> Result<Decoded, SourceError> {
     if let Some((enc, bom)) = Encoding::for_bom(&bytes) {
         let body = &bytes[bom..];
-        return if enc == encoding_rs::UTF_8 {
-            utf8(file, body.to_vec(), bom)
-        } else {
-            strict(file, enc, body, bom)
-        };
+        return if enc == encoding_rs::UTF_8 { utf8(file, body.to_vec(), bom) } else { strict(file, enc, body, bom) };
     }
     if let Some(enc) = utf16_without_bom(&bytes) {
         return strict(file, enc, &bytes, 0);
@@ -44,17 +40,12 @@ pub fn decode(file: &str, bytes: Vec<u8>) -> Result<Decoded, SourceError> {
     } else {
         return Err(SourceError::Encoding { file: file.to_string(), offset: utf8_error });
     };
-    strict(file, enc, &bytes, 0).map_err(|_| SourceError::Encoding {
-        file: file.to_string(),
-        offset: utf8_error,
-    })
+    strict(file, enc, &bytes, 0).map_err(|_| SourceError::Encoding { file: file.to_string(), offset: utf8_error })
 }
 
 fn utf8(file: &str, bytes: Vec<u8>, base: usize) -> Result<Decoded, SourceError> {
-    let text = String::from_utf8(bytes).map_err(|e| SourceError::Encoding {
-        file: file.to_string(),
-        offset: base + e.utf8_error().valid_up_to(),
-    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| SourceError::Encoding { file: file.to_string(), offset: base + e.utf8_error().valid_up_to() })?;
     check_binary(file, &text, base)?;
     Ok(Decoded { text, encoding: "UTF-8" })
 }

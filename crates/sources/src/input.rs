@@ -40,7 +40,8 @@ impl DirBundle {
         let mut names = Vec::new();
         let mut stack = vec![root.to_path_buf()];
         while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|source| SourceError::Io { file: dir.display().to_string(), source })?;
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|source| SourceError::Io { file: dir.display().to_string(), source })?;
             for entry in entries {
                 let entry = entry.map_err(|source| SourceError::Io { file: dir.display().to_string(), source })?;
                 let path = entry.path();
@@ -197,7 +198,12 @@ impl Job {
     }
 
     /// Reads the job's file(s) and streams their events into `sink`.
-    pub fn run(&self, format: Option<&str>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<Outcome, SourceError> {
+    pub fn run(
+        &self,
+        format: Option<&str>,
+        opts: &ReadOptions,
+        sink: &mut dyn EventSink,
+    ) -> Result<Outcome, SourceError> {
         let (file, explicit) = match self {
             Job::Bundle { bundle, source } => {
                 source.read(bundle.as_ref(), opts, sink)?;
@@ -227,14 +233,18 @@ impl Job {
 /// Turns a path the user named into jobs. `format` (from `--format`) may name
 /// a bundle format to force it.
 pub fn plan(path: &Path, format: Option<&str>) -> Result<Vec<Job>, SourceError> {
-    let meta = std::fs::metadata(path).map_err(|source| SourceError::Io { file: path.display().to_string(), source })?;
+    let meta =
+        std::fs::metadata(path).map_err(|source| SourceError::Io { file: path.display().to_string(), source })?;
     let is_zip = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"));
     if !meta.is_dir() && !is_zip {
         return Ok(vec![Job::File { path: path.to_path_buf(), explicit: true }]);
     }
-    let bundle: Box<dyn Bundle> = if meta.is_dir() { Box::new(DirBundle::open(path)?) } else { Box::new(ZipBundle::open(path)?) };
+    let bundle: Box<dyn Bundle> =
+        if meta.is_dir() { Box::new(DirBundle::open(path)?) } else { Box::new(ZipBundle::open(path)?) };
     let forced = format.and_then(|f| BUNDLE_SOURCES.iter().find(|s| s.name() == f));
-    if let Some(source) = forced.or_else(|| BUNDLE_SOURCES.iter().find(|s| format.is_none() && s.sniff(bundle.as_ref()))) {
+    if let Some(source) =
+        forced.or_else(|| BUNDLE_SOURCES.iter().find(|s| format.is_none() && s.sniff(bundle.as_ref())))
+    {
         return Ok(vec![Job::Bundle { bundle, source: *source }]);
     }
     if meta.is_dir() {

@@ -35,11 +35,13 @@ impl Source for Jsonl {
                 continue;
             }
             let event: Event = serde_json::from_str(line).map_err(|e| {
-                SourceError::parse(&file.name, Position::LineColumn(i + 1, e.column()), format!("not a canonical event: {e}"))
+                SourceError::parse(
+                    &file.name,
+                    Position::LineColumn(i + 1, e.column()),
+                    format!("not a canonical event: {e}"),
+                )
             })?;
-            event
-                .validate()
-                .map_err(|e| SourceError::parse(&file.name, position, e.to_string()))?;
+            event.validate().map_err(|e| SourceError::parse(&file.name, position, e.to_string()))?;
             emit(sink, event, &file.name, position)?;
         }
         Ok(())

@@ -10,22 +10,22 @@
 //! and checked for all of them by `tests/compliance.rs`.
 #![deny(missing_docs)]
 
-mod decode;
-mod error;
-mod input;
 pub mod chatlab;
+mod decode;
 pub mod discord_csv;
 pub mod discord_json;
+mod error;
 pub mod gitter;
+mod input;
 pub mod irc;
 pub mod jsonl;
 pub mod qq_txt;
 pub mod slack;
 pub mod telegram;
+mod util;
 pub mod wechat_csv;
 pub mod weflow;
 pub mod whatsapp;
-mod util;
 
 pub use decode::{Decoded, decode};
 pub use error::{Position, SourceError};

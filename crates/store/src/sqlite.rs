@@ -28,8 +28,7 @@ impl SqliteStore {
         let shown = path.display().to_string();
         let db = |source| StoreError::Db { path: shown.clone(), source };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| db(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+            std::fs::create_dir_all(dir).map_err(|e| db(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
         }
         let conn = Connection::open(path).map_err(db)?;
         Self::init(conn, shown)
@@ -97,9 +96,8 @@ impl Store for SqliteStore {
             params![community, now],
         )
         .map_err(db)?;
-        let community_id: i64 = tx
-            .query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0))
-            .map_err(db)?;
+        let community_id: i64 =
+            tx.query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0)).map_err(db)?;
         let mut sink = ImportSink::new(&tx, community_id);
         let format = feed(&mut sink);
         let mut stats = std::mem::take(&mut sink.stats);
@@ -169,7 +167,9 @@ impl Store for SqliteStore {
         let matches: Vec<(i64, i32)> = {
             let mut stmt = self
                 .conn
-                .prepare("SELECT id, tz_offset_s FROM groups WHERE community_id = ?1 AND (external_id = ?2 OR name = ?2)")
+                .prepare(
+                    "SELECT id, tz_offset_s FROM groups WHERE community_id = ?1 AND (external_id = ?2 OR name = ?2)",
+                )
                 .map_err(self.db())?;
             stmt.query_map(params![cid, group], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(self.db())?
@@ -178,8 +178,17 @@ impl Store for SqliteStore {
         };
         let (gid, tz) = match matches.as_slice() {
             [one] => *one,
-            [] => return Err(StoreError::NotFound(format!("no group {group:?} in community {community:?}; `tonghao groups` lists them"))),
-            _ => return Err(StoreError::NotFound(format!("{group:?} names {} groups; use the group id from `tonghao groups`", matches.len()))),
+            [] => {
+                return Err(StoreError::NotFound(format!(
+                    "no group {group:?} in community {community:?}; `tonghao groups` lists them"
+                )));
+            }
+            _ => {
+                return Err(StoreError::NotFound(format!(
+                    "{group:?} names {} groups; use the group id from `tonghao groups`",
+                    matches.len()
+                )));
+            }
         };
         let mut stmt = self
             .conn
@@ -226,9 +235,7 @@ impl Store for SqliteStore {
 
     fn counts(&self) -> Result<TableCounts, StoreError> {
         let count = |table: &str| -> Result<u64, StoreError> {
-            self.conn
-                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-                .map_err(self.db())
+            self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).map_err(self.db())
         };
         Ok(TableCounts {
             communities: count("communities")?,
@@ -266,9 +273,7 @@ impl SqliteStore {
 /// Milliseconds since the epoch, shown in the group's offset.
 pub(crate) fn rfc3339(ms: i64, tz_offset_s: i32) -> String {
     let tz = FixedOffset::east_opt(tz_offset_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .map(|t| t.with_timezone(&tz).to_rfc3339())
-        .unwrap_or_default()
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz).to_rfc3339()).unwrap_or_default()
 }
 
 /// Receives one import's events inside its transaction, resolving groups and
@@ -311,14 +316,18 @@ impl<'t> ImportSink<'t> {
         let cache_key = (h.platform, h.group.clone());
         if let Some(g) = self.groups.get_mut(&cache_key) {
             if h.group_name.is_some() && g.name != h.group_name {
-                self.tx.prepare_cached("UPDATE groups SET name = ?1 WHERE id = ?2")?.execute(params![h.group_name, g.id])?;
+                self.tx
+                    .prepare_cached("UPDATE groups SET name = ?1 WHERE id = ?2")?
+                    .execute(params![h.group_name, g.id])?;
                 g.name = h.group_name.clone();
             }
             return Ok(g.id);
         }
         let existing: Option<(i64, Option<String>)> = self
             .tx
-            .prepare_cached("SELECT id, name FROM groups WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3")?
+            .prepare_cached(
+                "SELECT id, name FROM groups WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3",
+            )?
             .query_row(params![self.community, h.platform.as_str(), h.group], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let (id, mut name) = match existing {
@@ -361,14 +370,24 @@ impl<'t> ImportSink<'t> {
         Ok(id)
     }
 
-    fn member_by_id(&mut self, group: i64, h: &Header, ext: &str, name: Option<&str>, at: i64, bot: bool) -> SqlResult<i64> {
+    fn member_by_id(
+        &mut self,
+        group: i64,
+        h: &Header,
+        ext: &str,
+        name: Option<&str>,
+        at: i64,
+        bot: bool,
+    ) -> SqlResult<i64> {
         let key = (h.platform, ext.to_string());
         if let Some(&id) = self.identities.get(&key) {
             return Ok(id);
         }
         let found: Option<i64> = self
             .tx
-            .prepare_cached("SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3")?
+            .prepare_cached(
+                "SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3",
+            )?
             .query_row(params![self.community, h.platform.as_str(), ext], |r| r.get(0))
             .optional()?;
         let id = match found {
@@ -396,7 +415,9 @@ impl<'t> ImportSink<'t> {
     /// A member of `group` known so far only by `name` (a provisional identity).
     fn provisional(&mut self, group: i64, h: &Header, name: &str) -> SqlResult<Option<i64>> {
         self.tx
-            .prepare_cached("SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3")?
+            .prepare_cached(
+                "SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3",
+            )?
             .query_row(params![self.community, h.platform.as_str(), provisional_id(&h.group, name)], |r| r.get(0))
             .optional()
             .map(|found| {
@@ -491,7 +512,8 @@ impl<'t> ImportSink<'t> {
             Event::Message(m) => {
                 let member = self.actor(group, h, m.bot)?;
                 let key = self.key(h, "message", &m.text);
-                let mentions = (!m.mentions.is_empty()).then(|| serde_json::to_string(&m.mentions).expect("mentions serialise"));
+                let mentions =
+                    (!m.mentions.is_empty()).then(|| serde_json::to_string(&m.mentions).expect("mentions serialise"));
                 let added = self
                     .tx
                     .prepare_cached(
@@ -555,7 +577,8 @@ impl<'t> ImportSink<'t> {
                 self.activity(group, h, "checkin", None, data, &c.text)?;
             }
             Event::Order(o) => {
-                let data = serde_json::json!({ "amount_minor": o.amount_minor, "currency": o.currency, "item": o.item });
+                let data =
+                    serde_json::json!({ "amount_minor": o.amount_minor, "currency": o.currency, "item": o.item });
                 let body = format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or(""));
                 self.activity(group, h, "order", None, data, &body)?;
             }
@@ -569,7 +592,16 @@ impl<'t> ImportSink<'t> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn membership(&mut self, group: i64, member: i64, kind: &str, at: i64, by: Option<i64>, role: Option<&str>, key: &str) -> SqlResult<bool> {
+    fn membership(
+        &mut self,
+        group: i64,
+        member: i64,
+        kind: &str,
+        at: i64,
+        by: Option<i64>,
+        role: Option<&str>,
+        key: &str,
+    ) -> SqlResult<bool> {
         let n = self
             .tx
             .prepare_cached(
@@ -580,7 +612,15 @@ impl<'t> ImportSink<'t> {
         Ok(n == 1)
     }
 
-    fn activity(&mut self, group: i64, h: &Header, kind: &str, target: Option<&str>, data: serde_json::Value, body: &str) -> SqlResult<()> {
+    fn activity(
+        &mut self,
+        group: i64,
+        h: &Header,
+        kind: &str,
+        target: Option<&str>,
+        data: serde_json::Value,
+        body: &str,
+    ) -> SqlResult<()> {
         let member = self.actor(group, h, false)?;
         let key = self.key(h, kind, body);
         let n = self
@@ -589,7 +629,16 @@ impl<'t> ImportSink<'t> {
                 "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
             )?
-            .execute(params![self.community, group, member, kind, h.at.timestamp_millis(), key, target, data.to_string()])?;
+            .execute(params![
+                self.community,
+                group,
+                member,
+                kind,
+                h.at.timestamp_millis(),
+                key,
+                target,
+                data.to_string()
+            ])?;
         if n == 1 {
             self.stats.activities += 1;
         } else {
