@@ -414,20 +414,19 @@ impl<'t> ImportSink<'t> {
 
     /// A member of `group` known so far only by `name` (a provisional identity).
     fn provisional(&mut self, group: i64, h: &Header, name: &str) -> SqlResult<Option<i64>> {
-        self.tx
+        let found = self
+            .tx
             .prepare_cached(
                 "SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3",
             )?
             .query_row(params![self.community, h.platform.as_str(), provisional_id(&h.group, name)], |r| r.get(0))
-            .optional()
-            .map(|found| {
-                if found.is_some() {
-                    // Names are reused over time; once a real id has claimed the
-                    // provisional member, later strangers with that name are new.
-                    self.by_name.remove(&(group, name.to_string()));
-                }
-                found
-            })
+            .optional()?;
+        if found.is_some() {
+            // Names are reused over time; once a real id has claimed the
+            // provisional member, later strangers with that name are new.
+            self.by_name.remove(&(group, name.to_string()));
+        }
+        Ok(found)
     }
 
     fn member_by_name(&mut self, group: i64, h: &Header, name: &str, at: i64) -> SqlResult<i64> {
