@@ -60,7 +60,7 @@ struct Counting<'a> {
 impl EventSink for Counting<'_> {
     fn push(&mut self, event: Event) -> Result<(), SinkError> {
         self.events += 1;
-        if self.events % 8192 == 0 {
+        if self.events.is_multiple_of(8192) {
             let rate = self.events as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
             self.bar.set_message(format!("{} events, {:.0}/s", self.events, rate));
         }
