@@ -62,7 +62,7 @@ impl EventSink for Counting<'_> {
         self.events += 1;
         if self.events.is_multiple_of(8192) {
             let rate = self.events as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
-            self.bar.set_message(format!("{} events, {:.0}/s", self.events, rate));
+            self.bar.set_message(format!("{} events, {:.0} events/s", self.events, rate));
         }
         self.inner.push(event)
     }
@@ -80,9 +80,10 @@ pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<
     let bar = if cli.quiet || cli.json {
         ProgressBar::hidden()
     } else {
-        let bar = ProgressBar::with_draw_target(Some(jobs.len() as u64), ProgressDrawTarget::stderr());
+        let total: u64 = jobs.iter().map(|j| j.size()).sum();
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files  {msg}")
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec}  {msg}")
                 .expect("valid template"),
         );
         bar
@@ -92,6 +93,7 @@ pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<
     let mut total_events = 0;
     for job in &jobs {
         let label = job.label();
+        let size = if bar.is_hidden() { 0 } else { job.size() };
         let mut outcome = None;
         let mut events = 0;
         let result = store.import(&cli.community, &label, &mut |sink| {
@@ -107,7 +109,7 @@ pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<
             Ok(format)
         });
         total_events += events;
-        bar.inc(1);
+        bar.inc(size);
         reports.push(match (result, outcome) {
             (Ok(stats), Some(Outcome::Skipped(why))) => {
                 FileReport { file: label, stats, skipped: Some(why), error: None }

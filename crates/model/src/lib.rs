@@ -19,6 +19,7 @@
 
 mod event;
 mod key;
+pub mod snapshot;
 
 pub use event::*;
 pub use key::{KeyCounter, fallback_key};

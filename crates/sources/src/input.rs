@@ -24,6 +24,8 @@ pub trait Bundle {
     fn names(&self) -> &[String];
     /// Reads and decodes one of [`Bundle::names`].
     fn read_text(&self, name: &str) -> Result<TextFile, SourceError>;
+    /// Total bytes of its files, for progress bars.
+    fn size(&self) -> u64;
 }
 
 /// A folder on disk.
@@ -69,6 +71,9 @@ impl Bundle for DirBundle {
     }
     fn read_text(&self, name: &str) -> Result<TextFile, SourceError> {
         read_path(&self.root.join(name))
+    }
+    fn size(&self) -> u64 {
+        self.names.iter().filter_map(|n| std::fs::metadata(self.root.join(n)).ok()).map(|m| m.len()).sum()
     }
 }
 
@@ -124,6 +129,16 @@ impl Bundle for ZipBundle {
         }
         let d = decode(&shown, bytes)?;
         Ok(TextFile { name: shown, text: d.text, encoding: d.encoding })
+    }
+    fn size(&self) -> u64 {
+        self.names.iter().map(|n| self.entry_size(n)).sum()
+    }
+}
+
+impl ZipBundle {
+    /// The uncompressed size of one entry (0 if unreadable).
+    pub fn entry_size(&self, name: &str) -> u64 {
+        self.archive.borrow_mut().by_name(name).map(|e| e.size()).unwrap_or(0)
     }
 }
 
@@ -194,6 +209,15 @@ impl Job {
             Job::File { path, .. } => path.display().to_string(),
             Job::ZipEntry { archive, name } => format!("{}!{}", archive.label(), name),
             Job::Bundle { bundle, .. } => bundle.label().to_string(),
+        }
+    }
+
+    /// The bytes the job will read (on disk or compressed), for progress bars.
+    pub fn size(&self) -> u64 {
+        match self {
+            Job::File { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            Job::ZipEntry { archive, name } => archive.entry_size(name),
+            Job::Bundle { bundle, .. } => bundle.size(),
         }
     }
 

@@ -16,12 +16,14 @@
 //!   real id, seen later under the same name in the same group, joins.
 #![deny(missing_docs)]
 
+mod snapshot;
 mod sqlite;
 
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
 use tonghao_model::EventSink;
+use tonghao_model::snapshot::Snapshot;
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -157,4 +159,7 @@ pub trait Store {
     fn members(&self, community: &str, group: &str) -> Result<Vec<MemberSummary>, StoreError>;
     /// Row counts of every table, all communities together.
     fn counts(&self) -> Result<TableCounts, StoreError>;
+    /// The community's history up to `as_of_ms` (UTC milliseconds; `None`:
+    /// everything), as columns for the insight engine.
+    fn snapshot(&self, community: &str, as_of_ms: Option<i64>) -> Result<Snapshot, StoreError>;
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::Path;
+use tonghao_model::snapshot::Snapshot;
 use tonghao_model::{Event, EventSink, Header, KeyCounter, PersonRef, Platform, SinkError};
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -248,9 +249,20 @@ impl Store for SqliteStore {
             activities: count("activities")?,
         })
     }
+
+    fn snapshot(&self, community: &str, as_of_ms: Option<i64>) -> Result<Snapshot, StoreError> {
+        self.load_snapshot(community, as_of_ms)
+    }
 }
 
 impl SqliteStore {
+    fn load_snapshot(&self, community: &str, as_of_ms: Option<i64>) -> Result<Snapshot, StoreError> {
+        let cid = crate::snapshot::community(&self.conn, community)
+            .map_err(self.db())?
+            .ok_or_else(|| StoreError::NotFound(format!("no community named {community:?} in {}", self.path)))?;
+        crate::snapshot::load(&self.conn, cid, community, as_of_ms.unwrap_or(i64::MAX)).map_err(self.db())
+    }
+
     /// Members now: anyone who joined or posted, less those whose latest
     /// membership event is a leave.
     fn current_members(&self, gid: i64) -> Result<u64, StoreError> {

@@ -189,3 +189,46 @@ fn newer_schema_is_refused() {
     let err = SqliteStore::open(&path).unwrap_err().to_string();
     assert!(err.contains("schema version 99"), "{err}");
 }
+
+/// The snapshot resolves replies and mentions (by id and by name) to
+/// indices, sorts by group then time, and drops everything after `as_of`.
+#[test]
+fn snapshot_resolves_links_and_respects_as_of() {
+    use tonghao_model::snapshot::{NONE, flags};
+    let (_dir, mut store) = file_store();
+    let mut reply = message("wxid_b", "小徐", "2024-03-01T20:01:00+08:00", Some("2"), "请问这本书有电子版吗？");
+    if let Event::Message(m) = &mut reply {
+        m.reply_to = Some("1".into());
+        m.mentions = vec![PersonRef::id("wxid_a")];
+    }
+    let mut by_name = message("wxid_c", "阿花", "2024-03-01T20:03:00+08:00", Some("3"), "@小徐 微信读书上有");
+    if let Event::Message(m) = &mut by_name {
+        m.mentions = vec![PersonRef::name("小徐")];
+    }
+    import(
+        &mut store,
+        &[
+            by_name,
+            message("wxid_a", "小李", "2024-03-01T20:00:00+08:00", Some("1"), "大家好"),
+            reply,
+            message("wxid_a", "小李", "2024-03-09T20:00:00+08:00", Some("4"), "一周后"),
+        ],
+    );
+    let snap = store.snapshot("default", None).unwrap();
+    let m = &snap.messages;
+    assert_eq!(m.len(), 4);
+    assert!(m.at_ms.windows(2).all(|w| w[0] <= w[1]), "sorted by time");
+    let name = |i: usize| snap.members[m.member[i] as usize].name.as_str();
+    assert_eq!((name(0), name(1), name(2)), ("小李", "小徐", "阿花"));
+    assert_eq!(m.reply_to[1], 0);
+    assert_eq!(m.reply_to[0], NONE);
+    assert_eq!(m.mentions(1), &[m.member[0]]);
+    assert_eq!(m.mentions(2), &[m.member[1]], "mention by name resolves");
+    assert!(m.has(1, flags::QUESTION));
+    assert_eq!(snap.groups[0].messages, 0..4);
+
+    let cut = chrono::DateTime::parse_from_rfc3339("2024-03-02T00:00:00+08:00").unwrap().timestamp_millis();
+    let past = store.snapshot("default", Some(cut)).unwrap();
+    assert_eq!(past.messages.len(), 3);
+    assert!(store.snapshot("nobody", None).is_err());
+}

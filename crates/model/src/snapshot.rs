@@ -1,0 +1,216 @@
+//! A community's history as columns in memory: what the insight engine reads.
+//!
+//! The store loads it (`Store::snapshot`); the insight crate computes over it
+//! without I/O. One vector per attribute instead of one struct per message:
+//! ten million messages fit in a few hundred megabytes and a metric is a pass
+//! over a few arrays.
+
+use crate::{ContentType, Platform, Role};
+use std::ops::Range;
+
+/// "No such index" in the index columns.
+pub const NONE: u32 = u32::MAX;
+
+/// A community's groups, members, messages and membership events up to a
+/// moment (`as_of_ms`): nothing after it is loaded, so every figure computed
+/// from a snapshot can be reproduced for any past day.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The community's name.
+    pub community: String,
+    /// The moment the snapshot describes (UTC milliseconds).
+    pub as_of_ms: i64,
+    /// Groups; a message's `group` indexes this.
+    pub groups: Vec<GroupMeta>,
+    /// Members; a message's `member` indexes this.
+    pub members: Vec<MemberMeta>,
+    /// Messages, sorted by group then time.
+    pub messages: Messages,
+    /// Joins, leaves and role changes, sorted by group then time.
+    pub memberships: Vec<MembershipRow>,
+}
+
+/// One group of the snapshot.
+#[derive(Clone, Debug)]
+pub struct GroupMeta {
+    /// The store's row id (stable within a database).
+    pub store_id: i64,
+    /// Platform.
+    pub platform: Platform,
+    /// The platform's id for the group.
+    pub external_id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// The group's UTC offset (seconds east), for local hours.
+    pub tz_offset_s: i32,
+    /// Its messages: a range of indices into [`Snapshot::messages`].
+    pub messages: Range<usize>,
+    /// Its membership events: a range of indices into [`Snapshot::memberships`].
+    pub memberships: Range<usize>,
+}
+
+impl GroupMeta {
+    /// The name to show: the display name, else the platform id.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.external_id)
+    }
+}
+
+/// One member of the snapshot.
+#[derive(Clone, Debug)]
+pub struct MemberMeta {
+    /// The store's row id.
+    pub store_id: i64,
+    /// Latest display name.
+    pub name: String,
+    /// Flagged as a bot by an export.
+    pub bot: bool,
+}
+
+/// How a reply link was established.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkKind {
+    /// The platform recorded it (reply, quote, thread).
+    Explicit,
+    /// The message @mentions the other member.
+    Mention,
+    /// Inferred from timing and wording.
+    Inferred,
+}
+
+/// Message flags derived from the text at load time (the text itself is not
+/// kept in memory).
+pub mod flags {
+    /// A check-in (打卡).
+    pub const CHECKIN: u8 = 1;
+    /// Asks something (ends with ? / ？ / 吗 / 呢, or starts with 请问).
+    pub const QUESTION: u8 = 2;
+    /// Contains a link.
+    pub const LINK: u8 = 4;
+    /// Looks like an advertisement (a link or contact bait with promo words).
+    pub const AD: u8 = 8;
+    /// Sent by a bot.
+    pub const BOT: u8 = 16;
+    /// Substantive: at least 15 characters of text that is not a check-in.
+    pub const SUBSTANTIVE: u8 = 32;
+}
+
+/// Messages as parallel columns; index `i` is one message in every vector.
+#[derive(Clone, Debug, Default)]
+pub struct Messages {
+    /// The store's row id, to trace any figure back to its messages.
+    pub store_id: Vec<i64>,
+    /// Index into [`Snapshot::groups`].
+    pub group: Vec<u32>,
+    /// Index into [`Snapshot::members`].
+    pub member: Vec<u32>,
+    /// UTC milliseconds.
+    pub at_ms: Vec<i64>,
+    /// Content type.
+    pub content: Vec<ContentType>,
+    /// Characters of text.
+    pub chars: Vec<u32>,
+    /// [`flags`] bits.
+    pub flags: Vec<u8>,
+    /// The message this one replies to (an index), or [`NONE`].
+    pub reply_to: Vec<u32>,
+    /// How `reply_to` was established (meaningless where it is [`NONE`]).
+    pub reply_kind: Vec<LinkKind>,
+    /// Mentioned members of message `i`: `mention_targets[mention_start[i]..mention_start[i+1]]`.
+    pub mention_start: Vec<u32>,
+    /// Member indices, see `mention_start`.
+    pub mention_targets: Vec<u32>,
+}
+
+impl Messages {
+    /// Number of messages.
+    pub fn len(&self) -> usize {
+        self.at_ms.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.at_ms.is_empty()
+    }
+
+    /// Members mentioned by message `i`.
+    pub fn mentions(&self, i: usize) -> &[u32] {
+        let (a, b) = (self.mention_start[i] as usize, self.mention_start[i + 1] as usize);
+        &self.mention_targets[a..b]
+    }
+
+    /// Whether message `i` has flag `f`.
+    pub fn has(&self, i: usize, f: u8) -> bool {
+        self.flags[i] & f != 0
+    }
+}
+
+/// What a membership event did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MembershipKind {
+    /// Joined.
+    Join,
+    /// Left or was removed.
+    Leave,
+    /// Was given a role.
+    Role(Role),
+}
+
+/// One join, leave or role change.
+#[derive(Clone, Copy, Debug)]
+pub struct MembershipRow {
+    /// Index into [`Snapshot::groups`].
+    pub group: u32,
+    /// Index into [`Snapshot::members`].
+    pub member: u32,
+    /// What happened.
+    pub kind: MembershipKind,
+    /// UTC milliseconds.
+    pub at_ms: i64,
+    /// Who invited or removed them, or [`NONE`].
+    pub by: u32,
+}
+
+/// Flags for a message text: what [`Messages::flags`] holds.
+pub fn text_flags(text: &str, bot: bool) -> u8 {
+    let t = text.trim();
+    let mut f = 0;
+    let lower = t.to_lowercase();
+    let checkin = t.contains("打卡") || lower.starts_with("#checkin") || lower.starts_with("#day");
+    if checkin {
+        f |= flags::CHECKIN;
+    }
+    if t.ends_with('?') || t.ends_with('？') || t.ends_with('吗') || t.ends_with('呢') || t.starts_with("请问") {
+        f |= flags::QUESTION;
+    }
+    let link = lower.contains("http://") || lower.contains("https://") || lower.contains("www.");
+    if link {
+        f |= flags::LINK;
+    }
+    const PROMO: [&str; 10] = ["领取", "红包", "免费", "加我微信", "加微信", "优惠券", "代理", "招募代理", "promo", "discount"];
+    if PROMO.iter().any(|p| lower.contains(p)) && (link || lower.contains("微信") || lower.contains("vx")) {
+        f |= flags::AD;
+    }
+    if bot {
+        f |= flags::BOT;
+    }
+    if !checkin && t.chars().count() >= 15 {
+        f |= flags::SUBSTANTIVE;
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_from_text() {
+        assert_eq!(text_flags("#打卡 第1天 读了10页", false) & flags::CHECKIN, flags::CHECKIN);
+        assert_ne!(text_flags("请问这本书有电子版吗？", false) & flags::QUESTION, 0);
+        let ad = text_flags("加我微信领取免费营销资料 http://example.com/coupon 前100名送红包", false);
+        assert_eq!(ad & (flags::AD | flags::LINK), flags::AD | flags::LINK);
+        assert_eq!(text_flags("好", false), 0);
+        assert_ne!(text_flags("我觉得大群里大家互相不认识，说话没有安全感", false) & flags::SUBSTANTIVE, 0);
+    }
+}

@@ -1,0 +1,157 @@
+//! Loading a [`Snapshot`] from SQLite: one pass per table, sorted by group
+//! and time, with reply and mention targets resolved to indices.
+
+
+use rusqlite::{Connection, params};
+use std::collections::HashMap;
+use tonghao_model::snapshot::{
+    GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, NONE, Snapshot, text_flags,
+};
+use tonghao_model::{ContentType, PersonRef, Platform, Role};
+
+pub(crate) fn load(conn: &Connection, community_id: i64, name: &str, as_of_ms: i64) -> rusqlite::Result<Snapshot> {
+    let mut snap = Snapshot { community: name.to_string(), as_of_ms, ..Default::default() };
+
+    let mut group_index: HashMap<i64, u32> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT id, platform, external_id, name, tz_offset_s FROM groups WHERE community_id = ?1 ORDER BY id",
+    )?;
+    let mut rows = stmt.query([community_id])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        group_index.insert(id, snap.groups.len() as u32);
+        snap.groups.push(GroupMeta {
+            store_id: id,
+            platform: r.get::<_, String>(1)?.parse().unwrap_or(Platform::Other),
+            external_id: r.get(2)?,
+            name: r.get(3)?,
+            tz_offset_s: r.get(4)?,
+            messages: 0..0,
+            memberships: 0..0,
+        });
+    }
+
+    let mut member_index: HashMap<i64, u32> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT id, display_name, bot FROM members WHERE community_id = ?1 ORDER BY id")?;
+    let mut rows = stmt.query([community_id])?;
+    while let Some(r) = rows.next()? {
+        member_index.insert(r.get(0)?, snap.members.len() as u32);
+        snap.members.push(MemberMeta { store_id: r.get(0)?, name: r.get(1)?, bot: r.get(2)? });
+    }
+
+    // For resolving mentions: ids per platform, names per group.
+    let mut by_identity: HashMap<(String, String), u32> = HashMap::new();
+    let mut stmt = conn.prepare("SELECT platform, external_id, member_id FROM identities WHERE community_id = ?1")?;
+    let mut rows = stmt.query([community_id])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&m) = member_index.get(&r.get::<_, i64>(2)?) {
+            by_identity.insert((r.get(0)?, r.get(1)?), m);
+        }
+    }
+    let mut by_name: HashMap<(i64, String), u32> = HashMap::new();
+    let mut stmt = conn.prepare(
+        "SELECT group_id, name, member_id FROM member_names WHERE community_id = ?1 AND first_ms <= ?2 ORDER BY last_ms",
+    )?;
+    let mut rows = stmt.query(params![community_id, as_of_ms])?;
+    while let Some(r) = rows.next()? {
+        if let Some(&m) = member_index.get(&r.get::<_, i64>(2)?) {
+            // Later rows overwrite: a name means whoever used it last.
+            by_name.insert((r.get(0)?, r.get(1)?), m);
+        }
+    }
+
+    let m = &mut snap.messages;
+    let mut parent_ids: Vec<i64> = Vec::new();
+    m.mention_start.push(0);
+    let mut stmt = conn.prepare(
+        "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id
+         FROM messages m
+         LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.group_id = m.group_id AND p.key = m.reply_to
+                             AND p.at_ms <= ?2
+         WHERE m.community_id = ?1 AND m.at_ms <= ?2
+         ORDER BY m.group_id, m.at_ms, m.id",
+    )?;
+    let mut rows = stmt.query(params![community_id, as_of_ms])?;
+    while let Some(r) = rows.next()? {
+        let group_id: i64 = r.get(1)?;
+        let (Some(&g), Some(&who)) = (group_index.get(&group_id), member_index.get(&r.get::<_, i64>(2)?)) else {
+            continue;
+        };
+        let text: String = r.get(5)?;
+        let bot: bool = r.get(6)?;
+        m.store_id.push(r.get(0)?);
+        m.group.push(g);
+        m.member.push(who);
+        m.at_ms.push(r.get(3)?);
+        m.content.push(ContentType::parse(&r.get::<_, String>(4)?));
+        m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
+        m.flags.push(text_flags(&text, bot || snap.members[who as usize].bot));
+        parent_ids.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
+        if let Some(json) = r.get::<_, Option<String>>(7)? {
+            let platform = snap.groups[g as usize].platform.as_str();
+            for p in serde_json::from_str::<Vec<PersonRef>>(&json).unwrap_or_default() {
+                let target = p
+                    .id
+                    .and_then(|id| by_identity.get(&(platform.to_string(), id)).copied())
+                    .or_else(|| p.name.and_then(|n| by_name.get(&(group_id, n)).copied()));
+                if let Some(t) = target.filter(|&t| t != who) {
+                    m.mention_targets.push(t);
+                }
+            }
+        }
+        m.mention_start.push(m.mention_targets.len() as u32);
+    }
+
+    // Parent row ids → indices.
+    let index_of: HashMap<i64, u32> = {
+        let wanted: std::collections::HashSet<i64> = parent_ids.iter().copied().filter(|&p| p >= 0).collect();
+        m.store_id.iter().enumerate().filter(|(_, id)| wanted.contains(id)).map(|(i, &id)| (id, i as u32)).collect()
+    };
+    m.reply_to = parent_ids.iter().map(|p| index_of.get(p).copied().unwrap_or(NONE)).collect();
+    m.reply_kind = vec![LinkKind::Explicit; m.reply_to.len()];
+    set_ranges(&mut snap.groups, &snap.messages.group, |g| &mut g.messages);
+
+    let mut stmt = conn.prepare(
+        "SELECT group_id, member_id, kind, at_ms, by_member_id, role FROM memberships
+         WHERE community_id = ?1 AND at_ms <= ?2 ORDER BY group_id, at_ms, id",
+    )?;
+    let mut rows = stmt.query(params![community_id, as_of_ms])?;
+    while let Some(r) = rows.next()? {
+        let (Some(&g), Some(&who)) =
+            (group_index.get(&r.get::<_, i64>(0)?), member_index.get(&r.get::<_, i64>(1)?))
+        else {
+            continue;
+        };
+        let kind = match (r.get::<_, String>(2)?.as_str(), r.get::<_, Option<String>>(5)?.as_deref()) {
+            ("join", _) => MembershipKind::Join,
+            ("leave", _) => MembershipKind::Leave,
+            (_, Some("owner")) => MembershipKind::Role(Role::Owner),
+            (_, Some("deputy")) => MembershipKind::Role(Role::Deputy),
+            (_, Some("admin")) => MembershipKind::Role(Role::Admin),
+            (_, Some("kol")) => MembershipKind::Role(Role::Kol),
+            _ => MembershipKind::Role(Role::Member),
+        };
+        let by = r.get::<_, Option<i64>>(4)?.and_then(|b| member_index.get(&b).copied()).unwrap_or(NONE);
+        snap.memberships.push(MembershipRow { group: g, member: who, kind, at_ms: r.get(3)?, by });
+    }
+    let groups_of: Vec<u32> = snap.memberships.iter().map(|r| r.group).collect();
+    set_ranges(&mut snap.groups, &groups_of, |g| &mut g.memberships);
+    Ok(snap)
+}
+
+/// Given rows sorted by group, records each group's range of row indices.
+fn set_ranges(groups: &mut [GroupMeta], row_groups: &[u32], field: fn(&mut GroupMeta) -> &mut std::ops::Range<usize>) {
+    let mut start = 0;
+    while start < row_groups.len() {
+        let g = row_groups[start];
+        let end = start + row_groups[start..].iter().take_while(|&&x| x == g).count();
+        *field(&mut groups[g as usize]) = start..end;
+        start = end;
+    }
+}
+
+pub(crate) fn community(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
+    use rusqlite::OptionalExtension;
+    conn.query_row("SELECT id FROM communities WHERE name = ?1", [name], |r| r.get(0)).optional()
+}
+
