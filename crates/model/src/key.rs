@@ -1,5 +1,6 @@
 //! Natural keys for events whose source gives no id.
 
+use crate::Event;
 use std::collections::HashMap;
 
 /// A stable key for an event without a source id: a 128-bit hash of the parts
@@ -41,6 +42,29 @@ pub struct KeyCounter {
 }
 
 impl KeyCounter {
+    /// The natural key of `event` (`docs/events.md`): its `id` when the source
+    /// gave one, otherwise the content hash of (kind, group, member id or
+    /// name, time, body) with its ordinal. The store keys rows with this, and a
+    /// source that must point at an id-less message (a WeChat quote) computes
+    /// the same key by feeding the same events through its own counter.
+    pub fn natural_key(&mut self, event: &Event) -> String {
+        let h = event.header();
+        if let Some(id) = &h.id {
+            return id.clone();
+        }
+        let body = match event {
+            Event::Message(m) => m.text.clone(),
+            Event::Join(_) | Event::Leave(_) | Event::Recall(_) => String::new(),
+            Event::Role(r) => r.role.as_str().to_string(),
+            Event::Checkin(c) => c.text.clone(),
+            Event::Order(o) => format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or("")),
+            Event::Reaction(r) => format!("{}{}", r.target, r.emoji),
+        };
+        let at = h.at.to_rfc3339();
+        let who = h.member.as_deref().or(h.member_name.as_deref()).unwrap_or("");
+        self.key(h.at.timestamp(), &[event.kind(), &h.group, who, &at, &body])
+    }
+
     /// The key for an event at unix second `second` made of `parts`.
     pub fn key(&mut self, second: i64, parts: &[&str]) -> String {
         if second != self.second {

@@ -74,9 +74,15 @@ fn strict(file: &str, enc: &'static Encoding, bytes: &[u8], base: usize) -> Resu
     Ok(Decoded { text, encoding: enc.name() })
 }
 
-/// A NUL character means binary data, not a chat export.
+/// A NUL character near the start means binary data, not a chat export (the
+/// rule git uses). Real logs do carry the odd stray NUL further in (one
+/// Gitter room has a few), so only the first 8 000 bytes decide.
 fn check_binary(file: &str, text: &str, base: usize) -> Result<(), SourceError> {
-    match text.find('\0') {
+    let mut end = text.len().min(8000);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    match text[..end].find('\0') {
         Some(at) => Err(SourceError::Encoding { file: file.to_string(), offset: base + at }),
         None => Ok(()),
     }

@@ -498,31 +498,20 @@ impl<'t> ImportSink<'t> {
         Ok(())
     }
 
-    /// The event's natural key: its id, or a content hash in file order.
-    fn key(&mut self, h: &Header, kind: &str, body: &str) -> String {
-        match &h.id {
-            Some(id) => id.clone(),
-            None => {
-                let at = h.at.to_rfc3339();
-                let who = h.member.as_deref().or(h.member_name.as_deref()).unwrap_or("");
-                self.keys.key(h.at.timestamp(), &[kind, &h.group, who, &at, body])
-            }
-        }
-    }
-
     fn actor(&mut self, group: i64, h: &Header, bot: bool) -> SqlResult<i64> {
         let person = PersonRef { id: h.member.clone(), name: h.member_name.clone() };
         self.person(group, h, &person, bot)
     }
 
     fn store(&mut self, event: &Event) -> SqlResult<()> {
+        // Every event advances the key counter, in file order.
+        let key = self.keys.natural_key(event);
         let h = event.header();
         let group = self.group(h)?;
         let at = h.at.timestamp_millis();
         match event {
             Event::Message(m) => {
                 let member = self.actor(group, h, m.bot)?;
-                let key = self.key(h, "message", &m.text);
                 let mentions =
                     (!m.mentions.is_empty()).then(|| serde_json::to_string(&m.mentions).expect("mentions serialise"));
                 let added = self
@@ -558,7 +547,6 @@ impl<'t> ImportSink<'t> {
                     Some(p) if p.id.is_some() || p.name.is_some() => Some(self.person(group, h, p, false)?),
                     _ => None,
                 };
-                let key = self.key(h, kind, "");
                 let added = self.membership(group, member, kind, at, by, None, &key)?;
                 match (added, kind) {
                     (false, _) => self.stats.duplicates += 1,
@@ -572,7 +560,6 @@ impl<'t> ImportSink<'t> {
                     Some(p) if p.id.is_some() || p.name.is_some() => Some(self.person(group, h, p, false)?),
                     _ => None,
                 };
-                let key = self.key(h, "role", r.role.as_str());
                 if self.membership(group, member, "role", at, by, Some(r.role.as_str()), &key)? {
                     self.stats.roles += 1;
                 } else {
@@ -630,10 +617,9 @@ impl<'t> ImportSink<'t> {
         kind: &str,
         target: Option<&str>,
         data: serde_json::Value,
-        body: &str,
+        key: &str,
     ) -> SqlResult<()> {
         let member = self.actor(group, h, false)?;
-        let key = self.key(h, kind, body);
         let n = self
             .tx
             .prepare_cached(
