@@ -26,9 +26,16 @@ pub fn decode(file: &str, bytes: Vec<u8>) -> Result<Decoded, SourceError> {
     if let Some(enc) = utf16_without_bom(&bytes) {
         return strict(file, enc, &bytes, 0);
     }
-    let utf8_error = match std::str::from_utf8(&bytes) {
-        Ok(_) => return utf8(file, bytes, 0),
-        Err(e) => e.valid_up_to(),
+    // Validate once: the common case (UTF-8) then costs no copy.
+    let (bytes, utf8_error) = match String::from_utf8(bytes) {
+        Ok(text) => {
+            check_binary(file, &text, 0)?;
+            return Ok(Decoded { text, encoding: "UTF-8" });
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            (e.into_bytes(), at)
+        }
     };
     let mut detector = chardetng::EncodingDetector::new();
     detector.feed(&bytes, true);

@@ -255,7 +255,9 @@ impl Job {
 }
 
 /// Turns a path the user named into jobs. `format` (from `--format`) may name
-/// a bundle format to force it.
+/// a bundle format to force it. Folders are searched for folder exports at
+/// every level, so importing a whole tree of exports finds the Slack export
+/// three folders down.
 pub fn plan(path: &Path, format: Option<&str>) -> Result<Vec<Job>, SourceError> {
     let meta =
         std::fs::metadata(path).map_err(|source| SourceError::Io { file: path.display().to_string(), source })?;
@@ -263,18 +265,50 @@ pub fn plan(path: &Path, format: Option<&str>) -> Result<Vec<Job>, SourceError> 
     if !meta.is_dir() && !is_zip {
         return Ok(vec![Job::File { path: path.to_path_buf(), explicit: true }]);
     }
-    let bundle: Box<dyn Bundle> =
-        if meta.is_dir() { Box::new(DirBundle::open(path)?) } else { Box::new(ZipBundle::open(path)?) };
-    let forced = format.and_then(|f| BUNDLE_SOURCES.iter().find(|s| s.name() == f));
-    if let Some(source) =
-        forced.or_else(|| BUNDLE_SOURCES.iter().find(|s| format.is_none() && s.sniff(bundle.as_ref())))
-    {
-        return Ok(vec![Job::Bundle { bundle, source: *source }]);
+    if !meta.is_dir() {
+        let archive = ZipBundle::open(path)?;
+        if let Some(source) = bundle_source(&archive, format) {
+            return Ok(vec![Job::Bundle { bundle: Box::new(archive), source }]);
+        }
+        let archive = std::rc::Rc::new(archive);
+        return Ok(archive
+            .names()
+            .to_vec()
+            .into_iter()
+            .map(|name| Job::ZipEntry { archive: archive.clone(), name })
+            .collect());
     }
-    if meta.is_dir() {
-        Ok(bundle.names().iter().map(|n| Job::File { path: path.join(n), explicit: false }).collect())
-    } else {
-        let archive = std::rc::Rc::new(ZipBundle::open(path)?);
-        Ok(archive.names().to_vec().into_iter().map(|name| Job::ZipEntry { archive: archive.clone(), name }).collect())
+    let mut jobs = Vec::new();
+    plan_dir(path, format, &mut jobs)?;
+    Ok(jobs)
+}
+
+fn bundle_source(bundle: &dyn Bundle, format: Option<&str>) -> Option<&'static dyn BundleSource> {
+    match format {
+        Some(f) => BUNDLE_SOURCES.iter().find(|s| s.name() == f).copied(),
+        None => BUNDLE_SOURCES.iter().find(|s| s.sniff(bundle)).copied(),
     }
+}
+
+fn plan_dir(dir: &Path, format: Option<&str>, jobs: &mut Vec<Job>) -> Result<(), SourceError> {
+    let bundle = DirBundle::open(dir)?;
+    if let Some(source) = bundle_source(&bundle, format) {
+        jobs.push(Job::Bundle { bundle: Box::new(bundle), source });
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| SourceError::Io { file: dir.display().to_string(), source })?
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            plan_dir(&entry, format, jobs)?;
+        } else {
+            jobs.push(Job::File { path: entry, explicit: false });
+        }
+    }
+    Ok(())
 }

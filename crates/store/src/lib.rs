@@ -160,6 +160,7 @@ pub trait Store {
     /// Row counts of every table, all communities together.
     fn counts(&self) -> Result<TableCounts, StoreError>;
     /// The community's history up to `as_of_ms` (UTC milliseconds; `None`:
-    /// everything), as columns for the insight engine.
-    fn snapshot(&self, community: &str, as_of_ms: Option<i64>) -> Result<Snapshot, StoreError>;
+    /// everything), as columns for the insight engine; with the message texts
+    /// when `with_text` (for reply inference).
+    fn snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError>;
 }

@@ -1,7 +1,6 @@
 //! Loading a [`Snapshot`] from SQLite: one pass per table, sorted by group
 //! and time, with reply and mention targets resolved to indices.
 
-
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
 use tonghao_model::snapshot::{
@@ -9,7 +8,13 @@ use tonghao_model::snapshot::{
 };
 use tonghao_model::{ContentType, PersonRef, Platform, Role};
 
-pub(crate) fn load(conn: &Connection, community_id: i64, name: &str, as_of_ms: i64) -> rusqlite::Result<Snapshot> {
+pub(crate) fn load(
+    conn: &Connection,
+    community_id: i64,
+    name: &str,
+    as_of_ms: i64,
+    with_text: bool,
+) -> rusqlite::Result<Snapshot> {
     let mut snap = Snapshot { community: name.to_string(), as_of_ms, ..Default::default() };
 
     let mut group_index: HashMap<i64, u32> = HashMap::new();
@@ -86,14 +91,16 @@ pub(crate) fn load(conn: &Connection, community_id: i64, name: &str, as_of_ms: i
         m.content.push(ContentType::parse(&r.get::<_, String>(4)?));
         m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
         m.flags.push(text_flags(&text, bot || snap.members[who as usize].bot));
+        if with_text {
+            m.text.push(text.into_boxed_str());
+        }
         parent_ids.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
         if let Some(json) = r.get::<_, Option<String>>(7)? {
             let platform = snap.groups[g as usize].platform.as_str();
             for p in serde_json::from_str::<Vec<PersonRef>>(&json).unwrap_or_default() {
-                let target = p
-                    .id
-                    .and_then(|id| by_identity.get(&(platform.to_string(), id)).copied())
-                    .or_else(|| p.name.and_then(|n| by_name.get(&(group_id, n)).copied()));
+                let target =
+                    p.id.and_then(|id| by_identity.get(&(platform.to_string(), id)).copied())
+                        .or_else(|| p.name.and_then(|n| by_name.get(&(group_id, n)).copied()));
                 if let Some(t) = target.filter(|&t| t != who) {
                     m.mention_targets.push(t);
                 }
@@ -117,8 +124,7 @@ pub(crate) fn load(conn: &Connection, community_id: i64, name: &str, as_of_ms: i
     )?;
     let mut rows = stmt.query(params![community_id, as_of_ms])?;
     while let Some(r) = rows.next()? {
-        let (Some(&g), Some(&who)) =
-            (group_index.get(&r.get::<_, i64>(0)?), member_index.get(&r.get::<_, i64>(1)?))
+        let (Some(&g), Some(&who)) = (group_index.get(&r.get::<_, i64>(0)?), member_index.get(&r.get::<_, i64>(1)?))
         else {
             continue;
         };
@@ -154,4 +160,3 @@ pub(crate) fn community(conn: &Connection, name: &str) -> Result<Option<i64>, ru
     use rusqlite::OptionalExtension;
     conn.query_row("SELECT id FROM communities WHERE name = ?1", [name], |r| r.get(0)).optional()
 }
-

@@ -50,6 +50,9 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(db)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
         conn.pragma_update(None, "busy_timeout", 5000).map_err(db)?;
+        // 32 MiB of page cache (the default is 2 MiB): a large import then
+        // keeps its index pages in memory instead of spilling them mid-transaction.
+        conn.pragma_update(None, "cache_size", -32768).map_err(db)?;
         let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db)?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
@@ -90,34 +93,13 @@ impl Store for SqliteStore {
     fn import(&mut self, community: &str, source: &str, feed: &mut Feed<'_>) -> Result<ImportStats, StoreError> {
         let path = self.path.clone();
         let db = |source| StoreError::Db { path: path.clone(), source };
-        let tx = self.conn.transaction().map_err(db)?;
-        let now = Utc::now().timestamp_millis();
-        tx.execute(
-            "INSERT INTO communities (name, created_ms) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
-            params![community, now],
-        )
-        .map_err(db)?;
-        let community_id: i64 =
-            tx.query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0)).map_err(db)?;
-        let mut sink = ImportSink::new(&tx, community_id);
-        let format = feed(&mut sink);
-        let mut stats = std::mem::take(&mut sink.stats);
-        drop(sink);
-        match format {
-            Err(e) => Err(StoreError::Feed(e)), // dropping `tx` rolls back
-            Ok(None) => Ok(stats),
-            Ok(Some(format)) => {
-                stats.format = Some(format.clone());
-                let json = serde_json::to_string(&stats).expect("stats serialise");
-                tx.execute(
-                    "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![community_id, source, format, now, json],
-                )
-                .map_err(db)?;
-                tx.commit().map_err(db)?;
-                Ok(stats)
-            }
-        }
+        // The sink only writes rows whose parents it found or created in the
+        // same transaction, so per-row foreign-key lookups (three per
+        // message) buy nothing during an import; they are back on after.
+        self.conn.pragma_update(None, "foreign_keys", "OFF").map_err(db)?;
+        let result = self.import_tx(community, source, feed);
+        self.conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
+        result
     }
 
     fn groups(&self, community: &str) -> Result<Vec<GroupSummary>, StoreError> {
@@ -250,17 +232,53 @@ impl Store for SqliteStore {
         })
     }
 
-    fn snapshot(&self, community: &str, as_of_ms: Option<i64>) -> Result<Snapshot, StoreError> {
-        self.load_snapshot(community, as_of_ms)
+    fn snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError> {
+        self.load_snapshot(community, as_of_ms, with_text)
     }
 }
 
 impl SqliteStore {
-    fn load_snapshot(&self, community: &str, as_of_ms: Option<i64>) -> Result<Snapshot, StoreError> {
+    /// One import in one transaction (foreign keys already off).
+    fn import_tx(&mut self, community: &str, source: &str, feed: &mut Feed<'_>) -> Result<ImportStats, StoreError> {
+        let path = self.path.clone();
+        let db = |source| StoreError::Db { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(db)?;
+        let now = Utc::now().timestamp_millis();
+        tx.execute(
+            "INSERT INTO communities (name, created_ms) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            params![community, now],
+        )
+        .map_err(db)?;
+        let community_id: i64 =
+            tx.query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0)).map_err(db)?;
+        let mut sink = ImportSink::new(&tx, community_id);
+        let format = feed(&mut sink);
+        let mut stats = std::mem::take(&mut sink.stats);
+        drop(sink);
+        match format {
+            Err(e) => Err(StoreError::Feed(e)), // dropping `tx` rolls back
+            Ok(None) => Ok(stats),
+            Ok(Some(format)) => {
+                stats.format = Some(format.clone());
+                let json = serde_json::to_string(&stats).expect("stats serialise");
+                tx.execute(
+                    "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![community_id, source, format, now, json],
+                )
+                .map_err(db)?;
+                tx.commit().map_err(db)?;
+                Ok(stats)
+            }
+        }
+    }
+}
+
+impl SqliteStore {
+    fn load_snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError> {
         let cid = crate::snapshot::community(&self.conn, community)
             .map_err(self.db())?
             .ok_or_else(|| StoreError::NotFound(format!("no community named {community:?} in {}", self.path)))?;
-        crate::snapshot::load(&self.conn, cid, community, as_of_ms.unwrap_or(i64::MAX)).map_err(self.db())
+        crate::snapshot::load(&self.conn, cid, community, as_of_ms.unwrap_or(i64::MAX), with_text).map_err(self.db())
     }
 
     /// Members now: anyone who joined or posted, less those whose latest
@@ -294,13 +312,16 @@ struct ImportSink<'t> {
     tx: &'t rusqlite::Transaction<'t>,
     community: i64,
     stats: ImportStats,
-    groups: HashMap<(Platform, String), GroupState>,
-    identities: HashMap<(Platform, String), i64>,
+    groups: HashMap<Platform, HashMap<String, GroupState>>,
+    /// platform → external id → member (nested so lookups by `&str` allocate nothing).
+    identities: HashMap<Platform, HashMap<String, i64>>,
     /// (group row, name) → member, for events that name people only.
     by_name: HashMap<(i64, String), i64>,
     /// (member, group) → the name last recorded, to write names only on change.
     names: HashMap<(i64, i64), String>,
     keys: KeyCounter,
+    /// Members created by this import (a merge may take one back).
+    created: std::collections::HashSet<i64>,
 }
 
 struct GroupState {
@@ -321,12 +342,12 @@ impl<'t> ImportSink<'t> {
             by_name: HashMap::new(),
             names: HashMap::new(),
             keys: KeyCounter::default(),
+            created: Default::default(),
         }
     }
 
     fn group(&mut self, h: &Header) -> SqlResult<i64> {
-        let cache_key = (h.platform, h.group.clone());
-        if let Some(g) = self.groups.get_mut(&cache_key) {
+        if let Some(g) = self.groups.get_mut(&h.platform).and_then(|m| m.get_mut(h.group.as_str())) {
             if h.group_name.is_some() && g.name != h.group_name {
                 self.tx
                     .prepare_cached("UPDATE groups SET name = ?1 WHERE id = ?2")?
@@ -364,22 +385,42 @@ impl<'t> ImportSink<'t> {
             self.tx.prepare_cached("UPDATE groups SET name = ?1 WHERE id = ?2")?.execute(params![h.group_name, id])?;
             name = h.group_name.clone();
         }
-        self.groups.insert(cache_key, GroupState { id, name });
+        self.groups.entry(h.platform).or_default().insert(h.group.clone(), GroupState { id, name });
         Ok(id)
     }
 
     /// The member behind a person reference in `group`, created if new.
     fn person(&mut self, group: i64, h: &Header, person: &PersonRef, bot: bool) -> SqlResult<i64> {
+        self.person_parts(group, h, person.id.as_deref(), person.name.as_deref(), bot)
+    }
+
+    fn person_parts(
+        &mut self,
+        group: i64,
+        h: &Header,
+        id: Option<&str>,
+        name: Option<&str>,
+        bot: bool,
+    ) -> SqlResult<i64> {
         let at = h.at.timestamp_millis();
-        let id = match (&person.id, &person.name) {
-            (Some(ext), name) => self.member_by_id(group, h, ext, name.as_deref(), at, bot)?,
+        let member = match (id, name) {
+            (Some(ext), name) => self.member_by_id(group, h, ext, name, at, bot)?,
             (None, Some(name)) => self.member_by_name(group, h, name, at)?,
             (None, None) => unreachable!("validated: every person has an id or a name"),
         };
-        if let Some(name) = &person.name {
-            self.record_name(id, group, name, at)?;
+        // First sight of a known id in this group under a name that a join
+        // line already introduced: the name-only member is this person.
+        if let (Some(_), Some(name)) = (id, name)
+            && !self.names.contains_key(&(member, group))
+            && let Some(p) = self.provisional(group, h, name)?
+            && p != member
+        {
+            self.merge_member(p, member)?;
         }
-        Ok(id)
+        if let Some(name) = name {
+            self.record_name(member, group, name, at)?;
+        }
+        Ok(member)
     }
 
     fn member_by_id(
@@ -391,8 +432,7 @@ impl<'t> ImportSink<'t> {
         at: i64,
         bot: bool,
     ) -> SqlResult<i64> {
-        let key = (h.platform, ext.to_string());
-        if let Some(&id) = self.identities.get(&key) {
+        if let Some(&id) = self.identities.get(&h.platform).and_then(|m| m.get(ext)) {
             return Ok(id);
         }
         let found: Option<i64> = self
@@ -420,25 +460,54 @@ impl<'t> ImportSink<'t> {
                 id
             }
         };
-        self.identities.insert(key, id);
+        self.identities.entry(h.platform).or_default().insert(ext.to_string(), id);
         Ok(id)
     }
 
-    /// A member of `group` known so far only by `name` (a provisional identity).
-    fn provisional(&mut self, group: i64, h: &Header, name: &str) -> SqlResult<Option<i64>> {
-        let found = self
-            .tx
+    /// A member of `group` known so far only by `name`: a provisional
+    /// identity that no real id has claimed yet.
+    fn provisional(&mut self, _group: i64, h: &Header, name: &str) -> SqlResult<Option<i64>> {
+        self.tx
             .prepare_cached(
-                "SELECT member_id FROM identities WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3",
+                "SELECT i.member_id FROM identities i
+                 WHERE i.community_id = ?1 AND i.platform = ?2 AND i.external_id = ?3
+                   AND NOT EXISTS (SELECT 1 FROM identities j WHERE j.member_id = i.member_id AND j.external_id NOT LIKE '~%')",
             )?
             .query_row(params![self.community, h.platform.as_str(), provisional_id(&h.group, name)], |r| r.get(0))
-            .optional()?;
-        if found.is_some() {
-            // Names are reused over time; once a real id has claimed the
-            // provisional member, later strangers with that name are new.
-            self.by_name.remove(&(group, name.to_string()));
+            .optional()
+    }
+
+    /// Moves everything of member `from` (a provisional, name-only member) to
+    /// `into` and deletes `from`: the person named in a join line turned out
+    /// to be someone already known by id from another group.
+    fn merge_member(&mut self, from: i64, into: i64) -> SqlResult<()> {
+        for sql in [
+            "UPDATE messages SET member_id = ?2 WHERE member_id = ?1",
+            "UPDATE memberships SET member_id = ?2 WHERE member_id = ?1",
+            "UPDATE memberships SET by_member_id = ?2 WHERE by_member_id = ?1",
+            "UPDATE activities SET member_id = ?2 WHERE member_id = ?1",
+            "UPDATE OR IGNORE member_names SET member_id = ?2 WHERE member_id = ?1",
+            "DELETE FROM member_names WHERE member_id = ?1",
+            "UPDATE identities SET member_id = ?2 WHERE member_id = ?1",
+            "DELETE FROM members WHERE id = ?1",
+        ] {
+            let mut stmt = self.tx.prepare_cached(sql)?;
+            if sql.contains("?2") {
+                stmt.execute(params![from, into])?
+            } else {
+                stmt.execute(params![from])?
+            };
         }
-        Ok(found)
+        if self.created.remove(&from) {
+            self.stats.members -= 1;
+        }
+        for v in self.by_name.values_mut() {
+            if *v == from {
+                *v = into;
+            }
+        }
+        self.names.retain(|(m, _), _| *m != from);
+        Ok(())
     }
 
     fn member_by_name(&mut self, group: i64, h: &Header, name: &str, at: i64) -> SqlResult<i64> {
@@ -474,7 +543,9 @@ impl<'t> ImportSink<'t> {
             .prepare_cached("INSERT INTO members (community_id, display_name, name_ms, bot) VALUES (?1, ?2, ?3, ?4)")?
             .execute(params![self.community, name, at, bot])?;
         self.stats.members += 1;
-        Ok(self.tx.last_insert_rowid())
+        let id = self.tx.last_insert_rowid();
+        self.created.insert(id);
+        Ok(id)
     }
 
     /// Remembers that `member` used `name` in `group` at `at`; the latest name
@@ -499,8 +570,7 @@ impl<'t> ImportSink<'t> {
     }
 
     fn actor(&mut self, group: i64, h: &Header, bot: bool) -> SqlResult<i64> {
-        let person = PersonRef { id: h.member.clone(), name: h.member_name.clone() };
-        self.person(group, h, &person, bot)
+        self.person_parts(group, h, h.member.as_deref(), h.member_name.as_deref(), bot)
     }
 
     fn store(&mut self, event: &Event) -> SqlResult<()> {

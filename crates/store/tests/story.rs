@@ -214,7 +214,7 @@ fn snapshot_resolves_links_and_respects_as_of() {
             message("wxid_a", "小李", "2024-03-09T20:00:00+08:00", Some("4"), "一周后"),
         ],
     );
-    let snap = store.snapshot("default", None).unwrap();
+    let snap = store.snapshot("default", None, false).unwrap();
     let m = &snap.messages;
     assert_eq!(m.len(), 4);
     assert!(m.at_ms.windows(2).all(|w| w[0] <= w[1]), "sorted by time");
@@ -228,7 +228,41 @@ fn snapshot_resolves_links_and_respects_as_of() {
     assert_eq!(snap.groups[0].messages, 0..4);
 
     let cut = chrono::DateTime::parse_from_rfc3339("2024-03-02T00:00:00+08:00").unwrap().timestamp_millis();
-    let past = store.snapshot("default", Some(cut)).unwrap();
+    let past = store.snapshot("default", Some(cut), false).unwrap();
     assert_eq!(past.messages.len(), 3);
-    assert!(store.snapshot("nobody", None).is_err());
+    assert!(store.snapshot("nobody", None, false).is_err());
+}
+
+/// Someone known by id in one group, introduced by name in another group's
+/// join line, then speaking there with the same id, is one member (the
+/// name-only member is merged into them).
+#[test]
+fn join_line_in_a_second_group_merges_into_the_known_member() {
+    let (_dir, mut store) = file_store();
+    let in_group = |g: &str, e: Event| {
+        let mut e = e;
+        match &mut e {
+            Event::Message(m) => m.header.group = g.into(),
+            Event::Join(j) => j.header.group = g.into(),
+            _ => {}
+        }
+        e
+    };
+    let stats = import(
+        &mut store,
+        &[
+            in_group("a@chatroom", message("wxid_xu", "小徐", "2024-03-01T20:00:00+08:00", Some("1"), "在A群")),
+            in_group(
+                "b@chatroom",
+                Event::Join(Membership { header: header(None, "小徐", "2024-03-02T20:00:00+08:00", None), by: None }),
+            ),
+            in_group("b@chatroom", message("wxid_xu", "小徐", "2024-03-02T20:01:00+08:00", Some("2"), "在B群")),
+        ],
+    );
+    assert_eq!(stats.members, 1, "{stats:?}");
+    let c = store.counts().unwrap();
+    assert_eq!(c.members, 1);
+    let joined_by: i64 = store.connection().query_row("SELECT member_id FROM memberships", [], |r| r.get(0)).unwrap();
+    let spoke: i64 = store.connection().query_row("SELECT DISTINCT member_id FROM messages", [], |r| r.get(0)).unwrap();
+    assert_eq!(joined_by, spoke);
 }
