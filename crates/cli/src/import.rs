@@ -83,8 +83,10 @@ pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<
         let total: u64 = jobs.iter().map(|j| j.size()).sum();
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec}  {msg}")
-                .expect("valid template"),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {binary_bytes_per_sec}  {msg}",
+            )
+            .expect("valid template"),
         );
         bar
     };

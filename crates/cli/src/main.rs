@@ -3,7 +3,12 @@
 //! Thin by design: it parses arguments, opens the store, calls the library
 //! crates and prints. All logic lives in the crates it calls.
 
+mod demo;
+mod eval;
+mod html;
 mod import;
+mod report;
+mod sim;
 mod table;
 
 use anyhow::{Context, Result};
@@ -47,8 +52,17 @@ enum Command {
         #[arg(long, short)]
         group: String,
     },
+    /// Group health, lifecycle and member roles (text, JSON or HTML).
+    Report(report::Args),
     /// List the export formats tonghao reads.
     Formats,
+    /// Generate a simulated community history (for demos, tests, benchmarks).
+    Sim(sim::Args),
+    /// Simulate a realistic community, import it into a fresh store and show it.
+    Demo(demo::Args),
+    /// Measure tonghao's inferences against human annotations.
+    #[command(subcommand)]
+    Eval(eval::Command),
 }
 
 /// The language user-facing text is printed in.
@@ -169,6 +183,10 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Report(args) => report::run(&open()?, &cli, lang, args),
+        Command::Sim(args) => sim::run(&cli, lang, args),
+        Command::Demo(args) => demo::run(&cli, lang, args),
+        Command::Eval(cmd) => eval::run(&cli, lang, cmd),
         Command::Formats => {
             let formats = tonghao_sources::formats();
             if cli.json {

@@ -120,6 +120,9 @@ pub struct Messages {
     pub mention_start: Vec<u32>,
     /// Member indices, see `mention_start`.
     pub mention_targets: Vec<u32>,
+    /// The texts, only when the snapshot was loaded with them (reply
+    /// inference reads them, then drops them); otherwise empty.
+    pub text: Vec<Box<str>>,
 }
 
 impl Messages {
@@ -176,7 +179,12 @@ pub fn text_flags(text: &str, bot: bool) -> u8 {
     let t = text.trim();
     let mut f = 0;
     let lower = t.to_lowercase();
-    let checkin = t.contains("打卡") || lower.starts_with("#checkin") || lower.starts_with("#day");
+    // A check-in opens with its tag ("#打卡 第3天 …", "【打卡】…"); a message
+    // that merely mentions 打卡 ("明天继续打卡") is not one.
+    let checkin = ["#打卡", "＃打卡", "打卡", "【打卡】", "[打卡]", "#checkin", "#check-in", "#day"]
+        .iter()
+        .any(|tag| lower.starts_with(tag))
+        || t.contains("#打卡");
     if checkin {
         f |= flags::CHECKIN;
     }
@@ -187,7 +195,8 @@ pub fn text_flags(text: &str, bot: bool) -> u8 {
     if link {
         f |= flags::LINK;
     }
-    const PROMO: [&str; 10] = ["领取", "红包", "免费", "加我微信", "加微信", "优惠券", "代理", "招募代理", "promo", "discount"];
+    const PROMO: [&str; 10] =
+        ["领取", "红包", "免费", "加我微信", "加微信", "优惠券", "代理", "招募代理", "promo", "discount"];
     if PROMO.iter().any(|p| lower.contains(p)) && (link || lower.contains("微信") || lower.contains("vx")) {
         f |= flags::AD;
     }
@@ -211,6 +220,7 @@ mod tests {
         let ad = text_flags("加我微信领取免费营销资料 http://example.com/coupon 前100名送红包", false);
         assert_eq!(ad & (flags::AD | flags::LINK), flags::AD | flags::LINK);
         assert_eq!(text_flags("好", false), 0);
+        assert_eq!(text_flags("感谢陈老师！下周同一时间见，明天继续打卡", false) & flags::CHECKIN, 0);
         assert_ne!(text_flags("我觉得大群里大家互相不认识，说话没有安全感", false) & flags::SUBSTANTIVE, 0);
     }
 }

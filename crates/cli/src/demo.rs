@@ -1,0 +1,298 @@
+//! `tonghao demo`: the first command a newcomer runs. It simulates the `demo`
+//! scenario (12 groups of one reading community over six months, see
+//! `crates/sim/scenarios/demo.toml`), imports it into a fresh store through
+//! the same path as `tonghao import`, shows the groups and says what to try
+//! next. No file of the user's is needed or touched: the store is a separate
+//! `demo.db` unless `--db` names another, and an existing file there is only
+//! replaced when it holds nothing but an earlier demo.
+
+use crate::{Cli, Lang, short_time, table};
+use anyhow::{Context, Result, anyhow, bail};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use tonghao_sim::{Format, Options, Scenario};
+use tonghao_sources::{Outcome, ReadOptions, plan};
+use tonghao_store::{SqliteStore, Store};
+
+/// Arguments of `tonghao demo`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Random seed of the simulation.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Keep the simulated history and its ground truth in this folder
+    /// (default: a temporary folder, removed afterwards).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Simulate another scenario (a built-in name or a .toml path).
+    #[arg(long, default_value = "demo")]
+    pub scenario: String,
+    /// Write the history in this format before importing it: jsonl (richest:
+    /// roles, orders, check-ins) or native (WeChat CSV, QQ text and Telegram
+    /// JSON through their readers).
+    #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "native"])]
+    pub format: String,
+}
+
+/// Marks the folders the demo simulates into; a store whose every import came
+/// from such a folder is a demo store and may be replaced.
+const MARK: &str = "tonghao-demo-";
+
+/// Removes the temporary folder however the demo ends.
+struct TempDir(Option<PathBuf>);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+/// Whether an existing store holds only earlier demo imports.
+fn is_demo_store(path: &Path) -> bool {
+    let Ok(store) = SqliteStore::open(path) else { return false };
+    let conn = store.connection();
+    let Ok(mut stmt) = conn.prepare("SELECT source FROM imports") else { return false };
+    let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) else { return false };
+    let sources: Vec<String> = rows.filter_map(|r| r.ok()).collect();
+    sources.iter().all(|s| s.contains(MARK))
+}
+
+pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
+    let started = Instant::now();
+    let db = cli.db.clone().unwrap_or_else(|| crate::default_db().with_file_name("demo.db"));
+    if db.exists() {
+        if !is_demo_store(&db) {
+            bail!(
+                "{} {}",
+                db.display(),
+                lang.t(
+                    "已存在且不是演示库；演示不会覆盖它。请用 --db 指定另一个路径",
+                    "exists and is not a demo store; the demo will not replace it. Choose another path with --db"
+                )
+            );
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", db.display()));
+            if p.exists() {
+                std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+            }
+        }
+    }
+    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+
+    // 1. Simulate.
+    let (out, _guard) = match &args.out {
+        Some(dir) => (dir.clone(), TempDir(None)),
+        None => {
+            let nanos =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+            let dir = std::env::temp_dir().join(format!("{MARK}{}-{nanos}", std::process::id()));
+            (dir.clone(), TempDir(Some(dir)))
+        }
+    };
+    let scenario = Scenario::load(&args.scenario).map_err(|e| anyhow!("{e}"))?;
+    let format = Format::parse(&args.format).unwrap_or(Format::Jsonl);
+    let quiet = cli.quiet || cli.json;
+    if !quiet {
+        match lang {
+            Lang::Zh => eprintln!("模拟社群 {}（{} 个群，{} 天）…", scenario.name, scenario.groups, scenario.days),
+            Lang::En => {
+                eprintln!("Simulating {} ({} groups, {} days) …", scenario.name, scenario.groups, scenario.days)
+            }
+        }
+    }
+    let opts = Options { seed: args.seed, format, out: &out, threads: 0, progress: None, force: args.out.is_some() };
+    let (summary, sim_secs) = crate::sim::simulate(&scenario, &opts, quiet)?;
+
+    // 2. Import, exactly as `tonghao import` does: plan each path, one
+    // transaction per job. Only the history files, never the truth files.
+    let mut store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let import_started = Instant::now();
+    let read = ReadOptions::default();
+    let mut stored = 0u64;
+    for rel in &summary.files {
+        let path = out.join(rel);
+        // The import log names the source; the marker tells a demo store apart.
+        for job in plan(&path, None)? {
+            let label = job.label();
+            let label = if label.contains(MARK) { label } else { format!("{MARK}{label}") };
+            let stats = store.import(&cli.community, &label, &mut |sink| {
+                Ok(match job.run(None, &read, sink)? {
+                    Outcome::Read { format, .. } => Some(format.to_string()),
+                    Outcome::Skipped(_) => None,
+                })
+            })?;
+            stored += stats.messages;
+        }
+    }
+    let import_secs = import_started.elapsed().as_secs_f64();
+
+    // 3. Show it.
+    let groups = store.groups(&cli.community)?;
+    let truth: serde_json::Value = std::fs::read(&summary.truth)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let planted = planted(&truth);
+    if cli.json {
+        let out_json = serde_json::json!({
+            "db": db.display().to_string(),
+            "scenario": scenario.name,
+            "seed": args.seed,
+            "messages_simulated": summary.messages,
+            "messages_stored": stored,
+            "simulate_seconds": sim_secs,
+            "import_seconds": import_secs,
+            "groups": groups,
+            "truth": planted.iter().map(|p| serde_json::json!({
+                "group": p.name, "operated": p.operated, "stage_at_end": p.stage, "silent_since": p.silent,
+            })).collect::<Vec<_>>(),
+            "kept": args.out.as_ref().map(|p| p.display().to_string()),
+        });
+        println!("{}", serde_json::to_string_pretty(&out_json)?);
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| {
+            let name = g.name.clone().unwrap_or_default();
+            let truth = planted.iter().find(|p| p.name == name);
+            vec![
+                g.platform.clone(),
+                name,
+                g.members.to_string(),
+                g.messages.to_string(),
+                short_time(g.first_message.as_deref()),
+                short_time(g.last_message.as_deref()),
+                truth.map(|p| p.describe(lang)).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = match lang {
+        Lang::Zh => ["平台", "群名", "成员", "消息", "首条消息", "末条消息", "模拟设定（用来检验 tonghao）"],
+        Lang::En => [
+            "platform",
+            "group",
+            "members",
+            "messages",
+            "first message",
+            "last message",
+            "planted truth (to check tonghao)",
+        ],
+    };
+    println!();
+    print!("{}", table::render(&header, &rows, &[2, 3]));
+    println!();
+    let db_arg = shell_quote(&db.display().to_string());
+    let biggest = groups.iter().max_by_key(|g| g.messages).and_then(|g| g.name.clone()).unwrap_or_default();
+    let has_report = <crate::Cli as clap::CommandFactory>::command().find_subcommand("report").is_some();
+    match lang {
+        Lang::Zh => {
+            println!(
+                "已模拟 {} 条消息（{sim_secs:.1} 秒）并导入 {stored} 条（{import_secs:.1} 秒），共 {:.1} 秒。演示库：{}",
+                summary.messages,
+                started.elapsed().as_secs_f64(),
+                db.display()
+            );
+            println!("接下来可以试试：");
+            println!("  tonghao --db {db_arg} groups                       # 各群概况");
+            println!(
+                "  tonghao --db {db_arg} members --group {}   # 谁在撑着这个群（二八定律）",
+                shell_quote(&biggest)
+            );
+            if has_report {
+                println!("  tonghao --db {db_arg} report                       # 健康报告：哪些群在衰退、谁值得私聊");
+            }
+            println!(
+                "  tonghao sim --scenario demo --out 目录 --format native  # 生成微信/QQ/Telegram 格式的聊天记录和真实标注"
+            );
+        }
+        Lang::En => {
+            println!(
+                "Simulated {} messages ({sim_secs:.1}s) and imported {stored} ({import_secs:.1}s), {:.1}s in all. Demo store: {}",
+                summary.messages,
+                started.elapsed().as_secs_f64(),
+                db.display()
+            );
+            println!("Try next:");
+            println!("  tonghao --db {db_arg} groups                       # the groups at a glance");
+            println!(
+                "  tonghao --db {db_arg} members --group {}   # who carries this group (the 2/8 rule)",
+                shell_quote(&biggest)
+            );
+            if has_report {
+                println!(
+                    "  tonghao --db {db_arg} report                       # health: which groups fade, whom to message"
+                );
+            }
+            println!(
+                "  tonghao sim --scenario demo --out DIR --format native  # WeChat/QQ/Telegram exports plus ground truth"
+            );
+        }
+    }
+    if let Some(dir) = &args.out {
+        println!(
+            "{} {}",
+            lang.t("模拟的聊天记录和真实标注保存在", "Simulated history and ground truth kept in"),
+            dir.display()
+        );
+    }
+    Ok(0)
+}
+
+/// One group's planted truth, for the last column.
+struct Planted {
+    name: String,
+    operated: bool,
+    stage: String,
+    silent: Option<String>,
+}
+
+impl Planted {
+    fn describe(&self, lang: Lang) -> String {
+        let stage = match (lang, self.stage.as_str()) {
+            (Lang::Zh, "emerging") => "萌芽",
+            (Lang::Zh, "growing") => "成长",
+            (Lang::Zh, "active") => "活跃",
+            (Lang::Zh, "declining") => "衰亡",
+            (Lang::Zh, "silent") => "沉寂",
+            (_, s) => s,
+        };
+        let op = if self.operated { lang.t("有运营", "operated") } else { lang.t("无运营", "unoperated") };
+        match &self.silent {
+            Some(d) => format!("{op}, {stage} ({} {d})", lang.t("沉寂于", "silent since")),
+            None => format!("{op}, {stage}"),
+        }
+    }
+}
+
+fn planted(truth: &serde_json::Value) -> Vec<Planted> {
+    let Some(groups) = truth["groups"].as_array() else { return Vec::new() };
+    groups
+        .iter()
+        .map(|g| Planted {
+            name: g["name"].as_str().unwrap_or_default().to_string(),
+            operated: g["operated"].as_bool().unwrap_or(false),
+            stage: g["weeks"]
+                .as_array()
+                .and_then(|w| w.last())
+                .and_then(|w| w["stage"].as_str())
+                .unwrap_or_default()
+                .to_string(),
+            silent: g["silent_day"].as_str().map(str::to_string),
+        })
+        .collect()
+}
+
+/// Quotes a shell word when it needs it.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !"'\"$`\\!*?#&;|<>()[]{}~".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

@@ -1,0 +1,215 @@
+//! The report as one self-contained HTML file: inline CSS and SVG, no
+//! scripts, no fonts or links to fetch, so it opens offline and can be sent.
+
+use crate::Lang;
+use crate::report::{Report, local_date, pct, role_name, sparkline};
+use tonghao_insight::report::GroupReport;
+use tonghao_insight::roles::Role;
+
+/// Escapes text for HTML.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const CSS: &str = r#"
+body{font-family:"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","WenQuanYi Micro Hei",system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.5rem;border-bottom:2px solid #eee;padding-bottom:.3rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.stage{display:inline-block;border-radius:1rem;padding:.05rem .6rem;font-size:.85rem;color:#fff}
+.emerging{background:#5b8def}.growing{background:#2e9d5b}.active{background:#178a8a}.declining{background:#d98a1c}.silent{background:#888}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:.6rem;margin:1rem 0}
+.kpi{background:#f7f7f9;border-radius:.5rem;padding:.6rem}.kpi b{display:block;font-size:1.3rem}.kpi span{font-size:.8rem;color:#666}
+.signal{background:#fff4e5;border-left:4px solid #d98a1c;padding:.4rem .7rem;margin:.3rem 0}
+.metric{color:#888;font-size:.75rem;font-family:monospace}
+.muted{color:#777;font-size:.85rem}
+"#;
+
+/// Renders the whole report.
+pub fn render(report: &Report, lang: Lang) -> String {
+    let mut out = String::new();
+    out.push_str("<!doctype html>\n<html lang=\"");
+    out.push_str(lang.t("zh-CN", "en"));
+    out.push_str(
+        "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
+    );
+    out.push_str(&format!(
+        "<title>{} · {}</title><style>{CSS}</style></head><body>",
+        lang.t("社群健康报告", "Community health report"),
+        esc(&report.community)
+    ));
+    out.push_str(&format!(
+        "<h1>{} · {}</h1><p class=\"muted\">{} {} · {} {}</p>",
+        lang.t("社群健康报告", "Community health report"),
+        esc(&report.community),
+        lang.t("截至", "as of"),
+        esc(&report.as_of),
+        lang.t("推断的回复链接", "inferred reply links"),
+        report.inferred_links
+    ));
+    out.push_str("<table><tr>");
+    for h in [
+        lang.t("群", "group"),
+        lang.t("阶段", "stage"),
+        lang.t("消息/天", "msgs/day"),
+        lang.t("活跃/成员", "active/members"),
+        lang.t("无人回应", "unanswered"),
+        lang.t("最弱信号", "weakest signal"),
+    ] {
+        out.push_str(&format!("<th>{h}</th>"));
+    }
+    out.push_str("</tr>");
+    for (i, g) in report.groups.iter().enumerate() {
+        out.push_str(&format!(
+            "<tr><td><a href=\"#g{i}\">{}</a></td><td>{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            esc(&g.name),
+            stage_badge(g, lang),
+            g.activity.messages_per_day,
+            g.activity.active_window,
+            g.activity.members,
+            if g.responsiveness.threads > 0 { pct(g.responsiveness.unanswered_share) } else { "-".into() },
+            g.weakest.first().map(|s| esc(lang.t(&s.zh, &s.en))).unwrap_or_default()
+        ));
+    }
+    out.push_str("</table>");
+    for (i, g) in report.groups.iter().enumerate() {
+        group_section(&mut out, i, g, lang);
+    }
+    out.push_str(&format!(
+        "<p class=\"muted\">{}</p></body></html>\n",
+        lang.t(
+            "由 tonghao 生成。所有数字都来自导入的聊天记录；定义见 docs/insight.md。",
+            "Made by tonghao. Every figure comes from the imported chat history; definitions in docs/insight.md."
+        )
+    ));
+    out
+}
+
+fn stage_badge(g: &GroupReport, lang: Lang) -> String {
+    format!("<span class=\"stage {}\">{}</span>", g.stage.en(), lang.t(g.stage.zh(), g.stage.en()))
+}
+
+fn kpi(out: &mut String, value: String, label: &str) {
+    out.push_str(&format!("<div class=\"kpi\"><b>{}</b><span>{}</span></div>", esc(&value), esc(label)));
+}
+
+fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
+    out.push_str(&format!(
+        "<h2 id=\"g{i}\">{} {}</h2><p class=\"muted\">{} · {}</p><div class=\"grid\">",
+        esc(&g.name),
+        stage_badge(g, lang),
+        esc(&g.platform),
+        esc(&g.external_id)
+    ));
+    let a = &g.activity;
+    kpi(out, format!("{:.1}", a.messages_per_day), lang.t("每天消息", "messages per day"));
+    kpi(
+        out,
+        format!("{}/{}", a.active_window, a.members),
+        &format!("{} ({} {})", lang.t("活跃/成员", "active/members"), g.window.days, lang.t("天", "days")),
+    );
+    kpi(out, pct(g.concentration.top20_share), lang.t("前20%发言者的消息占比", "top-20% share of messages"));
+    kpi(
+        out,
+        if g.responsiveness.threads > 0 { pct(g.responsiveness.unanswered_share) } else { "-".into() },
+        lang.t("话题无人回应", "threads unanswered"),
+    );
+    kpi(
+        out,
+        g.responsiveness.median_first_response_s.map(|s| format!("{:.0} min", s / 60.0)).unwrap_or_else(|| "-".into()),
+        lang.t("首次回应中位数", "median first response"),
+    );
+    kpi(out, format!("{:.2}", g.graph.density), lang.t("链接密度", "link density"));
+    kpi(out, g.graph.bus_factor.to_string(), lang.t("关键人数（走了群就散）", "bus factor"));
+    kpi(
+        out,
+        g.newcomers.spoke_within_14d.map(pct).unwrap_or_else(|| "-".into()),
+        lang.t("新人14天内开口", "newcomers speaking in 14 days"),
+    );
+    out.push_str("</div>");
+    if !g.weakest.is_empty() {
+        out.push_str(&format!("<h3>{}</h3>", lang.t("最弱的信号", "Weakest signals")));
+        for s in &g.weakest {
+            out.push_str(&format!(
+                "<div class=\"signal\">{} <span class=\"metric\">{}</span></div>",
+                esc(lang.t(&s.zh, &s.en)),
+                esc(s.metric)
+            ));
+        }
+    }
+    out.push_str(&format!("<h3>{}</h3>", lang.t("每周消息", "Messages per week")));
+    out.push_str(&bars(&g.weekly.iter().map(|w| w.messages).collect::<Vec<_>>()));
+    out.push_str(&format!(
+        "<h3>{}</h3>",
+        lang.t("什么时候聊天（本地时间，周一至周日 × 0–23 时）", "When the group talks (local time, Mon–Sun × hour)")
+    ));
+    out.push_str(&heatmap(&g.heatmap));
+    out.push_str(&format!("<h3>{}</h3><table>", lang.t("成员角色", "Member roles")));
+    for role in [Role::Core, Role::Connector, Role::Drifting, Role::Newcomer] {
+        let people: Vec<String> = g
+            .members
+            .iter()
+            .filter(|m| m.roles.contains(&role))
+            .take(20)
+            .map(|m| match role {
+                Role::Drifting => format!(
+                    "{} ({}→{}, {})",
+                    esc(&m.name),
+                    m.messages_before,
+                    m.messages_window,
+                    m.last_message_ms.map(|t| local_date(t, 0)).unwrap_or_default()
+                ),
+                _ => format!("{} ({})", esc(&m.name), m.messages_window),
+            })
+            .collect();
+        if !people.is_empty() {
+            out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", role_name(role, lang), people.join("，")));
+        }
+    }
+    out.push_str("</table>");
+    let _ = sparkline;
+}
+
+/// A bar chart as inline SVG.
+fn bars(values: &[u32]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let (w, h) = (1000.0, 120.0);
+    let bw = w / values.len().max(1) as f64;
+    let mut svg = format!("<svg viewBox=\"0 0 {w} {}\" width=\"100%\" role=\"img\"><title>{}</title>", h + 14.0, max);
+    for (i, &v) in values.iter().enumerate() {
+        let bh = v as f64 / max * h;
+        svg.push_str(&format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#178a8a\"><title>{v}</title></rect>",
+            i as f64 * bw,
+            h - bh,
+            (bw - 1.0).max(0.5),
+            bh
+        ));
+    }
+    svg.push_str(&format!("<text x=\"0\" y=\"{}\" font-size=\"11\" fill=\"#777\">max {max}</text></svg>", h + 12.0));
+    svg
+}
+
+/// A weekday × hour heat map as inline SVG.
+fn heatmap(h: &[[u32; 24]; 7]) -> String {
+    let max = h.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
+    let days = ["一", "二", "三", "四", "五", "六", "日"];
+    let mut svg = String::from("<svg viewBox=\"0 0 520 170\" width=\"100%\" style=\"max-width:640px\" role=\"img\">");
+    for (d, row) in h.iter().enumerate() {
+        svg.push_str(&format!("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>", 16 + d * 20, days[d]));
+        for (hour, &v) in row.iter().enumerate() {
+            let alpha = v as f64 / max;
+            svg.push_str(&format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"19\" height=\"18\" fill=\"rgba(23,138,138,{alpha:.2})\" stroke=\"#eee\"><title>{}:00 {v}</title></rect>",
+                20 + hour * 20,
+                4 + d * 20,
+                hour
+            ));
+        }
+    }
+    for hour in (0..24).step_by(3) {
+        svg.push_str(&format!("<text x=\"{}\" y=\"162\" font-size=\"10\" fill=\"#777\">{hour}</text>", 22 + hour * 20));
+    }
+    svg.push_str("</svg>");
+    svg
+}

@@ -1,0 +1,24 @@
+//! The insight engine of tonghao (同好): what a community's history says.
+//!
+//! Design decision: this crate is pure computation. It never opens a file, a
+//! database or a socket; callers (the CLI, the store) load data and hand it in
+//! as plain slices, and get plain values back. That keeps every figure
+//! reproducible from its inputs, lets the same code run on an import, a
+//! report or a test fixture, and keeps its dependencies to the domain types.
+//!
+//! Models that need fitting (reply inference) ship their fitted weights as
+//! constants in the source, next to the code that fits them, so that running
+//! them needs no data files and costs linear time.
+//!
+//! - [`replies`]: which earlier message each message answers (explicit
+//!   replies, @mentions, and an inferred link where the platform has neither).
+#![deny(missing_docs)]
+
+pub mod replies;
+
+pub mod graph;
+pub mod lifecycle;
+pub mod links;
+pub mod metrics;
+pub mod report;
+pub mod roles;

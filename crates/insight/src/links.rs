@@ -1,0 +1,80 @@
+//! Filling in reply links the export did not record.
+//!
+//! Many exports (QQ text, WhatsApp, IRC, Gitter) carry no reply data, and
+//! even where they do, about half of real replies name nobody. For a message
+//! with neither an explicit reply nor an @mention, the reply model
+//! ([`crate::replies`], measured in docs/insight.md) picks the earlier message
+//! it answers, if any; the link is marked [`LinkKind::Inferred`] so every face
+//! can say how it was found.
+
+use crate::replies::{self, Source};
+use tonghao_model::snapshot::{LinkKind, NONE, Snapshot};
+
+/// Without texts, the fallback links a message to the one just before it
+/// when that is by someone else and at most this old.
+pub const FALLBACK_GAP_MS: i64 = 5 * 60 * 1000;
+
+/// Links every message that has no explicit reply and no mention to the
+/// message it most likely answers. Uses the reply model when the snapshot
+/// carries texts (and then drops them to free memory); otherwise the
+/// "previous speaker within 5 minutes" rule. Returns how many links it added.
+pub fn infer_missing(snap: &mut Snapshot) -> usize {
+    let with_text = snap.messages.text.len() == snap.messages.len() && !snap.messages.is_empty();
+    let mut added = 0;
+    for g in 0..snap.groups.len() {
+        let range = snap.groups[g].messages.clone();
+        let links: Vec<(usize, usize)> = if with_text { model_links(snap, range) } else { fallback_links(snap, range) };
+        let m = &mut snap.messages;
+        for (i, parent) in links {
+            m.reply_to[i] = parent as u32;
+            m.reply_kind[i] = LinkKind::Inferred;
+            added += 1;
+        }
+    }
+    snap.messages.text = Vec::new();
+    added
+}
+
+fn unlinked(snap: &Snapshot, i: usize) -> bool {
+    let m = &snap.messages;
+    m.reply_to[i] == NONE && m.mention_start[i] == m.mention_start[i + 1]
+}
+
+fn fallback_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, usize)> {
+    let m = &snap.messages;
+    range
+        .clone()
+        .skip(1)
+        .filter(|&i| {
+            unlinked(snap, i) && m.member[i - 1] != m.member[i] && m.at_ms[i] - m.at_ms[i - 1] <= FALLBACK_GAP_MS
+        })
+        .map(|i| (i, i - 1))
+        .collect()
+}
+
+fn model_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, usize)> {
+    let m = &snap.messages;
+    let start = range.start;
+    let input: Vec<replies::Message> = range
+        .clone()
+        .map(|i| {
+            let mut msg = replies::Message::chat(
+                m.at_ms[i].div_euclid(1000),
+                m.member[i],
+                &snap.members[m.member[i] as usize].name,
+                &m.text[i],
+            );
+            let parent = m.reply_to[i] as usize;
+            if m.reply_to[i] != NONE && parent >= start && parent < i {
+                msg = msg.with_reply_to(parent - start);
+            }
+            msg.with_mentions(m.mentions(i))
+        })
+        .collect();
+    replies::infer(&input)
+        .into_iter()
+        .enumerate()
+        .filter(|&(k, link)| link.source == Source::Inferred && link.parent != k && unlinked(snap, start + k))
+        .map(|(k, link)| (start + k, start + link.parent))
+        .collect()
+}

@@ -1,0 +1,296 @@
+//! The health report: every metric of a group plus its stage, its weakest
+//! signals in plain words (zh-CN and en) and its members' roles. This is the
+//! JSON shape `tonghao report --format json` prints (`docs/insight.md`).
+
+use crate::graph::{Graph, GraphMetrics, metrics as graph_metrics};
+use crate::lifecycle::{Stage, StageRules, stages};
+use crate::metrics::{self, Activity, Concentration, DAY_MS, Newcomers, Output, Responsiveness, WeekPoint, Window};
+use crate::roles::{MemberRoles, roles};
+use serde::Serialize;
+use tonghao_model::snapshot::Snapshot;
+
+/// Everything about one group.
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupReport {
+    /// Group index in the snapshot.
+    pub group: u32,
+    /// Platform.
+    pub platform: String,
+    /// The platform's group id.
+    pub external_id: String,
+    /// Display name.
+    pub name: String,
+    /// The window the metrics cover.
+    pub window: Window,
+    /// Lifecycle stage now.
+    pub stage: Stage,
+    /// Stage at the end of each week (aligned with `weekly`).
+    pub stages: Vec<Stage>,
+    /// Last message before the snapshot time (UTC ms).
+    pub last_message_ms: Option<i64>,
+    /// Activity over the window.
+    pub activity: Activity,
+    /// Concentration over the window.
+    pub concentration: Concentration,
+    /// Responsiveness over the window.
+    pub responsiveness: Responsiveness,
+    /// Newcomer funnel up to the snapshot time.
+    pub newcomers: Newcomers,
+    /// What the messages are.
+    pub output: Output,
+    /// Interaction graph shape over the window.
+    pub graph: GraphMetrics,
+    /// Messages per local weekday (Mon = 0) × hour over the window.
+    pub heatmap: [[u32; 24]; 7],
+    /// Messages per day over the window.
+    pub daily: Vec<u32>,
+    /// Weekly series over the group's life.
+    pub weekly: Vec<WeekPoint>,
+    /// The five conditions of a community, each scored from its signals.
+    pub conditions: Vec<Condition>,
+    /// The three weakest signals, worst first.
+    pub weakest: Vec<Signal>,
+    /// Members and their roles.
+    pub members: Vec<MemberRoles>,
+}
+
+/// One measured weakness, scored 0 (fine) to 1 (bad), with its words and
+/// the metric it comes from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Signal {
+    /// A stable name, e.g. `unanswered`.
+    pub key: &'static str,
+    /// 0 fine … 1 bad.
+    pub score: f64,
+    /// The metric path in this report that backs it, e.g. `responsiveness.unanswered_share`.
+    pub metric: &'static str,
+    /// Plain words, Chinese.
+    pub zh: String,
+    /// Plain words, English.
+    pub en: String,
+}
+
+/// One of the five conditions of a community (seed 002 / DESIGN §1).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Condition {
+    /// `shared_interest` 同好, `structure` 结构, `output` 输出, `operation` 运营, `replication` 复制.
+    pub key: &'static str,
+    /// Chinese name.
+    pub zh: &'static str,
+    /// 100 × (1 − mean score of its signals); `None` when nothing measures it yet.
+    pub score: Option<f64>,
+    /// The signal keys it is built from.
+    pub signals: Vec<&'static str>,
+}
+
+/// Builds the report of group `g` with a window of `days` ending at the
+/// snapshot time (`as_of_ms`, which must be a real time, see
+/// [`settle_as_of`]). The snapshot's links should already be completed by
+/// [`crate::links::infer_missing`].
+pub fn group_report(snap: &Snapshot, g: usize, days: u32) -> GroupReport {
+    let end = snap.as_of_ms;
+    let w = Window::new(end, days);
+    let group = &snap.groups[g];
+    let graph = Graph::build(snap, g, w);
+    let shape = graph_metrics(&graph);
+    let weekly = metrics::weekly(snap, g, end);
+    let stages = stages(&weekly, &StageRules::default());
+    let last_message_ms = group.messages.clone().last().map(|i| snap.messages.at_ms[i]);
+    let mut r = GroupReport {
+        group: g as u32,
+        platform: group.platform.to_string(),
+        external_id: group.external_id.clone(),
+        name: group.label().to_string(),
+        window: w,
+        stage: stages.last().copied().unwrap_or(Stage::Silent),
+        stages,
+        last_message_ms,
+        activity: metrics::activity(snap, g, w),
+        concentration: metrics::concentration(snap, g, w),
+        responsiveness: metrics::responsiveness(snap, g, w),
+        newcomers: metrics::newcomers(snap, g, end),
+        output: metrics::output(snap, g, w),
+        heatmap: metrics::heatmap(snap, g, w),
+        daily: metrics::daily(snap, g, w),
+        members: roles(snap, g, w, &graph, &shape),
+        graph: shape,
+        weekly,
+        conditions: Vec::new(),
+        weakest: Vec::new(),
+    };
+    let signals = signals(&r, snap);
+    r.conditions = conditions(&signals);
+    let mut weakest: Vec<Signal> = signals.into_iter().filter(|s| s.score >= 0.3).collect();
+    weakest.sort_by(|a, b| b.score.total_cmp(&a.score));
+    weakest.truncate(3);
+    r.weakest = weakest;
+    r
+}
+
+/// A snapshot loaded "up to now" describes the moment just after its latest
+/// message, so that an old export is read as it was when exported, not as
+/// dead today. Snapshots loaded with an explicit as-of keep it.
+pub fn settle_as_of(snap: &mut Snapshot) {
+    if snap.as_of_ms == i64::MAX {
+        let messages = snap.messages.at_ms.iter().copied();
+        let memberships = snap.memberships.iter().map(|r| r.at_ms);
+        snap.as_of_ms = messages.chain(memberships).max().map_or(0, |t| t + 1);
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
+    let mut out = Vec::new();
+    let mut push = |key, score: f64, metric, zh: String, en: String| {
+        out.push(Signal { key, score: score.clamp(0.0, 1.0), metric, zh, en });
+    };
+    if let Some(last) = r.last_message_ms {
+        let days = (r.window.end_ms - last) as f64 / DAY_MS as f64;
+        if days >= 7.0 {
+            push(
+                "silence",
+                days / 28.0,
+                "last_message_ms",
+                format!("已经 {days:.0} 天没有人发言"),
+                format!("nobody has posted for {days:.0} days"),
+            );
+        }
+    }
+    let resp = &r.responsiveness;
+    if resp.threads >= 3 {
+        push(
+            "unanswered",
+            resp.unanswered_share,
+            "responsiveness.unanswered_share",
+            format!(
+                "有人说话没人回应：{} 的话题开头无人接话（{}/{}）",
+                pct(resp.unanswered_share),
+                resp.threads - resp.answered,
+                resp.threads
+            ),
+            format!(
+                "{} of conversation starters got no answer ({} of {})",
+                pct(resp.unanswered_share),
+                resp.threads - resp.answered,
+                resp.threads
+            ),
+        );
+    }
+    let a = &r.activity;
+    if a.members >= 5 {
+        push(
+            "active_ratio",
+            1.0 - (a.active_ratio / 0.3).min(1.0),
+            "activity.active_ratio",
+            format!(
+                "{} 天内只有 {} 的成员发过言（{}/{}）",
+                r.window.days,
+                pct(a.active_ratio),
+                a.active_window,
+                a.members
+            ),
+            format!(
+                "only {} of members posted in {} days ({} of {})",
+                pct(a.active_ratio),
+                r.window.days,
+                a.active_window,
+                a.members
+            ),
+        );
+    }
+    if a.active_window >= 5 {
+        let c = &r.concentration;
+        push(
+            "concentration",
+            (c.top20_share - 0.6) / 0.4,
+            "concentration.top20_share",
+            format!("前 20% 的发言者发了 {} 的消息", pct(c.top20_share)),
+            format!("the top 20% of senders wrote {} of messages", pct(c.top20_share)),
+        );
+    }
+    if let Some(hub) = r.graph.hub.filter(|_| r.graph.active >= 4) {
+        let name = &snap.members[hub as usize].name;
+        push(
+            "hub_dependence",
+            (r.graph.hub_dependence - 0.3) / 0.5,
+            "graph.hub_dependence",
+            format!("{} 的互动都经过 {name}：此人一走，群就散了", pct(r.graph.hub_dependence)),
+            format!(
+                "{} of all interaction goes through {name}: the group hangs on one person",
+                pct(r.graph.hub_dependence)
+            ),
+        );
+    }
+    if let Some(spoke) = r.newcomers.spoke_within_14d {
+        push(
+            "newcomers",
+            1.0 - spoke / 0.6,
+            "newcomers.spoke_within_14d",
+            format!("新人入群 14 天内开口的只有 {}", pct(spoke)),
+            format!("only {} of newcomers spoke within 14 days of joining", pct(spoke)),
+        );
+    }
+    let n = r.weekly.len();
+    if n >= 8 {
+        let recent: u32 = r.weekly[n - 4..].iter().map(|w| w.messages).sum();
+        let before: u32 = r.weekly[n - 8..n - 4].iter().map(|w| w.messages).sum();
+        if before > 0 && recent < before {
+            let drop = 1.0 - recent as f64 / before as f64;
+            push(
+                "trend",
+                drop,
+                "weekly",
+                format!("最近 4 周消息比之前 4 周少了 {}（{} → {}）", pct(drop), before, recent),
+                format!("messages fell {} in the last 4 weeks ({} → {})", pct(drop), before, recent),
+            );
+        }
+    }
+    let o = &r.output;
+    if o.messages >= 20 {
+        let share = o.substantive as f64 / o.messages as f64;
+        push(
+            "output",
+            1.0 - share / 0.3,
+            "output.substantive",
+            format!("只有 {} 的消息是有内容的发言（其余是打卡、表情、短句）", pct(share)),
+            format!("only {} of messages are substantive (the rest are check-ins, stickers, one-liners)", pct(share)),
+        );
+        let ads = o.ads as f64 / o.messages as f64;
+        if o.ads > 0 {
+            push(
+                "ads",
+                ads / 0.05,
+                "output.ads",
+                format!("有 {} 条疑似广告", o.ads),
+                format!("{} messages look like ads", o.ads),
+            );
+        }
+    }
+    out
+}
+
+fn conditions(signals: &[Signal]) -> Vec<Condition> {
+    let groups: [(&str, &str, &[&str]); 5] = [
+        ("shared_interest", "同好", &["unanswered", "active_ratio"]),
+        ("structure", "结构", &["hub_dependence", "concentration"]),
+        ("output", "输出", &["output", "ads"]),
+        ("operation", "运营", &["newcomers", "trend", "silence"]),
+        ("replication", "复制", &[]),
+    ];
+    groups
+        .into_iter()
+        .map(|(key, zh, keys)| {
+            let scores: Vec<f64> = signals.iter().filter(|s| keys.contains(&s.key)).map(|s| s.score).collect();
+            let present: Vec<&'static str> = signals.iter().filter(|s| keys.contains(&s.key)).map(|s| s.key).collect();
+            Condition {
+                key,
+                zh,
+                score: (!scores.is_empty()).then(|| 100.0 * (1.0 - scores.iter().sum::<f64>() / scores.len() as f64)),
+                signals: present,
+            }
+        })
+        .collect()
+}

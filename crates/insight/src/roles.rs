@@ -1,0 +1,140 @@
+//! Member roles inferred from behaviour in one group, each with its evidence.
+//!
+//! - core: among the top 20% of senders in the window, and answered or
+//!   @mentioned at least two different members;
+//! - connector: an articulation point of the interaction graph (removing
+//!   them splits a circle off);
+//! - newcomer: joined (or, without join records, first posted) in the last 30 days;
+//! - lurker: a member who sent nothing in the window;
+//! - drifting: sent at least 5 messages in the 56 days before the window's
+//!   last 28 days, and at most 1 in those 28: the people worth a personal message.
+
+use crate::graph::{Graph, GraphMetrics};
+use crate::metrics::{DAY_MS, Window, current_members};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use tonghao_model::snapshot::{MembershipKind, Snapshot};
+
+/// A role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Role {
+    Core,
+    Connector,
+    Newcomer,
+    Lurker,
+    Drifting,
+}
+
+/// One member's roles in a group, with the numbers behind them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemberRoles {
+    /// Member index in the snapshot.
+    pub member: u32,
+    /// Display name.
+    pub name: String,
+    /// Roles, possibly several (a core member can be a connector).
+    pub roles: Vec<Role>,
+    /// Messages in the window.
+    pub messages_window: u32,
+    /// Messages in the 56 days before the last 28.
+    pub messages_before: u32,
+    /// Distinct members this member answered or mentioned in the window.
+    pub answered_people: u32,
+    /// Rank by messages in the window (1 = most).
+    pub rank: Option<u32>,
+    /// First message or join in this group (UTC ms).
+    pub first_seen_ms: Option<i64>,
+    /// Last message in this group before the snapshot time (UTC ms).
+    pub last_message_ms: Option<i64>,
+}
+
+/// Roles of every current member (and of anyone drifting) of group `g`.
+pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphMetrics) -> Vec<MemberRoles> {
+    let m = &snap.messages;
+    let group = &snap.groups[g];
+    let recent_start = w.end_ms - 28 * DAY_MS;
+    let before_start = recent_start - 56 * DAY_MS;
+    let mut in_window: HashMap<u32, u32> = HashMap::new();
+    let mut recent: HashMap<u32, u32> = HashMap::new();
+    let mut before: HashMap<u32, u32> = HashMap::new();
+    let mut first: HashMap<u32, i64> = HashMap::new();
+    let mut last: HashMap<u32, i64> = HashMap::new();
+    for i in group.messages.clone() {
+        let (t, who) = (m.at_ms[i], m.member[i]);
+        if t >= w.end_ms {
+            break;
+        }
+        first.entry(who).or_insert(t);
+        last.insert(who, t);
+        if w.contains(t) {
+            *in_window.entry(who).or_default() += 1;
+        }
+        if t >= recent_start {
+            *recent.entry(who).or_default() += 1;
+        } else if t >= before_start {
+            *before.entry(who).or_default() += 1;
+        }
+    }
+    for r in &snap.memberships[group.memberships.clone()] {
+        if r.kind == MembershipKind::Join && r.at_ms < w.end_ms {
+            let f = first.entry(r.member).or_insert(r.at_ms);
+            *f = (*f).min(r.at_ms);
+        }
+    }
+    let mut ranked: Vec<(u32, u32)> = in_window.iter().map(|(&k, &v)| (k, v)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let rank: HashMap<u32, u32> = ranked.iter().enumerate().map(|(i, &(k, _))| (k, i as u32 + 1)).collect();
+    let top = ranked.len().div_ceil(5) as u32;
+    let answered: HashMap<u32, u32> =
+        graph.nodes.iter().enumerate().map(|(u, &member)| (member, graph.out[u].len() as u32)).collect();
+    let bridges: HashSet<u32> = shape.bridges.iter().copied().collect();
+
+    let mut people: Vec<u32> = current_members(snap, g, w.end_ms);
+    people.extend(before.keys().copied());
+    people.sort_unstable();
+    people.dedup();
+    let mut out: Vec<MemberRoles> = people
+        .into_iter()
+        .map(|who| {
+            let count = in_window.get(&who).copied().unwrap_or(0);
+            let answered_people = answered.get(&who).copied().unwrap_or(0);
+            let before_n = before.get(&who).copied().unwrap_or(0);
+            let mut roles = Vec::new();
+            if rank.get(&who).is_some_and(|&r| r <= top) && answered_people >= 2 {
+                roles.push(Role::Core);
+            }
+            if bridges.contains(&who) {
+                roles.push(Role::Connector);
+            }
+            if first.get(&who).is_some_and(|&f| w.end_ms - f <= 30 * DAY_MS) {
+                roles.push(Role::Newcomer);
+            }
+            if count == 0 {
+                roles.push(Role::Lurker);
+            }
+            if before_n >= 5 && recent.get(&who).copied().unwrap_or(0) <= 1 {
+                roles.push(Role::Drifting);
+            }
+            MemberRoles {
+                member: who,
+                name: snap.members[who as usize].name.clone(),
+                roles,
+                messages_window: count,
+                messages_before: before_n,
+                answered_people,
+                rank: rank.get(&who).copied(),
+                first_seen_ms: first.get(&who).copied(),
+                last_message_ms: last.get(&who).copied(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.messages_window
+            .cmp(&a.messages_window)
+            .then(b.messages_before.cmp(&a.messages_before))
+            .then(a.member.cmp(&b.member))
+    });
+    out
+}
