@@ -68,11 +68,8 @@ fn read_all(source: &dyn tonghao_sources::Source, file: &TextFile) -> Result<Vec
 fn each_fixture_is_claimed_by_its_own_format_only() {
     let mut wrong = Vec::new();
     for (file, want) in all_fixtures() {
-        let claimed: Vec<&str> = SOURCES
-            .iter()
-            .filter(|s| s.sniff(file.base_name(), file.head(SNIFF_BYTES)))
-            .map(|s| s.name())
-            .collect();
+        let claimed: Vec<&str> =
+            SOURCES.iter().filter(|s| s.sniff(file.base_name(), file.head(SNIFF_BYTES))).map(|s| s.name()).collect();
         let ok = match want {
             Some(w) => claimed == [w],
             None => claimed.is_empty(),
@@ -136,16 +133,23 @@ fn no_source_panics_on_foreign_or_truncated_input() {
                 while !file.text.is_char_boundary(cut) {
                     cut -= 1;
                 }
-                inputs.push(TextFile { name: file.name.clone(), text: file.text[..cut].to_string(), encoding: "UTF-8" });
+                inputs.push(TextFile {
+                    name: file.name.clone(),
+                    text: file.text[..cut].to_string(),
+                    encoding: "UTF-8",
+                });
             }
             for (i, input) in inputs.iter().enumerate() {
                 let result = catch_unwind(AssertUnwindSafe(|| read_all(*source, input)));
-                let result = result.unwrap_or_else(|_| panic!("{} panicked on {} (variant {i})", source.name(), file.name));
+                let result =
+                    result.unwrap_or_else(|_| panic!("{} panicked on {} (variant {i})", source.name(), file.name));
                 let is_json = input.name.ends_with(".json") && *want == Some(source.name());
                 if i > 0 && is_json {
                     match result {
                         Err(SourceError::Parse { file: f, .. }) => assert_eq!(f, input.name),
-                        other => panic!("{} accepted truncated {}: {:?}", source.name(), input.name, other.map(|e| e.len())),
+                        other => {
+                            panic!("{} accepted truncated {}: {:?}", source.name(), input.name, other.map(|e| e.len()))
+                        }
                     }
                 }
             }
