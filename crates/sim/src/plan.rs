@@ -10,57 +10,7 @@ use crate::time::{DAY, local_midnight, weekday};
 use crate::vocab::{self, Theme};
 use std::collections::HashSet;
 
-/// A chat platform (the canonical event's names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[allow(missing_docs)]
-pub enum Platform {
-    Wechat,
-    Qq,
-    Telegram,
-    Discord,
-    Slack,
-    Whatsapp,
-    Irc,
-    Gitter,
-    Zsxq,
-    Other,
-}
-
-impl Platform {
-    const ALL: [Platform; 10] = [
-        Platform::Wechat,
-        Platform::Qq,
-        Platform::Telegram,
-        Platform::Discord,
-        Platform::Slack,
-        Platform::Whatsapp,
-        Platform::Irc,
-        Platform::Gitter,
-        Platform::Zsxq,
-        Platform::Other,
-    ];
-
-    /// The canonical lowercase name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Wechat => "wechat",
-            Platform::Qq => "qq",
-            Platform::Telegram => "telegram",
-            Platform::Discord => "discord",
-            Platform::Slack => "slack",
-            Platform::Whatsapp => "whatsapp",
-            Platform::Irc => "irc",
-            Platform::Gitter => "gitter",
-            Platform::Zsxq => "zsxq",
-            Platform::Other => "other",
-        }
-    }
-
-    /// Parses [`Platform::as_str`].
-    pub fn parse(s: &str) -> Option<Platform> {
-        Platform::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-}
+pub use tonghao_model::Platform;
 
 /// A lifecycle stage (DESIGN.md §5): 萌芽 → 成长 → 活跃 → 衰亡 → 沉寂.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -276,7 +226,7 @@ pub fn plan(sc: &Scenario, seed: u64) -> Plan {
 
     // 1. Group attributes.
     let platforms: Vec<(Platform, f64)> =
-        sc.platforms.iter().filter_map(|(p, w)| Platform::parse(p).map(|p| (p, *w))).collect();
+        sc.platforms.iter().filter_map(|(p, w)| p.parse::<Platform>().ok().map(|p| (p, *w))).collect();
     let mut cum = Vec::new();
     let mut acc = 0.0;
     for (_, w) in &platforms {
@@ -294,7 +244,7 @@ pub fn plan(sc: &Scenario, seed: u64) -> Plan {
             None => vocab::theme(&sc.themes[rng.below(sc.themes.len())]).expect("checked"),
         };
         let platform = match &spec.platform {
-            Some(p) => Platform::parse(p).expect("checked"),
+            Some(p) => p.parse::<Platform>().expect("checked"),
             None => platforms[rng.weighted(&cum).unwrap_or(0)].0,
         };
         let english = spec.english.unwrap_or_else(|| {
