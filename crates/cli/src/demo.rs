@@ -11,7 +11,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tonghao_sim::{Format, Options, Scenario};
-use tonghao_sources::{Outcome, ReadOptions, plan};
+use tonghao_sources::{ReadOptions, plan};
 use tonghao_store::{SqliteStore, Store};
 
 /// Arguments of `tonghao demo`.
@@ -118,15 +118,12 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
         let path = out.join(rel);
         // The import log names the source; the marker tells a demo store apart.
         for job in plan(&path, None)? {
+            // The import log names the source; the marker tells a demo store apart.
             let label = job.label();
             let label = if label.contains(MARK) { label } else { format!("{MARK}{label}") };
-            let stats = store.import(&cli.community, &label, &mut |sink| {
-                Ok(match job.run(None, &read, sink)? {
-                    Outcome::Read { format, .. } => Some(format.to_string()),
-                    Outcome::Skipped(_) => None,
-                })
-            })?;
-            stored += stats.messages;
+            let (stats, _) =
+                crate::import::import_job(&mut store, &cli.community, &label, &job, None, &read, &mut |_| {});
+            stored += stats?.messages;
         }
     }
     let import_secs = import_started.elapsed().as_secs_f64();

@@ -102,6 +102,17 @@ fn default_db() -> PathBuf {
 }
 
 fn main() {
+    // `tonghao report | head` closes stdout early: that ends the output, it is
+    // not a crash. (Rust ignores SIGPIPE, so `println!` panics instead.)
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload.downcast_ref::<String>().map(String::as_str).or(payload.downcast_ref::<&str>().copied());
+        if msg.is_some_and(|m| m.contains("Broken pipe")) {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     let cli = Cli::parse();
     let lang = Lang::pick(cli.lang.as_deref());
     match run(cli, lang) {

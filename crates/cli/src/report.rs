@@ -63,7 +63,6 @@ pub fn build(store: &dyn Store, community: &str, args: &Args) -> Result<Report> 
     let as_of = args.as_of.as_deref().map(parse_time).transpose()?;
     let mut snap = store.snapshot(community, as_of, true)?;
     settle_as_of(&mut snap);
-    let inferred_links = infer_missing(&mut snap);
     let days = match &args.since {
         Some(s) => {
             let since = parse_time(s)?;
@@ -74,6 +73,8 @@ pub fn build(store: &dyn Store, community: &str, args: &Args) -> Result<Report> 
         }
         None => args.window.max(1),
     };
+    let window_start = snap.as_of_ms - days as i64 * 86_400_000;
+    let inferred_links = infer_missing(&mut snap, window_start);
     let selected: Vec<usize> = match &args.group {
         None => (0..snap.groups.len()).collect(),
         Some(g) => {
@@ -214,7 +215,7 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
     let hub = gm.hub.map(|_| pct(gm.hub_dependence)).unwrap_or_else(|| "-".into());
     let _ = writeln!(
         out,
-        "  {}: {} {}, {} {:.2}, {} {:.2}, {} {}, {} {}, {} {}",
+        "  {}: {} {}, {} {:.3}, {} {:.2}, {} {}, {} {}, {} {}",
         lang.t("链接", "links"),
         gm.links,
         lang.t("对", "pairs"),

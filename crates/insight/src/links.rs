@@ -14,18 +14,24 @@ use tonghao_model::snapshot::{LinkKind, NONE, Snapshot};
 /// when that is by someone else and at most this old.
 pub const FALLBACK_GAP_MS: i64 = 5 * 60 * 1000;
 
-/// Links every message that has no explicit reply and no mention to the
-/// message it most likely answers. Uses the reply model when the snapshot
-/// carries texts (and then drops them to free memory); otherwise the
-/// "previous speaker within 5 minutes" rule. Returns how many links it added.
-pub fn infer_missing(snap: &mut Snapshot) -> usize {
+/// Links every message sent at or after `from_ms` that has no explicit
+/// reply and no mention to the message it most likely answers (earlier
+/// messages serve as context only: the metrics that read links look at a
+/// window, and inference is most of a report's time). Uses the reply model
+/// when the snapshot carries texts (and then drops them to free memory);
+/// otherwise the "previous speaker within 5 minutes" rule. Returns how many
+/// links it added.
+pub fn infer_missing(snap: &mut Snapshot, from_ms: i64) -> usize {
     let with_text = snap.messages.text.len() == snap.messages.len() && !snap.messages.is_empty();
     let mut added = 0;
     for g in 0..snap.groups.len() {
-        let range = snap.groups[g].messages.clone();
+        let all = snap.groups[g].messages.clone();
+        let first = all.start + snap.messages.at_ms[all.clone()].partition_point(|&t| t < from_ms);
+        let context = first.saturating_sub(replies::WINDOW).max(all.start);
+        let range = context..all.end;
         let links: Vec<(usize, usize)> = if with_text { model_links(snap, range) } else { fallback_links(snap, range) };
         let m = &mut snap.messages;
-        for (i, parent) in links {
+        for (i, parent) in links.into_iter().filter(|&(i, _)| i >= first) {
             m.reply_to[i] = parent as u32;
             m.reply_kind[i] = LinkKind::Inferred;
             added += 1;

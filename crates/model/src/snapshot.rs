@@ -174,16 +174,15 @@ pub struct MembershipRow {
     pub by: u32,
 }
 
-/// Flags for a message text: what [`Messages::flags`] holds.
+/// Flags for a message text: what [`Messages::flags`] holds. Runs on every
+/// message a snapshot loads, so it allocates nothing.
 pub fn text_flags(text: &str, bot: bool) -> u8 {
     let t = text.trim();
     let mut f = 0;
-    let lower = t.to_lowercase();
     // A check-in opens with its tag ("#打卡 第3天 …", "【打卡】…"); a message
     // that merely mentions 打卡 ("明天继续打卡") is not one.
-    let checkin = ["#打卡", "＃打卡", "打卡", "【打卡】", "[打卡]", "#checkin", "#check-in", "#day"]
-        .iter()
-        .any(|tag| lower.starts_with(tag))
+    let checkin = ["#打卡", "＃打卡", "打卡", "【打卡】", "[打卡]"].iter().any(|tag| t.starts_with(tag))
+        || ["#checkin", "#check-in", "#day"].iter().any(|tag| starts_with_ci(t, tag))
         || t.contains("#打卡");
     if checkin {
         f |= flags::CHECKIN;
@@ -191,22 +190,33 @@ pub fn text_flags(text: &str, bot: bool) -> u8 {
     if t.ends_with('?') || t.ends_with('？') || t.ends_with('吗') || t.ends_with('呢') || t.starts_with("请问") {
         f |= flags::QUESTION;
     }
-    let link = lower.contains("http://") || lower.contains("https://") || lower.contains("www.");
+    let link = contains_ci(t, "http://") || contains_ci(t, "https://") || contains_ci(t, "www.");
     if link {
         f |= flags::LINK;
     }
     const PROMO: [&str; 10] =
         ["领取", "红包", "免费", "加我微信", "加微信", "优惠券", "代理", "招募代理", "promo", "discount"];
-    if PROMO.iter().any(|p| lower.contains(p)) && (link || lower.contains("微信") || lower.contains("vx")) {
+    if (link || t.contains("微信") || contains_ci(t, "vx")) && PROMO.iter().any(|p| contains_ci(t, p)) {
         f |= flags::AD;
     }
     if bot {
         f |= flags::BOT;
     }
-    if !checkin && t.chars().count() >= 15 {
+    if !checkin && t.chars().nth(14).is_some() {
         f |= flags::SUBSTANTIVE;
     }
     f
+}
+
+/// `hay` starts with `needle`, ignoring ASCII case.
+fn starts_with_ci(hay: &str, needle: &str) -> bool {
+    hay.as_bytes().get(..needle.len()).is_some_and(|h| h.eq_ignore_ascii_case(needle.as_bytes()))
+}
+
+/// `hay` contains `needle`, ignoring ASCII case (non-ASCII bytes compare exactly).
+fn contains_ci(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    hay.as_bytes().windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 #[cfg(test)]
@@ -221,6 +231,11 @@ mod tests {
         assert_eq!(ad & (flags::AD | flags::LINK), flags::AD | flags::LINK);
         assert_eq!(text_flags("好", false), 0);
         assert_eq!(text_flags("感谢陈老师！下周同一时间见，明天继续打卡", false) & flags::CHECKIN, 0);
+        assert_ne!(text_flags("#CheckIn day 3: ran 5k", false) & flags::CHECKIN, 0);
+        assert_ne!(text_flags("Big DISCOUNT at HTTPS://shop.example", false) & flags::AD, 0);
+        // 15 characters is substantive, 14 is not.
+        assert_ne!(text_flags("一二三四五六七八九十一二三四五", false) & flags::SUBSTANTIVE, 0);
+        assert_eq!(text_flags("一二三四五六七八九十一二三四", false) & flags::SUBSTANTIVE, 0);
         assert_ne!(text_flags("我觉得大群里大家互相不认识，说话没有安全感", false) & flags::SUBSTANTIVE, 0);
     }
 }

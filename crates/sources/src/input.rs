@@ -6,7 +6,6 @@
 //! files no source recognises are skipped rather than failing the import.
 
 use crate::{BUNDLE_SOURCES, BundleSource, ReadOptions, SourceError, TextFile, decode, detect};
-use std::cell::RefCell;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -16,8 +15,9 @@ use tonghao_model::EventSink;
 /// against zip bombs and against mistaking a disk image for a chat.
 pub const MAX_FILE_BYTES: u64 = 4 << 30;
 
-/// A folder export, read file by file.
-pub trait Bundle {
+/// A folder export, read file by file. `Send + Sync` so that a reader thread
+/// can parse it while another writes to the store.
+pub trait Bundle: Send + Sync {
     /// The name shown in messages.
     fn label(&self) -> &str;
     /// The files in it, as `/`-separated paths relative to its root, sorted.
@@ -81,7 +81,7 @@ impl Bundle for DirBundle {
 pub struct ZipBundle {
     label: String,
     names: Vec<String>,
-    archive: RefCell<zip::ZipArchive<File>>,
+    archive: std::sync::Mutex<zip::ZipArchive<File>>,
 }
 
 impl ZipBundle {
@@ -100,7 +100,7 @@ impl ZipBundle {
             .map(str::to_string)
             .collect();
         names.sort();
-        Ok(ZipBundle { label, names, archive: RefCell::new(archive) })
+        Ok(ZipBundle { label, names, archive: std::sync::Mutex::new(archive) })
     }
 }
 
@@ -113,7 +113,7 @@ impl Bundle for ZipBundle {
     }
     fn read_text(&self, name: &str) -> Result<TextFile, SourceError> {
         let shown = format!("{}!{}", self.label, name);
-        let mut archive = self.archive.borrow_mut();
+        let mut archive = self.archive.lock().unwrap_or_else(|e| e.into_inner());
         let entry = archive.by_name(name).map_err(|e| SourceError::Parse {
             file: shown.clone(),
             position: crate::Position::Whole,
@@ -138,7 +138,7 @@ impl Bundle for ZipBundle {
 impl ZipBundle {
     /// The uncompressed size of one entry (0 if unreadable).
     pub fn entry_size(&self, name: &str) -> u64 {
-        self.archive.borrow_mut().by_name(name).map(|e| e.size()).unwrap_or(0)
+        self.archive.lock().unwrap_or_else(|e| e.into_inner()).by_name(name).map(|e| e.size()).unwrap_or(0)
     }
 }
 
@@ -175,7 +175,7 @@ pub enum Job {
     /// A file inside a .zip.
     ZipEntry {
         /// The archive, shared by its entries.
-        archive: std::rc::Rc<ZipBundle>,
+        archive: std::sync::Arc<ZipBundle>,
         /// The entry's name.
         name: String,
     },
@@ -270,7 +270,7 @@ pub fn plan(path: &Path, format: Option<&str>) -> Result<Vec<Job>, SourceError> 
         if let Some(source) = bundle_source(&archive, format) {
             return Ok(vec![Job::Bundle { bundle: Box::new(archive), source }]);
         }
-        let archive = std::rc::Rc::new(archive);
+        let archive = std::sync::Arc::new(archive);
         return Ok(archive
             .names()
             .to_vec()

@@ -176,21 +176,30 @@ impl Store for SqliteStore {
         let mut stmt = self
             .conn
             .prepare(
-                "WITH people AS (
-                     SELECT member_id FROM messages WHERE group_id = ?1
-                     UNION SELECT member_id FROM memberships WHERE group_id = ?1
-                 )
+                // One pass over the group's messages and memberships each
+                // (GROUP BY), not a subquery per member: big groups have
+                // thousands of members.
+                "WITH said AS (
+                     SELECT member_id, count(*) AS n, min(at_ms) AS first, max(at_ms) AS last
+                     FROM messages WHERE group_id = ?1 GROUP BY member_id
+                 ),
+                 events AS (
+                     SELECT member_id,
+                            max(CASE WHEN kind = 'join' THEN at_ms END) AS joined,
+                            max(CASE WHEN kind = 'leave' THEN at_ms END) AS left_at
+                     FROM memberships WHERE group_id = ?1 GROUP BY member_id
+                 ),
+                 people AS (SELECT member_id FROM said UNION SELECT member_id FROM events)
                  SELECT p.member_id, mb.display_name, mb.bot,
                         (SELECT group_concat(i.platform || ':' || i.external_id, ' ') FROM identities i
                           WHERE i.member_id = p.member_id AND i.external_id NOT LIKE '~%'),
-                        (SELECT count(*) FROM messages m WHERE m.group_id = ?1 AND m.member_id = p.member_id),
-                        (SELECT min(at_ms) FROM messages m WHERE m.group_id = ?1 AND m.member_id = p.member_id),
-                        (SELECT max(at_ms) FROM messages m WHERE m.group_id = ?1 AND m.member_id = p.member_id),
-                        (SELECT max(at_ms) FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id AND s.kind = 'join'),
-                        (SELECT max(at_ms) FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id AND s.kind = 'leave'),
-                        (SELECT role FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id AND s.kind = 'role'
-                          ORDER BY at_ms DESC LIMIT 1)
-                 FROM people p JOIN members mb ON mb.id = p.member_id
+                        coalesce(s.n, 0), s.first, s.last, e.joined, e.left_at,
+                        (SELECT role FROM memberships r WHERE r.group_id = ?1 AND r.member_id = p.member_id
+                           AND r.kind = 'role' ORDER BY at_ms DESC LIMIT 1)
+                 FROM people p
+                 JOIN members mb ON mb.id = p.member_id
+                 LEFT JOIN said s ON s.member_id = p.member_id
+                 LEFT JOIN events e ON e.member_id = p.member_id
                  ORDER BY 5 DESC, 2",
             )
             .map_err(self.db())?;
@@ -286,13 +295,19 @@ impl SqliteStore {
     fn current_members(&self, gid: i64) -> Result<u64, StoreError> {
         self.conn
             .query_row(
-                "WITH people AS (
-                     SELECT member_id FROM messages WHERE group_id = ?1
-                     UNION SELECT member_id FROM memberships WHERE group_id = ?1 AND kind = 'join'
+                "WITH last_event AS (
+                     SELECT member_id, kind FROM (
+                         SELECT member_id, kind,
+                                row_number() OVER (PARTITION BY member_id ORDER BY at_ms DESC, id DESC) AS rn
+                         FROM memberships WHERE group_id = ?1 AND kind IN ('join', 'leave'))
+                     WHERE rn = 1
+                 ),
+                 people AS (
+                     SELECT DISTINCT member_id FROM messages WHERE group_id = ?1
+                     UNION SELECT member_id FROM last_event
                  )
-                 SELECT count(*) FROM people p WHERE coalesce((
-                     SELECT kind FROM memberships s WHERE s.group_id = ?1 AND s.member_id = p.member_id
-                       AND s.kind IN ('join', 'leave') ORDER BY at_ms DESC, id DESC LIMIT 1), 'join') = 'join'",
+                 SELECT count(*) FROM people p LEFT JOIN last_event l ON l.member_id = p.member_id
+                 WHERE coalesce(l.kind, 'join') = 'join'",
                 [gid],
                 |r| r.get(0),
             )

@@ -72,7 +72,6 @@ CREATE TABLE messages (
     UNIQUE (group_id, key)
 );
 CREATE INDEX messages_group_time ON messages(group_id, at_ms);
-CREATE INDEX messages_member ON messages(member_id);
 
 -- Joins, leaves and role changes.
 CREATE TABLE memberships (
