@@ -7,6 +7,7 @@ mod demo;
 mod eval;
 mod html;
 mod import;
+mod member;
 mod report;
 mod sim;
 mod table;
@@ -54,6 +55,9 @@ enum Command {
     },
     /// Group health, lifecycle and member roles (text, JSON or HTML).
     Report(report::Args),
+    /// One person's data: export everything stored about them, or delete it.
+    #[command(subcommand)]
+    Member(member::Command),
     /// List the export formats tonghao reads.
     Formats,
     /// Generate a simulated community history (for demos, tests, benchmarks).
@@ -195,6 +199,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
             Ok(0)
         }
         Command::Report(args) => report::run(&open()?, &cli, lang, args),
+        Command::Member(cmd) => member::run(&mut open()?, &cli, lang, cmd),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),

@@ -14,11 +14,20 @@
 //! - Identities: `(platform, external id)` is one member across all groups of
 //!   a community. People known only by name get a provisional identity that a
 //!   real id, seen later under the same name in the same group, joins.
+//! - Privacy: [`Store::member_export`] gives everything stored about one
+//!   person; [`Store::member_delete`] removes it in one transaction and records
+//!   their ids as suppressed, so re-importing an export does not bring them
+//!   back (see the `privacy` module for what is and is not touched).
 #![deny(missing_docs)]
 
+mod privacy;
 mod snapshot;
 mod sqlite;
 
+pub use privacy::{
+    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
+    ExportedMessage, ExportedName, MemberExport,
+};
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
@@ -87,6 +96,8 @@ pub struct ImportStats {
     pub activities: u64,
     /// Events already stored (same natural key), skipped.
     pub duplicates: u64,
+    /// Events by deleted members (`tonghao member delete`), skipped.
+    pub suppressed: u64,
 }
 
 /// A group as `tonghao groups` lists it.
@@ -163,4 +174,23 @@ pub trait Store {
     /// everything), as columns for the insight engine; with the message texts
     /// when `with_text` (for reply inference).
     fn snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError>;
+    /// Everything stored about one member of `community`, for a data access
+    /// request. `member_ref` is the store id (`member_id` in
+    /// [`MemberSummary`]) or `platform:external_id` (`wechat:wxid_abc`); an
+    /// unknown reference is [`StoreError::NotFound`] naming it.
+    fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError>;
+    /// Deletes one member and everything theirs in one transaction (all of it
+    /// or, on any error, nothing): messages, joins/leaves/roles, activities,
+    /// names, identities and the member row. Other people's rows that point
+    /// at them are kept but unlinked: inviter/remover links become NULL, and
+    /// their entries leave other people's mention lists. Other people's
+    /// message *text* is not rewritten (a name in free text cannot be
+    /// removed safely), so their name may remain there. Their identities, and
+    /// `~name:<group>:<name>` for each name they used, are added to the
+    /// suppression list: later imports skip their events
+    /// ([`ImportStats::suppressed`]) and drop them from new mention lists.
+    fn member_delete(&mut self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
+    /// What [`Store::member_delete`] would remove, without removing it (the
+    /// same deletion, rolled back).
+    fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
 }

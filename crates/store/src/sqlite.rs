@@ -1,6 +1,8 @@
 //! The SQLite backend.
 
-use crate::{Feed, GroupSummary, ImportStats, MemberSummary, Store, StoreError, TableCounts};
+use crate::{
+    DeleteStats, Feed, GroupSummary, ImportStats, MemberExport, MemberSummary, Store, StoreError, TableCounts,
+};
 use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
@@ -9,7 +11,10 @@ use tonghao_model::snapshot::Snapshot;
 use tonghao_model::{Event, EventSink, Header, KeyCounter, PersonRef, Platform, SinkError};
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/sqlite/0002_suppressed_identities.sql"),
+];
 
 /// A tonghao database in one SQLite file.
 pub struct SqliteStore {
@@ -244,6 +249,21 @@ impl Store for SqliteStore {
     fn snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError> {
         self.load_snapshot(community, as_of_ms, with_text)
     }
+
+    fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
+        let cid = self.community_or_err(community)?;
+        crate::privacy::export(&self.conn, &self.path, cid, community, member_ref)
+    }
+
+    fn member_delete(&mut self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
+        let cid = self.community_or_err(community)?;
+        crate::privacy::delete(&self.conn, &self.path, cid, community, member_ref, true)
+    }
+
+    fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
+        let cid = self.community_or_err(community)?;
+        crate::privacy::delete(&self.conn, &self.path, cid, community, member_ref, false)
+    }
 }
 
 impl SqliteStore {
@@ -261,6 +281,7 @@ impl SqliteStore {
         let community_id: i64 =
             tx.query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0)).map_err(db)?;
         let mut sink = ImportSink::new(&tx, community_id);
+        sink.suppressed = crate::privacy::suppressed(&tx, community_id).map_err(db)?;
         let format = feed(&mut sink);
         let mut stats = std::mem::take(&mut sink.stats);
         drop(sink);
@@ -337,6 +358,9 @@ struct ImportSink<'t> {
     keys: KeyCounter,
     /// Members created by this import (a merge may take one back).
     created: std::collections::HashSet<i64>,
+    /// Deleted members' (platform, external id), provisional `~name:` ids
+    /// included: their events are skipped, their mentions dropped.
+    suppressed: std::collections::HashSet<(String, String)>,
 }
 
 struct GroupState {
@@ -358,6 +382,7 @@ impl<'t> ImportSink<'t> {
             names: HashMap::new(),
             keys: KeyCounter::default(),
             created: Default::default(),
+            suppressed: Default::default(),
         }
     }
 
@@ -588,17 +613,36 @@ impl<'t> ImportSink<'t> {
         self.person_parts(group, h, h.member.as_deref(), h.member_name.as_deref(), bot)
     }
 
+    /// Whether the person with `id` (else `name`) in the group of `h` was
+    /// deleted: an id is decisive; without one, a name they used in that group.
+    fn is_suppressed(&self, h: &Header, id: Option<&str>, name: Option<&str>) -> bool {
+        if self.suppressed.is_empty() {
+            return false;
+        }
+        let ext = match (id, name) {
+            (Some(id), _) => id.to_string(),
+            (None, Some(name)) => provisional_id(&h.group, name),
+            (None, None) => return false,
+        };
+        self.suppressed.contains(&(h.platform.as_str().to_string(), ext))
+    }
+
     fn store(&mut self, event: &Event) -> SqlResult<()> {
         // Every event advances the key counter, in file order.
         let key = self.keys.natural_key(event);
         let h = event.header();
+        if self.is_suppressed(h, h.member.as_deref(), h.member_name.as_deref()) {
+            self.stats.suppressed += 1;
+            return Ok(());
+        }
         let group = self.group(h)?;
         let at = h.at.timestamp_millis();
         match event {
             Event::Message(m) => {
                 let member = self.actor(group, h, m.bot)?;
-                let mentions =
-                    (!m.mentions.is_empty()).then(|| serde_json::to_string(&m.mentions).expect("mentions serialise"));
+                let kept: Vec<&PersonRef> =
+                    m.mentions.iter().filter(|p| !self.is_suppressed(h, p.id.as_deref(), p.name.as_deref())).collect();
+                let mentions = (!kept.is_empty()).then(|| serde_json::to_string(&kept).expect("mentions serialise"));
                 let added = self
                     .tx
                     .prepare_cached(
@@ -629,7 +673,12 @@ impl<'t> ImportSink<'t> {
                 let kind = event.kind();
                 let member = self.actor(group, h, false)?;
                 let by = match &j.by {
-                    Some(p) if p.id.is_some() || p.name.is_some() => Some(self.person(group, h, p, false)?),
+                    Some(p)
+                        if (p.id.is_some() || p.name.is_some())
+                            && !self.is_suppressed(h, p.id.as_deref(), p.name.as_deref()) =>
+                    {
+                        Some(self.person(group, h, p, false)?)
+                    }
                     _ => None,
                 };
                 let added = self.membership(group, member, kind, at, by, None, &key)?;
@@ -642,7 +691,12 @@ impl<'t> ImportSink<'t> {
             Event::Role(r) => {
                 let member = self.actor(group, h, false)?;
                 let by = match &r.by {
-                    Some(p) if p.id.is_some() || p.name.is_some() => Some(self.person(group, h, p, false)?),
+                    Some(p)
+                        if (p.id.is_some() || p.name.is_some())
+                            && !self.is_suppressed(h, p.id.as_deref(), p.name.as_deref()) =>
+                    {
+                        Some(self.person(group, h, p, false)?)
+                    }
                     _ => None,
                 };
                 if self.membership(group, member, "role", at, by, Some(r.role.as_str()), &key)? {

@@ -1,0 +1,151 @@
+//! `tonghao member export|delete`: one person's data, for privacy requests.
+
+use crate::{Cli, Lang};
+use anyhow::{Context, Result, bail};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use tonghao_store::{DeleteStats, SqliteStore, Store};
+
+/// What to do with one member's data.
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Write everything stored about a member as JSON (a data access request).
+    ///
+    /// The export holds the member, their platform ids (name-only stand-ins
+    /// marked `provisional`), every name they used per group, every message
+    /// they sent, their joins/leaves/roles (and those they did to others,
+    /// marked `"as": "by"`), their check-ins, orders, reactions and recalls,
+    /// and the groups they are in. Nothing is sent anywhere.
+    Export {
+        /// The member: the member_id `tonghao members --json` shows, or
+        /// platform:id (e.g. wechat:wxid_abc).
+        member: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+    /// Delete a member and everything theirs from the store.
+    ///
+    /// Removes, in one transaction, their messages, joins/leaves/roles,
+    /// activities, names, ids and the member itself. Other people's records
+    /// that point at them are kept but unlinked: "invited by"/"removed by"
+    /// becomes unknown, and they are taken out of other people's @-mention
+    /// lists. LIMIT: other people's message TEXT is not rewritten, so their
+    /// name may still appear inside what others wrote (an "@name", a quote);
+    /// free text cannot be edited safely. Their ids and names are kept on a
+    /// suppression list so that importing the same export again skips them
+    /// (reported as "suppressed"). Without --yes, shows what would be deleted
+    /// and asks; when input is not a terminal, --yes is required.
+    Delete {
+        /// The member: the member_id `tonghao members --json` shows, or
+        /// platform:id (e.g. wechat:wxid_abc).
+        member: String,
+        /// Delete without asking.
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+pub fn run(store: &mut SqliteStore, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i32> {
+    match cmd {
+        Command::Export { member, out } => export(store, cli, lang, member, out.as_ref()),
+        Command::Delete { member, yes } => delete(store, cli, lang, member, *yes),
+    }
+}
+
+fn export(store: &SqliteStore, cli: &Cli, lang: Lang, member: &str, out: Option<&PathBuf>) -> Result<i32> {
+    let data = store.member_export(&cli.community, member)?;
+    let json = serde_json::to_string_pretty(&data)?;
+    match out {
+        None => println!("{json}"),
+        Some(path) => {
+            std::fs::write(path, format!("{json}\n")).with_context(|| format!("writing {}", path.display()))?;
+            if !cli.quiet {
+                eprintln!(
+                    "{} {} ({}: {}, {}: {}) → {}",
+                    lang.t("已导出", "exported"),
+                    data.member.display_name,
+                    lang.t("消息", "messages"),
+                    data.messages.len(),
+                    lang.t("入群/退群/角色", "joins/leaves/roles"),
+                    data.memberships.len(),
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn delete(store: &mut SqliteStore, cli: &Cli, lang: Lang, member: &str, yes: bool) -> Result<i32> {
+    if !yes {
+        let preview = store.member_delete_preview(&cli.community, member)?;
+        let name = store.member_export(&cli.community, member)?.member.display_name;
+        eprintln!(
+            "{} {name} ({member}, member_id {}):",
+            lang.t("将删除成员", "This deletes member"),
+            preview.member_id
+        );
+        eprint!("{}", summary(lang, &preview));
+        eprintln!("{}", limits(lang));
+        if !std::io::stdin().is_terminal() {
+            bail!(
+                "{} {member}",
+                lang.t(
+                    "输入不是终端，无法确认；确定要删除请加 --yes：tonghao member delete --yes",
+                    "input is not a terminal, so cannot ask; to delete, pass --yes: tonghao member delete --yes"
+                )
+            );
+        }
+        eprint!("{} ", lang.t("确定删除？此操作不可撤销 [y/N]", "Delete? This cannot be undone [y/N]"));
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是") {
+            eprintln!("{}", lang.t("已取消，未删除任何内容。", "Cancelled; nothing was deleted."));
+            return Ok(1);
+        }
+    }
+    let stats = store.member_delete(&cli.community, member)?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+    } else {
+        println!("{} {member} (member_id {}):", lang.t("已删除成员", "Deleted member"), stats.member_id);
+        print!("{}", summary(lang, &stats));
+        if !cli.quiet {
+            eprintln!("{}", limits(lang));
+        }
+    }
+    Ok(0)
+}
+
+/// One line per table touched.
+fn summary(lang: Lang, s: &DeleteStats) -> String {
+    let rows = [
+        (lang.t("消息", "messages"), s.messages),
+        (lang.t("入群/退群/角色记录", "joins/leaves/roles"), s.memberships),
+        (lang.t("打卡/订单/表情/撤回", "check-ins/orders/reactions/recalls"), s.activities),
+        (lang.t("群昵称", "names"), s.member_names),
+        (lang.t("账号", "ids"), s.identities),
+        (lang.t("成员", "member"), s.members),
+        (
+            lang.t(
+                "他人记录中的邀请人/移出人（置为未知）",
+                "inviter/remover links in others' records (set to unknown)",
+            ),
+            s.inviter_links_cleared,
+        ),
+        (lang.t("他人消息中的 @ 提及（移除）", "@-mentions in others' messages (removed)"), s.mentions_removed),
+        (lang.t("加入屏蔽名单的账号/昵称", "ids/names added to the suppression list"), s.suppressed),
+    ];
+    rows.iter().map(|(label, n)| format!("  {n:>6}  {label}\n")).collect()
+}
+
+fn limits(lang: Lang) -> &'static str {
+    lang.t(
+        "注意：他人消息的正文不会被改写，其中提到此人名字的文字（如“@名字”、引用）仍会保留。\
+         此人的账号和昵称会留在屏蔽名单中，以后再导入同一份记录时会跳过此人。",
+        "Note: other people's message text is not rewritten; their name may remain inside what others wrote \
+         (an \"@name\", a quote). Their ids and names stay on a suppression list so that re-importing skips them.",
+    )
+}
