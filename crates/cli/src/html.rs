@@ -127,6 +127,16 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
         lang.t("新人14天内开口", "newcomers speaking in 14 days"),
     );
     out.push_str("</div>");
+    if let Some(line) = crate::report::forecast_line(g, lang) {
+        out.push_str(&format!(
+            "<p class=\"signal\">{} <span class=\"metric\">{}</span></p>",
+            esc(&line),
+            esc(lang.t(
+                "↑ 推高 ↓ 降低风险；模型只在很少的真实群上回测过，见 docs/insight.md",
+                "↑ raises ↓ lowers the risk; backtested on few real groups only, see docs/insight.md"
+            ))
+        ));
+    }
     if !g.weakest.is_empty() {
         out.push_str(&format!("<h3>{}</h3>", lang.t("最弱的信号", "Weakest signals")));
         for s in &g.weakest {

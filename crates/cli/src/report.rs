@@ -122,6 +122,30 @@ pub fn sparkline(values: &[u32]) -> String {
         .collect()
 }
 
+/// "4 周后沉寂概率 38%（最强因素：…）" for a group with a forecast.
+pub fn forecast_line(g: &GroupReport, lang: Lang) -> Option<String> {
+    let f = g.forecast.as_ref()?;
+    let factors: Vec<String> = f
+        .factors
+        .iter()
+        .map(|x| {
+            let dir = if x.contribution >= 0.0 { lang.t("↑", "↑") } else { lang.t("↓", "↓") };
+            format!("{}{dir}", lang.t(&x.zh, &x.en))
+        })
+        .collect();
+    Some(match lang {
+        Lang::Zh => {
+            format!("{} 周后沉寂概率 {}（最强因素：{}）", f.horizon_weeks, pct(f.probability), factors.join("；"))
+        }
+        Lang::En => format!(
+            "chance of silence in {} weeks: {} (strongest factors: {})",
+            f.horizon_weeks,
+            pct(f.probability),
+            factors.join("; ")
+        ),
+    })
+}
+
 pub fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
@@ -247,6 +271,16 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
             opt(n.spoke_within_14d),
             lang.t("30天后仍活跃", "active after 30 days"),
             opt(n.active_after_30d)
+        );
+    }
+    if let Some(line) = forecast_line(g, lang) {
+        let _ = writeln!(
+            out,
+            "  {line}  [{}]",
+            lang.t(
+                "↑ 推高 ↓ 降低风险；回测见 docs/insight.md",
+                "↑ raises ↓ lowers the risk; backtest in docs/insight.md"
+            )
         );
     }
     let weekly: Vec<u32> = g.weekly.iter().rev().take(26).rev().map(|w| w.messages).collect();

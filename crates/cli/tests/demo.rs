@@ -24,7 +24,8 @@ fn demo_builds_a_store_that_report_reads() {
     let db_s = db.to_str().unwrap();
     let out = String::from_utf8(tonghao(&["--db", db_s, "demo"]).stdout).unwrap();
     assert!(out.contains("report"), "demo says what to try next: {out}");
-    let groups: serde_json::Value = serde_json::from_slice(&tonghao(&["--db", db_s, "--json", "groups"]).stdout).unwrap();
+    let groups: serde_json::Value =
+        serde_json::from_slice(&tonghao(&["--db", db_s, "--json", "groups"]).stdout).unwrap();
     assert_eq!(groups.as_array().unwrap().len(), 12);
     let report: serde_json::Value =
         serde_json::from_slice(&tonghao(&["--db", db_s, "report", "--format", "json"]).stdout).unwrap();
@@ -34,7 +35,8 @@ fn demo_builds_a_store_that_report_reads() {
 
     // Again: the old demo store is replaced, not added to.
     tonghao(&["--db", db_s, "demo"]);
-    let again: serde_json::Value = serde_json::from_slice(&tonghao(&["--db", db_s, "--json", "groups"]).stdout).unwrap();
+    let again: serde_json::Value =
+        serde_json::from_slice(&tonghao(&["--db", db_s, "--json", "groups"]).stdout).unwrap();
     assert_eq!(again, groups);
 }
 

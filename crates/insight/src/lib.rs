@@ -12,10 +12,13 @@
 //!
 //! - [`replies`]: which earlier message each message answers (explicit
 //!   replies, @mentions, and an inferred link where the platform has neither).
+//! - [`forecast`]: the probability that a group is silent four weeks later,
+//!   with the features that drive it.
 #![deny(missing_docs)]
 
 pub mod replies;
 
+pub mod forecast;
 pub mod graph;
 pub mod lifecycle;
 pub mod links;

@@ -2,6 +2,7 @@
 //! signals in plain words (zh-CN and en) and its members' roles. This is the
 //! JSON shape `tonghao report --format json` prints (`docs/insight.md`).
 
+use crate::forecast::{self, Forecast};
 use crate::graph::{Graph, GraphMetrics, metrics as graph_metrics};
 use crate::lifecycle::{Stage, StageRules, stages};
 use crate::metrics::{self, Activity, Concentration, DAY_MS, Newcomers, Output, Responsiveness, WeekPoint, Window};
@@ -24,6 +25,10 @@ pub struct GroupReport {
     pub window: Window,
     /// Lifecycle stage now.
     pub stage: Stage,
+    /// Probability of being silent four weeks from now, with its three
+    /// strongest factors; `None` when the group is already silent or younger
+    /// than [`crate::forecast::MIN_AGE_WEEKS`] weeks.
+    pub forecast: Option<Forecast>,
     /// Stage at the end of each week (aligned with `weekly`).
     pub stages: Vec<Stage>,
     /// Last message before the snapshot time (UTC ms).
@@ -103,6 +108,7 @@ pub fn group_report(snap: &Snapshot, g: usize, days: u32) -> GroupReport {
         name: group.label().to_string(),
         window: w,
         stage: stages.last().copied().unwrap_or(Stage::Silent),
+        forecast: None,
         stages,
         last_message_ms,
         activity: metrics::activity(snap, g, w),
@@ -118,6 +124,14 @@ pub fn group_report(snap: &Snapshot, g: usize, days: u32) -> GroupReport {
         conditions: Vec::new(),
         weakest: Vec::new(),
     };
+    if forecast::eligible(&r.weekly) {
+        let raw = if days == forecast::WINDOW_DAYS {
+            forecast::raw_from(&r.weekly, end, last_message_ms, &r.activity, &r.concentration, &r.responsiveness)
+        } else {
+            forecast::features(snap, g, &r.weekly, end)
+        };
+        r.forecast = Some(forecast::predict(&forecast::MODEL, &raw));
+    }
     let signals = signals(&r, snap);
     r.conditions = conditions(&signals);
     let mut weakest: Vec<Signal> = signals.into_iter().filter(|s| s.score >= 0.3).collect();

@@ -1,0 +1,594 @@
+//! The forecast: the probability that a group is silent (by the lifecycle
+//! rule, [`crate::lifecycle::stage_at`]) four weeks from a given moment, and
+//! the features that push it up or down.
+//!
+//! A logistic regression over ten features of the group at that moment, each
+//! computed only from what happened before it ([`features`]). The weights
+//! ([`MODEL`]) are fitted by [`fit`] on group-weeks of the real histories in
+//! `../shared/data/` and pasted here; `tonghao eval forecast --rust` refits
+//! them and prints this constant, `tonghao eval forecast` prints the backtest
+//! (leave-one-group-out with a time cut: AUC, calibration, one-feature
+//! baselines). The figures and what they can and cannot claim are in
+//! docs/insight.md ("Forecast").
+//!
+//! Each prediction is explained by its three largest contributions
+//! `weight × standardised feature`: how far this group's value sits from the
+//! average training group-week, times how much that feature moves the odds.
+
+use crate::lifecycle::{Stage, StageRules, stage_at};
+use crate::metrics::{self, DAY_MS, WeekPoint, Window};
+use serde::Serialize;
+use tonghao_model::snapshot::Snapshot;
+
+/// Weeks ahead the forecast looks.
+pub const HORIZON_WEEKS: usize = 4;
+/// A group younger than this (weeks since its first message) gets no
+/// forecast and gives no sample: its trend is not yet measurable.
+pub const MIN_AGE_WEEKS: usize = 8;
+/// The metrics window of the features (days).
+pub const WINDOW_DAYS: u32 = 28;
+/// Number of features.
+pub const N: usize = 10;
+
+/// The features' stable names, in model order.
+pub const KEYS: [&str; N] = [
+    "messages_4w",
+    "trend",
+    "messages_2w",
+    "days_since_last",
+    "active_4w",
+    "top20_share",
+    "unanswered_share",
+    "newcomer_share",
+    "age_weeks",
+    "members",
+];
+
+/// A group's state at one moment, in plain units (what the explanation
+/// quotes). [`Raw::x`] turns it into the model's inputs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Raw {
+    /// Messages in the last 4 weeks.
+    pub messages_4w: u32,
+    /// Messages in the 4 weeks before those.
+    pub messages_prev_4w: u32,
+    /// Messages in the last 2 weeks.
+    pub messages_2w: u32,
+    /// Days since the last message (0 when there is none).
+    pub days_since_last: f64,
+    /// Distinct senders in the last 28 days.
+    pub active_4w: u32,
+    /// Share of the last 28 days' messages by the top 20% of senders.
+    pub top20_share: f64,
+    /// Share of the last 28 days' thread starters nobody answered (0 without threads).
+    pub unanswered_share: f64,
+    /// Share of the last 28 days' senders who first spoke in those 4 weeks.
+    pub newcomer_share: f64,
+    /// Weeks since the week of the first message.
+    pub age_weeks: u32,
+    /// Members at the moment.
+    pub members: u32,
+}
+
+impl Raw {
+    /// The model's inputs: counts on a log scale, shares as they are, and
+    /// the trend as ln((last 4 weeks + 1) / (4 weeks before + 1)).
+    pub fn x(&self) -> [f64; N] {
+        let ln1p = |v: f64| v.ln_1p();
+        [
+            ln1p(self.messages_4w as f64),
+            ((self.messages_4w as f64 + 1.0) / (self.messages_prev_4w as f64 + 1.0)).ln(),
+            ln1p(self.messages_2w as f64),
+            ln1p(self.days_since_last),
+            ln1p(self.active_4w as f64),
+            self.top20_share,
+            self.unanswered_share,
+            self.newcomer_share,
+            (self.age_weeks.max(1) as f64).ln(),
+            ln1p(self.members as f64),
+        ]
+    }
+
+    /// Feature `k` in plain words (zh-CN, en).
+    pub fn words(&self, k: usize) -> (String, String) {
+        let pct = |x: f64| format!("{:.0}%", x * 100.0);
+        match k {
+            0 => (
+                format!("近 4 周 {} 条消息", self.messages_4w),
+                format!("{} messages in the last 4 weeks", self.messages_4w),
+            ),
+            1 => (
+                format!("近 4 周消息比之前 4 周：{} → {}", self.messages_prev_4w, self.messages_4w),
+                format!("messages {} → {} (last 4 weeks vs the 4 before)", self.messages_prev_4w, self.messages_4w),
+            ),
+            2 => (
+                format!("近 2 周 {} 条消息", self.messages_2w),
+                format!("{} messages in the last 2 weeks", self.messages_2w),
+            ),
+            3 => (
+                format!("距上一条消息 {:.0} 天", self.days_since_last),
+                format!("{:.0} days since the last message", self.days_since_last),
+            ),
+            4 => (
+                format!("近 4 周 {} 人发言", self.active_4w),
+                format!("{} people posted in the last 4 weeks", self.active_4w),
+            ),
+            5 => (
+                format!("前 20% 的发言者发了 {} 的消息", pct(self.top20_share)),
+                format!("the top 20% of senders wrote {} of messages", pct(self.top20_share)),
+            ),
+            6 => (
+                format!("{} 的话题开头无人回应", pct(self.unanswered_share)),
+                format!("{} of conversation starters got no answer", pct(self.unanswered_share)),
+            ),
+            7 => (
+                format!("近 4 周的发言者中 {} 是新面孔", pct(self.newcomer_share)),
+                format!("{} of the last 4 weeks' posters were new", pct(self.newcomer_share)),
+            ),
+            8 => (format!("群龄 {} 周", self.age_weeks), format!("{} weeks old", self.age_weeks)),
+            _ => (format!("{} 名成员", self.members), format!("{} members", self.members)),
+        }
+    }
+}
+
+/// Fitted logistic regression on standardised features:
+/// p = σ(bias + Σ weight_k · (x_k − mean_k) / sd_k).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Model {
+    /// Training mean of each feature.
+    pub mean: [f64; N],
+    /// Training standard deviation of each feature (1 where it was 0).
+    pub sd: [f64; N],
+    /// Weight of each standardised feature.
+    pub weights: [f64; N],
+    /// Intercept (log-odds of an average group-week).
+    pub bias: f64,
+}
+
+/// The shipped model: fitted on every sample of the real histories by
+/// `tonghao eval forecast --rust <the folders in docs/insight.md>`
+/// (726 samples, 61 positives, 6 groups, l2 1).
+pub const MODEL: Model = Model {
+    mean: [5.177282, 0.092506, 4.423354, 0.697728, 3.115663, 0.626916, 0.421439, 0.426010, 4.649243, 5.663022],
+    sd: [1.150512, 1.047650, 1.217000, 0.685287, 0.925241, 0.113291, 0.243590, 0.276268, 0.887592, 1.485075],
+    weights: [-0.595667, 0.258928, 0.163823, 0.430510, -0.839825, 0.285036, 0.342793, -0.017600, 0.157537, -1.640299],
+    bias: -4.863289,
+};
+
+impl Model {
+    /// Each feature's contribution to the log-odds.
+    pub fn contributions(&self, x: &[f64; N]) -> [f64; N] {
+        std::array::from_fn(|k| self.weights[k] * (x[k] - self.mean[k]) / self.sd[k])
+    }
+    /// Probability of the positive class.
+    pub fn probability(&self, x: &[f64; N]) -> f64 {
+        sigmoid(self.bias + self.contributions(x).iter().sum::<f64>())
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// One feature's part in a prediction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Factor {
+    /// Feature key (see [`KEYS`]).
+    pub key: &'static str,
+    /// Contribution to the log-odds (positive: raises the risk of silence).
+    pub contribution: f64,
+    /// The feature in plain words, Chinese.
+    pub zh: String,
+    /// The feature in plain words, English.
+    pub en: String,
+}
+
+/// A group's forecast.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Forecast {
+    /// Probability that the group is silent `horizon_weeks` from now.
+    pub probability: f64,
+    /// Weeks ahead.
+    pub horizon_weeks: usize,
+    /// The three largest contributions, largest first.
+    pub factors: Vec<Factor>,
+    /// The inputs, in plain units.
+    pub features: Raw,
+}
+
+/// Predicts with `model` and explains by the top 3 contributions.
+pub fn predict(model: &Model, raw: &Raw) -> Forecast {
+    let x = raw.x();
+    let c = model.contributions(&x);
+    let mut order: Vec<usize> = (0..N).collect();
+    order.sort_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()));
+    let factors = order
+        .into_iter()
+        .take(3)
+        .map(|k| {
+            let (zh, en) = raw.words(k);
+            Factor { key: KEYS[k], contribution: c[k], zh, en }
+        })
+        .collect();
+    Forecast { probability: model.probability(&x), horizon_weeks: HORIZON_WEEKS, factors, features: raw.clone() }
+}
+
+/// Whether a group whose weekly series up to now is `weeks` gets a
+/// forecast: not silent already and at least [`MIN_AGE_WEEKS`] old.
+pub fn eligible(weeks: &[WeekPoint]) -> bool {
+    age_weeks(weeks) >= MIN_AGE_WEEKS && stage_at(weeks, &StageRules::default()) != Stage::Silent
+}
+
+fn age_weeks(weeks: &[WeekPoint]) -> usize {
+    weeks.iter().position(|w| w.messages > 0).map_or(0, |first| weeks.len() - first)
+}
+
+/// The raw features from metrics already computed over the 28 days ending
+/// at `end_ms`: `weeks` is [`metrics::weekly`] at `end_ms` (or a prefix of
+/// a longer series on the same grid that ends at `end_ms`).
+pub fn raw_from(
+    weeks: &[WeekPoint],
+    end_ms: i64,
+    last_message_ms: Option<i64>,
+    activity: &metrics::Activity,
+    concentration: &metrics::Concentration,
+    responsiveness: &metrics::Responsiveness,
+) -> Raw {
+    let k = weeks.len();
+    let sum = |a: usize, b: usize| -> u32 { weeks[a.min(k)..b.min(k)].iter().map(|w| w.messages).sum() };
+    let new_4w: u32 = weeks[k.saturating_sub(4)..].iter().map(|w| w.new_speakers).sum();
+    Raw {
+        messages_4w: sum(k.saturating_sub(4), k),
+        messages_prev_4w: sum(k.saturating_sub(8), k.saturating_sub(4)),
+        messages_2w: sum(k.saturating_sub(2), k),
+        days_since_last: last_message_ms.map_or(0.0, |t| (end_ms - t).max(0) as f64 / DAY_MS as f64),
+        active_4w: activity.active_window,
+        top20_share: concentration.top20_share,
+        unanswered_share: responsiveness.unanswered_share,
+        newcomer_share: if activity.active_window == 0 {
+            0.0
+        } else {
+            (new_4w as f64 / activity.active_window as f64).min(1.0)
+        },
+        age_weeks: age_weeks(weeks) as u32,
+        members: activity.members,
+    }
+}
+
+/// The raw features of group `g` at `end_ms`, from messages before it only.
+/// `weeks` as in [`raw_from`].
+pub fn features(snap: &Snapshot, g: usize, weeks: &[WeekPoint], end_ms: i64) -> Raw {
+    let w = Window::new(end_ms, WINDOW_DAYS);
+    let range = snap.groups[g].messages.clone();
+    let at = &snap.messages.at_ms[range.clone()];
+    let before = at.partition_point(|&t| t < end_ms);
+    let last = (before > 0).then(|| at[before - 1]);
+    raw_from(
+        weeks,
+        end_ms,
+        last,
+        &metrics::activity(snap, g, w),
+        &metrics::concentration(snap, g, w),
+        &metrics::responsiveness(snap, g, w),
+    )
+}
+
+/// One group-week: the group's features at `at_ms` and whether it was
+/// silent [`HORIZON_WEEKS`] later.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sample {
+    /// Group index in the snapshot.
+    pub group: u32,
+    /// The moment (a week end), UTC ms.
+    pub at_ms: i64,
+    /// Features at that moment.
+    pub raw: Raw,
+    /// Silent by the lifecycle rule four weeks later.
+    pub silent_later: bool,
+}
+
+/// The samples of group `g`: every week end `t` (weeks counted back from
+/// `observed_until_ms`) with `t + 4 weeks ≤ observed_until_ms`, where the
+/// group is old enough and not silent at `t` ([`eligible`]). Features use
+/// only messages before `t`; the label reads the four weeks after it.
+/// `observed_until_ms` must be a moment up to which the history is known
+/// complete (for an export: its last event).
+pub fn samples(snap: &Snapshot, g: usize, observed_until_ms: i64) -> Vec<Sample> {
+    let all = metrics::weekly(snap, g, observed_until_ms);
+    let rules = StageRules::default();
+    let mut out = Vec::new();
+    for k in 0..all.len().saturating_sub(HORIZON_WEEKS) {
+        let now = &all[..=k];
+        if !eligible(now) {
+            continue;
+        }
+        let t = all[k].start_ms + 7 * DAY_MS;
+        let silent_later = stage_at(&all[..=k + HORIZON_WEEKS], &rules) == Stage::Silent;
+        out.push(Sample { group: g as u32, at_ms: t, raw: features(snap, g, now, t), silent_later });
+    }
+    out
+}
+
+/// Fits a logistic regression with an L2 penalty `l2` on the standardised
+/// weights (not on the intercept) by Newton's method.
+pub fn fit(xs: &[[f64; N]], ys: &[bool], l2: f64) -> Model {
+    let n = xs.len().max(1) as f64;
+    let mean: [f64; N] = std::array::from_fn(|k| xs.iter().map(|x| x[k]).sum::<f64>() / n);
+    let sd: [f64; N] = std::array::from_fn(|k| {
+        let v = xs.iter().map(|x| (x[k] - mean[k]).powi(2)).sum::<f64>() / n;
+        if v > 1e-12 { v.sqrt() } else { 1.0 }
+    });
+    // Design rows: [1, z_1 … z_N].
+    let rows: Vec<[f64; N + 1]> = xs
+        .iter()
+        .map(|x| std::array::from_fn(|j| if j == 0 { 1.0 } else { (x[j - 1] - mean[j - 1]) / sd[j - 1] }))
+        .collect();
+    let mut beta = [0.0; N + 1];
+    for _ in 0..100 {
+        let mut grad = [0.0; N + 1];
+        let mut hess = [[0.0; N + 1]; N + 1];
+        for (r, &y) in rows.iter().zip(ys) {
+            let p = sigmoid(r.iter().zip(&beta).map(|(a, b)| a * b).sum());
+            let w = (p * (1.0 - p)).max(1e-12);
+            for i in 0..=N {
+                grad[i] += (p - y as u8 as f64) * r[i];
+                for j in 0..=N {
+                    hess[i][j] += w * r[i] * r[j];
+                }
+            }
+        }
+        for i in 1..=N {
+            grad[i] += l2 * beta[i];
+            hess[i][i] += l2;
+        }
+        let Some(step) = solve(hess, grad) else { break };
+        let mut biggest: f64 = 0.0;
+        for i in 0..=N {
+            beta[i] -= step[i];
+            biggest = biggest.max(step[i].abs());
+        }
+        if biggest < 1e-10 {
+            break;
+        }
+    }
+    Model { mean, sd, weights: std::array::from_fn(|k| beta[k + 1]), bias: beta[0] }
+}
+
+/// Solves `a · x = b` by Gaussian elimination with partial pivoting.
+#[allow(clippy::needless_range_loop)] // row/column indices read clearer here
+fn solve<const M: usize>(mut a: [[f64; M]; M], mut b: [f64; M]) -> Option<[f64; M]> {
+    for col in 0..M {
+        let pivot = (col..M).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(col, pivot);
+        b.swap(col, pivot);
+        for row in col + 1..M {
+            let f = a[row][col] / a[col][col];
+            for k in col..M {
+                a[row][k] -= f * a[col][k];
+            }
+            b[row] -= f * b[col];
+        }
+    }
+    let mut x = [0.0; M];
+    for row in (0..M).rev() {
+        let s: f64 = (row + 1..M).map(|k| a[row][k] * x[k]).sum();
+        x[row] = (b[row] - s) / a[row][row];
+    }
+    Some(x)
+}
+
+/// Area under the ROC curve: the probability that a random positive scores
+/// above a random negative, ties counting one half (Mann–Whitney). `None`
+/// without both classes.
+pub fn auc(scores: &[f64], labels: &[bool]) -> Option<f64> {
+    let pos = labels.iter().filter(|&&y| y).count();
+    let neg = labels.len() - pos;
+    if pos == 0 || neg == 0 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[a].total_cmp(&scores[b]));
+    // Average ranks (1-based) over ties.
+    let mut rank_sum_pos = 0.0;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && scores[order[j + 1]] == scores[order[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum_pos += order[i..=j].iter().filter(|&&k| labels[k]).count() as f64 * avg;
+        i = j + 1;
+    }
+    let (p, n) = (pos as f64, neg as f64);
+    Some((rank_sum_pos - p * (p + 1.0) / 2.0) / (p * n))
+}
+
+/// Mean squared error of probabilities against outcomes.
+pub fn brier(probs: &[f64], labels: &[bool]) -> f64 {
+    let n = probs.len().max(1) as f64;
+    probs.iter().zip(labels).map(|(p, &y)| (p - y as u8 as f64).powi(2)).sum::<f64>() / n
+}
+
+/// One bin of a reliability table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bin {
+    /// Lower edge of predicted probability (inclusive).
+    pub from: f64,
+    /// Upper edge (exclusive; the last bin includes 1).
+    pub to: f64,
+    /// Samples in the bin.
+    pub samples: usize,
+    /// Mean predicted probability.
+    pub predicted: Option<f64>,
+    /// Observed share of positives.
+    pub observed: Option<f64>,
+}
+
+/// Reliability in `bins` equal-width bins of predicted probability.
+pub fn reliability(probs: &[f64], labels: &[bool], bins: usize) -> Vec<Bin> {
+    (0..bins)
+        .map(|b| {
+            let (from, to) = (b as f64 / bins as f64, (b + 1) as f64 / bins as f64);
+            let inside: Vec<usize> = (0..probs.len())
+                .filter(|&i| probs[i] >= from && (probs[i] < to || (b + 1 == bins && probs[i] <= 1.0)))
+                .collect();
+            let n = inside.len();
+            let mean = |v: f64| (n > 0).then(|| v / n as f64);
+            Bin {
+                from,
+                to,
+                samples: n,
+                predicted: mean(inside.iter().map(|&i| probs[i]).sum()),
+                observed: mean(inside.iter().filter(|&&i| labels[i]).count() as f64),
+            }
+        })
+        .collect()
+}
+
+/// A small deterministic generator (SplitMix64) for bootstraps and tests.
+#[derive(Clone, Debug)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// Next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform index below `n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.unit() * n as f64) as usize % n
+    }
+}
+
+/// One scored test sample of a backtest.
+#[derive(Clone, Debug, Serialize)]
+pub struct Scored {
+    /// Group index.
+    pub group: u32,
+    /// Sample time, UTC ms.
+    pub at_ms: i64,
+    /// Model probability (fitted without this group and without anything
+    /// labelled after the cut).
+    pub probability: f64,
+    /// Each feature alone as a score, oriented on the fold's training
+    /// samples (negated where higher values went with fewer silences): the
+    /// one-feature baselines.
+    pub baseline: [f64; N],
+    /// Outcome.
+    pub silent_later: bool,
+}
+
+/// One fold of the backtest.
+#[derive(Clone, Debug, Serialize)]
+pub struct Fold {
+    /// The held-out group (`None`: the time cut alone, every group).
+    pub held_out: Option<u32>,
+    /// Training samples (other groups, label known before the cut).
+    pub train_samples: usize,
+    /// Positives among them.
+    pub train_positives: usize,
+    /// Test samples (the held-out group at or after the cut).
+    pub test_samples: usize,
+    /// Positives among them.
+    pub test_positives: usize,
+    /// Why the fold was not run, if it was not.
+    pub skipped: Option<&'static str>,
+}
+
+/// Backtest with a time cut. With `hold_out_groups` (leave-one-group-out):
+/// for each group H, fit on the other groups' samples whose label is known
+/// before `cut_ms` (`at + 4 weeks ≤ cut`) and score H's samples at or after
+/// `cut_ms`. Without it, one fold: fit on every group's samples labelled
+/// before the cut, score every sample at or after it. A fold needs at least
+/// `min_train_positives` training positives, a training negative and a test
+/// sample.
+pub fn backtest(
+    samples: &[Sample],
+    cut_ms: i64,
+    l2: f64,
+    min_train_positives: usize,
+    hold_out_groups: bool,
+) -> (Vec<Fold>, Vec<Scored>) {
+    let horizon = HORIZON_WEEKS as i64 * 7 * DAY_MS;
+    let mut groups: Vec<u32> = samples.iter().map(|s| s.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let specs: Vec<Option<u32>> = if hold_out_groups { groups.into_iter().map(Some).collect() } else { vec![None] };
+    let mut folds = Vec::new();
+    let mut scored = Vec::new();
+    for h in specs {
+        let train: Vec<&Sample> =
+            samples.iter().filter(|s| h != Some(s.group) && s.at_ms + horizon <= cut_ms).collect();
+        let test: Vec<&Sample> =
+            samples.iter().filter(|s| h.is_none_or(|h| s.group == h) && s.at_ms >= cut_ms).collect();
+        let mut fold = Fold {
+            held_out: h,
+            train_samples: train.len(),
+            train_positives: train.iter().filter(|s| s.silent_later).count(),
+            test_samples: test.len(),
+            test_positives: test.iter().filter(|s| s.silent_later).count(),
+            skipped: None,
+        };
+        if test.is_empty() {
+            fold.skipped = Some("no test samples after the cut");
+        } else if fold.train_positives < min_train_positives || fold.train_positives == fold.train_samples {
+            fold.skipped = Some("too few training positives");
+        }
+        if fold.skipped.is_none() {
+            let xs: Vec<[f64; N]> = train.iter().map(|s| s.raw.x()).collect();
+            let ys: Vec<bool> = train.iter().map(|s| s.silent_later).collect();
+            let model = fit(&xs, &ys, l2);
+            let sign: [f64; N] = std::array::from_fn(|k| {
+                let col: Vec<f64> = xs.iter().map(|x| x[k]).collect();
+                if auc(&col, &ys).unwrap_or(0.5) >= 0.5 { 1.0 } else { -1.0 }
+            });
+            for s in test {
+                let x = s.raw.x();
+                scored.push(Scored {
+                    group: s.group,
+                    at_ms: s.at_ms,
+                    probability: model.probability(&x),
+                    baseline: std::array::from_fn(|k| sign[k] * x[k]),
+                    silent_later: s.silent_later,
+                });
+            }
+        }
+        folds.push(fold);
+    }
+    (folds, scored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solve_small_system() {
+        let x = solve([[2.0, 1.0], [1.0, 3.0]], [3.0, 5.0]).unwrap();
+        assert!((x[0] - 0.8).abs() < 1e-12 && (x[1] - 1.4).abs() < 1e-12, "{x:?}");
+    }
+
+    #[test]
+    fn contributions_sum_to_the_log_odds() {
+        let mut m = Model { mean: [0.0; N], sd: [1.0; N], weights: [0.0; N], bias: -1.0 };
+        m.weights[3] = 2.0;
+        m.mean[3] = 1.0;
+        m.sd[3] = 0.5;
+        let mut x = [0.0; N];
+        x[3] = 2.0; // z = 2, contribution 4
+        assert_eq!(m.contributions(&x)[3], 4.0);
+        assert!((m.probability(&x) - sigmoid(3.0)).abs() < 1e-12);
+    }
+}
