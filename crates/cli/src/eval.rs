@@ -145,7 +145,7 @@ fn forecast_snapshot(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<Snaps
     if args.paths.is_empty() {
         let path = cli.db.clone().unwrap_or_else(crate::default_db);
         let store = SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
-        return Ok(store.snapshot(&cli.community, None, true)?);
+        return Ok(store.snapshot(&cli.community, None, Some(i64::MAX))?);
     }
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let tmp = TempDb(std::env::temp_dir().join(format!("tonghao-eval-forecast-{}-{nanos}.db", std::process::id())));
@@ -161,7 +161,7 @@ fn forecast_snapshot(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<Snaps
             }
         }
     }
-    let snap = store.snapshot(community, None, true)?;
+    let snap = store.snapshot(community, None, Some(i64::MAX))?;
     drop(store);
     Ok(snap)
 }

@@ -2,9 +2,8 @@
 //! scripts, no fonts or links to fetch, so it opens offline and can be sent.
 
 use crate::Lang;
-use crate::report::{Report, local_date, pct, role_name, sparkline};
+use crate::report::{Report, pct, role_lists, role_name};
 use tonghao_insight::report::GroupReport;
-use tonghao_insight::roles::Role;
 
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
@@ -154,30 +153,16 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
         lang.t("什么时候聊天（本地时间，周一至周日 × 0–23 时）", "When the group talks (local time, Mon–Sun × hour)")
     ));
     out.push_str(&heatmap(&g.heatmap));
-    out.push_str(&format!("<h3>{}</h3><table>", lang.t("成员角色", "Member roles")));
-    for role in [Role::Core, Role::Connector, Role::Drifting, Role::Newcomer] {
-        let people: Vec<String> = g
-            .members
-            .iter()
-            .filter(|m| m.roles.contains(&role))
-            .take(20)
-            .map(|m| match role {
-                Role::Drifting => format!(
-                    "{} ({}→{}, {})",
-                    esc(&m.name),
-                    m.messages_before,
-                    m.messages_window,
-                    m.last_message_ms.map(|t| local_date(t, 0)).unwrap_or_default()
-                ),
-                _ => format!("{} ({})", esc(&m.name), m.messages_window),
-            })
-            .collect();
-        if !people.is_empty() {
-            out.push_str(&format!("<tr><th>{}</th><td>{}</td></tr>", role_name(role, lang), people.join("，")));
+    let lists = role_lists(g, lang, 20);
+    if !lists.is_empty() {
+        out.push_str(&format!("<h3>{}</h3><table>", lang.t("成员角色", "Member roles")));
+        for (role, people, total) in lists {
+            let more = if total > people.len() { format!(" … +{}", total - people.len()) } else { String::new() };
+            let people: Vec<String> = people.iter().map(|p| esc(p)).collect();
+            out.push_str(&format!("<tr><th>{}</th><td>{}{more}</td></tr>", role_name(role, lang), people.join("，")));
         }
+        out.push_str("</table>");
     }
-    out.push_str("</table>");
-    let _ = sparkline;
 }
 
 /// A bar chart as inline SVG.

@@ -61,7 +61,13 @@ fn parse_time(s: &str) -> Result<i64> {
 /// Builds the report for `args` from the store.
 pub fn build(store: &dyn Store, community: &str, args: &Args) -> Result<Report> {
     let as_of = args.as_of.as_deref().map(parse_time).transpose()?;
-    let mut snap = store.snapshot(community, as_of, true)?;
+    // Texts only for the window plus a week of context for reply inference
+    // (with --since the window's length is only known after loading: all).
+    let text_window = match args.since {
+        Some(_) => i64::MAX,
+        None => (args.window.max(1) as i64 + 7) * 86_400_000,
+    };
+    let mut snap = store.snapshot(community, as_of, Some(text_window))?;
     settle_as_of(&mut snap);
     let days = match &args.since {
         Some(s) => {
@@ -148,6 +154,33 @@ pub fn forecast_line(g: &GroupReport, lang: Lang) -> Option<String> {
 
 pub fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
+}
+
+/// The roles worth listing (core, connectors, drifting, newcomers), each
+/// with up to `limit` people as "name (messages)" — drifting people as "name
+/// (before→now, last date)" — and how many have the role in all.
+pub fn role_lists(g: &GroupReport, lang: Lang, limit: usize) -> Vec<(Role, Vec<String>, usize)> {
+    [Role::Core, Role::Connector, Role::Drifting, Role::Newcomer]
+        .into_iter()
+        .filter_map(|role| {
+            let with_role = || g.members.iter().filter(move |m| m.roles.contains(&role));
+            let people: Vec<String> = with_role()
+                .take(limit)
+                .map(|m| match role {
+                    Role::Drifting => format!(
+                        "{} ({}→{}, {} {})",
+                        m.name,
+                        m.messages_before,
+                        m.messages_window,
+                        lang.t("最后发言", "last"),
+                        m.last_message_ms.map(|t| local_date(t, 0)).unwrap_or_default()
+                    ),
+                    _ => format!("{} ({})", m.name, m.messages_window),
+                })
+                .collect();
+            (!people.is_empty()).then(|| (role, people, with_role().count()))
+        })
+        .collect()
 }
 
 pub fn role_name(r: Role, lang: Lang) -> &'static str {
@@ -291,28 +324,8 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
             let _ = writeln!(out, "   - {}  [{}]", lang.t(&s.zh, &s.en), s.metric);
         }
     }
-    for role in [Role::Core, Role::Connector, Role::Drifting, Role::Newcomer] {
-        let people: Vec<String> = g
-            .members
-            .iter()
-            .filter(|m| m.roles.contains(&role))
-            .take(8)
-            .map(|m| match role {
-                Role::Drifting => format!(
-                    "{} ({}→{}, {} {})",
-                    m.name,
-                    m.messages_before,
-                    m.messages_window,
-                    lang.t("最后发言", "last"),
-                    m.last_message_ms.map(|t| local_date(t, 0)).unwrap_or_default()
-                ),
-                _ => format!("{} ({})", m.name, m.messages_window),
-            })
-            .collect();
-        if !people.is_empty() {
-            let total = g.members.iter().filter(|m| m.roles.contains(&role)).count();
-            let more = if total > people.len() { format!(" … +{}", total - people.len()) } else { String::new() };
-            let _ = writeln!(out, "  {}: {}{more}", role_name(role, lang), people.join(", "));
-        }
+    for (role, people, total) in role_lists(g, lang, 8) {
+        let more = if total > people.len() { format!(" … +{}", total - people.len()) } else { String::new() };
+        let _ = writeln!(out, "  {}: {}{more}", role_name(role, lang), people.join(", "));
     }
 }

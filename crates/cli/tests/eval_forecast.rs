@@ -95,7 +95,7 @@ fn forecast_backtest_on_real_histories() {
 fn features_use_no_future_data() {
     let (_dir, db) = real_store();
     let store = SqliteStore::open(&db).unwrap();
-    let mut full = store.snapshot("real", None, true).unwrap();
+    let mut full = store.snapshot("real", None, Some(i64::MAX)).unwrap();
     infer_missing(&mut full, i64::MIN);
     let mut checked = 0;
     for name in ["#fluid-tech", "gitter/gitter"] {
@@ -104,7 +104,7 @@ fn features_use_no_future_data() {
         let samples = forecast::samples(&full, g, last + 1);
         assert!(samples.len() > 50, "{name}: {} samples", samples.len());
         for s in samples.iter().step_by(samples.len() / 4) {
-            let mut past = store.snapshot("real", Some(s.at_ms), true).unwrap();
+            let mut past = store.snapshot("real", Some(s.at_ms), Some(i64::MAX)).unwrap();
             infer_missing(&mut past, i64::MIN);
             let h = past.groups.iter().position(|m| m.label() == name).unwrap();
             let weeks = metrics::weekly(&past, h, s.at_ms);

@@ -22,7 +22,7 @@ pub const FALLBACK_GAP_MS: i64 = 5 * 60 * 1000;
 /// otherwise the "previous speaker within 5 minutes" rule. Returns how many
 /// links it added.
 pub fn infer_missing(snap: &mut Snapshot, from_ms: i64) -> usize {
-    let with_text = snap.messages.text.len() == snap.messages.len() && !snap.messages.is_empty();
+    let with_text = !snap.messages.text.is_empty();
     let mut added = 0;
     for g in 0..snap.groups.len() {
         let all = snap.groups[g].messages.clone();
@@ -37,7 +37,7 @@ pub fn infer_missing(snap: &mut Snapshot, from_ms: i64) -> usize {
             added += 1;
         }
     }
-    snap.messages.text = Vec::new();
+    snap.messages.text = Default::default();
     added
 }
 
@@ -68,7 +68,7 @@ fn model_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, us
                 m.at_ms[i].div_euclid(1000),
                 m.member[i],
                 &snap.members[m.member[i] as usize].name,
-                &m.text[i],
+                m.text.get(&(i as u32)).map_or("", |t| t),
             );
             let parent = m.reply_to[i] as usize;
             if m.reply_to[i] != NONE && parent >= start && parent < i {

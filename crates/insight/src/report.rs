@@ -161,7 +161,18 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
     let mut push = |key, score: f64, metric, zh: String, en: String| {
         out.push(Signal { key, score: score.clamp(0.0, 1.0), metric, zh, en });
     };
-    if let Some(last) = r.last_message_ms {
+    let n = r.weekly.len();
+    if r.stage == Stage::Silent {
+        // Silence outranks every other weakness: say it first.
+        let recent: u32 = r.weekly[n.saturating_sub(4)..].iter().map(|w| w.messages).sum();
+        push(
+            "silence",
+            1.0,
+            "stages",
+            format!("群已沉寂：最近 4 周只有 {recent} 条消息"),
+            format!("the group is silent: {recent} messages in the last 4 weeks"),
+        );
+    } else if let Some(last) = r.last_message_ms {
         let days = (r.window.end_ms - last) as f64 / DAY_MS as f64;
         if days >= 7.0 {
             push(
@@ -247,7 +258,6 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             format!("only {} of newcomers spoke within 14 days of joining", pct(spoke)),
         );
     }
-    let n = r.weekly.len();
     if n >= 8 {
         let recent: u32 = r.weekly[n - 4..].iter().map(|w| w.messages).sum();
         let before: u32 = r.weekly[n - 8..n - 4].iter().map(|w| w.messages).sum();

@@ -120,9 +120,9 @@ pub struct Messages {
     pub mention_start: Vec<u32>,
     /// Member indices, see `mention_start`.
     pub mention_targets: Vec<u32>,
-    /// The texts, only when the snapshot was loaded with them (reply
-    /// inference reads them, then drops them); otherwise empty.
-    pub text: Vec<Box<str>>,
+    /// Texts by message index, only for the messages the snapshot was asked
+    /// to carry them for (reply inference reads them, then drops them).
+    pub text: std::collections::HashMap<u32, Box<str>>,
 }
 
 impl Messages {

@@ -171,9 +171,16 @@ pub trait Store {
     /// Row counts of every table, all communities together.
     fn counts(&self) -> Result<TableCounts, StoreError>;
     /// The community's history up to `as_of_ms` (UTC milliseconds; `None`:
-    /// everything), as columns for the insight engine; with the message texts
-    /// when `with_text` (for reply inference).
-    fn snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError>;
+    /// everything), as columns for the insight engine. Message texts (for
+    /// reply inference) are kept only for the last `text_window_ms` before the
+    /// snapshot's end (`None`: no texts; `Some(i64::MAX)`: all): a report
+    /// needs them for its window, not for ten million old messages.
+    fn snapshot(
+        &self,
+        community: &str,
+        as_of_ms: Option<i64>,
+        text_window_ms: Option<i64>,
+    ) -> Result<Snapshot, StoreError>;
     /// Everything stored about one member of `community`, for a data access
     /// request. `member_ref` is the store id (`member_id` in
     /// [`MemberSummary`]) or `platform:external_id` (`wechat:wxid_abc`); an

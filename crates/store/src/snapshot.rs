@@ -13,7 +13,7 @@ pub(crate) fn load(
     community_id: i64,
     name: &str,
     as_of_ms: i64,
-    with_text: bool,
+    text_window_ms: Option<i64>,
 ) -> rusqlite::Result<Snapshot> {
     let mut snap = Snapshot { community: name.to_string(), as_of_ms, ..Default::default() };
 
@@ -65,6 +65,25 @@ pub(crate) fn load(
         }
     }
 
+    // Texts are kept from this time on: the window before the snapshot's end,
+    // which without an as-of is the latest message (found per group through
+    // the (group, time) index, not by scanning every message).
+    let text_since = match text_window_ms {
+        None => i64::MAX,
+        Some(w) => {
+            let end = if as_of_ms == i64::MAX {
+                let mut latest = conn.prepare("SELECT max(at_ms) FROM messages WHERE group_id = ?1")?;
+                let mut end = i64::MIN;
+                for g in &snap.groups {
+                    end = end.max(latest.query_row([g.store_id], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(i64::MIN));
+                }
+                end
+            } else {
+                as_of_ms
+            };
+            end.saturating_sub(w)
+        }
+    };
     let m = &mut snap.messages;
     let mut parent_ids: Vec<i64> = Vec::new();
     m.mention_start.push(0);
@@ -91,8 +110,9 @@ pub(crate) fn load(
         m.content.push(ContentType::parse(&r.get::<_, String>(4)?));
         m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
         m.flags.push(text_flags(&text, bot || snap.members[who as usize].bot));
-        if with_text {
-            m.text.push(text.into_boxed_str());
+        let at: i64 = r.get(3)?;
+        if at >= text_since {
+            m.text.insert(m.at_ms.len() as u32 - 1, text.into_boxed_str());
         }
         parent_ids.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
         if let Some(json) = r.get::<_, Option<String>>(7)? {

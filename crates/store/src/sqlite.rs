@@ -246,8 +246,13 @@ impl Store for SqliteStore {
         })
     }
 
-    fn snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError> {
-        self.load_snapshot(community, as_of_ms, with_text)
+    fn snapshot(
+        &self,
+        community: &str,
+        as_of_ms: Option<i64>,
+        text_window_ms: Option<i64>,
+    ) -> Result<Snapshot, StoreError> {
+        self.load_snapshot(community, as_of_ms, text_window_ms)
     }
 
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
@@ -304,11 +309,17 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    fn load_snapshot(&self, community: &str, as_of_ms: Option<i64>, with_text: bool) -> Result<Snapshot, StoreError> {
+    fn load_snapshot(
+        &self,
+        community: &str,
+        as_of_ms: Option<i64>,
+        text_window_ms: Option<i64>,
+    ) -> Result<Snapshot, StoreError> {
         let cid = crate::snapshot::community(&self.conn, community)
             .map_err(self.db())?
             .ok_or_else(|| StoreError::NotFound(format!("no community named {community:?} in {}", self.path)))?;
-        crate::snapshot::load(&self.conn, cid, community, as_of_ms.unwrap_or(i64::MAX), with_text).map_err(self.db())
+        crate::snapshot::load(&self.conn, cid, community, as_of_ms.unwrap_or(i64::MAX), text_window_ms)
+            .map_err(self.db())
     }
 
     /// Members now: anyone who joined or posted, less those whose latest

@@ -214,7 +214,7 @@ fn snapshot_resolves_links_and_respects_as_of() {
             message("wxid_a", "小李", "2024-03-09T20:00:00+08:00", Some("4"), "一周后"),
         ],
     );
-    let snap = store.snapshot("default", None, false).unwrap();
+    let snap = store.snapshot("default", None, None).unwrap();
     let m = &snap.messages;
     assert_eq!(m.len(), 4);
     assert!(m.at_ms.windows(2).all(|w| w[0] <= w[1]), "sorted by time");
@@ -228,9 +228,9 @@ fn snapshot_resolves_links_and_respects_as_of() {
     assert_eq!(snap.groups[0].messages, 0..4);
 
     let cut = chrono::DateTime::parse_from_rfc3339("2024-03-02T00:00:00+08:00").unwrap().timestamp_millis();
-    let past = store.snapshot("default", Some(cut), false).unwrap();
+    let past = store.snapshot("default", Some(cut), None).unwrap();
     assert_eq!(past.messages.len(), 3);
-    assert!(store.snapshot("nobody", None, false).is_err());
+    assert!(store.snapshot("nobody", None, None).is_err());
 }
 
 /// Someone known by id in one group, introduced by name in another group's
