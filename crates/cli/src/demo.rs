@@ -185,6 +185,9 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     print!("{}", table::render(&header, &rows, &[2, 3]));
     println!();
     let db_arg = shell_quote(&db.display().to_string());
+    // How the user ran us (`target/release/tonghao` after `cargo run`), so
+    // the suggested commands work as printed without installing anything.
+    let bin = std::env::args().next().filter(|a| a.contains('/')).map(|a| shell_quote(&a)).unwrap_or("tonghao".into());
     let biggest = groups.iter().max_by_key(|g| g.messages).and_then(|g| g.name.clone()).unwrap_or_default();
     let has_report = <crate::Cli as clap::CommandFactory>::command().find_subcommand("report").is_some();
     match lang {
@@ -196,16 +199,13 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
                 db.display()
             );
             println!("接下来可以试试：");
-            println!("  tonghao --db {db_arg} groups                       # 各群概况");
-            println!(
-                "  tonghao --db {db_arg} members --group {}   # 谁在撑着这个群（二八定律）",
-                shell_quote(&biggest)
-            );
+            println!("  {bin} --db {db_arg} groups                       # 各群概况");
+            println!("  {bin} --db {db_arg} members --group {}   # 谁在撑着这个群（二八定律）", shell_quote(&biggest));
             if has_report {
-                println!("  tonghao --db {db_arg} report                       # 健康报告：哪些群在衰退、谁值得私聊");
+                println!("  {bin} --db {db_arg} report                       # 健康报告：哪些群在衰退、谁值得私聊");
             }
             println!(
-                "  tonghao sim --scenario demo --out 目录 --format native  # 生成微信/QQ/Telegram 格式的聊天记录和真实标注"
+                "  {bin} sim --scenario demo --out 目录 --format native  # 生成微信/QQ/Telegram 格式的聊天记录和真实标注"
             );
         }
         Lang::En => {
@@ -216,18 +216,18 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
                 db.display()
             );
             println!("Try next:");
-            println!("  tonghao --db {db_arg} groups                       # the groups at a glance");
+            println!("  {bin} --db {db_arg} groups                       # the groups at a glance");
             println!(
-                "  tonghao --db {db_arg} members --group {}   # who carries this group (the 2/8 rule)",
+                "  {bin} --db {db_arg} members --group {}   # who carries this group (the 2/8 rule)",
                 shell_quote(&biggest)
             );
             if has_report {
                 println!(
-                    "  tonghao --db {db_arg} report                       # health: which groups fade, whom to message"
+                    "  {bin} --db {db_arg} report                       # health: which groups fade, whom to message"
                 );
             }
             println!(
-                "  tonghao sim --scenario demo --out DIR --format native  # WeChat/QQ/Telegram exports plus ground truth"
+                "  {bin} sim --scenario demo --out DIR --format native  # WeChat/QQ/Telegram exports plus ground truth"
             );
         }
     }
