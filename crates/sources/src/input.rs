@@ -306,6 +306,9 @@ fn plan_dir(dir: &Path, format: Option<&str>, jobs: &mut Vec<Job>) -> Result<(),
     for entry in entries {
         if entry.is_dir() {
             plan_dir(&entry, format, jobs)?;
+        } else if entry.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+            // A zipped export inside the folder (WhatsApp's, Slack's).
+            jobs.extend(plan(&entry, format)?);
         } else {
             jobs.push(Job::File { path: entry, explicit: false });
         }
