@@ -2,18 +2,10 @@
 //! works with no other file, and simulated exports import through the real
 //! readers.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn tonghao(args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_tonghao"))
-        .args(["--quiet", "--lang", "en"])
-        .args(args)
-        .output()
-        .expect("tonghao runs");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
+use common::{ok, run};
+use std::path::Path;
 
 /// The demo builds a store of the documented 12 groups that `groups` and
 /// `report` then read; running it again replaces the demo store.
@@ -22,21 +14,21 @@ fn demo_builds_a_store_that_report_reads() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let db_s = db.to_str().unwrap();
-    let out = String::from_utf8(tonghao(&["--db", db_s, "demo"]).stdout).unwrap();
+    let out = String::from_utf8(ok(None, &["--db", db_s, "demo"]).stdout).unwrap();
     assert!(out.contains("report"), "demo says what to try next: {out}");
     let groups: serde_json::Value =
-        serde_json::from_slice(&tonghao(&["--db", db_s, "--json", "groups"]).stdout).unwrap();
+        serde_json::from_slice(&ok(None, &["--db", db_s, "--json", "groups"]).stdout).unwrap();
     assert_eq!(groups.as_array().unwrap().len(), 12);
     let report: serde_json::Value =
-        serde_json::from_slice(&tonghao(&["--db", db_s, "report", "--format", "json"]).stdout).unwrap();
+        serde_json::from_slice(&ok(None, &["--db", db_s, "report", "--format", "json"]).stdout).unwrap();
     let stages: Vec<&str> = report["groups"].as_array().unwrap().iter().map(|g| g["stage"].as_str().unwrap()).collect();
     // The storyline plants unoperated groups that fall silent and operated ones that live.
     assert!(stages.contains(&"silent") && stages.contains(&"active"), "{stages:?}");
 
     // Again: the old demo store is replaced, not added to.
-    tonghao(&["--db", db_s, "demo"]);
+    ok(None, &["--db", db_s, "demo"]);
     let again: serde_json::Value =
-        serde_json::from_slice(&tonghao(&["--db", db_s, "--json", "groups"]).stdout).unwrap();
+        serde_json::from_slice(&ok(None, &["--db", db_s, "--json", "groups"]).stdout).unwrap();
     assert_eq!(again, groups);
 }
 
@@ -46,14 +38,11 @@ fn demo_never_replaces_a_real_store() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("real.db");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
-    tonghao(&["--db", db.to_str().unwrap(), "import", sample.to_str().unwrap()]);
-    let out = Command::new(env!("CARGO_BIN_EXE_tonghao"))
-        .args(["--quiet", "--lang", "en", "--db", db.to_str().unwrap(), "demo"])
-        .output()
-        .unwrap();
+    ok(None, &["--db", db.to_str().unwrap(), "import", sample.to_str().unwrap()]);
+    let out = run(None, &["--db", db.to_str().unwrap(), "demo"]);
     assert!(!out.status.success());
     let groups: serde_json::Value =
-        serde_json::from_slice(&tonghao(&["--db", db.to_str().unwrap(), "--json", "groups"]).stdout).unwrap();
+        serde_json::from_slice(&ok(None, &["--db", db.to_str().unwrap(), "--json", "groups"]).stdout).unwrap();
     assert_eq!(groups[0]["name"], "同好读书会·示例群");
 }
 
@@ -63,7 +52,7 @@ fn demo_never_replaces_a_real_store() {
 fn simulated_native_exports_import_with_the_truths_counts() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sim");
-    tonghao(&["sim", "--scenario", "small", "--format", "native", "--out", out.to_str().unwrap()]);
+    ok(None, &["sim", "--scenario", "small", "--format", "native", "--out", out.to_str().unwrap()]);
     let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("truth.json")).unwrap()).unwrap();
     let db = dir.path().join("t.db");
     let mut args = vec!["--db", db.to_str().unwrap(), "--json", "import"];
@@ -75,10 +64,10 @@ fn simulated_native_exports_import_with_the_truths_counts() {
         .collect();
     assert!(!dirs.is_empty());
     args.extend(dirs.iter().map(String::as_str));
-    let reports: serde_json::Value = serde_json::from_slice(&tonghao(&args).stdout).unwrap();
+    let reports: serde_json::Value = serde_json::from_slice(&ok(None, &args).stdout).unwrap();
     assert!(reports.as_array().unwrap().iter().all(|r| r.get("error").is_none()), "{reports:#}");
     let groups: serde_json::Value =
-        serde_json::from_slice(&tonghao(&["--db", db.to_str().unwrap(), "--json", "groups"]).stdout).unwrap();
+        serde_json::from_slice(&ok(None, &["--db", db.to_str().unwrap(), "--json", "groups"]).stdout).unwrap();
     let stored: u64 = groups.as_array().unwrap().iter().map(|g| g["messages"].as_u64().unwrap()).sum();
     let planted: u64 = truth["groups"]
         .as_array()

@@ -1,34 +1,14 @@
 //! `tonghao import` end to end: the real binary, a real SQLite file, every
 //! real export under `../shared/data`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{data, json, run};
+use std::path::Path;
 use tonghao_store::{SqliteStore, Store, TableCounts};
-
-fn data() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    assert!(dir.join("README.md").is_file(), "test data missing: expected the shared exports at {}", dir.display());
-    dir
-}
-
-fn tonghao(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tonghao"))
-        .arg("--db")
-        .arg(db)
-        .args(["--quiet", "--lang", "en"])
-        .args(args)
-        .output()
-        .expect("tonghao runs")
-}
 
 fn counts(db: &Path) -> TableCounts {
     SqliteStore::open(db).unwrap().counts().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-    })
 }
 
 /// Every export imports without a failed file; importing everything again
@@ -41,7 +21,7 @@ fn all_real_exports_import_and_reimport_changes_nothing() {
     let replies = data().join("replies/dev");
     let paths = [formats.to_str().unwrap(), replies.to_str().unwrap()];
 
-    let first = tonghao(&db, &[&["--json", "import"][..], &paths].concat());
+    let first = run(Some(&db), &[&["--json", "import"][..], &paths].concat());
     let reports = json(&first);
     let failed: Vec<_> = reports.as_array().unwrap().iter().filter(|r| r.get("error").is_some()).collect();
     assert!(failed.is_empty(), "failed files: {failed:#?}");
@@ -70,7 +50,7 @@ fn all_real_exports_import_and_reimport_changes_nothing() {
     assert_eq!(sum("members"), before.members);
     assert_eq!(sum("activities"), before.activities);
 
-    let second = json(&tonghao(&db, &[&["--json", "import"][..], &paths].concat()));
+    let second = json(&run(Some(&db), &[&["--json", "import"][..], &paths].concat()));
     for r in second.as_array().unwrap() {
         if r["format"].is_string() {
             assert_eq!(r["messages"], 0, "{r}");
@@ -87,13 +67,13 @@ fn all_real_exports_import_and_reimport_changes_nothing() {
 fn truncated_file_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    assert!(tonghao(&db, &["import", data().join("formats/whatsapp/2A_5M.txt").to_str().unwrap()]).status.success());
+    assert!(run(Some(&db), &["import", data().join("formats/whatsapp/2A_5M.txt").to_str().unwrap()]).status.success());
     let before = counts(&db);
 
     let full = std::fs::read(data().join("formats/telegram/BIG_20A_5475M.json")).unwrap();
     let cut = dir.path().join("cut.json");
     std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
-    let out = tonghao(&db, &["import", cut.to_str().unwrap()]);
+    let out = run(Some(&db), &["import", cut.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cut.json") && err.contains("line"), "{err}");
@@ -101,7 +81,7 @@ fn truncated_file_changes_nothing() {
 
     // In a batch, the good file lands and the broken one does not.
     let good = data().join("formats/whatsapp/4A_11M.txt");
-    let out = tonghao(&db, &["import", cut.to_str().unwrap(), good.to_str().unwrap()]);
+    let out = run(Some(&db), &["import", cut.to_str().unwrap(), good.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(counts(&db).messages > before.messages);
 }
@@ -112,11 +92,11 @@ fn truncated_file_changes_nothing() {
 fn mislabelled_and_undecodable_files_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    assert!(tonghao(&db, &["import", data().join("formats/whatsapp/2A_5M.txt").to_str().unwrap()]).status.success());
+    assert!(run(Some(&db), &["import", data().join("formats/whatsapp/2A_5M.txt").to_str().unwrap()]).status.success());
     let before = counts(&db);
 
     let wa = data().join("formats/whatsapp/4A_11M.txt");
-    let out = tonghao(&db, &["import", "--format", "telegram", wa.to_str().unwrap()]);
+    let out = run(Some(&db), &["import", "--format", "telegram", wa.to_str().unwrap()]);
     assert_ne!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("4A_11M.txt") && err.contains("telegram"), "{err}");
@@ -125,7 +105,7 @@ fn mislabelled_and_undecodable_files_change_nothing() {
     let mut bytes = b"2024-03-01 20:00:00 x(1)\n".to_vec();
     bytes.extend((0..200u32).map(|i| (i * 37 % 256) as u8 | 0x80));
     std::fs::write(&junk, bytes).unwrap();
-    let out = tonghao(&db, &["import", junk.to_str().unwrap()]);
+    let out = run(Some(&db), &["import", junk.to_str().unwrap()]);
     assert_ne!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("junk.txt") && err.contains("byte 25"), "{err}");
@@ -147,9 +127,9 @@ fn gbk_export_imports_like_utf8() {
     let a = dir.path().join("a.db");
     let b = dir.path().join("b.db");
     let utf8_path = data().join("formats/cn-reading-club/qq/读书会1群.txt");
-    assert!(tonghao(&a, &["import", utf8_path.to_str().unwrap()]).status.success());
-    assert!(tonghao(&b, &["import", gbk_path.to_str().unwrap()]).status.success());
-    let members = |db: &Path| json(&tonghao(db, &["--json", "members", "--group", "读书会1群"]));
+    assert!(run(Some(&a), &["import", utf8_path.to_str().unwrap()]).status.success());
+    assert!(run(Some(&b), &["import", gbk_path.to_str().unwrap()]).status.success());
+    let members = |db: &Path| json(&run(Some(db), &["--json", "members", "--group", "读书会1群"]));
     assert_eq!(counts(&a), counts(&b));
     assert_eq!(members(&a), members(&b));
 }
@@ -160,16 +140,16 @@ fn listings_show_the_imported_group() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     let csv = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
-    assert!(tonghao(&db, &["import", csv.to_str().unwrap()]).status.success());
-    let groups = json(&tonghao(&db, &["--json", "groups"]));
+    assert!(run(Some(&db), &["import", csv.to_str().unwrap()]).status.success());
+    let groups = json(&run(Some(&db), &["--json", "groups"]));
     let g = &groups[0];
     assert_eq!(g["platform"], "wechat");
     assert_eq!(g["name"], "读书会1群");
     // expected.json: 37 member messages from 8 distinct speakers.
     assert_eq!(g["messages"], 37);
-    let text = String::from_utf8(tonghao(&db, &["groups"]).stdout).unwrap();
+    let text = String::from_utf8(run(Some(&db), &["groups"]).stdout).unwrap();
     assert!(text.contains("读书会1群") && text.contains("37"), "{text}");
-    let members = json(&tonghao(&db, &["--json", "members", "--group", "读书会1群"]));
+    let members = json(&run(Some(&db), &["--json", "members", "--group", "读书会1群"]));
     let speakers = members.as_array().unwrap().iter().filter(|m| m["messages"].as_u64().unwrap() > 0).count();
     assert_eq!(speakers, 8);
 }

@@ -2,38 +2,21 @@
 //! file, a real WeChat export (`../shared/data/formats/cn-reading-club`).
 
 use std::collections::BTreeMap;
+mod common;
+
+use common::{data, json, run};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use tonghao_store::{SqliteStore, Store};
 
 fn export_file() -> PathBuf {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
+    let file = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
     assert!(file.is_file(), "test data missing: {}", file.display());
     file
 }
 
-fn tonghao(db: &Path, args: &[&str]) -> Output {
-    // `output()` gives the child no stdin: not a terminal.
-    Command::new(env!("CARGO_BIN_EXE_tonghao"))
-        .arg("--db")
-        .arg(db)
-        .args(["--quiet", "--lang", "en"])
-        .args(args)
-        .output()
-        .expect("tonghao runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-    })
-}
-
 /// `tonghao members --json`: name → messages.
 fn members(db: &Path) -> BTreeMap<String, u64> {
-    let list = json(&tonghao(db, &["--json", "members", "--group", "读书会1群"]));
+    let list = json(&run(Some(db), &["--json", "members", "--group", "读书会1群"]));
     list.as_array()
         .unwrap()
         .iter()
@@ -52,13 +35,13 @@ fn export_delete_and_reimport_a_real_member() {
     let db = dir.path().join("t.db");
     let file = export_file();
     let file = file.to_str().unwrap();
-    let first = json(&tonghao(&db, &["--json", "import", file]));
+    let first = json(&run(Some(&db), &["--json", "import", file]));
     assert_eq!(first[0]["events"], 42);
 
     // Export, to stdout and to a file: the same content.
-    let e = json(&tonghao(&db, &["member", "export", "wechat:wxid_zhou03"]));
+    let e = json(&run(Some(&db), &["member", "export", "wechat:wxid_zhou03"]));
     let out = dir.path().join("zhou.json");
-    let written = tonghao(&db, &["member", "export", "wechat:wxid_zhou03", "--out", out.to_str().unwrap()]);
+    let written = run(Some(&db), &["member", "export", "wechat:wxid_zhou03", "--out", out.to_str().unwrap()]);
     assert!(written.status.success() && written.stdout.is_empty());
     let from_file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(from_file["messages"], e["messages"]);
@@ -86,13 +69,13 @@ fn export_delete_and_reimport_a_real_member() {
     let counts = SqliteStore::open(&db).unwrap().counts().unwrap();
 
     // Without --yes and without a terminal: refused, nothing deleted.
-    let refused = tonghao(&db, &["member", "delete", "wechat:wxid_zhou03"]);
+    let refused = run(Some(&db), &["member", "delete", "wechat:wxid_zhou03"]);
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("--yes") && err.contains("wechat:wxid_zhou03") && err.contains("5  messages"), "{err}");
     assert_eq!(SqliteStore::open(&db).unwrap().counts().unwrap(), counts);
 
-    let stats = json(&tonghao(&db, &["--json", "member", "delete", "--yes", "wechat:wxid_zhou03"]));
+    let stats = json(&run(Some(&db), &["--json", "member", "delete", "--yes", "wechat:wxid_zhou03"]));
     assert_eq!(stats["messages"], 5);
     assert_eq!(stats["activities"], 1);
     assert_eq!(stats["memberships"], 0);
@@ -102,21 +85,21 @@ fn export_delete_and_reimport_a_real_member() {
     let mut expected = before.clone();
     expected.remove("老周-北京-程序员");
     assert_eq!(members(&db), expected, "gone, and everyone else's message counts unchanged");
-    let ids = json(&tonghao(&db, &["--json", "members", "--group", "读书会1群"]));
+    let ids = json(&run(Some(&db), &["--json", "members", "--group", "读书会1群"]));
     assert!(!ids.to_string().contains("wxid_zhou03"));
 
     // Re-import: their 5 messages and the recall are suppressed, the other 36
     // lines are duplicates; they stay gone.
-    let again = json(&tonghao(&db, &["--json", "import", file]));
+    let again = json(&run(Some(&db), &["--json", "import", file]));
     assert_eq!((again[0]["suppressed"].as_u64(), again[0]["duplicates"].as_u64()), (Some(6), Some(36)));
     assert_eq!((again[0]["messages"].as_u64(), again[0]["members"].as_u64()), (Some(0), Some(0)));
     assert_eq!(members(&db), expected);
 
     // Asking for them again names the reference.
-    let gone = tonghao(&db, &["member", "export", "wechat:wxid_zhou03"]);
+    let gone = run(Some(&db), &["member", "export", "wechat:wxid_zhou03"]);
     assert!(!gone.status.success());
     assert!(String::from_utf8_lossy(&gone.stderr).contains("wechat:wxid_zhou03"));
-    let unknown = tonghao(&db, &["member", "delete", "--yes", "wechat:wxid_nobody"]);
+    let unknown = run(Some(&db), &["member", "delete", "--yes", "wechat:wxid_nobody"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("wechat:wxid_nobody"));
 }

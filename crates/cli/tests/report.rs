@@ -1,28 +1,13 @@
 //! `tonghao report` end to end on a real export and on a real SQLite file.
 
+mod common;
+
+use common::{data, ok};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn data() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    assert!(dir.join("README.md").is_file(), "test data missing: expected the shared exports at {}", dir.display());
-    dir
-}
-
-fn tonghao(db: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_tonghao"))
-        .arg("--db")
-        .arg(db)
-        .args(["--quiet", "--lang", "en"])
-        .args(args)
-        .output()
-        .expect("tonghao runs");
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
-}
+use std::process::Command;
 
 fn report(db: &Path, extra: &[&str]) -> serde_json::Value {
-    let out = tonghao(db, &[&["report", "--format", "json"][..], extra].concat());
+    let out = ok(Some(db), &[&["report", "--format", "json"][..], extra].concat());
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -30,7 +15,7 @@ fn reading_club() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
     let csv = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
-    tonghao(&db, &["import", csv.to_str().unwrap()]);
+    ok(Some(&db), &["import", csv.to_str().unwrap()]);
     (dir, db)
 }
 
@@ -86,7 +71,7 @@ fn as_of_is_reproducible_and_ignores_the_future() {
 #[test]
 fn html_report_is_self_contained() {
     let (_dir, db) = reading_club();
-    let out = tonghao(&db, &["report", "--format", "html"]);
+    let out = ok(Some(&db), &["report", "--format", "html"]);
     let html = String::from_utf8(out.stdout).unwrap();
     assert!(html.starts_with("<!doctype html>"));
     assert!(html.contains("读书会1群") && html.contains("<svg"));
@@ -99,7 +84,7 @@ fn html_report_is_self_contained() {
 #[test]
 fn text_report_in_both_languages() {
     let (_dir, db) = reading_club();
-    let en = String::from_utf8(tonghao(&db, &["report"]).stdout).unwrap();
+    let en = String::from_utf8(ok(Some(&db), &["report"]).stdout).unwrap();
     assert!(en.contains("读书会1群") && en.contains("emerging"), "{en}");
     let zh = Command::new(env!("CARGO_BIN_EXE_tonghao"))
         .args(["--db", db.to_str().unwrap(), "--lang", "zh", "report"])
