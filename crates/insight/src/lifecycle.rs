@@ -13,44 +13,7 @@
 use crate::metrics::WeekPoint;
 use serde::Serialize;
 
-/// A lifecycle stage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    /// 萌芽: newly created.
-    Emerging,
-    /// 成长: rising.
-    Growing,
-    /// 活跃互动: a steady conversation.
-    Active,
-    /// 衰亡: falling.
-    Declining,
-    /// 沉寂: no conversation left.
-    Silent,
-}
-
-impl Stage {
-    /// The stage's Chinese name.
-    pub fn zh(self) -> &'static str {
-        match self {
-            Stage::Emerging => "萌芽",
-            Stage::Growing => "成长",
-            Stage::Active => "活跃互动",
-            Stage::Declining => "衰亡",
-            Stage::Silent => "沉寂",
-        }
-    }
-    /// The stage's English name.
-    pub fn en(self) -> &'static str {
-        match self {
-            Stage::Emerging => "emerging",
-            Stage::Growing => "growing",
-            Stage::Active => "active",
-            Stage::Declining => "declining",
-            Stage::Silent => "silent",
-        }
-    }
-}
+pub use tonghao_model::Stage;
 
 /// The thresholds of the stage rules.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]

@@ -139,6 +139,50 @@ impl ContentType {
     }
 }
 
+/// A group's lifecycle stage (DESIGN.md §5): 萌芽 → 成长 → 活跃互动 → 衰亡 → 沉寂.
+/// The insight engine assigns it by rules; the simulator plants it as truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// 萌芽: newly created.
+    Emerging,
+    /// 成长: rising.
+    Growing,
+    /// 活跃互动: a steady conversation.
+    Active,
+    /// 衰亡: falling.
+    Declining,
+    /// 沉寂: no conversation left.
+    Silent,
+}
+
+impl Stage {
+    /// The English name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        self.en()
+    }
+    /// The stage's Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Stage::Emerging => "萌芽",
+            Stage::Growing => "成长",
+            Stage::Active => "活跃互动",
+            Stage::Declining => "衰亡",
+            Stage::Silent => "沉寂",
+        }
+    }
+    /// The stage's English name.
+    pub fn en(self) -> &'static str {
+        match self {
+            Stage::Emerging => "emerging",
+            Stage::Growing => "growing",
+            Stage::Active => "active",
+            Stage::Declining => "declining",
+            Stage::Silent => "silent",
+        }
+    }
+}
+
 /// A role a member holds in a group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -12,29 +12,7 @@ use std::collections::HashSet;
 
 pub use tonghao_model::Platform;
 
-/// A lifecycle stage (DESIGN.md §5): 萌芽 → 成长 → 活跃 → 衰亡 → 沉寂.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[allow(missing_docs)]
-pub enum Stage {
-    Emerging,
-    Growing,
-    Active,
-    Declining,
-    Silent,
-}
-
-impl Stage {
-    /// The name used in the truth file and in DESIGN.md.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Emerging => "emerging",
-            Stage::Growing => "growing",
-            Stage::Active => "active",
-            Stage::Declining => "declining",
-            Stage::Silent => "silent",
-        }
-    }
-}
+pub use tonghao_model::Stage;
 
 /// A guest share relayed to several groups at once (嘉宾分享).
 #[derive(Clone, Debug)]
