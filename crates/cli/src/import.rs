@@ -236,6 +236,14 @@ fn print_summary(reports: &[FileReport], lang: Lang) {
         Lang::En => ["file", "format", "messages", "members", "joins", "leaves", "duplicates"],
     };
     print!("{}", table::render(&header, &rows, &[2, 3, 4, 5, 6]));
+    let suppressed: u64 = reports.iter().map(|r| r.stats.suppressed).sum();
+    if suppressed > 0 {
+        println!(
+            "{} {suppressed} {}",
+            lang.t("跳过已删除成员的", "skipped"),
+            lang.t("条记录（tonghao member delete）", "events of deleted members (tonghao member delete)")
+        );
+    }
     let skipped = reports.iter().filter(|r| r.skipped.is_some()).count();
     if skipped > 0 {
         println!(

@@ -173,7 +173,7 @@ pub fn role_lists(g: &GroupReport, lang: Lang, limit: usize) -> Vec<(Role, Vec<S
                         m.messages_before,
                         m.messages_window,
                         lang.t("最后发言", "last"),
-                        m.last_message_ms.map(|t| local_date(t, 0)).unwrap_or_default()
+                        m.last_message_ms.map(|t| local_date(t, g.tz_offset_s)).unwrap_or_default()
                     ),
                     _ => format!("{} ({})", m.name, m.messages_window),
                 })

@@ -19,6 +19,8 @@ pub struct GroupReport {
     pub platform: String,
     /// The platform's group id.
     pub external_id: String,
+    /// The group's UTC offset in seconds east, for showing local dates.
+    pub tz_offset_s: i32,
     /// Display name.
     pub name: String,
     /// The window the metrics cover.
@@ -105,6 +107,7 @@ pub fn group_report(snap: &Snapshot, g: usize, days: u32) -> GroupReport {
         group: g as u32,
         platform: group.platform.to_string(),
         external_id: group.external_id.clone(),
+        tz_offset_s: group.tz_offset_s,
         name: group.label().to_string(),
         window: w,
         stage: stages.last().copied().unwrap_or(Stage::Silent),
