@@ -167,12 +167,7 @@ fn forecast_snapshot(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<Snaps
 }
 
 fn forecast(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<i32> {
-    let cut = chrono::NaiveDate::parse_from_str(&args.cut, "%Y-%m-%d")
-        .with_context(|| format!("--cut {:?} is not a date like 2018-07-01", args.cut))?
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_utc()
-        .timestamp_millis();
+    let cut = crate::report::parse_time(&args.cut).with_context(|| format!("--cut {:?}", args.cut))?;
     let mut snap = forecast_snapshot(cli, lang, args)?;
     // Links are inferred over the whole history, as the report does over its
     // window: the reply model reads only a message and those before it.
@@ -192,8 +187,8 @@ fn forecast(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<i32> {
             "weeks": metrics::weekly(&snap, g, observed_until + 1).len(),
             "samples": s.len(),
             "positives": s.iter().filter(|s| s.silent_later).count(),
-            "first_sample": s.first().map(|s| day(s.at_ms)),
-            "last_sample": s.last().map(|s| day(s.at_ms)),
+            "first_sample": s.first().map(|s| crate::report::local_date(s.at_ms, 0)),
+            "last_sample": s.last().map(|s| crate::report::local_date(s.at_ms, 0)),
         }));
         samples.extend(s);
     }
@@ -244,7 +239,7 @@ fn forecast(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<i32> {
             .iter()
             .map(|s| {
                 let p = scored.iter().find(|t| t.group == s.group && t.at_ms == s.at_ms).map(|t| round(t.probability));
-                json!({"group": label_of(s.group), "at": day(s.at_ms), "features": s.raw, "silent_later": s.silent_later, "test_probability": p})
+                json!({"group": label_of(s.group), "at": crate::report::local_date(s.at_ms, 0), "features": s.raw, "silent_later": s.silent_later, "test_probability": p})
             })
             .collect();
         out["sample_list"] = serde_json::Value::Array(list);
@@ -353,10 +348,4 @@ fn ci(v: &mut [f64]) -> Option<[f64; 2]> {
     v.sort_by(|a, b| a.total_cmp(b));
     let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
     Some([round(q(0.025)), round(q(0.975))])
-}
-
-fn day(ms: i64) -> String {
-    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 //! scripts, no fonts or links to fetch, so it opens offline and can be sent.
 
 use crate::Lang;
-use crate::report::{Report, pct, role_lists, role_name};
+use crate::report::{Report, pct, pct_or_dash, role_lists, role_name, unanswered};
 use tonghao_insight::report::GroupReport;
 
 /// Escapes text for HTML.
@@ -66,7 +66,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
             g.activity.messages_per_day,
             g.activity.active_window,
             g.activity.members,
-            if g.responsiveness.threads > 0 { pct(g.responsiveness.unanswered_share) } else { "-".into() },
+            unanswered(g),
             g.weakest.first().map(|s| esc(lang.t(&s.zh, &s.en))).unwrap_or_default()
         ));
     }
@@ -108,11 +108,7 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
         &format!("{} ({} {})", lang.t("活跃/成员", "active/members"), g.window.days, lang.t("天", "days")),
     );
     kpi(out, pct(g.concentration.top20_share), lang.t("前20%发言者的消息占比", "top-20% share of messages"));
-    kpi(
-        out,
-        if g.responsiveness.threads > 0 { pct(g.responsiveness.unanswered_share) } else { "-".into() },
-        lang.t("话题无人回应", "threads unanswered"),
-    );
+    kpi(out, unanswered(g), lang.t("话题无人回应", "threads unanswered"));
     kpi(
         out,
         g.responsiveness.median_first_response_s.map(|s| format!("{:.0} min", s / 60.0)).unwrap_or_else(|| "-".into()),
@@ -120,11 +116,7 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
     );
     kpi(out, format!("{:.2}", g.graph.density), lang.t("链接密度", "link density"));
     kpi(out, g.graph.bus_factor.to_string(), lang.t("关键人数（走了群就散）", "bus factor"));
-    kpi(
-        out,
-        g.newcomers.spoke_within_14d.map(pct).unwrap_or_else(|| "-".into()),
-        lang.t("新人14天内开口", "newcomers speaking in 14 days"),
-    );
+    kpi(out, pct_or_dash(g.newcomers.spoke_within_14d), lang.t("新人14天内开口", "newcomers speaking in 14 days"));
     out.push_str("</div>");
     if let Some(line) = crate::report::forecast_line(g, lang) {
         out.push_str(&format!(

@@ -50,7 +50,8 @@ pub struct Report {
     pub groups: Vec<GroupReport>,
 }
 
-fn parse_time(s: &str) -> Result<i64> {
+/// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time, as UTC ms.
+pub fn parse_time(s: &str) -> Result<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
     }
@@ -156,6 +157,16 @@ pub fn pct(x: f64) -> String {
     format!("{:.0}%", x * 100.0)
 }
 
+/// A share, or "-" where nothing measures it.
+pub fn pct_or_dash(x: Option<f64>) -> String {
+    x.map(pct).unwrap_or_else(|| "-".into())
+}
+
+/// The unanswered share, or "-" for a group without threads.
+pub fn unanswered(g: &GroupReport) -> String {
+    pct_or_dash((g.responsiveness.threads > 0).then_some(g.responsiveness.unanswered_share))
+}
+
 /// The roles worth listing (core, connectors, drifting, newcomers), each
 /// with up to `limit` people as "name (messages)" — drifting people as "name
 /// (before→now, last date)" — and how many have the role in all.
@@ -213,7 +224,7 @@ fn text(report: &Report, lang: Lang) -> String {
                 lang.t(g.stage.zh(), g.stage.en()).to_string(),
                 format!("{:.1}", g.activity.messages_per_day),
                 format!("{}/{}", g.activity.active_window, g.activity.members),
-                if g.responsiveness.threads > 0 { pct(g.responsiveness.unanswered_share) } else { "-".into() },
+                unanswered(g),
                 sparkline(&g.weekly.iter().rev().take(12).rev().map(|w| w.messages).collect::<Vec<_>>()),
                 g.weakest.first().map(|s| lang.t(&s.zh, &s.en).to_string()).unwrap_or_default(),
             ]
@@ -269,7 +280,7 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
         lang.t("首次回应中位数", "median first response"),
         median
     );
-    let hub = gm.hub.map(|_| pct(gm.hub_dependence)).unwrap_or_else(|| "-".into());
+    let hub = pct_or_dash(gm.hub.map(|_| gm.hub_dependence));
     let _ = writeln!(
         out,
         "  {}: {} {}, {} {:.3}, {} {:.2}, {} {}, {} {}, {} {}",
@@ -293,7 +304,6 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
     );
     let n = &g.newcomers;
     if n.joins > 0 {
-        let opt = |x: Option<f64>| x.map(pct).unwrap_or_else(|| "-".into());
         let _ = writeln!(
             out,
             "  {}: {} {}, {} {}, {} {}",
@@ -301,9 +311,9 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
             n.joins,
             lang.t("人入群", "joined"),
             lang.t("14天内开口", "spoke within 14 days"),
-            opt(n.spoke_within_14d),
+            pct_or_dash(n.spoke_within_14d),
             lang.t("30天后仍活跃", "active after 30 days"),
-            opt(n.active_after_30d)
+            pct_or_dash(n.active_after_30d)
         );
     }
     if let Some(line) = forecast_line(g, lang) {
