@@ -3,11 +3,15 @@
 //! keep them deleted across re-imports, and leave everything as it was when
 //! the member is unknown or the deletion fails.
 
+mod common;
+
+use common::{file_store, import};
+
 use std::collections::BTreeMap;
 use tonghao_model::{
-    Checkin, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Reaction, Recall, Role, RoleChange,
+    Checkin, Event, Header, Membership, Message, PersonRef, Platform, Reaction, Recall, Role, RoleChange,
 };
-use tonghao_store::{ImportStats, SqliteStore, Store, StoreError, TableCounts};
+use tonghao_store::{SqliteStore, Store, StoreError, TableCounts};
 
 const G1: &str = "g1@chatroom";
 const G2: &str = "g2@chatroom";
@@ -104,23 +108,6 @@ fn story() -> Vec<Event> {
         // 14. 阿花 in another group, mentioning 小徐 by id.
         message(G2, "wxid_c", "阿花", "20:13:00", "7", "@小徐 在吗", vec![PersonRef::id("wxid_b")]),
     ]
-}
-
-fn import(store: &mut SqliteStore, events: &[Event]) -> ImportStats {
-    store
-        .import("default", "test", &mut |sink: &mut dyn EventSink| {
-            for e in events {
-                sink.push(e.clone())?;
-            }
-            Ok(Some("test".into()))
-        })
-        .expect("import succeeds")
-}
-
-fn file_store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-    (dir, store)
 }
 
 /// Messages per member id, every group.

@@ -1,8 +1,12 @@
 //! The store's story on a real SQLite file: import, re-import, overlap, a
 //! failing import, and people known first by name then by id.
 
+mod common;
+
+use common::{file_store, import};
+
 use tonghao_model::{Event, EventSink, Header, Membership, Message, PersonRef, Platform};
-use tonghao_store::{FeedError, ImportStats, SqliteStore, Store, TableCounts};
+use tonghao_store::{FeedError, SqliteStore, Store, TableCounts};
 
 fn at(s: &str) -> tonghao_model::Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).expect("test time")
@@ -30,23 +34,6 @@ fn message(member: &str, name: &str, t: &str, id: Option<&str>, text: &str) -> E
         bot: false,
         edited_at: None,
     })
-}
-
-fn import(store: &mut SqliteStore, events: &[Event]) -> ImportStats {
-    store
-        .import("default", "test", &mut |sink: &mut dyn EventSink| {
-            for e in events {
-                sink.push(e.clone())?;
-            }
-            Ok(Some("test".into()))
-        })
-        .expect("import succeeds")
-}
-
-fn file_store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
-    (dir, store)
 }
 
 /// Importing the same events twice adds nothing the second time, and an
