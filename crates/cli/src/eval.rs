@@ -199,19 +199,20 @@ fn forecast(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<i32> {
         );
     }
     if args.rust {
-        let xs: Vec<_> = samples.iter().map(|s| s.raw.x()).collect();
-        let ys: Vec<_> = samples.iter().map(|s| s.silent_later).collect();
-        let m = forecast::fit(&xs, &ys, args.l2);
+        let labelled: Vec<_> = samples.iter().map(|s| (s.raw.clone(), s.silent_later)).collect();
+        let m = forecast::fit(&labelled, args.l2);
         let list = |v: &[f64]| v.iter().map(|x| format!("{x:.6}")).collect::<Vec<_>>().join(", ");
         println!(
             "/// The shipped model: fitted on every sample of the real histories by\n\
              /// `tonghao eval forecast --rust <the folders in docs/insight.md>`\n\
              /// ({} samples, {} positives, {} groups, l2 {}).\n\
-             pub const MODEL: Model = Model {{\n    mean: [{}],\n    sd: [{}],\n    weights: [{}],\n    bias: {:.6},\n}};",
+             pub const MODEL: Model = Model {{\n    recent_weight: {:.2},\n    size: {:.1},\n    mean: [{}],\n    sd: [{}],\n    weights: [{}],\n    bias: {:.6},\n}};",
             samples.len(),
-            ys.iter().filter(|&&y| y).count(),
+            labelled.iter().filter(|(_, y)| *y).count(),
             groups.iter().filter(|g| g["samples"].as_u64().unwrap_or(0) > 0).count(),
             args.l2,
+            m.recent_weight,
+            m.size,
             list(&m.mean),
             list(&m.sd),
             list(&m.weights),
@@ -226,6 +227,7 @@ fn forecast(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<i32> {
         "horizon_weeks": forecast::HORIZON_WEEKS,
         "min_age_weeks": forecast::MIN_AGE_WEEKS,
         "features": forecast::KEYS,
+        "model_inputs": forecast::INPUT_KEYS,
         "groups": groups,
         "samples": samples.len(),
         "positives": samples.iter().filter(|s| s.silent_later).count(),

@@ -1,19 +1,26 @@
 //! The forecast: the probability that a group is silent (by the lifecycle
 //! rule, [`crate::lifecycle::stage_at`]) four weeks from a given moment, and
-//! the features that push it up or down.
+//! the inputs that push it up or down.
 //!
-//! A logistic regression over ten features of the group at that moment, each
-//! computed only from what happened before it ([`features`]). The weights
-//! ([`MODEL`]) are fitted by [`fit`] on group-weeks of the real histories in
-//! `../shared/data/` and pasted here; `tonghao eval forecast --rust` refits
-//! them and prints this constant, `tonghao eval forecast` prints the backtest
-//! (leave-one-group-out with a time cut: AUC, calibration, one-feature
-//! baselines). The figures and what they can and cannot claim are in
-//! docs/insight.md ("Forecast").
+//! Two stages, both fitted on group-weeks of the real histories in
+//! `../shared/data/` ([`fit`]):
+//! 1. a count model that reads the silence rule literally: the next four
+//!    weeks are two fortnights whose message counts are negative binomial
+//!    around the group's recent weekly pace ([`Raw::weekly_pace`]); the
+//!    chance that the rule then calls the group silent is
+//!    [`silence_chance`];
+//! 2. a logistic layer over that chance (as log-odds) and the number of
+//!    people who posted in the last four weeks.
 //!
-//! Each prediction is explained by its three largest contributions
-//! `weight × standardised feature`: how far this group's value sits from the
-//! average training group-week, times how much that feature moves the odds.
+//! The weights ([`MODEL`]) are pasted here; `tonghao eval forecast --rust`
+//! refits them and prints this constant, `tonghao eval forecast` prints the
+//! backtest (leave-one-group-out with a time cut: AUC, calibration,
+//! one-feature baselines). The figures and what they can and cannot claim
+//! are in docs/insight.md ("Forecast").
+//!
+//! Each prediction is explained by its inputs' contributions
+//! `weight × standardised input`: how far this group sits from the average
+//! training group-week, times how much that input moves the odds.
 
 use crate::lifecycle::{Stage, StageRules, stage_at};
 use crate::metrics::{self, DAY_MS, WeekPoint, Window};
@@ -27,10 +34,10 @@ pub const HORIZON_WEEKS: usize = 4;
 pub const MIN_AGE_WEEKS: usize = 8;
 /// The metrics window of the features (days).
 pub const WINDOW_DAYS: u32 = 28;
-/// Number of features.
+/// Number of descriptive features (the one-feature baselines).
 pub const N: usize = 10;
 
-/// The features' stable names, in model order.
+/// The descriptive features' stable names, in [`Raw::x`] order.
 pub const KEYS: [&str; N] = [
     "messages_4w",
     "trend",
@@ -44,8 +51,14 @@ pub const KEYS: [&str; N] = [
     "members",
 ];
 
+/// Number of model inputs.
+pub const INPUTS: usize = 2;
+/// The model inputs' stable names, in [`Model::inputs`] order.
+pub const INPUT_KEYS: [&str; INPUTS] = ["pace", "active_4w"];
+
 /// A group's state at one moment, in plain units (what the explanation
-/// quotes). [`Raw::x`] turns it into the model's inputs.
+/// quotes). [`Raw::x`] turns it into the descriptive features,
+/// [`Model::inputs`] into the model's inputs.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Raw {
     /// Messages in the last 4 weeks.
@@ -71,8 +84,8 @@ pub struct Raw {
 }
 
 impl Raw {
-    /// The model's inputs: counts on a log scale, shares as they are, and
-    /// the trend as ln((last 4 weeks + 1) / (4 weeks before + 1)).
+    /// The descriptive features: counts on a log scale, shares as they are,
+    /// and the trend as ln((last 4 weeks + 1) / (4 weeks before + 1)).
     pub fn x(&self) -> [f64; N] {
         let ln1p = |v: f64| v.ln_1p();
         [
@@ -89,7 +102,14 @@ impl Raw {
         ]
     }
 
-    /// Feature `k` in plain words (zh-CN, en).
+    /// Messages a week: `recent_weight` × the last 2 weeks' pace plus the
+    /// rest × the last 8 weeks' pace.
+    pub fn weekly_pace(&self, recent_weight: f64) -> f64 {
+        let long = (self.messages_4w + self.messages_prev_4w) as f64 / 8.0;
+        recent_weight * self.messages_2w as f64 / 2.0 + (1.0 - recent_weight) * long
+    }
+
+    /// Descriptive feature `k` in plain words (zh-CN, en).
     pub fn words(&self, k: usize) -> (String, String) {
         let pct = |x: f64| format!("{:.0}%", x * 100.0);
         match k {
@@ -131,16 +151,53 @@ impl Raw {
     }
 }
 
-/// Fitted logistic regression on standardised features:
-/// p = σ(bias + Σ weight_k · (x_k − mean_k) / sd_k).
+/// The chance that the silence rule holds four weeks on if the coming two
+/// fortnights' message counts are independent negative binomials with mean
+/// `2 × pace` and size `size` (smaller: burstier). With the default rules a
+/// group is silent when the last fortnight has at most one message or the
+/// four weeks fewer than four: P(B ≤ 1) + P(B = 2)·P(A ≤ 1) + P(B = 3)·P(A = 0)
+/// for the fortnights A then B.
+pub fn silence_chance(pace: f64, size: f64) -> f64 {
+    let p = negative_binomial_head(2.0 * pace, size);
+    p[0] + p[1] + p[2] * (p[0] + p[1]) + p[3] * p[0]
+}
+
+/// P(X = 0..=3) for a negative binomial with `mean` and `size`.
+fn negative_binomial_head(mean: f64, size: f64) -> [f64; 4] {
+    if mean <= 0.0 {
+        return [1.0, 0.0, 0.0, 0.0];
+    }
+    let q = mean / (size + mean);
+    let p0 = (size / (size + mean)).powf(size);
+    // P(k) = P(k−1) · (size + k − 1) / k · q
+    let mut out = [p0, 0.0, 0.0, 0.0];
+    for k in 1..4 {
+        out[k] = out[k - 1] * (size + k as f64 - 1.0) / k as f64 * q;
+    }
+    out
+}
+
+/// Log-odds of `p`, clamped away from 0 and 1.
+fn log_odds(p: f64) -> f64 {
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    (p / (1.0 - p)).ln()
+}
+
+/// The fitted forecast: the count model's pace and burstiness, then a
+/// logistic regression on standardised inputs:
+/// p = σ(bias + Σ weight_k · (input_k − mean_k) / sd_k).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Model {
-    /// Training mean of each feature.
-    pub mean: [f64; N],
-    /// Training standard deviation of each feature (1 where it was 0).
-    pub sd: [f64; N],
-    /// Weight of each standardised feature.
-    pub weights: [f64; N],
+    /// Weight of the last 2 weeks in the weekly pace ([`Raw::weekly_pace`]).
+    pub recent_weight: f64,
+    /// Negative-binomial size of a fortnight's count ([`silence_chance`]).
+    pub size: f64,
+    /// Training mean of each input.
+    pub mean: [f64; INPUTS],
+    /// Training standard deviation of each input (1 where it was 0).
+    pub sd: [f64; INPUTS],
+    /// Weight of each standardised input.
+    pub weights: [f64; INPUTS],
     /// Intercept (log-odds of an average group-week).
     pub bias: f64,
 }
@@ -149,20 +206,41 @@ pub struct Model {
 /// `tonghao eval forecast --rust <the folders in docs/insight.md>`
 /// (726 samples, 61 positives, 6 groups, l2 1).
 pub const MODEL: Model = Model {
-    mean: [5.177282, 0.092506, 4.423354, 0.697728, 3.115663, 0.626916, 0.421439, 0.426010, 4.649243, 5.663022],
-    sd: [1.150512, 1.047650, 1.217000, 0.685287, 0.925241, 0.113291, 0.243590, 0.276268, 0.887592, 1.485075],
-    weights: [-0.595667, 0.258928, 0.163823, 0.430510, -0.839825, 0.285036, 0.342793, -0.017600, 0.157537, -1.640299],
-    bias: -4.863289,
+    recent_weight: 0.00,
+    size: 0.7,
+    mean: [-2.785078, 3.115663],
+    sd: [0.900126, 0.925241],
+    weights: [0.494853, -1.761800],
+    bias: -3.971931,
 };
 
 impl Model {
-    /// Each feature's contribution to the log-odds.
-    pub fn contributions(&self, x: &[f64; N]) -> [f64; N] {
+    /// The inputs: the count model's chance of silence as log-odds, and
+    /// ln(1 + people who posted in the last 4 weeks).
+    pub fn inputs(&self, raw: &Raw) -> [f64; INPUTS] {
+        [log_odds(silence_chance(raw.weekly_pace(self.recent_weight), self.size)), (raw.active_4w as f64).ln_1p()]
+    }
+    /// Each input's contribution to the log-odds.
+    pub fn contributions(&self, x: &[f64; INPUTS]) -> [f64; INPUTS] {
         std::array::from_fn(|k| self.weights[k] * (x[k] - self.mean[k]) / self.sd[k])
     }
-    /// Probability of the positive class.
-    pub fn probability(&self, x: &[f64; N]) -> f64 {
-        sigmoid(self.bias + self.contributions(x).iter().sum::<f64>())
+    /// Probability of silence four weeks on.
+    pub fn probability(&self, raw: &Raw) -> f64 {
+        sigmoid(self.bias + self.contributions(&self.inputs(raw)).iter().sum::<f64>())
+    }
+    /// Input `k` in plain words (zh-CN, en).
+    fn words(&self, raw: &Raw, k: usize) -> (String, String) {
+        if k == 1 {
+            return raw.words(4);
+        }
+        let pace = raw.weekly_pace(self.recent_weight);
+        let chance = silence_chance(pace, self.size) * 100.0;
+        (
+            format!("近期每周约 {pace:.1} 条消息（照此节奏 4 周后沉寂的机会 {chance:.0}%）"),
+            format!(
+                "about {pace:.1} messages a week lately (at that pace, a {chance:.0}% chance of silence in 4 weeks)"
+            ),
+        )
     }
 }
 
@@ -170,16 +248,16 @@ fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
-/// One feature's part in a prediction.
+/// One input's part in a prediction.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Factor {
-    /// Feature key (see [`KEYS`]).
+    /// Input key (see [`INPUT_KEYS`]).
     pub key: &'static str,
     /// Contribution to the log-odds (positive: raises the risk of silence).
     pub contribution: f64,
-    /// The feature in plain words, Chinese.
+    /// The input in plain words, Chinese.
     pub zh: String,
-    /// The feature in plain words, English.
+    /// The input in plain words, English.
     pub en: String,
 }
 
@@ -190,27 +268,25 @@ pub struct Forecast {
     pub probability: f64,
     /// Weeks ahead.
     pub horizon_weeks: usize,
-    /// The three largest contributions, largest first.
+    /// The inputs' contributions, largest first.
     pub factors: Vec<Factor>,
-    /// The inputs, in plain units.
+    /// The group's state, in plain units.
     pub features: Raw,
 }
 
-/// Predicts with `model` and explains by the top 3 contributions.
+/// Predicts with `model` and explains by the inputs' contributions.
 pub fn predict(model: &Model, raw: &Raw) -> Forecast {
-    let x = raw.x();
-    let c = model.contributions(&x);
-    let mut order: Vec<usize> = (0..N).collect();
+    let c = model.contributions(&model.inputs(raw));
+    let mut order: Vec<usize> = (0..INPUTS).collect();
     order.sort_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()));
     let factors = order
         .into_iter()
-        .take(3)
         .map(|k| {
-            let (zh, en) = raw.words(k);
-            Factor { key: KEYS[k], contribution: c[k], zh, en }
+            let (zh, en) = model.words(raw, k);
+            Factor { key: INPUT_KEYS[k], contribution: c[k], zh, en }
         })
         .collect();
-    Forecast { probability: model.probability(&x), horizon_weeks: HORIZON_WEEKS, factors, features: raw.clone() }
+    Forecast { probability: model.probability(raw), horizon_weeks: HORIZON_WEEKS, factors, features: raw.clone() }
 }
 
 /// Whether a group whose weekly series up to now is `weeks` gets a
@@ -309,41 +385,94 @@ pub fn samples(snap: &Snapshot, g: usize, observed_until_ms: i64) -> Vec<Sample>
     out
 }
 
+/// The count model's candidate recent weights and sizes, searched in this
+/// order (the first best wins).
+const RECENT_WEIGHTS: [f64; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
+const SIZES: [f64; 11] = [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0];
+
+/// Fits the forecast on `samples`: the count model's recent weight and size
+/// by maximum likelihood of the labels over a small grid, then the logistic
+/// layer with an L2 penalty `l2` on the standardised weights.
+pub fn fit(samples: &[(Raw, bool)], l2: f64) -> Model {
+    let log_likelihood = |w: f64, size: f64| -> f64 {
+        samples
+            .iter()
+            .map(|(raw, y)| {
+                let p = silence_chance(raw.weekly_pace(w), size).clamp(1e-9, 1.0 - 1e-9);
+                if *y { p.ln() } else { (1.0 - p).ln() }
+            })
+            .sum()
+    };
+    let mut best = (RECENT_WEIGHTS[0], SIZES[0], f64::NEG_INFINITY);
+    for w in RECENT_WEIGHTS {
+        for size in SIZES {
+            let ll = log_likelihood(w, size);
+            if ll > best.2 {
+                best = (w, size, ll);
+            }
+        }
+    }
+    let mut model = Model { recent_weight: best.0, size: best.1, ..MODEL };
+    let xs: Vec<[f64; INPUTS]> = samples.iter().map(|(raw, _)| model.inputs(raw)).collect();
+    let ys: Vec<bool> = samples.iter().map(|(_, y)| *y).collect();
+    let l = logistic(&xs, &ys, l2);
+    (model.mean, model.sd, model.weights, model.bias) = (l.mean, l.sd, l.weights, l.bias);
+    model
+}
+
+/// A logistic regression on standardised inputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Logistic<const D: usize> {
+    /// Training mean of each input.
+    pub mean: [f64; D],
+    /// Training standard deviation of each input (1 where it was 0).
+    pub sd: [f64; D],
+    /// Weight of each standardised input.
+    pub weights: [f64; D],
+    /// Intercept.
+    pub bias: f64,
+}
+
+impl<const D: usize> Logistic<D> {
+    /// σ(bias + Σ weight_k · (x_k − mean_k) / sd_k).
+    pub fn probability(&self, x: &[f64; D]) -> f64 {
+        sigmoid(self.bias + (0..D).map(|k| self.weights[k] * (x[k] - self.mean[k]) / self.sd[k]).sum::<f64>())
+    }
+}
+
 /// Fits a logistic regression with an L2 penalty `l2` on the standardised
 /// weights (not on the intercept) by Newton's method.
-pub fn fit(xs: &[[f64; N]], ys: &[bool], l2: f64) -> Model {
+pub fn logistic<const D: usize>(xs: &[[f64; D]], ys: &[bool], l2: f64) -> Logistic<D> {
     let n = xs.len().max(1) as f64;
-    let mean: [f64; N] = std::array::from_fn(|k| xs.iter().map(|x| x[k]).sum::<f64>() / n);
-    let sd: [f64; N] = std::array::from_fn(|k| {
+    let mean: [f64; D] = std::array::from_fn(|k| xs.iter().map(|x| x[k]).sum::<f64>() / n);
+    let sd: [f64; D] = std::array::from_fn(|k| {
         let v = xs.iter().map(|x| (x[k] - mean[k]).powi(2)).sum::<f64>() / n;
         if v > 1e-12 { v.sqrt() } else { 1.0 }
     });
-    // Design rows: [1, z_1 … z_N].
-    let rows: Vec<[f64; N + 1]> = xs
-        .iter()
-        .map(|x| std::array::from_fn(|j| if j == 0 { 1.0 } else { (x[j - 1] - mean[j - 1]) / sd[j - 1] }))
-        .collect();
-    let mut beta = [0.0; N + 1];
+    // Design rows: [1, z_1 … z_D]; the parameters: [bias, weights…].
+    let rows: Vec<Vec<f64>> =
+        xs.iter().map(|x| std::iter::once(1.0).chain((0..D).map(|k| (x[k] - mean[k]) / sd[k])).collect()).collect();
+    let mut beta = vec![0.0; D + 1];
     for _ in 0..100 {
-        let mut grad = [0.0; N + 1];
-        let mut hess = [[0.0; N + 1]; N + 1];
+        let mut grad = vec![0.0; D + 1];
+        let mut hess = vec![vec![0.0; D + 1]; D + 1];
         for (r, &y) in rows.iter().zip(ys) {
             let p = sigmoid(r.iter().zip(&beta).map(|(a, b)| a * b).sum());
             let w = (p * (1.0 - p)).max(1e-12);
-            for i in 0..=N {
+            for i in 0..=D {
                 grad[i] += (p - y as u8 as f64) * r[i];
-                for j in 0..=N {
+                for j in 0..=D {
                     hess[i][j] += w * r[i] * r[j];
                 }
             }
         }
-        for i in 1..=N {
+        for i in 1..=D {
             grad[i] += l2 * beta[i];
             hess[i][i] += l2;
         }
         let Some(step) = solve(hess, grad) else { break };
         let mut biggest: f64 = 0.0;
-        for i in 0..=N {
+        for i in 0..=D {
             beta[i] -= step[i];
             biggest = biggest.max(step[i].abs());
         }
@@ -351,30 +480,31 @@ pub fn fit(xs: &[[f64; N]], ys: &[bool], l2: f64) -> Model {
             break;
         }
     }
-    Model { mean, sd, weights: std::array::from_fn(|k| beta[k + 1]), bias: beta[0] }
+    Logistic { mean, sd, weights: std::array::from_fn(|k| beta[k + 1]), bias: beta[0] }
 }
 
 /// Solves `a · x = b` by Gaussian elimination with partial pivoting.
 #[allow(clippy::needless_range_loop)] // row/column indices read clearer here
-fn solve<const M: usize>(mut a: [[f64; M]; M], mut b: [f64; M]) -> Option<[f64; M]> {
-    for col in 0..M {
-        let pivot = (col..M).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let m = b.len();
+    for col in 0..m {
+        let pivot = (col..m).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
         if a[pivot][col].abs() < 1e-300 {
             return None;
         }
         a.swap(col, pivot);
         b.swap(col, pivot);
-        for row in col + 1..M {
+        for row in col + 1..m {
             let f = a[row][col] / a[col][col];
-            for k in col..M {
+            for k in col..m {
                 a[row][k] -= f * a[col][k];
             }
             b[row] -= f * b[col];
         }
     }
-    let mut x = [0.0; M];
-    for row in (0..M).rev() {
-        let s: f64 = (row + 1..M).map(|k| a[row][k] * x[k]).sum();
+    let mut x = vec![0.0; m];
+    for row in (0..m).rev() {
+        let s: f64 = (row + 1..m).map(|k| a[row][k] * x[k]).sum();
         x[row] = (b[row] - s) / a[row][row];
     }
     Some(x)
@@ -547,9 +677,9 @@ pub fn backtest(
             fold.skipped = Some("too few training positives");
         }
         if fold.skipped.is_none() {
+            let model = fit(&train.iter().map(|s| (s.raw.clone(), s.silent_later)).collect::<Vec<_>>(), l2);
             let xs: Vec<[f64; N]> = train.iter().map(|s| s.raw.x()).collect();
             let ys: Vec<bool> = train.iter().map(|s| s.silent_later).collect();
-            let model = fit(&xs, &ys, l2);
             let sign: [f64; N] = std::array::from_fn(|k| {
                 let col: Vec<f64> = xs.iter().map(|x| x[k]).collect();
                 if auc(&col, &ys).unwrap_or(0.5) >= 0.5 { 1.0 } else { -1.0 }
@@ -559,7 +689,7 @@ pub fn backtest(
                 scored.push(Scored {
                     group: s.group,
                     at_ms: s.at_ms,
-                    probability: model.probability(&x),
+                    probability: model.probability(&s.raw),
                     baseline: std::array::from_fn(|k| sign[k] * x[k]),
                     silent_later: s.silent_later,
                 });
@@ -576,19 +706,17 @@ mod tests {
 
     #[test]
     fn solve_small_system() {
-        let x = solve([[2.0, 1.0], [1.0, 3.0]], [3.0, 5.0]).unwrap();
+        let x = solve(vec![vec![2.0, 1.0], vec![1.0, 3.0]], vec![3.0, 5.0]).unwrap();
         assert!((x[0] - 0.8).abs() < 1e-12 && (x[1] - 1.4).abs() < 1e-12, "{x:?}");
     }
 
+    /// Negative binomial with mean 2, size 1 is geometric: P(k) = (1/3)(2/3)^k.
     #[test]
-    fn contributions_sum_to_the_log_odds() {
-        let mut m = Model { mean: [0.0; N], sd: [1.0; N], weights: [0.0; N], bias: -1.0 };
-        m.weights[3] = 2.0;
-        m.mean[3] = 1.0;
-        m.sd[3] = 0.5;
-        let mut x = [0.0; N];
-        x[3] = 2.0; // z = 2, contribution 4
-        assert_eq!(m.contributions(&x)[3], 4.0);
-        assert!((m.probability(&x) - sigmoid(3.0)).abs() < 1e-12);
+    fn negative_binomial_head_by_hand() {
+        let p = negative_binomial_head(2.0, 1.0);
+        for (k, pk) in p.iter().enumerate() {
+            assert!((pk - (1.0 / 3.0) * (2.0f64 / 3.0).powi(k as i32)).abs() < 1e-12, "P({k}) = {pk}");
+        }
+        assert_eq!(negative_binomial_head(0.0, 1.0), [1.0, 0.0, 0.0, 0.0]);
     }
 }

@@ -1,8 +1,10 @@
-//! The forecast's machinery on hand-made data: fitting recovers a known
-//! logistic relation, AUC, Brier score and reliability match hand-computed
-//! values, explanations name the largest contributions.
+//! The forecast's machinery on hand-made data: the count model agrees with
+//! the lifecycle rule it forecasts, fitting recovers a known logistic
+//! relation and a known pace, AUC, Brier score and reliability match
+//! hand-computed values, explanations name the largest contributions.
 
-use tonghao_insight::forecast::{self, Model, N, Raw, SplitMix};
+use tonghao_insight::forecast::{self, MODEL, Model, N, Raw, SplitMix};
+use tonghao_insight::lifecycle::{Stage, StageRules, stage_at};
 use tonghao_insight::metrics::WeekPoint;
 
 fn weeks(counts: &[u32]) -> Vec<WeekPoint> {
@@ -22,7 +24,7 @@ fn fit_recovers_a_known_logistic_relation() {
         xs.push(x);
         ys.push(rng.unit() < p);
     }
-    let m = forecast::fit(&xs, &ys, 1e-6);
+    let m = forecast::logistic(&xs, &ys, 1e-6);
     let slope = |k: usize| m.weights[k] / m.sd[k];
     assert!((slope(0) - 1.5).abs() < 0.1, "x0 slope {}", slope(0));
     assert!((slope(3) + 2.0).abs() < 0.1, "x3 slope {}", slope(3));
@@ -37,14 +39,77 @@ fn fit_recovers_a_known_logistic_relation() {
     assert!(forecast::auc(&probs, &ys).unwrap() > 0.85);
 }
 
+/// The count model against the rule itself: for fortnight counts A then B
+/// (weeks `A, 0, B, 0` after eight busy weeks), `stage_at` says whether the
+/// group is silent; summing negative-binomial probabilities over the silent
+/// (A, B) gives `silence_chance`. Counts of 4 or more never make it silent
+/// unless B ≤ 1, which the sum covers as P(B ≤ 1) over every A.
+#[test]
+fn silence_chance_sums_the_rule_over_fortnights() {
+    // P(X = k) for a negative binomial by its definition:
+    // Γ(k + r) / (Γ(r) k!) · (r / (r + m))^r · (m / (r + m))^k.
+    let pmf = |k: u32, mean: f64, r: f64| {
+        let rising: f64 = (0..k).map(|i| r + i as f64).product();
+        let factorial: f64 = (1..=k).map(|i| i as f64).product();
+        rising / factorial * (r / (r + mean)).powf(r) * (mean / (r + mean)).powi(k as i32)
+    };
+    let rules = StageRules::default();
+    for (pace, size) in [(0.5, 0.7), (2.0, 1.0), (6.0, 0.3), (25.0, 5.0)] {
+        let mean = 2.0 * pace;
+        let mut by_rule = pmf(0, mean, size) + pmf(1, mean, size);
+        for b in 2..4 {
+            for a in 0..4 {
+                let mut counts = vec![30; 8];
+                counts.extend([a, 0, b, 0]);
+                if stage_at(&weeks(&counts), &rules) == Stage::Silent {
+                    by_rule += pmf(a, mean, size) * pmf(b, mean, size);
+                }
+            }
+        }
+        let chance = forecast::silence_chance(pace, size);
+        assert!((chance - by_rule).abs() < 1e-12, "pace {pace} size {size}: {chance} vs {by_rule}");
+    }
+    assert_eq!(forecast::silence_chance(0.0, 1.0), 1.0, "no messages at all: silent for sure");
+    // Busier is safer; burstier (smaller size) is riskier at the same pace.
+    assert!(forecast::silence_chance(10.0, 1.0) < forecast::silence_chance(2.0, 1.0));
+    assert!(forecast::silence_chance(10.0, 0.3) > forecast::silence_chance(10.0, 3.0));
+    assert!(forecast::silence_chance(50.0, 10.0) < 1e-6);
+}
+
+/// Labels drawn from the count model itself at a known size (pace from the
+/// last 8 weeks): the grid search finds that size and the 8-week pace.
+#[test]
+fn fit_finds_the_pace_and_size_that_made_the_labels() {
+    let mut rng = SplitMix(11);
+    let samples: Vec<(Raw, bool)> = (0..6000)
+        .map(|_| {
+            let m4 = (rng.unit() * 40.0) as u32;
+            let prev = (rng.unit() * 40.0) as u32;
+            let raw = Raw {
+                messages_4w: m4,
+                messages_prev_4w: prev,
+                messages_2w: (rng.unit() * m4 as f64) as u32,
+                active_4w: 1 + (rng.unit() * 9.0) as u32,
+                ..Default::default()
+            };
+            let silent = rng.unit() < forecast::silence_chance(raw.weekly_pace(0.0), 0.5);
+            (raw, silent)
+        })
+        .collect();
+    let m = forecast::fit(&samples, 1.0);
+    assert_eq!((m.recent_weight, m.size), (0.0, 0.5));
+    // The count model carries the signal: its input gets a positive weight.
+    assert!(m.weights[0] > 0.5, "{m:?}");
+}
+
 /// A strong L2 penalty shrinks the weights toward zero.
 #[test]
 fn the_penalty_shrinks_weights() {
     let mut rng = SplitMix(3);
     let xs: Vec<[f64; N]> = (0..500).map(|_| std::array::from_fn(|_| rng.unit())).collect();
     let ys: Vec<bool> = xs.iter().map(|x| x[0] > 0.5).collect();
-    let loose = forecast::fit(&xs, &ys, 0.01);
-    let tight = forecast::fit(&xs, &ys, 1000.0);
+    let loose = forecast::logistic(&xs, &ys, 0.01);
+    let tight = forecast::logistic(&xs, &ys, 1000.0);
     assert!(tight.weights[0].abs() < loose.weights[0].abs() / 5.0, "{} vs {}", tight.weights[0], loose.weights[0]);
 }
 
@@ -78,24 +143,26 @@ fn brier_and_reliability_by_hand() {
     assert_eq!(bins[1].observed, Some(0.5));
 }
 
-/// The explanation lists the three largest |weight × z| contributions,
-/// largest first, with their sign and words.
+/// The explanation lists both inputs' contributions `weight × z`, largest
+/// first, with their sign and words; they add up to the log-odds.
 #[test]
 fn explanations_name_the_largest_contributions() {
-    let mut m = Model { mean: [0.0; N], sd: [1.0; N], weights: [0.0; N], bias: 0.0 };
-    m.weights[3] = 1.0; // days since last: ln(1 + 20) ≈ 3.04
-    m.weights[4] = -0.5; // active: ln(1 + 3) ≈ 1.39 → −0.69
-    m.weights[9] = 0.1; // members: ln(1 + 10) ≈ 2.40 → 0.24
-    m.weights[5] = 0.2; // top20 share 0.5 → 0.1
-    let raw = Raw { days_since_last: 20.0, active_4w: 3, members: 10, top20_share: 0.5, ..Default::default() };
+    let m = Model { mean: [0.0, 0.0], sd: [1.0, 1.0], weights: [0.5, -1.0], bias: -1.0, ..MODEL };
+    // 8 weeks with 16 messages: 2 a week, the count model's chance c.
+    let raw = Raw { messages_4w: 6, messages_prev_4w: 10, messages_2w: 1, active_4w: 3, ..Default::default() };
+    let c = forecast::silence_chance(2.0, MODEL.size);
+    let (odds, people) = (0.5 * (c / (1.0 - c)).ln(), -(4f64.ln()));
     let f = forecast::predict(&m, &raw);
     let keys: Vec<&str> = f.factors.iter().map(|x| x.key).collect();
-    assert_eq!(keys, ["days_since_last", "active_4w", "members"]);
-    assert!(f.factors[0].contribution > 0.0 && f.factors[1].contribution < 0.0);
-    assert_eq!(f.factors[0].zh, "距上一条消息 20 天");
-    assert_eq!(f.factors[0].en, "20 days since the last message");
-    let z = 21f64.ln() - 0.5 * 4f64.ln() + 0.1 * 11f64.ln() + 0.1;
-    assert!((f.probability - 1.0 / (1.0 + (-z).exp())).abs() < 1e-12);
+    let expected = if odds.abs() > people.abs() { ["pace", "active_4w"] } else { ["active_4w", "pace"] };
+    assert_eq!(keys, expected);
+    let active = f.factors.iter().find(|x| x.key == "active_4w").unwrap();
+    assert!((active.contribution - people).abs() < 1e-12);
+    assert_eq!(active.zh, "近 4 周 3 人发言");
+    assert_eq!(active.en, "3 people posted in the last 4 weeks");
+    let pace = f.factors.iter().find(|x| x.key == "pace").unwrap();
+    assert!(pace.en.starts_with("about 2.0 messages a week lately"), "{}", pace.en);
+    assert!((f.probability - 1.0 / (1.0 + (-(-1.0 + odds + people)).exp())).abs() < 1e-12);
 }
 
 /// No forecast for a group that is already silent or younger than eight weeks.
