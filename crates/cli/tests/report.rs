@@ -80,6 +80,49 @@ fn html_report_is_self_contained() {
     }
 }
 
+/// A real browser renders the HTML report offline: headless Chromium, with
+/// every network request refused, prints it to PDF. The PDF must embed a CJK
+/// font for the Chinese text (the page's font stack falls back to whatever
+/// CJK font the machine has) and have a page. Needs Chromium and a CJK font:
+/// `.ci/run` installs `chromium` and `fonts-wqy-microhei`; without them the
+/// test fails saying so. `TONGHAO_CHROMIUM` names another browser binary.
+#[test]
+fn html_report_renders_offline_in_a_real_browser() {
+    let candidates = std::env::var("TONGHAO_CHROMIUM")
+        .map_or_else(|_| vec!["chromium".to_string(), "chromium-browser".into(), "google-chrome".into()], |b| vec![b]);
+    let browser = candidates
+        .into_iter()
+        .find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()))
+        .expect("this test needs Chromium and a CJK font: apt-get install chromium fonts-wqy-microhei (.ci/run does)");
+    let (dir, db) = reading_club();
+    let html = dir.path().join("report.html");
+    std::fs::write(&html, ok(Some(&db), &["report", "--format", "html"]).stdout).unwrap();
+    let pdf = dir.path().join("report.pdf");
+    let out = Command::new(&browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-pdf-header-footer"])
+        .args(["--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND"])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{browser} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("{browser} wrote no PDF ({e})"));
+    let text = String::from_utf8_lossy(&bytes);
+    // Embedded fonts are named `/BaseFont /ABCDEF+Family` (a subset tag, then the family).
+    let fonts: Vec<&str> = text
+        .split("/BaseFont /")
+        .skip(1)
+        .map(|s| s.split(|c: char| c.is_whitespace() || c == '/').next().unwrap())
+        .collect();
+    let cjk = ["WenQuanYi", "NotoSansCJK", "NotoSerifCJK", "SourceHan", "DroidSansFallback", "UKai", "UMing"];
+    assert!(
+        fonts.iter().any(|f| cjk.iter().any(|c| f.contains(c))),
+        "no CJK font embedded for the Chinese text; fonts: {fonts:?} (install fonts-wqy-microhei)"
+    );
+    assert!(text.contains("/Type /Page"), "the PDF has no page");
+}
+
 /// The text report names the stage and the group.
 #[test]
 fn text_report_in_both_languages() {
