@@ -303,13 +303,13 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
         gm.bus_factor
     );
     let n = &g.newcomers;
-    if n.joins > 0 {
+    if n.newcomers > 0 {
         let _ = writeln!(
             out,
             "  {}: {} {}, {} {}, {} {}",
             lang.t("新人", "newcomers"),
-            n.joins,
-            lang.t("人入群", "joined"),
+            n.newcomers,
+            lang.t("人首次入群", "joined for the first time"),
             lang.t("14天内开口", "spoke within 14 days"),
             pct_or_dash(n.spoke_within_14d),
             lang.t("30天后仍活跃", "active after 30 days"),

@@ -246,8 +246,13 @@ pub fn median(v: &mut [f64]) -> Option<f64> {
 /// What happens to people who join.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Newcomers {
-    /// Recorded joins up to the snapshot time.
+    /// Recorded joins up to the snapshot time (rejoins included).
     pub joins: u32,
+    /// Newcomers: members whose first recorded join falls before the
+    /// snapshot time and who had not posted in the group before it. The
+    /// shares below are over them, at their first join: IRC clients rejoin
+    /// on every reconnect, and a member already talking is not new.
+    pub newcomers: u32,
     /// Of joins at least 14 days old: share that posted within 14 days.
     pub spoke_within_14d: Option<f64>,
     /// Of joins at least 30 days old: share that posted 30 days or more after joining.
@@ -270,10 +275,18 @@ pub fn newcomers(snap: &Snapshot, g: usize, end_ms: i64) -> Newcomers {
             times.entry(m.member[i]).or_default().push(m.at_ms[i]);
         }
     }
-    let joins: Vec<(u32, i64)> = snap.memberships[group.memberships.clone()]
+    let all_joins: Vec<(u32, i64)> = snap.memberships[group.memberships.clone()]
         .iter()
         .filter(|r| r.kind == MembershipKind::Join && r.at_ms < end_ms)
         .map(|r| (r.member, r.at_ms))
+        .collect();
+    // Memberships are sorted by time: the first row per member is the first join.
+    let mut seen = std::collections::HashSet::new();
+    let joins: Vec<(u32, i64)> = all_joins
+        .iter()
+        .filter(|(who, _)| seen.insert(*who))
+        .filter(|(who, t)| times.get(who).is_none_or(|ts| ts[0] >= *t))
+        .copied()
         .collect();
     let share = |min_age: i64, pred: &dyn Fn(&[i64], i64) -> bool| {
         let cohort: Vec<_> = joins.iter().filter(|(_, t)| end_ms - t >= min_age).collect();
@@ -289,7 +302,8 @@ pub fn newcomers(snap: &Snapshot, g: usize, end_ms: i64) -> Newcomers {
         .filter_map(|(who, t)| times.get(who)?.iter().find(|&&x| x >= *t).map(|&x| (x - t) as f64 / 1000.0))
         .collect();
     Newcomers {
-        joins: joins.len() as u32,
+        joins: all_joins.len() as u32,
+        newcomers: joins.len() as u32,
         spoke_within_14d: share(14 * DAY_MS, &|ts, t| ts.iter().any(|&x| x >= t && x < t + 14 * DAY_MS)),
         active_after_30d: share(30 * DAY_MS, &after(30)),
         active_after_90d: share(90 * DAY_MS, &after(90)),

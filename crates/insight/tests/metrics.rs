@@ -127,14 +127,20 @@ fn responsiveness_threads_answers_and_delays() {
 
 #[test]
 fn newcomer_funnel() {
-    // Joins: m1 at day 0 speaks on day 3 and day 40; m2 at day 0 never speaks;
-    // m3 at day 50 speaks on day 51. Snapshot at day 60.
-    let msgs: Vec<Msg> =
-        vec![(1, 3 * DAY_MS, None, &[], "hi"), (1, 40 * DAY_MS, None, &[], "back"), (3, 51 * DAY_MS, None, &[], "hi")];
-    let joins = vec![join(1, 0), join(2, 0), join(3, 50 * DAY_MS)];
-    let s = snapshot(4, &msgs, joins, T0 + 60 * DAY_MS);
+    // Joins: m1 at day 0 speaks on day 3 and day 40, and rejoins on day 20
+    // (a reconnect: not a second newcomer); m2 at day 0 never speaks; m3 at
+    // day 50 speaks on day 51; m4 posted on day 1 and only then has a join
+    // recorded (day 5): already there, not a newcomer. Snapshot at day 60.
+    let msgs: Vec<Msg> = vec![
+        (4, DAY_MS, None, &[], "I was here before the log"),
+        (1, 3 * DAY_MS, None, &[], "hi"),
+        (1, 40 * DAY_MS, None, &[], "back"),
+        (3, 51 * DAY_MS, None, &[], "hi"),
+    ];
+    let joins = vec![join(1, 0), join(2, 0), join(4, 5 * DAY_MS), join(1, 20 * DAY_MS), join(3, 50 * DAY_MS)];
+    let s = snapshot(5, &msgs, joins, T0 + 60 * DAY_MS);
     let n = metrics::newcomers(&s, 0, s.as_of_ms);
-    assert_eq!(n.joins, 3);
+    assert_eq!((n.joins, n.newcomers), (5, 3));
     // All three joins are ≥ 14 days old? m3 joined 10 days ago: cohort m1, m2; m1 spoke.
     assert_eq!(n.spoke_within_14d, Some(0.5));
     // ≥ 30 days old: m1, m2; m1 posted on day 40 ≥ day 30.
