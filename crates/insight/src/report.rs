@@ -239,16 +239,22 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             format!("the top 20% of senders wrote {} of messages", pct(c.top20_share)),
         );
     }
-    if let Some(hub) = r.graph.hub.filter(|_| r.graph.active >= 4) {
+    // A share of two or three links says nothing about a group's structure.
+    if let Some(hub) = r.graph.hub.filter(|_| r.graph.active >= 4 && r.graph.links >= 5) {
         let name = &snap.members[hub as usize].name;
         push(
             "hub_dependence",
             (r.graph.hub_dependence - 0.3) / 0.5,
             "graph.hub_dependence",
-            format!("{} 的互动都经过 {name}：此人一走，群就散了", pct(r.graph.hub_dependence)),
             format!(
-                "{} of all interaction goes through {name}: the group hangs on one person",
-                pct(r.graph.hub_dependence)
+                "{} 的互动（{} 对成员之间）都经过 {name}：此人一走，群就散了",
+                pct(r.graph.hub_dependence),
+                r.graph.links
+            ),
+            format!(
+                "{} of all interaction ({} pairs of members) goes through {name}: the group hangs on one person",
+                pct(r.graph.hub_dependence),
+                r.graph.links
             ),
         );
     }

@@ -222,3 +222,23 @@ fn graph_and_roles_on_a_small_group() {
     assert_eq!((of(4).messages_before, of(4).messages_window), (6, 0));
     assert!(!of(1).roles.contains(&Role::Core), "m1 answered only one person");
 }
+
+/// "The group hangs on one person" needs enough interaction to mean it: a
+/// star of three reply pairs around member 0 is not evidence of structure;
+/// a star of six is, and the signal quotes the pair count.
+#[test]
+fn hub_signal_needs_five_linked_pairs() {
+    let star = |n: u32| {
+        let mut msgs: Vec<Msg> = vec![(0, 0, None, &[], "有人知道怎么配置吗")];
+        msgs.extend((1..=n).map(|k| (k, k as i64 * MIN, Some(0), &[][..], "我来回答")));
+        snapshot(n as usize + 1, &msgs, vec![], T0 + DAY_MS)
+    };
+    let hub_signal = |s: &Snapshot| {
+        tonghao_insight::report::group_report(s, 0, 28).weakest.into_iter().find(|x| x.key == "hub_dependence")
+    };
+    let small = star(3);
+    assert_eq!(graph_metrics(&Graph::build(&small, 0, Window::new(small.as_of_ms, 28))).links, 3);
+    assert!(hub_signal(&small).is_none(), "three pairs are too few to call a hub");
+    let s = hub_signal(&star(6)).expect("six pairs all through member 0");
+    assert!(s.zh.starts_with("100% 的互动（6 对成员之间）都经过"), "{}", s.zh);
+}
