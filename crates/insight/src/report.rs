@@ -281,6 +281,26 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             );
         }
     }
+    if n >= 8 && r.stage != Stage::Silent {
+        let recent: u32 = r.weekly[n - 4..].iter().map(|w| w.messages).sum();
+        let rules = StageRules::default();
+        let peak = crate::lifecycle::peak_4w(&r.weekly, rules.peak_weeks);
+        if peak > 0.0 && (recent as f64) < peak {
+            let share = recent as f64 / peak;
+            push(
+                "faded",
+                1.0 - share / 0.5,
+                "weekly",
+                format!("消息量只剩一年内高峰的 {}（最忙的 4 周 {:.0} 条，最近 4 周 {} 条）", pct(share), peak, recent),
+                format!(
+                    "traffic is {} of its peak in the last year (busiest 4 weeks {:.0}, last 4 weeks {})",
+                    pct(share),
+                    peak,
+                    recent
+                ),
+            );
+        }
+    }
     let o = &r.output;
     if o.messages >= 20 {
         let share = o.substantive as f64 / o.messages as f64;
@@ -310,7 +330,7 @@ fn conditions(signals: &[Signal]) -> Vec<Condition> {
         ("shared_interest", "同好", &["unanswered", "active_ratio"]),
         ("structure", "结构", &["hub_dependence", "concentration"]),
         ("output", "输出", &["output", "ads"]),
-        ("operation", "运营", &["newcomers", "trend", "silence"]),
+        ("operation", "运营", &["newcomers", "trend", "faded", "silence"]),
         ("replication", "复制", &[]),
     ];
     groups

@@ -242,3 +242,23 @@ fn hub_signal_needs_five_linked_pairs() {
     let s = hub_signal(&star(6)).expect("six pairs all through member 0");
     assert!(s.zh.starts_with("100% 的互动（6 对成员之间）都经过"), "{}", s.zh);
 }
+
+/// A room that fell from 40 messages a week to 6 without a month-on-month
+/// drop in its last two months is declining, and says by how much: 24 in
+/// the last 4 weeks against 160 in its busiest 4, i.e. 15%.
+#[test]
+fn a_slow_fade_is_declining_with_its_numbers() {
+    let mut msgs: Vec<Msg> = Vec::new();
+    for week in 0..20i64 {
+        let count = if week < 4 { 40 } else { 6 };
+        for k in 0..count {
+            msgs.push(((k % 3) as u32, week * 7 * DAY_MS + k * HOUR, None, &[], "今天读到第几章了"));
+        }
+    }
+    let s = snapshot(3, &msgs, vec![], T0 + 20 * 7 * DAY_MS);
+    let r = tonghao_insight::report::group_report(&s, 0, 28);
+    assert_eq!(r.stage, tonghao_insight::lifecycle::Stage::Declining);
+    let faded = r.weakest.iter().find(|x| x.key == "faded").expect("the fade is among the weakest signals");
+    assert_eq!(faded.en, "traffic is 15% of its peak in the last year (busiest 4 weeks 160, last 4 weeks 24)");
+    assert!((faded.score - (1.0 - 0.15 / 0.5)).abs() < 1e-12);
+}
