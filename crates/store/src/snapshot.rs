@@ -25,8 +25,9 @@ impl Hasher for IdHasher {
 }
 
 type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
+use rusqlite::types::{Type, ValueRef};
 use tonghao_model::snapshot::{
-    GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, NONE, Snapshot, text_flags,
+    GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, Messages, NONE, Snapshot, text_flags,
 };
 use tonghao_model::{ContentType, PersonRef, Platform, Role};
 
@@ -109,14 +110,18 @@ pub(crate) fn load(
     let m = &mut snap.messages;
     let mut parent_ids: Vec<i64> = Vec::new();
     m.mention_start.push(0);
+    // A plain scan in row-id order, sorted in memory below: walking the
+    // (group, time) index costs a table lookup per row (about twice the
+    // time). The parent is found through the (group, key) index alone; a
+    // parent after `as_of` is not in the snapshot, so it resolves to NONE
+    // below exactly as if the join had filtered it.
     let mut stmt = conn.prepare(
         "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id
          FROM messages m
          LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.group_id = m.group_id AND p.key = m.reply_to
-                             AND p.at_ms <= ?2
-         WHERE m.community_id = ?1 AND m.at_ms <= ?2
-         ORDER BY m.group_id, m.at_ms, m.id",
+         WHERE m.community_id = ?1 AND m.at_ms <= ?2",
     )?;
+    let mut sorted = true;
     let mut rows = stmt.query(params![community_id, as_of_ms])?;
     while let Some(r) = rows.next()? {
         let group_id: i64 = r.get(1)?;
@@ -125,13 +130,14 @@ pub(crate) fn load(
         };
         // Borrowed from SQLite's row buffer: most texts are only measured
         // and flagged, never copied.
-        let text = r
-            .get_ref(5)?
-            .as_str()
-            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, Box::new(e)))?;
+        let text = text_ref(r.get_ref(5)?, 5)?;
         let bot: bool = r.get(6)?;
         let at: i64 = r.get(3)?;
-        m.store_id.push(r.get(0)?);
+        let id: i64 = r.get(0)?;
+        if let (Some(&pg), Some(&pa), Some(&pi)) = (m.group.last(), m.at_ms.last(), m.store_id.last()) {
+            sorted &= (pg, pa, pi) < (g, at, id);
+        }
+        m.store_id.push(id);
         m.group.push(g);
         m.member.push(who);
         m.at_ms.push(at);
@@ -143,9 +149,13 @@ pub(crate) fn load(
             m.text.insert(m.at_ms.len() as u32 - 1, text.into());
         }
         parent_ids.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
-        if let Some(json) = r.get::<_, Option<String>>(7)? {
+        let mentions = match r.get_ref(7)? {
+            ValueRef::Null => None,
+            v => Some(text_ref(v, 7)?),
+        };
+        if let Some(json) = mentions {
             let platform = snap.groups[g as usize].platform.as_str();
-            for p in serde_json::from_str::<Vec<PersonRef>>(&json).unwrap_or_default() {
+            for p in serde_json::from_str::<Vec<PersonRef>>(json).unwrap_or_default() {
                 let target =
                     p.id.and_then(|id| by_identity.get(&(platform.to_string(), id)).copied())
                         .or_else(|| p.name.and_then(|n| by_name.get(&(group_id, n)).copied()));
@@ -155,6 +165,12 @@ pub(crate) fn load(
             }
         }
         m.mention_start.push(m.mention_targets.len() as u32);
+    }
+    drop(rows);
+    if !sorted {
+        // Out of order only when a history was imported out of order (a
+        // later export first); the common case skips this.
+        sort_messages(m, &mut parent_ids);
     }
 
     // Parent row ids → indices.
@@ -192,6 +208,54 @@ pub(crate) fn load(
     let groups_of: Vec<u32> = snap.memberships.iter().map(|r| r.group).collect();
     set_ranges(&mut snap.groups, &groups_of, |g| &mut g.memberships);
     Ok(snap)
+}
+
+/// Puts messages (and their parents' row ids) in (group, time, row id)
+/// order, the order the snapshot promises.
+fn sort_messages(m: &mut Messages, parent_ids: &mut Vec<i64>) {
+    let n = m.store_id.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.sort_unstable_by_key(|&i| {
+        let i = i as usize;
+        (m.group[i], m.at_ms[i], m.store_id[i])
+    });
+    fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32]) {
+        *v = order.iter().map(|&i| v[i as usize]).collect();
+    }
+    permute(&mut m.store_id, &order);
+    permute(&mut m.group, &order);
+    permute(&mut m.member, &order);
+    permute(&mut m.at_ms, &order);
+    permute(&mut m.content, &order);
+    permute(&mut m.chars, &order);
+    permute(&mut m.flags, &order);
+    permute(parent_ids, &order);
+    let mut start = Vec::with_capacity(n + 1);
+    let mut targets = Vec::with_capacity(m.mention_targets.len());
+    start.push(0);
+    for &i in &order {
+        targets.extend_from_slice(m.mentions(i as usize));
+        start.push(targets.len() as u32);
+    }
+    m.mention_start = start;
+    m.mention_targets = targets;
+    let mut new_index = vec![0u32; n];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old as usize] = new as u32;
+    }
+    m.text = std::mem::take(&mut m.text).into_iter().map(|(i, t)| (new_index[i as usize], t)).collect();
+}
+
+/// A TEXT column as `&str`, validated with SIMD (texts are most of the bytes
+/// a snapshot reads).
+fn text_ref(v: ValueRef<'_>, col: usize) -> rusqlite::Result<&str> {
+    if let ValueRef::Text(bytes) = v
+        && let Ok(s) = simdutf8::basic::from_utf8(bytes)
+    {
+        return Ok(s);
+    }
+    // Invalid: let the standard check say why.
+    v.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e)))
 }
 
 /// Given rows sorted by group, records each group's range of row indices.
