@@ -179,27 +179,25 @@ pub struct MembershipRow {
 pub fn text_flags(text: &str, bot: bool) -> u8 {
     let t = text.trim();
     let mut f = 0;
+    let found = scan(t.as_bytes());
     // A check-in opens with its tag ("#打卡 第3天 …", "【打卡】…"); a message
     // that merely mentions 打卡 ("明天继续打卡") is not one.
     let checkin = ["#打卡", "＃打卡", "打卡", "【打卡】", "[打卡]"].iter().any(|tag| t.starts_with(tag))
         || ["#checkin", "#check-in", "#day"].iter().any(|tag| starts_with_ci(t, tag))
-        || t.contains("#打卡");
+        || found.checkin_tag;
     if checkin {
         f |= flags::CHECKIN;
     }
     if t.ends_with('?') || t.ends_with('？') || t.ends_with('吗') || t.ends_with('呢') || t.starts_with("请问") {
         f |= flags::QUESTION;
     }
-    // `str::contains` is a fast substring search; the case-insensitive
-    // byte-window scan is kept for the rare texts that pass these gates.
-    let link = t.contains("://") || t.contains("www.") || t.contains("WWW.");
-    if link {
+    if found.link {
         f |= flags::LINK;
     }
     const PROMO: [&str; 10] =
         ["领取", "红包", "免费", "加我微信", "加微信", "优惠券", "代理", "招募代理", "promo", "discount"];
-    let contact = link || t.contains("微信") || t.contains("vx") || t.contains("VX") || t.contains("Vx");
-    if contact && PROMO.iter().any(|p| contains_ci(t, p)) {
+    // The case-insensitive byte-window scan runs only for the rare texts that pass this gate.
+    if (found.link || found.contact) && PROMO.iter().any(|p| contains_ci(t, p)) {
         f |= flags::AD;
     }
     if bot {
@@ -209,6 +207,49 @@ pub fn text_flags(text: &str, bot: bool) -> u8 {
         f |= flags::SUBSTANTIVE;
     }
     f
+}
+
+/// What one pass over a text's bytes found.
+#[derive(Default)]
+struct Found {
+    /// "://", "www." or "WWW.".
+    link: bool,
+    /// "#打卡" anywhere.
+    checkin_tag: bool,
+    /// "微信", "vx", "VX" or "Vx" (contact bait).
+    contact: bool,
+}
+
+/// One pass instead of a substring search per needle: texts are short, and
+/// setting up eight searches cost more than reading the bytes once.
+fn scan(b: &[u8]) -> Found {
+    // The bytes a needle starts with; all others are skipped at a table lookup each.
+    const FIRST: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 7 {
+            t[[b':', b'w', b'W', b'#', b'v', b'V', 0xE5][i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    let mut found = Found::default();
+    for i in 0..b.len() {
+        if !FIRST[b[i] as usize] {
+            continue;
+        }
+        let rest = &b[i..];
+        match b[i] {
+            b':' => found.link |= rest.starts_with(b"://"),
+            b'w' => found.link |= rest.starts_with(b"www."),
+            b'W' => found.link |= rest.starts_with(b"WWW."),
+            b'#' => found.checkin_tag |= rest.starts_with("#打卡".as_bytes()),
+            b'v' => found.contact |= rest.starts_with(b"vx"),
+            b'V' => found.contact |= rest.starts_with(b"VX") || rest.starts_with(b"Vx"),
+            _ => found.contact |= rest.starts_with("微信".as_bytes()),
+        }
+    }
+    found
 }
 
 /// `hay` starts with `needle`, ignoring ASCII case.
@@ -240,5 +281,33 @@ mod tests {
         assert_ne!(text_flags("一二三四五六七八九十一二三四五", false) & flags::SUBSTANTIVE, 0);
         assert_eq!(text_flags("一二三四五六七八九十一二三四", false) & flags::SUBSTANTIVE, 0);
         assert_ne!(text_flags("我觉得大群里大家互相不认识，说话没有安全感", false) & flags::SUBSTANTIVE, 0);
+    }
+
+    /// The one-pass scan finds what a substring search per needle finds.
+    #[test]
+    fn scan_matches_substring_search() {
+        let texts = [
+            "see www.example.com",
+            "WWW.EXAMPLE.COM",
+            "http://x",
+            "a:/b ww.w",
+            "明天继续#打卡",
+            "#打 卡",
+            "加vx领取",
+            "VX: abc 免费",
+            "Vx 红包",
+            "vX 红包",
+            "加我微信领取红包",
+            "微 信",
+            "",
+            "😀微信😀",
+        ];
+        for t in texts {
+            let f = scan(t.as_bytes());
+            assert_eq!(f.link, t.contains("://") || t.contains("www.") || t.contains("WWW."), "{t}");
+            assert_eq!(f.checkin_tag, t.contains("#打卡"), "{t}");
+            let contact = t.contains("微信") || t.contains("vx") || t.contains("VX") || t.contains("Vx");
+            assert_eq!(f.contact, contact, "{t}");
+        }
     }
 }
