@@ -289,7 +289,7 @@ impl SqliteStore {
         .map_err(db)?;
         let community_id: i64 =
             tx.query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0)).map_err(db)?;
-        let mut sink = ImportSink::new(&tx, community_id);
+        let mut sink = ImportSink::new(&tx, community_id).map_err(db)?;
         sink.suppressed = crate::privacy::suppressed(&tx, community_id).map_err(db)?;
         let format = feed(&mut sink);
         let mut stats = std::mem::take(&mut sink.stats);
@@ -361,18 +361,23 @@ pub(crate) fn rfc3339(ms: i64, tz_offset_s: i32) -> String {
 /// members through in-memory caches so that each message costs one INSERT.
 struct ImportSink<'t> {
     tx: &'t rusqlite::Transaction<'t>,
+    /// The two inserts nearly every event makes, prepared once: a
+    /// `prepare_cached` per row hashes the SQL text and moves the statement
+    /// in and out of the cache.
+    insert_message: rusqlite::Statement<'t>,
+    insert_membership: rusqlite::Statement<'t>,
     community: i64,
     stats: ImportStats,
-    groups: HashMap<Platform, HashMap<String, GroupState>>,
+    groups: FastMap<Platform, FastMap<String, GroupState>>,
     /// platform → external id → member (nested so lookups by `&str` allocate nothing).
-    identities: HashMap<Platform, HashMap<String, i64>>,
+    identities: FastMap<Platform, FastMap<String, i64>>,
     /// (group row, name) → member, for events that name people only.
-    by_name: HashMap<(i64, String), i64>,
+    by_name: FastMap<(i64, String), i64>,
     /// (member, group) → the name last recorded, to write names only on change.
-    names: HashMap<(i64, i64), String>,
+    names: FastMap<(i64, i64), String>,
     keys: KeyCounter,
     /// Members created by this import (a merge may take one back).
-    created: std::collections::HashSet<i64>,
+    created: std::collections::HashSet<i64, foldhash::fast::RandomState>,
     /// Deleted members' (platform, external id), provisional `~name:` ids
     /// included: their events are skipped, their mentions dropped.
     suppressed: std::collections::HashSet<(String, String)>,
@@ -385,20 +390,32 @@ struct GroupState {
 
 type SqlResult<T> = Result<T, rusqlite::Error>;
 
+/// The sink's lookups run several times per event; the keys are ids and
+/// names from the export, so a fast hasher, but a seeded one.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 impl<'t> ImportSink<'t> {
-    fn new(tx: &'t rusqlite::Transaction<'t>, community: i64) -> Self {
-        ImportSink {
+    fn new(tx: &'t rusqlite::Transaction<'t>, community: i64) -> SqlResult<Self> {
+        Ok(ImportSink {
             tx,
+            insert_message: tx.prepare(
+                "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot, edited_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+            )?,
+            insert_membership: tx.prepare(
+                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+            )?,
             community,
             stats: ImportStats::default(),
-            groups: HashMap::new(),
-            identities: HashMap::new(),
-            by_name: HashMap::new(),
-            names: HashMap::new(),
+            groups: Default::default(),
+            identities: Default::default(),
+            by_name: Default::default(),
+            names: Default::default(),
             keys: KeyCounter::default(),
             created: Default::default(),
             suppressed: Default::default(),
-        }
+        })
     }
 
     fn group(&mut self, h: &Header) -> SqlResult<i64> {
@@ -658,25 +675,19 @@ impl<'t> ImportSink<'t> {
                 let kept: Vec<&PersonRef> =
                     m.mentions.iter().filter(|p| !self.is_suppressed(h, p.id.as_deref(), p.name.as_deref())).collect();
                 let mentions = (!kept.is_empty()).then(|| serde_json::to_string(&kept).expect("mentions serialise"));
-                let added = self
-                    .tx
-                    .prepare_cached(
-                        "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot, edited_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
-                    )?
-                    .execute(params![
-                        self.community,
-                        group,
-                        member,
-                        at,
-                        key,
-                        m.reply_to,
-                        m.content_type.as_str(),
-                        m.text,
-                        mentions,
-                        m.bot,
-                        m.edited_at.map(|t| t.timestamp_millis()),
-                    ])?;
+                let added = self.insert_message.execute(params![
+                    self.community,
+                    group,
+                    member,
+                    at,
+                    key,
+                    m.reply_to,
+                    m.content_type.as_str(),
+                    m.text,
+                    mentions,
+                    m.bot,
+                    m.edited_at.map(|t| t.timestamp_millis()),
+                ])?;
                 if added == 1 {
                     self.stats.messages += 1;
                     self.stats.replies += m.reply_to.is_some() as u64;
@@ -754,13 +765,7 @@ impl<'t> ImportSink<'t> {
         role: Option<&str>,
         key: &str,
     ) -> SqlResult<bool> {
-        let n = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![self.community, group, member, kind, at, by, role, key])?;
+        let n = self.insert_membership.execute(params![self.community, group, member, kind, at, by, role, key])?;
         Ok(n == 1)
     }
 
