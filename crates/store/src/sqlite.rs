@@ -289,6 +289,21 @@ impl SqliteStore {
         .map_err(db)?;
         let community_id: i64 =
             tx.query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0)).map_err(db)?;
+        // Into an empty messages table, the (group, time) index is built once
+        // after the rows (a sort) rather than kept up to date row by row;
+        // the schema's own definition is used again. Rolled back with the rest.
+        let time_index: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'messages_group_time'
+                   AND NOT EXISTS (SELECT 1 FROM messages)",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        if time_index.is_some() {
+            tx.execute_batch("DROP INDEX messages_group_time").map_err(db)?;
+        }
         let mut sink = ImportSink::new(&tx, community_id).map_err(db)?;
         sink.suppressed = crate::privacy::suppressed(&tx, community_id).map_err(db)?;
         let format = feed(&mut sink);
@@ -298,6 +313,9 @@ impl SqliteStore {
             Err(e) => Err(StoreError::Feed(e)), // dropping `tx` rolls back
             Ok(None) => Ok(stats),
             Ok(Some(format)) => {
+                if let Some(sql) = time_index {
+                    tx.execute_batch(&sql).map_err(db)?;
+                }
                 stats.format = Some(format.clone());
                 let json = serde_json::to_string(&stats).expect("stats serialise");
                 tx.execute(
