@@ -107,9 +107,6 @@ pub(crate) fn load(
             end.saturating_sub(w)
         }
     };
-    let m = &mut snap.messages;
-    let mut parent_ids: Vec<i64> = Vec::new();
-    m.mention_start.push(0);
     // A plain scan in row-id order, sorted in memory below: walking the
     // (group, time) index costs a table lookup per row (about twice the
     // time). The parent is found through the (group, key) index alone; a
@@ -121,52 +118,43 @@ pub(crate) fn load(
          LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.group_id = m.group_id AND p.key = m.reply_to
          WHERE m.community_id = ?1 AND m.at_ms <= ?2",
     )?;
-    let mut sorted = true;
-    let mut rows = stmt.query(params![community_id, as_of_ms])?;
-    while let Some(r) = rows.next()? {
-        let group_id: i64 = r.get(1)?;
-        let (Some(&g), Some(&who)) = (group_index.get(&group_id), member_index.get(&r.get::<_, i64>(2)?)) else {
-            continue;
-        };
-        // Borrowed from SQLite's row buffer: most texts are only measured
-        // and flagged, never copied.
-        let text = text_ref(r.get_ref(5)?, 5)?;
-        let bot: bool = r.get(6)?;
-        let at: i64 = r.get(3)?;
-        let id: i64 = r.get(0)?;
-        if let (Some(&pg), Some(&pa), Some(&pi)) = (m.group.last(), m.at_ms.last(), m.store_id.last()) {
-            sorted &= (pg, pa, pi) < (g, at, id);
-        }
-        m.store_id.push(id);
-        m.group.push(g);
-        m.member.push(who);
-        m.at_ms.push(at);
-        let content = r.get_ref(4)?.as_str().unwrap_or("other");
-        m.content.push(ContentType::parse(content));
-        m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
-        m.flags.push(text_flags(text, bot || snap.members[who as usize].bot));
-        if at >= text_since {
-            m.text.insert(m.at_ms.len() as u32 - 1, text.into());
-        }
-        parent_ids.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
-        let mentions = match r.get_ref(7)? {
-            ValueRef::Null => None,
-            v => Some(text_ref(v, 7)?),
-        };
-        if let Some(json) = mentions {
-            let platform = snap.groups[g as usize].platform.as_str();
-            for p in serde_json::from_str::<Vec<PersonRef>>(json).unwrap_or_default() {
-                let target =
-                    p.id.and_then(|id| by_identity.get(&(platform.to_string(), id)).copied())
-                        .or_else(|| p.name.and_then(|n| by_name.get(&(group_id, n)).copied()));
-                if let Some(t) = target.filter(|&t| t != who) {
-                    m.mention_targets.push(t);
+    // SQLite steps on this thread (the connection cannot leave it) while a
+    // second one turns the rows into columns: validating, measuring and
+    // flagging texts costs about as much as the query itself.
+    let columns = Columns {
+        groups: &snap.groups,
+        members: &snap.members,
+        by_identity: &by_identity,
+        by_name: &by_name,
+        text_since,
+    };
+    let (messages, mut parent_ids, sorted) = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<RawRows>(4);
+        let builder = scope.spawn(move || columns.build(rx));
+        let read = (|| {
+            let mut rows = stmt.query(params![community_id, as_of_ms])?;
+            let mut batch = RawRows::default();
+            while let Some(r) = rows.next()? {
+                let group_id: i64 = r.get(1)?;
+                let (Some(&g), Some(&who)) = (group_index.get(&group_id), member_index.get(&r.get::<_, i64>(2)?))
+                else {
+                    continue;
+                };
+                batch.push(r, group_id, g, who)?;
+                if batch.id.len() == RAW_BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
+                    return Ok(()); // the builder stopped on an error: it says which
                 }
             }
-        }
-        m.mention_start.push(m.mention_targets.len() as u32);
-    }
-    drop(rows);
+            // A closed channel again means the builder has the error to report.
+            let _ = tx.send(batch);
+            Ok(())
+        })();
+        drop(tx); // the builder's end of input
+        let built = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        read.and(built)
+    })?;
+    snap.messages = messages;
+    let m = &mut snap.messages;
     if !sorted {
         // Out of order only when a history was imported out of order (a
         // later export first); the common case skips this.
@@ -208,6 +196,119 @@ pub(crate) fn load(
     let groups_of: Vec<u32> = snap.memberships.iter().map(|r| r.group).collect();
     set_ranges(&mut snap.groups, &groups_of, |g| &mut g.memberships);
     Ok(snap)
+}
+
+/// Rows handed from the SQLite thread to the column builder at a time.
+const RAW_BATCH: usize = 4096;
+
+/// Message rows as SQLite gave them, copied out of its row buffer.
+#[derive(Default)]
+struct RawRows {
+    id: Vec<i64>,
+    group_id: Vec<i64>,
+    /// Group and member indices (rows of unknown ones are not sent).
+    group: Vec<u32>,
+    member: Vec<u32>,
+    at: Vec<i64>,
+    content: Vec<ContentType>,
+    bot: Vec<bool>,
+    parent: Vec<i64>,
+    /// Texts back to back: row `i`'s ends at `text_end[i]`.
+    text: Vec<u8>,
+    text_end: Vec<usize>,
+    /// (row, JSON) for the rows that mention someone.
+    mentions: Vec<(usize, Vec<u8>)>,
+}
+
+impl RawRows {
+    fn push(&mut self, r: &rusqlite::Row<'_>, group_id: i64, group: u32, member: u32) -> rusqlite::Result<()> {
+        let row = self.id.len();
+        self.id.push(r.get(0)?);
+        self.group_id.push(group_id);
+        self.group.push(group);
+        self.member.push(member);
+        self.at.push(r.get(3)?);
+        self.content.push(ContentType::parse(r.get_ref(4)?.as_str().unwrap_or("other")));
+        self.text.extend_from_slice(text_bytes(r.get_ref(5)?, 5)?);
+        self.text_end.push(self.text.len());
+        self.bot.push(r.get(6)?);
+        match r.get_ref(7)? {
+            ValueRef::Null => {}
+            v => self.mentions.push((row, text_bytes(v, 7)?.to_vec())),
+        }
+        self.parent.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
+        Ok(())
+    }
+}
+
+/// A TEXT column's bytes (validated later, by [`text_ref`]).
+fn text_bytes(v: ValueRef<'_>, col: usize) -> rusqlite::Result<&[u8]> {
+    match v {
+        ValueRef::Text(bytes) => Ok(bytes),
+        other => text_ref(other, col).map(str::as_bytes),
+    }
+}
+
+/// What turning message rows into snapshot columns reads.
+#[derive(Clone, Copy)]
+struct Columns<'a> {
+    groups: &'a [GroupMeta],
+    members: &'a [MemberMeta],
+    by_identity: &'a HashMap<(String, String), u32>,
+    by_name: &'a HashMap<(i64, String), u32>,
+    text_since: i64,
+}
+
+impl Columns<'_> {
+    /// The message columns, each message's parent row id (or -1), and
+    /// whether the rows came in snapshot order.
+    fn build(self, rx: std::sync::mpsc::Receiver<RawRows>) -> rusqlite::Result<(Messages, Vec<i64>, bool)> {
+        let mut m = Messages::default();
+        let mut parent_ids: Vec<i64> = Vec::new();
+        m.mention_start.push(0);
+        let mut sorted = true;
+        for raw in rx {
+            let mut mentions = raw.mentions.iter().peekable();
+            let mut text_start = 0;
+            for row in 0..raw.id.len() {
+                let text_end = raw.text_end[row];
+                let text_bytes = &raw.text[text_start..text_end];
+                text_start = text_end;
+                let json = mentions.next_if(|(at, _)| *at == row).map(|(_, json)| json);
+                let (group_id, g, who) = (raw.group_id[row], raw.group[row], raw.member[row]);
+                let text = text_ref(ValueRef::Text(text_bytes), 5)?;
+                let (id, at) = (raw.id[row], raw.at[row]);
+                if let (Some(&pg), Some(&pa), Some(&pi)) = (m.group.last(), m.at_ms.last(), m.store_id.last()) {
+                    sorted &= (pg, pa, pi) < (g, at, id);
+                }
+                m.store_id.push(id);
+                m.group.push(g);
+                m.member.push(who);
+                m.at_ms.push(at);
+                m.content.push(raw.content[row]);
+                m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
+                m.flags.push(text_flags(text, raw.bot[row] || self.members[who as usize].bot));
+                if at >= self.text_since {
+                    m.text.insert(m.at_ms.len() as u32 - 1, text.into());
+                }
+                parent_ids.push(raw.parent[row]);
+                if let Some(json) = json {
+                    let json = text_ref(ValueRef::Text(json), 7)?;
+                    let platform = self.groups[g as usize].platform.as_str();
+                    for p in serde_json::from_str::<Vec<PersonRef>>(json).unwrap_or_default() {
+                        let target =
+                            p.id.and_then(|id| self.by_identity.get(&(platform.to_string(), id)).copied())
+                                .or_else(|| p.name.and_then(|n| self.by_name.get(&(group_id, n)).copied()));
+                        if let Some(t) = target.filter(|&t| t != who) {
+                            m.mention_targets.push(t);
+                        }
+                    }
+                }
+                m.mention_start.push(m.mention_targets.len() as u32);
+            }
+        }
+        Ok((m, parent_ids, sorted))
+    }
 }
 
 /// Puts messages (and their parents' row ids) in (group, time, row id)

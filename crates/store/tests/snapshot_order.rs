@@ -161,3 +161,64 @@ fn snapshot_is_the_same_whatever_the_import_order() {
     let mentions = &d.iter().find(|x| x.1 == "4").unwrap().7;
     assert_eq!(mentions, &["name-u1".to_string(), "name-u2".to_string()]);
 }
+
+/// Thousands of messages (more than one batch between the reading and the
+/// building thread), mentions and replies spread over them, out of order.
+#[test]
+fn many_messages_out_of_order() {
+    let mut earlier = Vec::new();
+    let mut later = Vec::new();
+    for i in 0..9000u32 {
+        let group = if i % 3 == 0 { "g2" } else { "g1" };
+        let t = format!("2024-03-{:02}T{:02}:{:02}:{:02}+00:00", 1 + i / 3600, (i / 60) % 24, i % 60, i % 7);
+        let reply = (i % 5 == 0 && i > 10).then(|| (i - 7).to_string());
+        let mut e = msg(group, &format!("u{}", i % 40), &t, &i.to_string(), reply.as_deref(), &format!("第{i}条"));
+        if let Event::Message(m) = &mut e
+            && i % 11 == 0
+        {
+            m.mentions = vec![PersonRef::id(format!("u{}", (i + 1) % 40))];
+        }
+        if i < 4500 { earlier.push(e) } else { later.push(e) }
+    }
+    let (_d1, mut in_order) = file_store();
+    import(&mut in_order, &earlier);
+    import(&mut in_order, &later);
+    let (_d2, mut reversed) = file_store();
+    import(&mut reversed, &later);
+    import(&mut reversed, &earlier);
+    let a = in_order.snapshot("default", None, Some(24 * 3600 * 1000)).unwrap();
+    let b = reversed.snapshot("default", None, Some(24 * 3600 * 1000)).unwrap();
+    assert_eq!(a.messages.len(), 9000);
+    for (store, snap) in [(&in_order, &a), (&reversed, &b)] {
+        let (ids, parents) = by_sql(store, i64::MAX);
+        assert_eq!(snap.messages.store_id, ids);
+        let resolved: Vec<Option<i64>> =
+            snap.messages.reply_to.iter().map(|&p| (p != NONE).then(|| snap.messages.store_id[p as usize])).collect();
+        assert_eq!(resolved, parents);
+    }
+    assert_eq!(described(&in_order, &a), described(&reversed, &b));
+    assert!(a.messages.mention_targets.len() > 500);
+}
+
+/// A text that is not UTF-8 (written by something else than tonghao) is an
+/// error, also when it comes after thousands of good rows.
+#[test]
+fn invalid_text_is_an_error() {
+    let (_dir, mut store) = file_store();
+    let events: Vec<Event> = (0..6000)
+        .map(|i| {
+            msg(
+                "g1",
+                "u1",
+                &format!("2024-03-01T10:{:02}:{:02}+00:00", i / 60 % 60, i % 60),
+                &i.to_string(),
+                None,
+                "ok",
+            )
+        })
+        .collect();
+    import(&mut store, &events);
+    store.connection().execute("UPDATE messages SET text = CAST(x'ff41' AS TEXT) WHERE key = '5000'", []).unwrap();
+    let err = store.snapshot("default", None, None).unwrap_err().to_string();
+    assert!(err.contains("utf-8") || err.contains("UTF-8"), "{err}");
+}
