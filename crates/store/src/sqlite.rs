@@ -399,6 +399,9 @@ struct ImportSink<'t> {
     /// Deleted members' (platform, external id), provisional `~name:` ids
     /// included: their events are skipped, their mentions dropped.
     suppressed: std::collections::HashSet<(String, String)>,
+    /// Stored events, freed in batches on another thread.
+    spent: Vec<Event>,
+    dropper: Dropper,
 }
 
 struct GroupState {
@@ -433,6 +436,8 @@ impl<'t> ImportSink<'t> {
             keys: KeyCounter::default(),
             created: Default::default(),
             suppressed: Default::default(),
+            spent: Vec::with_capacity(SPENT_BATCH),
+            dropper: Dropper::new(),
         })
     }
 
@@ -831,6 +836,49 @@ impl EventSink for ImportSink<'_> {
         event.validate()?;
         self.stats.events += 1;
         self.store(&event)?;
+        self.spent.push(event);
+        if self.spent.len() == SPENT_BATCH {
+            self.dropper.drop_later(std::mem::replace(&mut self.spent, Vec::with_capacity(SPENT_BATCH)));
+        }
         Ok(())
+    }
+}
+
+/// Events handed to the [`Dropper`] at a time.
+const SPENT_BATCH: usize = 1024;
+
+/// Frees stored events on a helper thread. The import's writing thread is
+/// its bottleneck, and freeing the half-dozen strings of each event (made on
+/// the reading thread) was about 7% of its instructions.
+struct Dropper {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<Event>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Dropper {
+    fn new() -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
+        let spawned =
+            std::thread::Builder::new().name("tonghao-free".into()).spawn(move || rx.into_iter().for_each(drop));
+        match spawned {
+            Ok(thread) => Dropper { tx: Some(tx), thread: Some(thread) },
+            // No thread: events are freed where they are.
+            Err(_) => Dropper { tx: None, thread: None },
+        }
+    }
+
+    fn drop_later(&self, events: Vec<Event>) {
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(events); // a gone helper returns them, dropped here
+        }
+    }
+}
+
+impl Drop for Dropper {
+    fn drop(&mut self) {
+        self.tx = None; // ends the helper's loop
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
