@@ -503,6 +503,11 @@ impl<'t> ImportSink<'t> {
             (None, Some(name)) => self.member_by_name(group, h, name, at)?,
             (None, None) => unreachable!("validated: every person has an id or a name"),
         };
+        // Nearly every event: a member seen here before under the same name,
+        // so there is nothing to merge or record.
+        if name.is_some_and(|name| self.names.get(&(member, group)).is_some_and(|n| n == name)) {
+            return Ok(member);
+        }
         // First sight of a known id in this group under a name that a join
         // line already introduced: the name-only member is this person.
         if let (Some(_), Some(name)) = (id, name)
@@ -683,8 +688,13 @@ impl<'t> ImportSink<'t> {
     }
 
     fn store(&mut self, event: &Event) -> SqlResult<()> {
-        // Every event advances the key counter, in file order.
-        let key = self.keys.natural_key(event);
+        // Every event without a source id advances the key counter, in file
+        // order; one with an id is keyed by it (what `natural_key` returns,
+        // without copying it).
+        let key: std::borrow::Cow<'_, str> = match &event.header().id {
+            Some(id) => id.as_str().into(),
+            None => self.keys.natural_key(event).into(),
+        };
         let h = event.header();
         if self.is_suppressed(h, h.member.as_deref(), h.member_name.as_deref()) {
             self.stats.suppressed += 1;
