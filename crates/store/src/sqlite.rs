@@ -382,7 +382,7 @@ struct ImportSink<'t> {
     /// The two inserts nearly every event makes, prepared once: a
     /// `prepare_cached` per row hashes the SQL text and moves the statement
     /// in and out of the cache.
-    insert_message: rusqlite::Statement<'t>,
+    insert_message: MessageInsert<'t>,
     insert_membership: rusqlite::Statement<'t>,
     community: i64,
     stats: ImportStats,
@@ -419,10 +419,7 @@ impl<'t> ImportSink<'t> {
     fn new(tx: &'t rusqlite::Transaction<'t>, community: i64) -> SqlResult<Self> {
         Ok(ImportSink {
             tx,
-            insert_message: tx.prepare(
-                "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot, edited_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
-            )?,
+            insert_message: MessageInsert::new(tx, community)?,
             insert_membership: tx.prepare(
                 "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
@@ -708,19 +705,18 @@ impl<'t> ImportSink<'t> {
                 let kept: Vec<&PersonRef> =
                     m.mentions.iter().filter(|p| !self.is_suppressed(h, p.id.as_deref(), p.name.as_deref())).collect();
                 let mentions = (!kept.is_empty()).then(|| serde_json::to_string(&kept).expect("mentions serialise"));
-                let added = self.insert_message.execute(params![
-                    self.community,
+                let added = self.insert_message.execute(MessageRow {
                     group,
                     member,
                     at,
-                    key,
-                    m.reply_to,
-                    m.content_type.as_str(),
-                    m.text,
-                    mentions,
-                    m.bot,
-                    m.edited_at.map(|t| t.timestamp_millis()),
-                ])?;
+                    key: &key,
+                    reply_to: m.reply_to.as_deref(),
+                    content: m.content_type.as_str(),
+                    text: &m.text,
+                    mentions: mentions.as_deref(),
+                    bot: m.bot,
+                    edited: m.edited_at.map(|t| t.timestamp_millis()),
+                })?;
                 if added == 1 {
                     self.stats.messages += 1;
                     self.stats.replies += m.reply_to.is_some() as u64;
@@ -835,6 +831,100 @@ impl<'t> ImportSink<'t> {
         }
         Ok(())
     }
+}
+
+/// One row of `messages`, as [`MessageInsert`] binds it.
+struct MessageRow<'a> {
+    group: i64,
+    member: i64,
+    at: i64,
+    key: &'a str,
+    reply_to: Option<&'a str>,
+    content: &'static str,
+    text: &'a str,
+    mentions: Option<&'a str>,
+    bot: bool,
+    edited: Option<i64>,
+}
+
+/// The messages INSERT, with each parameter bound only when it changes:
+/// SQLite keeps bindings from one execution to the next, and binding was
+/// about a sixth of the writer's instructions while most columns (community,
+/// group, content type, bot, the NULLs) repeat from message to message.
+struct MessageInsert<'t> {
+    stmt: rusqlite::Statement<'t>,
+    group: Option<i64>,
+    content: Option<&'static str>,
+    bot: Option<bool>,
+    /// Whether ?6, ?9 and ?11 are bound to NULL (as after preparing).
+    null_reply: bool,
+    null_mentions: bool,
+    null_edited: bool,
+}
+
+impl<'t> MessageInsert<'t> {
+    fn new(tx: &'t rusqlite::Transaction<'t>, community: i64) -> SqlResult<Self> {
+        let mut stmt = tx.prepare(
+            "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot, edited_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+        )?;
+        stmt.raw_bind_parameter(1, community)?;
+        Ok(MessageInsert {
+            stmt,
+            group: None,
+            content: None,
+            bot: None,
+            null_reply: true,
+            null_mentions: true,
+            null_edited: true,
+        })
+    }
+
+    /// Inserts the row unless its (group, key) exists; returns rows added.
+    fn execute(&mut self, row: MessageRow<'_>) -> SqlResult<usize> {
+        let s = &mut self.stmt;
+        if self.group != Some(row.group) {
+            s.raw_bind_parameter(2, row.group)?;
+            self.group = Some(row.group);
+        }
+        s.raw_bind_parameter(3, row.member)?;
+        s.raw_bind_parameter(4, row.at)?;
+        s.raw_bind_parameter(5, row.key)?;
+        bind_nullable(s, 6, row.reply_to, &mut self.null_reply)?;
+        if self.content != Some(row.content) {
+            s.raw_bind_parameter(7, row.content)?;
+            self.content = Some(row.content);
+        }
+        s.raw_bind_parameter(8, row.text)?;
+        bind_nullable(s, 9, row.mentions, &mut self.null_mentions)?;
+        if self.bot != Some(row.bot) {
+            s.raw_bind_parameter(10, row.bot)?;
+            self.bot = Some(row.bot);
+        }
+        bind_nullable(s, 11, row.edited, &mut self.null_edited)?;
+        s.raw_execute()
+    }
+}
+
+/// Binds `value`, or NULL unless NULL is bound already.
+fn bind_nullable<T: rusqlite::ToSql>(
+    stmt: &mut rusqlite::Statement<'_>,
+    index: usize,
+    value: Option<T>,
+    is_null: &mut bool,
+) -> SqlResult<()> {
+    match value {
+        Some(v) => {
+            stmt.raw_bind_parameter(index, v)?;
+            *is_null = false;
+        }
+        None if !*is_null => {
+            stmt.raw_bind_parameter(index, rusqlite::types::Null)?;
+            *is_null = true;
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 fn provisional_id(group: &str, name: &str) -> String {
