@@ -173,7 +173,7 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             1.0,
             "stages",
             format!("群已沉寂：最近 4 周只有 {recent} 条消息"),
-            format!("the group is silent: {recent} messages in the last 4 weeks"),
+            format!("the group is silent: {recent} message{} in the last 4 weeks", if recent == 1 { "" } else { "s" }),
         );
     } else if let Some(last) = r.last_message_ms {
         let days = (r.window.end_ms - last) as f64 / DAY_MS as f64;
