@@ -206,17 +206,17 @@ fn forecast(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<i32> {
             "/// The shipped model: fitted on every sample of the real histories by\n\
              /// `tonghao eval forecast --rust <the folders in docs/insight.md>`\n\
              /// ({} samples, {} positives, {} groups, l2 {}).\n\
-             pub const MODEL: Model = Model {{\n    recent_weight: {:.2},\n    size: {:.1},\n    mean: [{}],\n    sd: [{}],\n    weights: [{}],\n    bias: {:.6},\n}};",
+             pub const MODEL: Model = Model {{\n    recent_weight: {:.2},\n    size: {:.1},\n    layer: Logistic {{\n        mean: [{}],\n        sd: [{}],\n        weights: [{}],\n        bias: {:.6},\n    }},\n}};",
             samples.len(),
             labelled.iter().filter(|(_, y)| *y).count(),
             groups.iter().filter(|g| g["samples"].as_u64().unwrap_or(0) > 0).count(),
             args.l2,
             m.recent_weight,
             m.size,
-            list(&m.mean),
-            list(&m.sd),
-            list(&m.weights),
-            m.bias
+            list(&m.layer.mean),
+            list(&m.layer.sd),
+            list(&m.layer.weights),
+            m.layer.bias
         );
         return Ok(0);
     }

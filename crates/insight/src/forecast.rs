@@ -184,22 +184,15 @@ fn log_odds(p: f64) -> f64 {
 }
 
 /// The fitted forecast: the count model's pace and burstiness, then a
-/// logistic regression on standardised inputs:
-/// p = σ(bias + Σ weight_k · (input_k − mean_k) / sd_k).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// logistic regression over [`Model::inputs`].
+#[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     /// Weight of the last 2 weeks in the weekly pace ([`Raw::weekly_pace`]).
     pub recent_weight: f64,
     /// Negative-binomial size of a fortnight's count ([`silence_chance`]).
     pub size: f64,
-    /// Training mean of each input.
-    pub mean: [f64; INPUTS],
-    /// Training standard deviation of each input (1 where it was 0).
-    pub sd: [f64; INPUTS],
-    /// Weight of each standardised input.
-    pub weights: [f64; INPUTS],
-    /// Intercept (log-odds of an average group-week).
-    pub bias: f64,
+    /// The logistic layer (its bias: the log-odds of an average group-week).
+    pub layer: Logistic<INPUTS>,
 }
 
 /// The shipped model: fitted on every sample of the real histories by
@@ -208,10 +201,12 @@ pub struct Model {
 pub const MODEL: Model = Model {
     recent_weight: 0.00,
     size: 0.7,
-    mean: [-2.785078, 3.115663],
-    sd: [0.900126, 0.925241],
-    weights: [0.494853, -1.761800],
-    bias: -3.971931,
+    layer: Logistic {
+        mean: [-2.785078, 3.115663],
+        sd: [0.900126, 0.925241],
+        weights: [0.494853, -1.761800],
+        bias: -3.971931,
+    },
 };
 
 impl Model {
@@ -220,13 +215,9 @@ impl Model {
     pub fn inputs(&self, raw: &Raw) -> [f64; INPUTS] {
         [log_odds(silence_chance(raw.weekly_pace(self.recent_weight), self.size)), (raw.active_4w as f64).ln_1p()]
     }
-    /// Each input's contribution to the log-odds.
-    pub fn contributions(&self, x: &[f64; INPUTS]) -> [f64; INPUTS] {
-        std::array::from_fn(|k| self.weights[k] * (x[k] - self.mean[k]) / self.sd[k])
-    }
     /// Probability of silence four weeks on.
     pub fn probability(&self, raw: &Raw) -> f64 {
-        sigmoid(self.bias + self.contributions(&self.inputs(raw)).iter().sum::<f64>())
+        self.layer.probability(&self.inputs(raw))
     }
     /// Input `k` in plain words (zh-CN, en).
     fn words(&self, raw: &Raw, k: usize) -> (String, String) {
@@ -276,7 +267,7 @@ pub struct Forecast {
 
 /// Predicts with `model` and explains by the inputs' contributions.
 pub fn predict(model: &Model, raw: &Raw) -> Forecast {
-    let c = model.contributions(&model.inputs(raw));
+    let c = model.layer.contributions(&model.inputs(raw));
     let mut order: Vec<usize> = (0..INPUTS).collect();
     order.sort_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()));
     let factors = order
@@ -415,12 +406,12 @@ pub fn fit(samples: &[(Raw, bool)], l2: f64) -> Model {
     let mut model = Model { recent_weight: best.0, size: best.1, ..MODEL };
     let xs: Vec<[f64; INPUTS]> = samples.iter().map(|(raw, _)| model.inputs(raw)).collect();
     let ys: Vec<bool> = samples.iter().map(|(_, y)| *y).collect();
-    let l = logistic(&xs, &ys, l2);
-    (model.mean, model.sd, model.weights, model.bias) = (l.mean, l.sd, l.weights, l.bias);
+    model.layer = logistic(&xs, &ys, l2);
     model
 }
 
-/// A logistic regression on standardised inputs.
+/// A logistic regression on standardised inputs:
+/// p = σ(bias + Σ weight_k · (x_k − mean_k) / sd_k).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Logistic<const D: usize> {
     /// Training mean of each input.
@@ -434,9 +425,13 @@ pub struct Logistic<const D: usize> {
 }
 
 impl<const D: usize> Logistic<D> {
-    /// σ(bias + Σ weight_k · (x_k − mean_k) / sd_k).
+    /// Each input's contribution to the log-odds: weight × standardised input.
+    pub fn contributions(&self, x: &[f64; D]) -> [f64; D] {
+        std::array::from_fn(|k| self.weights[k] * (x[k] - self.mean[k]) / self.sd[k])
+    }
+    /// σ(bias + Σ contributions).
     pub fn probability(&self, x: &[f64; D]) -> f64 {
-        sigmoid(self.bias + (0..D).map(|k| self.weights[k] * (x[k] - self.mean[k]) / self.sd[k]).sum::<f64>())
+        sigmoid(self.bias + self.contributions(x).iter().sum::<f64>())
     }
 }
 

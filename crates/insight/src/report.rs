@@ -165,9 +165,10 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
         out.push(Signal { key, score: score.clamp(0.0, 1.0), metric, zh, en });
     };
     let n = r.weekly.len();
+    // Messages in the last 4 weeks: what silence, trend and fade compare.
+    let recent: u32 = r.weekly[n.saturating_sub(4)..].iter().map(|w| w.messages).sum();
     if r.stage == Stage::Silent {
         // Silence outranks every other weakness: say it first.
-        let recent: u32 = r.weekly[n.saturating_sub(4)..].iter().map(|w| w.messages).sum();
         push(
             "silence",
             1.0,
@@ -268,7 +269,6 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
         );
     }
     if n >= 8 {
-        let recent: u32 = r.weekly[n - 4..].iter().map(|w| w.messages).sum();
         let before: u32 = r.weekly[n - 8..n - 4].iter().map(|w| w.messages).sum();
         if before > 0 && recent < before {
             let drop = 1.0 - recent as f64 / before as f64;
@@ -282,7 +282,6 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
         }
     }
     if n >= 8 && r.stage != Stage::Silent {
-        let recent: u32 = r.weekly[n - 4..].iter().map(|w| w.messages).sum();
         let rules = StageRules::default();
         let peak = crate::lifecycle::peak_4w(&r.weekly, rules.peak_weeks);
         if peak > 0.0 && (recent as f64) < peak {

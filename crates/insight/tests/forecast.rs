@@ -3,7 +3,7 @@
 //! relation and a known pace, AUC, Brier score and reliability match
 //! hand-computed values, explanations name the largest contributions.
 
-use tonghao_insight::forecast::{self, MODEL, Model, N, Raw, SplitMix};
+use tonghao_insight::forecast::{self, Logistic, MODEL, Model, N, Raw, SplitMix};
 use tonghao_insight::lifecycle::{Stage, StageRules, stage_at};
 use tonghao_insight::metrics::WeekPoint;
 
@@ -99,7 +99,7 @@ fn fit_finds_the_pace_and_size_that_made_the_labels() {
     let m = forecast::fit(&samples, 1.0);
     assert_eq!((m.recent_weight, m.size), (0.0, 0.5));
     // The count model carries the signal: its input gets a positive weight.
-    assert!(m.weights[0] > 0.5, "{m:?}");
+    assert!(m.layer.weights[0] > 0.5, "{m:?}");
 }
 
 /// A strong L2 penalty shrinks the weights toward zero.
@@ -147,7 +147,7 @@ fn brier_and_reliability_by_hand() {
 /// first, with their sign and words; they add up to the log-odds.
 #[test]
 fn explanations_name_the_largest_contributions() {
-    let m = Model { mean: [0.0, 0.0], sd: [1.0, 1.0], weights: [0.5, -1.0], bias: -1.0, ..MODEL };
+    let m = Model { layer: Logistic { mean: [0.0, 0.0], sd: [1.0, 1.0], weights: [0.5, -1.0], bias: -1.0 }, ..MODEL };
     // 8 weeks with 16 messages: 2 a week, the count model's chance c.
     let raw = Raw { messages_4w: 6, messages_prev_4w: 10, messages_2w: 1, active_4w: 3, ..Default::default() };
     let c = forecast::silence_chance(2.0, MODEL.size);
