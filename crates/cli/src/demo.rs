@@ -6,12 +6,15 @@
 //! `demo.db` unless `--db` names another, and an existing file there is only
 //! replaced when it holds nothing but an earlier demo.
 
-use crate::{Cli, Lang, short_time, table};
+use crate::Cli;
 use anyhow::{Context, Result, anyhow, bail};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use tonghao_app::Lang;
+use tonghao_app::ingest::{ImportRequest, import};
+use tonghao_app::view::{short_time, stage_name, table};
+use tonghao_model::Stage;
 use tonghao_sim::{Format, Options, Scenario};
-use tonghao_sources::{ReadOptions, plan};
 use tonghao_store::{SqliteStore, Store};
 
 /// Arguments of `tonghao demo`.
@@ -64,14 +67,7 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     let db = cli.db.clone().unwrap_or_else(|| crate::default_db().with_file_name("demo.db"));
     if db.exists() {
         if !is_demo_store(&db) {
-            bail!(
-                "{} {}",
-                db.display(),
-                lang.t(
-                    "已存在且不是演示库；演示不会覆盖它。请用 --db 指定另一个路径",
-                    "exists and is not a demo store; the demo will not replace it. Choose another path with --db"
-                )
-            );
+            bail!("{} {}", db.display(), lang.t("label.exists_and_is_not_a_demo_store_the_demo_will"));
         }
         for suffix in ["", "-wal", "-shm"] {
             let p = PathBuf::from(format!("{}{suffix}", db.display()));
@@ -112,19 +108,19 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     // transaction per job. Only the history files, never the truth files.
     let mut store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     let import_started = Instant::now();
-    let read = ReadOptions::default();
+    // The import log names the source; the marker tells a demo store apart.
+    let relabel = |label: String| if label.contains(MARK) { label } else { format!("{MARK}{label}") };
+    let req = ImportRequest {
+        paths: summary.files.iter().map(|rel| out.join(rel)).collect(),
+        relabel: Some(&relabel),
+        ..Default::default()
+    };
     let mut stored = 0u64;
-    for rel in &summary.files {
-        let path = out.join(rel);
-        // The import log names the source; the marker tells a demo store apart.
-        for job in plan(&path, None)? {
-            // The import log names the source; the marker tells a demo store apart.
-            let label = job.label();
-            let label = if label.contains(MARK) { label } else { format!("{MARK}{label}") };
-            let (stats, _) =
-                crate::import::import_job(&mut store, &cli.community, &label, &job, None, &read, &mut |_| {});
-            stored += stats?.messages;
+    for file in import(&mut store, &cli.community, &req, &mut |_| {})? {
+        if let Some(e) = file.error {
+            bail!("{}: {e}", file.file);
         }
+        stored += file.stats.messages;
     }
     let import_secs = import_started.elapsed().as_secs_f64();
 
@@ -169,18 +165,15 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
             ]
         })
         .collect();
-    let header = match lang {
-        Lang::Zh => ["平台", "群名", "成员", "消息", "首条消息", "末条消息", "模拟设定（用来检验 tonghao）"],
-        Lang::En => [
-            "platform",
-            "group",
-            "members",
-            "messages",
-            "first message",
-            "last message",
-            "planted truth (to check tonghao)",
-        ],
-    };
+    let header = [
+        lang.t("label.platform"),
+        lang.t("label.group_name"),
+        lang.t("label.members"),
+        lang.t("label.messages"),
+        lang.t("label.first_message"),
+        lang.t("label.last_message"),
+        lang.t("label.planted_truth_to_check_tonghao"),
+    ];
     println!();
     print!("{}", table::render(&header, &rows, &[2, 3]));
     println!();
@@ -232,11 +225,7 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
         }
     }
     if let Some(dir) = &args.out {
-        println!(
-            "{} {}",
-            lang.t("模拟的聊天记录和真实标注保存在", "Simulated history and ground truth kept in"),
-            dir.display()
-        );
+        println!("{} {}", lang.t("label.simulated_history_and_ground_truth_kept_in"), dir.display());
     }
     Ok(0)
 }
@@ -245,23 +234,16 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
 struct Planted {
     name: String,
     operated: bool,
-    stage: String,
+    stage: Option<Stage>,
     silent: Option<String>,
 }
 
 impl Planted {
     fn describe(&self, lang: Lang) -> String {
-        let stage = match (lang, self.stage.as_str()) {
-            (Lang::Zh, "emerging") => "萌芽",
-            (Lang::Zh, "growing") => "成长",
-            (Lang::Zh, "active") => "活跃",
-            (Lang::Zh, "declining") => "衰亡",
-            (Lang::Zh, "silent") => "沉寂",
-            (_, s) => s,
-        };
-        let op = if self.operated { lang.t("有运营", "operated") } else { lang.t("无运营", "unoperated") };
+        let stage = self.stage.map(|s| stage_name(s, lang)).unwrap_or_default();
+        let op = if self.operated { lang.t("label.operated") } else { lang.t("label.unoperated") };
         match &self.silent {
-            Some(d) => format!("{op}, {stage} ({} {d})", lang.t("沉寂于", "silent since")),
+            Some(d) => format!("{op}, {stage} ({} {d})", lang.t("label.silent_since")),
             None => format!("{op}, {stage}"),
         }
     }
@@ -277,9 +259,7 @@ fn planted(truth: &serde_json::Value) -> Vec<Planted> {
             stage: g["weeks"]
                 .as_array()
                 .and_then(|w| w.last())
-                .and_then(|w| w["stage"].as_str())
-                .unwrap_or_default()
-                .to_string(),
+                .and_then(|w| serde_json::from_value(w["stage"].clone()).ok()),
             silent: g["silent_day"].as_str().map(str::to_string),
         })
         .collect()

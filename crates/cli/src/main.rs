@@ -5,16 +5,16 @@
 
 mod demo;
 mod eval;
-mod html;
 mod import;
 mod member;
 mod report;
 mod sim;
-mod table;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use tonghao_app::Lang;
+use tonghao_app::view::{short_time, table};
 use tonghao_store::{SqliteStore, Store};
 
 /// 同好 tonghao: community operations from chat history.
@@ -69,33 +69,6 @@ enum Command {
     Eval(eval::Command),
 }
 
-/// The language user-facing text is printed in.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    /// 简体中文
-    Zh,
-    /// English
-    En,
-}
-
-impl Lang {
-    fn pick(arg: Option<&str>) -> Lang {
-        let env = std::env::var("LC_ALL").or_else(|_| std::env::var("LANG")).unwrap_or_default();
-        match arg.unwrap_or(&env) {
-            s if s.starts_with("zh") => Lang::Zh,
-            _ => Lang::En,
-        }
-    }
-
-    /// Chooses between the Chinese and the English text.
-    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-}
-
 /// Where the database lives when neither --db nor $TONGHAO_DB says.
 fn default_db() -> PathBuf {
     let data = std::env::var_os("XDG_DATA_HOME")
@@ -122,7 +95,7 @@ fn main() {
     match run(cli, lang) {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("{}: {e:#}", lang.t("错误", "error"));
+            eprintln!("{}: {e:#}", lang.t("label.error"));
             std::process::exit(1);
         }
     }
@@ -138,13 +111,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&groups)?);
             } else if groups.is_empty() {
-                println!(
-                    "{}",
-                    lang.t(
-                        "还没有群。先导入聊天记录：tonghao import 路径",
-                        "No groups yet. Import an export first: tonghao import PATH"
-                    )
-                );
+                println!("{}", lang.t("label.no_groups_yet_import_an_export_first_tonghao"));
             } else {
                 let rows: Vec<Vec<String>> = groups
                     .iter()
@@ -160,10 +127,15 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
                         ]
                     })
                     .collect();
-                let header = match lang {
-                    Lang::Zh => ["平台", "群名", "群ID", "成员", "消息", "首条消息", "末条消息"],
-                    Lang::En => ["platform", "group", "id", "members", "messages", "first message", "last message"],
-                };
+                let header = [
+                    lang.t("label.platform"),
+                    lang.t("label.group_name"),
+                    lang.t("label.id"),
+                    lang.t("label.members"),
+                    lang.t("label.messages"),
+                    lang.t("label.first_message"),
+                    lang.t("label.last_message"),
+                ];
                 print!("{}", table::render(&header, &rows, &[3, 4]));
             }
             Ok(0)
@@ -188,12 +160,16 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
                         ]
                     })
                     .collect();
-                let header = match lang {
-                    Lang::Zh => ["成员", "账号", "消息", "首次发言", "最近发言", "入群", "退群", "角色"],
-                    Lang::En => {
-                        ["member", "ids", "messages", "first message", "last message", "joined", "left", "role"]
-                    }
-                };
+                let header = [
+                    lang.t("label.member"),
+                    lang.t("label.ids"),
+                    lang.t("label.messages"),
+                    lang.t("label.first_said"),
+                    lang.t("label.last_said"),
+                    lang.t("label.joined"),
+                    lang.t("label.left"),
+                    lang.t("label.role"),
+                ];
                 print!("{}", table::render(&header, &rows, &[2]));
             }
             Ok(0)
@@ -211,14 +187,9 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
                 let rows: Vec<Vec<String>> = formats.iter().map(|(n, d)| vec![n.to_string(), d.to_string()]).collect();
-                print!("{}", table::render(&[lang.t("格式", "format"), lang.t("说明", "description")], &rows, &[]));
+                print!("{}", table::render(&[lang.t("label.format"), lang.t("label.description")], &rows, &[]));
             }
             Ok(0)
         }
     }
-}
-
-/// "2024-03-01T20:55:01+08:00" → "2024-03-01 20:55" for tables.
-fn short_time(t: Option<&str>) -> String {
-    t.map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default()
 }

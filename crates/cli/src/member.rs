@@ -63,11 +63,11 @@ fn export(store: &SqliteStore, cli: &Cli, lang: Lang, member: &str, out: Option<
             if !cli.quiet {
                 eprintln!(
                     "{} {} ({}: {}, {}: {}) → {}",
-                    lang.t("已导出", "exported"),
+                    lang.t("label.exported"),
                     data.member.display_name,
-                    lang.t("消息", "messages"),
+                    lang.t("label.messages"),
                     data.messages.len(),
-                    lang.t("入群/退群/角色", "joins/leaves/roles"),
+                    lang.t("label.joins_leaves_roles"),
                     data.memberships.len(),
                     path.display()
                 );
@@ -81,28 +81,18 @@ fn delete(store: &mut SqliteStore, cli: &Cli, lang: Lang, member: &str, yes: boo
     if !yes {
         let preview = store.member_delete_preview(&cli.community, member)?;
         let name = store.member_export(&cli.community, member)?.member.display_name;
-        eprintln!(
-            "{} {name} ({member}, member_id {}):",
-            lang.t("将删除成员", "This deletes member"),
-            preview.member_id
-        );
+        eprintln!("{} {name} ({member}, member_id {}):", lang.t("label.this_deletes_member"), preview.member_id);
         eprint!("{}", summary(lang, &preview));
         eprintln!("{}", limits(lang));
         if !std::io::stdin().is_terminal() {
-            bail!(
-                "{} {member}",
-                lang.t(
-                    "输入不是终端，无法确认；确定要删除请加 --yes：tonghao member delete --yes",
-                    "input is not a terminal, so cannot ask; to delete, pass --yes: tonghao member delete --yes"
-                )
-            );
+            bail!("{} {member}", lang.t("label.input_is_not_a_terminal_so_cannot_ask_to_delete"));
         }
-        eprint!("{} ", lang.t("确定删除？此操作不可撤销 [y/N]", "Delete? This cannot be undone [y/N]"));
+        eprint!("{} ", lang.t("label.delete_this_cannot_be_undone_y_n"));
         std::io::stderr().flush().ok();
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer)?;
         if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是") {
-            eprintln!("{}", lang.t("已取消，未删除任何内容。", "Cancelled; nothing was deleted."));
+            eprintln!("{}", lang.t("label.cancelled_nothing_was_deleted"));
             return Ok(1);
         }
     }
@@ -110,7 +100,7 @@ fn delete(store: &mut SqliteStore, cli: &Cli, lang: Lang, member: &str, yes: boo
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
     } else {
-        println!("{} {member} (member_id {}):", lang.t("已删除成员", "Deleted member"), stats.member_id);
+        println!("{} {member} (member_id {}):", lang.t("label.deleted_member"), stats.member_id);
         print!("{}", summary(lang, &stats));
         if !cli.quiet {
             eprintln!("{}", limits(lang));
@@ -122,30 +112,19 @@ fn delete(store: &mut SqliteStore, cli: &Cli, lang: Lang, member: &str, yes: boo
 /// One line per table touched.
 fn summary(lang: Lang, s: &DeleteStats) -> String {
     let rows = [
-        (lang.t("消息", "messages"), s.messages),
-        (lang.t("入群/退群/角色记录", "joins/leaves/roles"), s.memberships),
-        (lang.t("打卡/订单/表情/撤回", "check-ins/orders/reactions/recalls"), s.activities),
-        (lang.t("群昵称", "names"), s.member_names),
-        (lang.t("账号", "ids"), s.identities),
-        (lang.t("成员", "member"), s.members),
-        (
-            lang.t(
-                "他人记录中的邀请人/移出人（置为未知）",
-                "inviter/remover links in others' records (set to unknown)",
-            ),
-            s.inviter_links_cleared,
-        ),
-        (lang.t("他人消息中的 @ 提及（移除）", "@-mentions in others' messages (removed)"), s.mentions_removed),
-        (lang.t("加入屏蔽名单的账号/昵称", "ids/names added to the suppression list"), s.suppressed),
+        (lang.t("label.messages"), s.messages),
+        (lang.t("label.joins_leaves_roles_records"), s.memberships),
+        (lang.t("label.check_ins_orders_reactions_recalls"), s.activities),
+        (lang.t("label.names"), s.member_names),
+        (lang.t("label.ids"), s.identities),
+        (lang.t("label.member"), s.members),
+        (lang.t("label.inviter_remover_links_in_others_records_set_to"), s.inviter_links_cleared),
+        (lang.t("label.mentions_in_others_messages_removed"), s.mentions_removed),
+        (lang.t("label.ids_names_added_to_the_suppression_list"), s.suppressed),
     ];
     rows.iter().map(|(label, n)| format!("  {n:>6}  {label}\n")).collect()
 }
 
 fn limits(lang: Lang) -> &'static str {
-    lang.t(
-        "注意：他人消息的正文不会被改写，其中提到此人名字的文字（如“@名字”、引用）仍会保留。\
-         此人的账号和昵称会留在屏蔽名单中，以后再导入同一份记录时会跳过此人。",
-        "Note: other people's message text is not rewritten; their name may remain inside what others wrote \
-         (an \"@name\", a quote). Their ids and names stay on a suppression list so that re-importing skips them.",
-    )
+    lang.t("label.note_other_people_s_message_text_is_not")
 }

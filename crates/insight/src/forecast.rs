@@ -25,6 +25,7 @@
 use crate::lifecycle::{Stage, StageRules, stage_at};
 use crate::metrics::{self, DAY_MS, WeekPoint, Window};
 use serde::Serialize;
+use tonghao_model::msg::Msg;
 use tonghao_model::snapshot::Snapshot;
 
 /// Weeks ahead the forecast looks.
@@ -109,44 +110,19 @@ impl Raw {
         recent_weight * self.messages_2w as f64 / 2.0 + (1.0 - recent_weight) * long
     }
 
-    /// Descriptive feature `k` in plain words (zh-CN, en).
-    pub fn words(&self, k: usize) -> (String, String) {
-        let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    /// Descriptive feature `k` in plain words.
+    pub fn words(&self, k: usize) -> Msg {
         match k {
-            0 => (
-                format!("近 4 周 {} 条消息", self.messages_4w),
-                format!("{} messages in the last 4 weeks", self.messages_4w),
-            ),
-            1 => (
-                format!("近 4 周消息比之前 4 周：{} → {}", self.messages_prev_4w, self.messages_4w),
-                format!("messages {} → {} (last 4 weeks vs the 4 before)", self.messages_prev_4w, self.messages_4w),
-            ),
-            2 => (
-                format!("近 2 周 {} 条消息", self.messages_2w),
-                format!("{} messages in the last 2 weeks", self.messages_2w),
-            ),
-            3 => (
-                format!("距上一条消息 {:.0} 天", self.days_since_last),
-                format!("{:.0} days since the last message", self.days_since_last),
-            ),
-            4 => (
-                format!("近 4 周 {} 人发言", self.active_4w),
-                format!("{} people posted in the last 4 weeks", self.active_4w),
-            ),
-            5 => (
-                format!("前 20% 的发言者发了 {} 的消息", pct(self.top20_share)),
-                format!("the top 20% of senders wrote {} of messages", pct(self.top20_share)),
-            ),
-            6 => (
-                format!("{} 的话题开头无人回应", pct(self.unanswered_share)),
-                format!("{} of conversation starters got no answer", pct(self.unanswered_share)),
-            ),
-            7 => (
-                format!("近 4 周的发言者中 {} 是新面孔", pct(self.newcomer_share)),
-                format!("{} of the last 4 weeks' posters were new", pct(self.newcomer_share)),
-            ),
-            8 => (format!("群龄 {} 周", self.age_weeks), format!("{} weeks old", self.age_weeks)),
-            _ => (format!("{} 名成员", self.members), format!("{} members", self.members)),
+            0 => Msg::new("feature.messages_4w").int("n", self.messages_4w),
+            1 => Msg::new("feature.trend").int("before", self.messages_prev_4w).int("now", self.messages_4w),
+            2 => Msg::new("feature.messages_2w").int("n", self.messages_2w),
+            3 => Msg::new("feature.days_since_last").num("days", self.days_since_last, 0),
+            4 => Msg::new("feature.active_4w").int("n", self.active_4w),
+            5 => Msg::new("feature.top20_share").share("share", self.top20_share),
+            6 => Msg::new("feature.unanswered_share").share("share", self.unanswered_share),
+            7 => Msg::new("feature.newcomer_share").share("share", self.newcomer_share),
+            8 => Msg::new("feature.age_weeks").int("n", self.age_weeks),
+            _ => Msg::new("feature.members").int("n", self.members),
         }
     }
 }
@@ -219,19 +195,13 @@ impl Model {
     pub fn probability(&self, raw: &Raw) -> f64 {
         self.layer.probability(&self.inputs(raw))
     }
-    /// Input `k` in plain words (zh-CN, en).
-    fn words(&self, raw: &Raw, k: usize) -> (String, String) {
+    /// Input `k` in plain words.
+    fn words(&self, raw: &Raw, k: usize) -> Msg {
         if k == 1 {
             return raw.words(4);
         }
         let pace = raw.weekly_pace(self.recent_weight);
-        let chance = silence_chance(pace, self.size) * 100.0;
-        (
-            format!("近期每周约 {pace:.1} 条消息（照此节奏 4 周后沉寂的机会 {chance:.0}%）"),
-            format!(
-                "about {pace:.1} messages a week lately (at that pace, a {chance:.0}% chance of silence in 4 weeks)"
-            ),
-        )
+        Msg::new("feature.pace").num("pace", pace, 1).share("chance", silence_chance(pace, self.size))
     }
 }
 
@@ -246,9 +216,12 @@ pub struct Factor {
     pub key: &'static str,
     /// Contribution to the log-odds (positive: raises the risk of silence).
     pub contribution: f64,
-    /// The input in plain words, Chinese.
+    /// The input in plain words, as a catalogue key and its figures.
+    #[serde(skip)]
+    pub msg: Msg,
+    /// `msg` in Chinese: empty until the application layer words it.
     pub zh: String,
-    /// The input in plain words, English.
+    /// `msg` in English: empty until the application layer words it.
     pub en: String,
 }
 
@@ -273,8 +246,8 @@ pub fn predict(model: &Model, raw: &Raw) -> Forecast {
     let factors = order
         .into_iter()
         .map(|k| {
-            let (zh, en) = model.words(raw, k);
-            Factor { key: INPUT_KEYS[k], contribution: c[k], zh, en }
+            let msg = model.words(raw, k);
+            Factor { key: INPUT_KEYS[k], contribution: c[k], msg, zh: String::new(), en: String::new() }
         })
         .collect();
     Forecast { probability: model.probability(raw), horizon_weeks: HORIZON_WEEKS, factors, features: raw.clone() }

@@ -8,6 +8,7 @@ use crate::lifecycle::{Stage, StageRules, stages};
 use crate::metrics::{self, Activity, Concentration, DAY_MS, Newcomers, Output, Responsiveness, WeekPoint, Window};
 use crate::roles::{MemberRoles, roles};
 use serde::Serialize;
+use tonghao_model::msg::Msg;
 use tonghao_model::snapshot::Snapshot;
 
 /// Everything about one group.
@@ -71,9 +72,12 @@ pub struct Signal {
     pub score: f64,
     /// The metric path in this report that backs it, e.g. `responsiveness.unanswered_share`.
     pub metric: &'static str,
-    /// Plain words, Chinese.
+    /// What it says, as a catalogue key and its figures.
+    #[serde(skip)]
+    pub msg: Msg,
+    /// `msg` in Chinese: empty until the application layer words it.
     pub zh: String,
-    /// Plain words, English.
+    /// `msg` in English: empty until the application layer words it.
     pub en: String,
 }
 
@@ -155,37 +159,21 @@ pub fn settle_as_of(snap: &mut Snapshot) {
     }
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.0}%", x * 100.0)
-}
-
 fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
     let mut out = Vec::new();
-    let mut push = |key, score: f64, metric, zh: String, en: String| {
-        out.push(Signal { key, score: score.clamp(0.0, 1.0), metric, zh, en });
+    let mut push = |key, score: f64, metric, msg: Msg| {
+        out.push(Signal { key, score: score.clamp(0.0, 1.0), metric, msg, zh: String::new(), en: String::new() });
     };
     let n = r.weekly.len();
     // Messages in the last 4 weeks: what silence, trend and fade compare.
     let recent: u32 = r.weekly[n.saturating_sub(4)..].iter().map(|w| w.messages).sum();
     if r.stage == Stage::Silent {
         // Silence outranks every other weakness: say it first.
-        push(
-            "silence",
-            1.0,
-            "stages",
-            format!("群已沉寂：最近 4 周只有 {recent} 条消息"),
-            format!("the group is silent: {recent} message{} in the last 4 weeks", if recent == 1 { "" } else { "s" }),
-        );
+        push("silence", 1.0, "stages", Msg::new("signal.silence_stage").int("recent", recent));
     } else if let Some(last) = r.last_message_ms {
         let days = (r.window.end_ms - last) as f64 / DAY_MS as f64;
         if days >= 7.0 {
-            push(
-                "silence",
-                days / 28.0,
-                "last_message_ms",
-                format!("已经 {days:.0} 天没有人发言"),
-                format!("nobody has posted for {days:.0} days"),
-            );
+            push("silence", days / 28.0, "last_message_ms", Msg::new("signal.silence_days").num("days", days, 0));
         }
     }
     let resp = &r.responsiveness;
@@ -194,18 +182,10 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             "unanswered",
             resp.unanswered_share,
             "responsiveness.unanswered_share",
-            format!(
-                "有人说话没人回应：{} 的话题开头无人接话（{}/{}）",
-                pct(resp.unanswered_share),
-                resp.threads - resp.answered,
-                resp.threads
-            ),
-            format!(
-                "{} of conversation starters got no answer ({} of {})",
-                pct(resp.unanswered_share),
-                resp.threads - resp.answered,
-                resp.threads
-            ),
+            Msg::new("signal.unanswered")
+                .share("share", resp.unanswered_share)
+                .int("unanswered", resp.threads - resp.answered)
+                .int("threads", resp.threads),
         );
     }
     let a = &r.activity;
@@ -214,20 +194,11 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             "active_ratio",
             1.0 - (a.active_ratio / 0.3).min(1.0),
             "activity.active_ratio",
-            format!(
-                "{} 天内只有 {} 的成员发过言（{}/{}）",
-                r.window.days,
-                pct(a.active_ratio),
-                a.active_window,
-                a.members
-            ),
-            format!(
-                "only {} of members posted in {} days ({} of {})",
-                pct(a.active_ratio),
-                r.window.days,
-                a.active_window,
-                a.members
-            ),
+            Msg::new("signal.active_ratio")
+                .int("days", r.window.days)
+                .share("share", a.active_ratio)
+                .int("active", a.active_window)
+                .int("members", a.members),
         );
     }
     if a.active_window >= 5 {
@@ -236,27 +207,19 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             "concentration",
             (c.top20_share - 0.6) / 0.4,
             "concentration.top20_share",
-            format!("前 20% 的发言者发了 {} 的消息", pct(c.top20_share)),
-            format!("the top 20% of senders wrote {} of messages", pct(c.top20_share)),
+            Msg::new("signal.concentration").share("share", c.top20_share),
         );
     }
     // A share of two or three links says nothing about a group's structure.
     if let Some(hub) = r.graph.hub.filter(|_| r.graph.active >= 4 && r.graph.links >= 5) {
-        let name = &snap.members[hub as usize].name;
         push(
             "hub_dependence",
             (r.graph.hub_dependence - 0.3) / 0.5,
             "graph.hub_dependence",
-            format!(
-                "{} 的互动（{} 对成员之间）都经过 {name}：此人一走，群就散了",
-                pct(r.graph.hub_dependence),
-                r.graph.links
-            ),
-            format!(
-                "{} of all interaction ({} pairs of members) goes through {name}: the group hangs on one person",
-                pct(r.graph.hub_dependence),
-                r.graph.links
-            ),
+            Msg::new("signal.hub_dependence")
+                .share("share", r.graph.hub_dependence)
+                .int("pairs", r.graph.links)
+                .text("name", &snap.members[hub as usize].name),
         );
     }
     if let Some(spoke) = r.newcomers.spoke_within_14d {
@@ -264,8 +227,7 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             "newcomers",
             1.0 - spoke / 0.6,
             "newcomers.spoke_within_14d",
-            format!("新人入群 14 天内开口的只有 {}", pct(spoke)),
-            format!("only {} of newcomers spoke within 14 days of joining", pct(spoke)),
+            Msg::new("signal.newcomers").share("share", spoke),
         );
     }
     if n >= 8 {
@@ -276,8 +238,7 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
                 "trend",
                 drop,
                 "weekly",
-                format!("最近 4 周消息比之前 4 周少了 {}（{} → {}）", pct(drop), before, recent),
-                format!("messages fell {} in the last 4 weeks ({} → {})", pct(drop), before, recent),
+                Msg::new("signal.trend").share("share", drop).int("before", before).int("recent", recent),
             );
         }
     }
@@ -290,35 +251,17 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
                 "faded",
                 1.0 - share / 0.5,
                 "weekly",
-                format!("消息量只剩一年内高峰的 {}（最忙的 4 周 {:.0} 条，最近 4 周 {} 条）", pct(share), peak, recent),
-                format!(
-                    "traffic is {} of its peak in the last year (busiest 4 weeks {:.0}, last 4 weeks {})",
-                    pct(share),
-                    peak,
-                    recent
-                ),
+                Msg::new("signal.faded").share("share", share).num("peak", peak, 0).int("recent", recent),
             );
         }
     }
     let o = &r.output;
     if o.messages >= 20 {
         let share = o.substantive as f64 / o.messages as f64;
-        push(
-            "output",
-            1.0 - share / 0.3,
-            "output.substantive",
-            format!("只有 {} 的消息是有内容的发言（其余是打卡、表情、短句）", pct(share)),
-            format!("only {} of messages are substantive (the rest are check-ins, stickers, one-liners)", pct(share)),
-        );
+        push("output", 1.0 - share / 0.3, "output.substantive", Msg::new("signal.output").share("share", share));
         let ads = o.ads as f64 / o.messages as f64;
         if o.ads > 0 {
-            push(
-                "ads",
-                ads / 0.05,
-                "output.ads",
-                format!("有 {} 条疑似广告", o.ads),
-                format!("{} messages look like ads", o.ads),
-            );
+            push("ads", ads / 0.05, "output.ads", Msg::new("signal.ads").int("count", o.ads));
         }
     }
     out

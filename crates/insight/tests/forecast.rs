@@ -6,6 +6,7 @@
 use tonghao_insight::forecast::{self, Logistic, MODEL, Model, N, Raw, SplitMix};
 use tonghao_insight::lifecycle::{Stage, StageRules, stage_at};
 use tonghao_insight::metrics::WeekPoint;
+use tonghao_model::msg::Msg;
 
 fn weeks(counts: &[u32]) -> Vec<WeekPoint> {
     counts.iter().map(|&c| WeekPoint { messages: c, ..Default::default() }).collect()
@@ -158,10 +159,9 @@ fn explanations_name_the_largest_contributions() {
     assert_eq!(keys, expected);
     let active = f.factors.iter().find(|x| x.key == "active_4w").unwrap();
     assert!((active.contribution - people).abs() < 1e-12);
-    assert_eq!(active.zh, "近 4 周 3 人发言");
-    assert_eq!(active.en, "3 people posted in the last 4 weeks");
+    assert_eq!(active.msg, Msg::new("feature.active_4w").int("n", 3));
     let pace = f.factors.iter().find(|x| x.key == "pace").unwrap();
-    assert!(pace.en.starts_with("about 2.0 messages a week lately"), "{}", pace.en);
+    assert_eq!(pace.msg, Msg::new("feature.pace").num("pace", 2.0, 1).share("chance", c));
     assert!((f.probability - 1.0 / (1.0 + (-(-1.0 + odds + people)).exp())).abs() < 1e-12);
 }
 

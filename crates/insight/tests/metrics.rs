@@ -4,6 +4,7 @@
 use tonghao_insight::graph::{Graph, metrics as graph_metrics};
 use tonghao_insight::metrics::{self, DAY_MS, Window, gini};
 use tonghao_insight::roles::{Role, roles};
+use tonghao_model::msg::Arg;
 use tonghao_model::snapshot::{
     GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, Messages, NONE, Snapshot, text_flags,
 };
@@ -240,7 +241,8 @@ fn hub_signal_needs_five_linked_pairs() {
     assert_eq!(graph_metrics(&Graph::build(&small, 0, Window::new(small.as_of_ms, 28))).links, 3);
     assert!(hub_signal(&small).is_none(), "three pairs are too few to call a hub");
     let s = hub_signal(&star(6)).expect("six pairs all through member 0");
-    assert!(s.zh.starts_with("100% 的互动（6 对成员之间）都经过"), "{}", s.zh);
+    assert_eq!(s.msg.arg("share"), Some(&Arg::Share(1.0)));
+    assert_eq!(s.msg.arg("pairs"), Some(&Arg::Int(6)));
 }
 
 /// A room that fell from 40 messages a week to 6 without a month-on-month
@@ -259,6 +261,12 @@ fn a_slow_fade_is_declining_with_its_numbers() {
     let r = tonghao_insight::report::group_report(&s, 0, 28);
     assert_eq!(r.stage, tonghao_insight::lifecycle::Stage::Declining);
     let faded = r.weakest.iter().find(|x| x.key == "faded").expect("the fade is among the weakest signals");
-    assert_eq!(faded.en, "traffic is 15% of its peak in the last year (busiest 4 weeks 160, last 4 weeks 24)");
+    assert_eq!(
+        faded.msg,
+        tonghao_model::msg::Msg::new("signal.faded")
+            .share("share", 24.0 / 160.0)
+            .num("peak", 160.0, 0)
+            .int("recent", 24)
+    );
     assert!((faded.score - (1.0 - 0.15 / 0.5)).abs() < 1e-12);
 }

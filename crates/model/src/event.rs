@@ -157,22 +157,9 @@ pub enum Stage {
 }
 
 impl Stage {
-    /// The English name, as in JSON.
+    /// The code name, as in JSON (`growing`); people read it through the
+    /// application layer's catalogue (`stage.growing`).
     pub fn as_str(self) -> &'static str {
-        self.en()
-    }
-    /// The stage's Chinese name.
-    pub fn zh(self) -> &'static str {
-        match self {
-            Stage::Emerging => "萌芽",
-            Stage::Growing => "成长",
-            Stage::Active => "活跃互动",
-            Stage::Declining => "衰亡",
-            Stage::Silent => "沉寂",
-        }
-    }
-    /// The stage's English name.
-    pub fn en(self) -> &'static str {
         match self {
             Stage::Emerging => "emerging",
             Stage::Growing => "growing",

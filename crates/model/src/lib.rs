@@ -19,6 +19,7 @@
 
 mod event;
 mod key;
+pub mod msg;
 pub mod snapshot;
 
 pub use event::*;

@@ -1,8 +1,9 @@
 //! The report as one self-contained HTML file: inline CSS and SVG, no
 //! scripts, no fonts or links to fetch, so it opens offline and can be sent.
 
-use crate::Lang;
-use crate::report::{Report, pct, pct_or_dash, role_lists, role_name, unanswered};
+use super::{forecast_line, pct, pct_or_dash, role_lists, role_name, unanswered};
+use crate::i18n::Lang;
+use crate::report::Report;
 use tonghao_insight::report::GroupReport;
 
 /// Escapes text for HTML.
@@ -28,32 +29,32 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 pub fn render(report: &Report, lang: Lang) -> String {
     let mut out = String::new();
     out.push_str("<!doctype html>\n<html lang=\"");
-    out.push_str(lang.t("zh-CN", "en"));
+    out.push_str(lang.tag());
     out.push_str(
         "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">",
     );
     out.push_str(&format!(
         "<title>{} · {}</title><style>{CSS}</style></head><body>",
-        lang.t("社群健康报告", "Community health report"),
+        lang.t("label.community_health_report"),
         esc(&report.community)
     ));
     out.push_str(&format!(
         "<h1>{} · {}</h1><p class=\"muted\">{} {} · {} {}</p>",
-        lang.t("社群健康报告", "Community health report"),
+        lang.t("label.community_health_report"),
         esc(&report.community),
-        lang.t("截至", "as of"),
+        lang.t("label.as_of"),
         esc(&report.as_of),
-        lang.t("推断的回复链接", "inferred reply links"),
+        lang.t("label.inferred_reply_links"),
         report.inferred_links
     ));
     out.push_str("<table><tr>");
     for h in [
-        lang.t("群", "group"),
-        lang.t("阶段", "stage"),
-        lang.t("消息/天", "msgs/day"),
-        lang.t("活跃/成员", "active/members"),
-        lang.t("无人回应", "unanswered"),
-        lang.t("最弱信号", "weakest signal"),
+        lang.t("label.group"),
+        lang.t("label.stage"),
+        lang.t("label.msgs_day"),
+        lang.t("label.active_members"),
+        lang.t("label.unanswered"),
+        lang.t("label.weakest_signal"),
     ] {
         out.push_str(&format!("<th>{h}</th>"));
     }
@@ -67,7 +68,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
             g.activity.active_window,
             g.activity.members,
             unanswered(g),
-            g.weakest.first().map(|s| esc(lang.t(&s.zh, &s.en))).unwrap_or_default()
+            g.weakest.first().map(|s| esc(&lang.msg(&s.msg))).unwrap_or_default()
         ));
     }
     out.push_str("</table>");
@@ -76,16 +77,13 @@ pub fn render(report: &Report, lang: Lang) -> String {
     }
     out.push_str(&format!(
         "<p class=\"muted\">{}</p></body></html>\n",
-        lang.t(
-            "由 tonghao 生成。所有数字都来自导入的聊天记录；定义见 docs/insight.md。",
-            "Made by tonghao. Every figure comes from the imported chat history; definitions in docs/insight.md."
-        )
+        lang.t("label.made_by_tonghao_every_figure_comes_from_the")
     ));
     out
 }
 
 fn stage_badge(g: &GroupReport, lang: Lang) -> String {
-    format!("<span class=\"stage {}\">{}</span>", g.stage.en(), lang.t(g.stage.zh(), g.stage.en()))
+    format!("<span class=\"stage {}\">{}</span>", g.stage.as_str(), super::stage_name(g.stage, lang))
 }
 
 fn kpi(out: &mut String, value: String, label: &str) {
@@ -101,53 +99,47 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
         esc(&g.external_id)
     ));
     let a = &g.activity;
-    kpi(out, format!("{:.1}", a.messages_per_day), lang.t("每天消息", "messages per day"));
+    kpi(out, format!("{:.1}", a.messages_per_day), lang.t("label.messages_per_day"));
     kpi(
         out,
         format!("{}/{}", a.active_window, a.members),
-        &format!("{} ({} {})", lang.t("活跃/成员", "active/members"), g.window.days, lang.t("天", "days")),
+        &format!("{} ({} {})", lang.t("label.active_members"), g.window.days, lang.t("label.days")),
     );
-    kpi(out, pct(g.concentration.top20_share), lang.t("前20%发言者的消息占比", "top-20% share of messages"));
-    kpi(out, unanswered(g), lang.t("话题无人回应", "threads unanswered"));
+    kpi(out, pct(g.concentration.top20_share), lang.t("label.top_20_share_of_messages"));
+    kpi(out, unanswered(g), lang.t("label.threads_unanswered"));
     kpi(
         out,
         g.responsiveness.median_first_response_s.map(|s| format!("{:.0} min", s / 60.0)).unwrap_or_else(|| "-".into()),
-        lang.t("首次回应中位数", "median first response"),
+        lang.t("label.median_first_response"),
     );
-    kpi(out, format!("{:.2}", g.graph.density), lang.t("链接密度", "link density"));
-    kpi(out, g.graph.bus_factor.to_string(), lang.t("关键人数（走了群就散）", "bus factor"));
-    kpi(out, pct_or_dash(g.newcomers.spoke_within_14d), lang.t("新人14天内开口", "newcomers speaking in 14 days"));
+    kpi(out, format!("{:.2}", g.graph.density), lang.t("label.link_density"));
+    kpi(out, g.graph.bus_factor.to_string(), lang.t("label.bus_factor_explained"));
+    kpi(out, pct_or_dash(g.newcomers.spoke_within_14d), lang.t("label.newcomers_speaking_in_14_days"));
     out.push_str("</div>");
-    if let Some(line) = crate::report::forecast_line(g, lang) {
+    if let Some(line) = forecast_line(g, lang) {
         out.push_str(&format!(
             "<p class=\"signal\">{} <span class=\"metric\">{}</span></p>",
             esc(&line),
-            esc(lang.t(
-                "↑ 推高 ↓ 降低风险；模型只在很少的真实群上回测过，见 docs/insight.md",
-                "↑ raises ↓ lowers the risk; backtested on few real groups only, see docs/insight.md"
-            ))
+            esc(lang.t("label.raises_lowers_the_risk_backtested_on_few_real"))
         ));
     }
     if !g.weakest.is_empty() {
-        out.push_str(&format!("<h3>{}</h3>", lang.t("最弱的信号", "Weakest signals")));
+        out.push_str(&format!("<h3>{}</h3>", lang.t("label.weakest_signals_heading")));
         for s in &g.weakest {
             out.push_str(&format!(
                 "<div class=\"signal\">{} <span class=\"metric\">{}</span></div>",
-                esc(lang.t(&s.zh, &s.en)),
+                esc(&lang.msg(&s.msg)),
                 esc(s.metric)
             ));
         }
     }
-    out.push_str(&format!("<h3>{}</h3>", lang.t("每周消息", "Messages per week")));
+    out.push_str(&format!("<h3>{}</h3>", lang.t("label.messages_per_week")));
     out.push_str(&bars(&g.weekly.iter().map(|w| w.messages).collect::<Vec<_>>()));
-    out.push_str(&format!(
-        "<h3>{}</h3>",
-        lang.t("什么时候聊天（本地时间，周一至周日 × 0–23 时）", "When the group talks (local time, Mon–Sun × hour)")
-    ));
+    out.push_str(&format!("<h3>{}</h3>", lang.t("label.when_the_group_talks_local_time_mon_sun_hour")));
     out.push_str(&heatmap(&g.heatmap));
     let lists = role_lists(g, lang, 20);
     if !lists.is_empty() {
-        out.push_str(&format!("<h3>{}</h3><table>", lang.t("成员角色", "Member roles")));
+        out.push_str(&format!("<h3>{}</h3><table>", lang.t("label.member_roles")));
         for (role, people, total) in lists {
             let more = if total > people.len() { format!(" … +{}", total - people.len()) } else { String::new() };
             let people: Vec<String> = people.iter().map(|p| esc(p)).collect();

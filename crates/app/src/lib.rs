@@ -1,0 +1,48 @@
+//! tonghao's application layer: the one place that runs the pipe from
+//! export files to what a person reads. Every face (the `tonghao` CLI, the
+//! HTTP API and web console) calls this crate and holds no logic another
+//! face would need.
+//!
+//! - [`ingest`]: plan paths into jobs, read each on a second thread while the
+//!   store writes, per-file results and progress events.
+//! - [`report`]: the report model for an as-of time and a window (snapshot →
+//!   insight → [`report::Report`]), its messages worded from the catalogue.
+//! - [`view`]: the report and listings as text and self-contained HTML.
+//! - [`eval`]: the evaluations behind `tonghao eval`.
+//! - [`i18n`]: the zh-CN/en catalogue. Libraries below say things as
+//!   [`tonghao_model::msg::Msg`] keys with arguments; only this crate words them.
+//!
+//! Design decision: the faces pass plain requests (paths, a group, a time)
+//! and get plain data back; nothing here prints, reads arguments or exits.
+#![deny(missing_docs)]
+
+pub mod eval;
+pub mod i18n;
+pub mod ingest;
+pub mod report;
+pub mod view;
+
+pub use i18n::Lang;
+
+/// Why an application call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] tonghao_store::StoreError),
+    /// An export could not be read.
+    #[error(transparent)]
+    Source(#[from] tonghao_sources::SourceError),
+    /// The request itself is wrong (a bad date, a path without files).
+    #[error("{0}")]
+    Input(String),
+    /// The paths to import hold no file.
+    #[error("no files found under the given paths")]
+    NoFiles,
+    /// The named thing does not exist.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// A result of this crate.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

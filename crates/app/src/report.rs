@@ -1,0 +1,125 @@
+//! The report model: from the store to a [`Report`] for a moment and a
+//! window. Every face prints this one model (text, HTML, JSON, the console).
+
+use crate::i18n::Lang;
+use crate::{AppError, Result};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::Serialize;
+use tonghao_insight::links::infer_missing;
+use tonghao_insight::report::{GroupReport, group_report, settle_as_of};
+use tonghao_store::Store;
+
+/// What to report on.
+#[derive(Clone, Debug)]
+pub struct ReportRequest {
+    /// Only this group (id or name); `None`: every group.
+    pub group: Option<String>,
+    /// Compute as if it were this moment (UTC ms), using only what happened
+    /// before it; `None`: just after the latest message.
+    pub as_of_ms: Option<i64>,
+    /// Start of the metrics window (UTC ms); `None`: `window_days` before as-of.
+    pub since_ms: Option<i64>,
+    /// Window length in days when `since_ms` is not given.
+    pub window_days: u32,
+}
+
+impl Default for ReportRequest {
+    fn default() -> Self {
+        ReportRequest { group: None, as_of_ms: None, since_ms: None, window_days: 28 }
+    }
+}
+
+/// The whole report, as `--format json` prints it.
+#[derive(Serialize)]
+pub struct Report {
+    /// The community reported on.
+    pub community: String,
+    /// The moment described, RFC 3339 UTC.
+    pub as_of: String,
+    /// Reply links inferred where the export had none.
+    pub inferred_links: usize,
+    /// One entry per group.
+    pub groups: Vec<GroupReport>,
+}
+
+/// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time, as UTC ms.
+pub fn parse_time(s: &str) -> Result<i64> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| AppError::Input(format!("{s:?} is not a date like 2024-03-01")))?;
+    Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis())
+}
+
+/// Builds the report for `req` from the store, its words filled in both
+/// languages (see [`localize`]).
+pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<Report> {
+    // Texts only for the window plus a week of context for reply inference
+    // (with a start date the window's length is only known after loading: all).
+    let text_window = match req.since_ms {
+        Some(_) => i64::MAX,
+        None => (req.window_days.max(1) as i64 + 7) * 86_400_000,
+    };
+    let mut snap = store.snapshot(community, req.as_of_ms, Some(text_window))?;
+    settle_as_of(&mut snap);
+    let days = match req.since_ms {
+        Some(since) => {
+            if since >= snap.as_of_ms {
+                return Err(AppError::Input(format!("--since {} is not before the report time", utc(since))));
+            }
+            ((snap.as_of_ms - since) as f64 / 86_400_000.0).ceil() as u32
+        }
+        None => req.window_days.max(1),
+    };
+    let window_start = snap.as_of_ms - days as i64 * 86_400_000;
+    let inferred_links = infer_missing(&mut snap, window_start);
+    let selected: Vec<usize> = match &req.group {
+        None => (0..snap.groups.len()).collect(),
+        Some(g) => {
+            let hits: Vec<usize> = (0..snap.groups.len())
+                .filter(|&i| snap.groups[i].external_id == *g || snap.groups[i].name.as_deref() == Some(g))
+                .collect();
+            if hits.is_empty() {
+                return Err(AppError::NotFound(format!(
+                    "no group {g:?} in community {community:?}; `tonghao groups` lists them"
+                )));
+            }
+            hits
+        }
+    };
+    let mut groups: Vec<GroupReport> = selected.into_iter().map(|g| group_report(&snap, g, days)).collect();
+    for g in &mut groups {
+        localize(g);
+    }
+    Ok(Report { community: community.to_string(), as_of: utc(snap.as_of_ms), inferred_links, groups })
+}
+
+/// Words every message of the group report (its signals and its forecast's
+/// factors) in both languages, from the catalogue, for faces that show both
+/// (the JSON) or pick one.
+pub fn localize(g: &mut GroupReport) {
+    for s in &mut g.weakest {
+        s.zh = Lang::Zh.msg(&s.msg);
+        s.en = Lang::En.msg(&s.msg);
+    }
+    if let Some(f) = &mut g.forecast {
+        for x in &mut f.factors {
+            x.zh = Lang::Zh.msg(&x.msg);
+            x.en = Lang::En.msg(&x.msg);
+        }
+    }
+}
+
+/// A UTC instant as RFC 3339.
+pub fn utc(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+/// The local date (`YYYY-MM-DD`) of an instant at a UTC offset.
+pub fn local_date(ms: i64, tz_s: i32) -> String {
+    let tz = FixedOffset::east_opt(tz_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}

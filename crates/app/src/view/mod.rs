@@ -1,0 +1,117 @@
+//! Views: the report model as a person reads it. Plain text for the
+//! terminal ([`text`]), one self-contained HTML page ([`html`]), tables that
+//! line up with Chinese ([`table`]), and the small formatting helpers they
+//! share, so every face words a figure the same way.
+
+pub mod html;
+pub mod table;
+pub mod text;
+
+use crate::i18n::Lang;
+use crate::report::local_date;
+use tonghao_insight::report::GroupReport;
+use tonghao_insight::roles::Role;
+use tonghao_model::Stage;
+
+/// Eight-level bars for a series.
+pub fn sparkline(values: &[u32]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().copied().max().unwrap_or(0);
+    values
+        .iter()
+        .map(|&v| if max == 0 || v == 0 { ' ' } else { BARS[((v as u64 * 7).div_ceil(max as u64)) as usize] })
+        .collect()
+}
+
+/// "4 周后沉寂概率 38%（最强因素：…）" for a group with a forecast.
+pub fn forecast_line(g: &GroupReport, lang: Lang) -> Option<String> {
+    let f = g.forecast.as_ref()?;
+    let factors: Vec<String> = f
+        .factors
+        .iter()
+        .map(|x| {
+            let dir = if x.contribution >= 0.0 { "↑" } else { "↓" };
+            format!("{}{dir}", lang.msg(&x.msg))
+        })
+        .collect();
+    Some(match lang {
+        Lang::Zh => {
+            format!("{} 周后沉寂概率 {}（最强因素：{}）", f.horizon_weeks, pct(f.probability), factors.join("；"))
+        }
+        Lang::En => format!(
+            "chance of silence in {} weeks: {} (strongest factors: {})",
+            f.horizon_weeks,
+            pct(f.probability),
+            factors.join("; ")
+        ),
+    })
+}
+
+/// A share as a whole percentage.
+pub fn pct(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// A share, or "-" where nothing measures it.
+pub fn pct_or_dash(x: Option<f64>) -> String {
+    x.map(pct).unwrap_or_else(|| "-".into())
+}
+
+/// The unanswered share, or "-" for a group without threads.
+pub fn unanswered(g: &GroupReport) -> String {
+    pct_or_dash((g.responsiveness.threads > 0).then_some(g.responsiveness.unanswered_share))
+}
+
+/// The roles worth listing (core, connectors, drifting, newcomers), each
+/// with up to `limit` people as "name (messages)" — drifting people as "name
+/// (before→now, last date)" — and how many have the role in all.
+pub fn role_lists(g: &GroupReport, lang: Lang, limit: usize) -> Vec<(Role, Vec<String>, usize)> {
+    [Role::Core, Role::Connector, Role::Drifting, Role::Newcomer]
+        .into_iter()
+        .filter_map(|role| {
+            let with_role = || g.members.iter().filter(move |m| m.roles.contains(&role));
+            let people: Vec<String> = with_role()
+                .take(limit)
+                .map(|m| match role {
+                    Role::Drifting => format!(
+                        "{} ({}→{}, {} {})",
+                        m.name,
+                        m.messages_before,
+                        m.messages_window,
+                        lang.t("label.last"),
+                        m.last_message_ms.map(|t| local_date(t, g.tz_offset_s)).unwrap_or_default()
+                    ),
+                    _ => format!("{} ({})", m.name, m.messages_window),
+                })
+                .collect();
+            (!people.is_empty()).then(|| (role, people, with_role().count()))
+        })
+        .collect()
+}
+
+/// A role's name.
+pub fn role_name(r: Role, lang: Lang) -> &'static str {
+    match r {
+        Role::Core => lang.t("label.core"),
+        Role::Connector => lang.t("label.connector"),
+        Role::Newcomer => lang.t("label.newcomer"),
+        Role::Lurker => lang.t("label.lurker"),
+        Role::Drifting => lang.t("label.drifting"),
+    }
+}
+
+/// "2024-03-01T20:55:01+08:00" → "2024-03-01 20:55" for tables.
+pub fn short_time(t: Option<&str>) -> String {
+    t.map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default()
+}
+
+/// A lifecycle stage's name.
+pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
+    match stage {
+        Stage::Emerging => lang.t("label.stage_emerging"),
+        Stage::Growing => lang.t("label.stage_growing"),
+        Stage::Active => lang.t("label.stage_active"),
+        Stage::Declining => lang.t("label.stage_declining"),
+        Stage::Silent => lang.t("label.stage_silent"),
+    }
+}

@@ -1,0 +1,63 @@
+//! The whole pipe through the application crate alone, as the web console
+//! will call it: import a real export into a real SQLite file, build the
+//! report, render it in both languages. No CLI involved.
+
+use std::path::PathBuf;
+use tonghao_app::Lang;
+use tonghao_app::ingest::{ImportRequest, Progress, import};
+use tonghao_app::report::{ReportRequest, build};
+use tonghao_app::view::{html, text};
+use tonghao_store::SqliteStore;
+
+/// `../shared/data` beside the project; fails loudly when missing.
+fn data() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    assert!(dir.join("README.md").is_file(), "test data missing: expected the shared exports at {}", dir.display());
+    dir
+}
+
+/// The reading club's MemoTrace CSV: 37 member messages from 8 speakers
+/// (expected.json), imported with progress events, then reported with its
+/// signals worded from the catalogue in both languages.
+#[test]
+fn import_and_report_through_the_application_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let csv = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
+    let req = ImportRequest { paths: vec![csv], ..Default::default() };
+    let mut planned = None;
+    let mut done_bytes = 0;
+    let files = import(&mut store, "club", &req, &mut |p| match p {
+        Progress::Planned { jobs, bytes } => planned = Some((jobs, bytes)),
+        Progress::JobDone(b) => done_bytes += b,
+        Progress::Events(_) => {}
+    })
+    .unwrap();
+    let (jobs, bytes) = planned.expect("the plan is announced first");
+    assert_eq!((jobs, files.len()), (1, 1));
+    assert_eq!(done_bytes, bytes, "every planned byte is reported done");
+    assert_eq!(files[0].stats.messages, 37);
+    assert_eq!(files[0].stats.format.as_deref(), Some("wechat-csv"));
+
+    let report = build(&store, "club", &ReportRequest::default()).unwrap();
+    let g = &report.groups[0];
+    assert_eq!(g.name, "读书会1群");
+    assert_eq!((g.activity.messages, g.activity.active_window), (37, 8));
+    // Every signal carries both languages, worded from its key.
+    for s in &g.weakest {
+        assert_eq!(s.zh, Lang::Zh.msg(&s.msg));
+        assert_eq!(s.en, Lang::En.msg(&s.msg));
+        assert!(!s.zh.is_empty() && !s.en.is_empty() && s.zh != s.en, "{}", s.key);
+    }
+    let zh = text::report(&report, Lang::Zh);
+    let en = text::report(&report, Lang::En);
+    assert!(zh.contains("读书会1群") && zh.contains("阶段"), "{zh}");
+    assert!(en.contains("stage") && !en.contains("阶段"), "{en}");
+    let page = html::render(&report, Lang::En);
+    assert!(page.starts_with("<!doctype html>") && page.contains("lang=\"en\""));
+
+    // A group that is not there is a clear error, not an empty report.
+    let missing = ReportRequest { group: Some("no such group".into()), ..Default::default() };
+    let err = build(&store, "club", &missing).err().expect("an unknown group is an error");
+    assert!(err.to_string().contains("no such group"), "{err}");
+}
