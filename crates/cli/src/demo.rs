@@ -14,6 +14,7 @@ use tonghao_app::Lang;
 use tonghao_app::ingest::{ImportRequest, import};
 use tonghao_app::view::{short_time, stage_name, table};
 use tonghao_model::Stage;
+use tonghao_model::msg::Msg;
 use tonghao_sim::{Format, Options, Scenario};
 use tonghao_store::{SqliteStore, Store};
 
@@ -94,12 +95,11 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     let format = Format::parse(&args.format).unwrap_or(Format::Jsonl);
     let quiet = cli.quiet || cli.json;
     if !quiet {
-        match lang {
-            Lang::Zh => eprintln!("模拟社群 {}（{} 个群，{} 天）…", scenario.name, scenario.groups, scenario.days),
-            Lang::En => {
-                eprintln!("Simulating {} ({} groups, {} days) …", scenario.name, scenario.groups, scenario.days)
-            }
-        }
+        let msg = Msg::new("demo.simulating")
+            .text("scenario", &scenario.name)
+            .int("groups", scenario.groups)
+            .int("days", scenario.days);
+        eprintln!("{}", lang.msg(&msg));
     }
     let opts = Options { seed: args.seed, format, out: &out, threads: 0, progress: None, force: args.out.is_some() };
     let (summary, sim_secs) = crate::sim::simulate(&scenario, &opts, quiet)?;
@@ -183,46 +183,27 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     let bin = std::env::args().next().filter(|a| a.contains('/')).map(|a| shell_quote(&a)).unwrap_or("tonghao".into());
     let biggest = groups.iter().max_by_key(|g| g.messages).and_then(|g| g.name.clone()).unwrap_or_default();
     let has_report = <crate::Cli as clap::CommandFactory>::command().find_subcommand("report").is_some();
-    match lang {
-        Lang::Zh => {
-            println!(
-                "已模拟 {} 条消息（{sim_secs:.1} 秒）并导入 {stored} 条（{import_secs:.1} 秒），共 {:.1} 秒。演示库：{}",
-                summary.messages,
-                started.elapsed().as_secs_f64(),
-                db.display()
-            );
-            println!("接下来可以试试：");
-            println!("  {bin} --db {db_arg} groups                       # 各群概况");
-            println!("  {bin} --db {db_arg} members --group {}   # 谁在撑着这个群（二八定律）", shell_quote(&biggest));
-            if has_report {
-                println!("  {bin} --db {db_arg} report                       # 健康报告：哪些群在衰退、谁值得私聊");
-            }
-            println!(
-                "  {bin} sim --scenario demo --out 目录 --format native  # 生成微信/QQ/Telegram 格式的聊天记录和真实标注"
-            );
-        }
-        Lang::En => {
-            println!(
-                "Simulated {} messages ({sim_secs:.1}s) and imported {stored} ({import_secs:.1}s), {:.1}s in all. Demo store: {}",
-                summary.messages,
-                started.elapsed().as_secs_f64(),
-                db.display()
-            );
-            println!("Try next:");
-            println!("  {bin} --db {db_arg} groups                       # the groups at a glance");
-            println!(
-                "  {bin} --db {db_arg} members --group {}   # who carries this group (the 2/8 rule)",
-                shell_quote(&biggest)
-            );
-            if has_report {
-                println!(
-                    "  {bin} --db {db_arg} report                       # health: which groups fade, whom to message"
-                );
-            }
-            println!(
-                "  {bin} sim --scenario demo --out DIR --format native  # WeChat/QQ/Telegram exports plus ground truth"
-            );
-        }
+    let done = Msg::new("demo.done")
+        .int("simulated", summary.messages)
+        .num("sim_secs", sim_secs, 1)
+        .int("stored", stored)
+        .num("import_secs", import_secs, 1)
+        .num("secs", started.elapsed().as_secs_f64(), 1)
+        .text("db", db.display().to_string());
+    println!("{}", lang.msg(&done));
+    println!("{}", lang.t("demo.try_next"));
+    // Commands line up; their comments are the catalogue's.
+    let mut tries = vec![
+        (format!("{bin} --db {db_arg} groups"), "demo.try_groups"),
+        (format!("{bin} --db {db_arg} members --group {}", shell_quote(&biggest)), "demo.try_members"),
+    ];
+    if has_report {
+        tries.push((format!("{bin} --db {db_arg} report"), "demo.try_report"));
+    }
+    tries.push((format!("{bin} sim --scenario demo --out {} --format native", lang.t("demo.dir")), "demo.try_sim"));
+    let width = tries.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0);
+    for (command, comment) in tries {
+        println!("  {command:width$}  # {}", lang.t(comment));
     }
     if let Some(dir) = &args.out {
         println!("{} {}", lang.t("label.simulated_history_and_ground_truth_kept_in"), dir.display());

@@ -3,12 +3,14 @@
 //! The generator lives in `tonghao-sim` (docs/sim.md); this is its face:
 //! arguments, a progress line (messages and messages per second) and a summary.
 
-use crate::{Cli, Lang};
+use crate::Cli;
 use anyhow::{Result, anyhow};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tonghao_app::Lang;
+use tonghao_model::msg::Msg;
 use tonghao_sim::{Format, Options, Scenario, Summary};
 
 /// Arguments of `tonghao sim`.
@@ -106,54 +108,27 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
         return Ok(0);
     }
     let c = &summary.counts;
-    match lang {
-        Lang::Zh => {
-            println!(
-                "模拟场景 {}（种子 {}）：{} 个群，{} 人，{} 条消息，{} 次入群，{} 次退群，{} 次打卡，{} 笔订单",
-                scenario.name,
-                args.seed,
-                summary.groups,
-                summary.people,
-                c.messages,
-                c.joins,
-                c.leaves,
-                c.checkins,
-                c.orders
-            );
-            println!(
-                "写入 {}：{} 个 {} 文件，{:.1} MB，用时 {secs:.1} 秒（{rate:.0} 条消息/秒）",
-                args.out.display(),
-                summary.files.len(),
-                args.format.as_str(),
-                summary.bytes as f64 / 1e6
-            );
-            println!("真实标注：{}（以及 truth-replies.jsonl）", summary.truth.display());
-            println!("导入：tonghao import {}", history_hint(&args.out, &summary.files));
-        }
-        Lang::En => {
-            println!(
-                "Simulated {} (seed {}): {} groups, {} people, {} messages, {} joins, {} leaves, {} check-ins, {} orders",
-                scenario.name,
-                args.seed,
-                summary.groups,
-                summary.people,
-                c.messages,
-                c.joins,
-                c.leaves,
-                c.checkins,
-                c.orders
-            );
-            println!(
-                "Wrote {}: {} {} files, {:.1} MB in {secs:.1}s ({rate:.0} messages/s)",
-                args.out.display(),
-                summary.files.len(),
-                args.format.as_str(),
-                summary.bytes as f64 / 1e6
-            );
-            println!("Ground truth: {} (and truth-replies.jsonl)", summary.truth.display());
-            println!("Import it: tonghao import {}", history_hint(&args.out, &summary.files));
-        }
-    }
+    let summary_msg = Msg::new("sim.summary")
+        .text("scenario", &scenario.name)
+        .int("seed", args.seed)
+        .int("groups", summary.groups)
+        .int("people", summary.people)
+        .int("messages", c.messages)
+        .int("joins", c.joins)
+        .int("leaves", c.leaves)
+        .int("checkins", c.checkins)
+        .int("orders", c.orders);
+    let wrote = Msg::new("sim.wrote")
+        .text("out", args.out.display().to_string())
+        .int("files", summary.files.len())
+        .text("format", args.format.as_str())
+        .num("mb", summary.bytes as f64 / 1e6, 1)
+        .num("secs", secs, 1)
+        .num("rate", rate, 0);
+    println!("{}", lang.msg(&summary_msg));
+    println!("{}", lang.msg(&wrote));
+    println!("{}", lang.msg(&Msg::new("sim.truth").text("path", summary.truth.display().to_string())));
+    println!("{}", lang.msg(&Msg::new("sim.import_hint").text("paths", history_hint(&args.out, &summary.files))));
     Ok(0)
 }
 

@@ -12,6 +12,7 @@ use crate::report::local_date;
 use tonghao_insight::report::GroupReport;
 use tonghao_insight::roles::Role;
 use tonghao_model::Stage;
+use tonghao_model::msg::Msg;
 
 /// Eight-level bars for a series.
 pub fn sparkline(values: &[u32]) -> String {
@@ -34,17 +35,12 @@ pub fn forecast_line(g: &GroupReport, lang: Lang) -> Option<String> {
             format!("{}{dir}", lang.msg(&x.msg))
         })
         .collect();
-    Some(match lang {
-        Lang::Zh => {
-            format!("{} 周后沉寂概率 {}（最强因素：{}）", f.horizon_weeks, pct(f.probability), factors.join("；"))
-        }
-        Lang::En => format!(
-            "chance of silence in {} weeks: {} (strongest factors: {})",
-            f.horizon_weeks,
-            pct(f.probability),
-            factors.join("; ")
-        ),
-    })
+    let sep = lang.t("label.list_separator");
+    let msg = Msg::new("report.forecast")
+        .int("weeks", f.horizon_weeks)
+        .share("chance", f.probability)
+        .text("factors", factors.join(sep));
+    Some(lang.msg(&msg))
 }
 
 /// A share as a whole percentage.
