@@ -99,6 +99,9 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
 /// factors) in both languages, from the catalogue, for faces that show both
 /// (the JSON) or pick one.
 pub fn localize(g: &mut GroupReport) {
+    let e = &mut g.stage_evidence;
+    e.zh = Lang::Zh.msg(&e.msg);
+    e.en = Lang::En.msg(&e.msg);
     for s in &mut g.weakest {
         s.zh = Lang::Zh.msg(&s.msg);
         s.en = Lang::En.msg(&s.msg);

@@ -82,6 +82,17 @@ pub struct Raw {
     pub age_weeks: u32,
     /// Members at the moment.
     pub members: u32,
+    /// The busiest four consecutive weeks before the moment (the silence
+    /// rule compares the last four weeks with it).
+    pub peak_4w: u32,
+}
+
+impl Raw {
+    /// The most messages in four weeks that the silence rule still calls
+    /// silent for this group, given its peak.
+    pub fn quiet_limit(&self) -> u32 {
+        StageRules::default().silent_below_peak(self.peak_4w)
+    }
 }
 
 impl Raw {
@@ -127,27 +138,49 @@ impl Raw {
     }
 }
 
-/// The chance that the silence rule holds four weeks on if the coming two
-/// fortnights' message counts are independent negative binomials with mean
-/// `2 × pace` and size `size` (smaller: burstier). With the default rules a
-/// group is silent when the last fortnight has at most one message or the
-/// four weeks fewer than four: P(B ≤ 1) + P(B = 2)·P(A ≤ 1) + P(B = 3)·P(A = 0)
-/// for the fortnights A then B.
-pub fn silence_chance(pace: f64, size: f64) -> f64 {
-    let p = negative_binomial_head(2.0 * pace, size);
-    p[0] + p[1] + p[2] * (p[0] + p[1]) + p[3] * p[0]
+/// The chance that the lifecycle rule calls the group silent four weeks on,
+/// if its next two fortnights' message counts are independent negative
+/// binomials with mean `2 × pace` and size `size` (smaller: burstier), and
+/// `quiet_limit` is the most messages in four weeks that its own peak still
+/// calls silent ([`StageRules::silent_below_peak`]). With the default rules
+/// the group is silent when the last fortnight B has at most one message,
+/// or A then B hold fewer than four (B = 2 with A ≤ 1, B = 3 with A = 0), or
+/// A + B ≤ `quiet_limit`.
+pub fn silence_chance(pace: f64, size: f64, quiet_limit: u32) -> f64 {
+    let rules = StageRules::default();
+    let most = quiet_limit.max(rules.silent_min_monthly) as usize;
+    let p = negative_binomial_head(2.0 * pace, size, most + 1);
+    let cdf: Vec<f64> = p
+        .iter()
+        .scan(0.0, |acc, x| {
+            *acc += x;
+            Some(*acc)
+        })
+        .collect();
+    let fortnight = rules.silent_max_messages as usize;
+    let mut chance = cdf[fortnight];
+    for (b, pb) in p.iter().enumerate().skip(fortnight + 1) {
+        // The most A may hold for (A, B) to be silent, by either rule.
+        let by_month = (rules.silent_min_monthly as usize).checked_sub(b + 1);
+        let by_peak = (quiet_limit as usize).checked_sub(b);
+        if let Some(a) = by_month.max(by_peak) {
+            chance += pb * cdf[a];
+        }
+    }
+    chance.min(1.0)
 }
 
-/// P(X = 0..=3) for a negative binomial with `mean` and `size`.
-fn negative_binomial_head(mean: f64, size: f64) -> [f64; 4] {
+/// P(X = 0..=n) for a negative binomial with `mean` and `size`.
+fn negative_binomial_head(mean: f64, size: f64, n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; n + 1];
     if mean <= 0.0 {
-        return [1.0, 0.0, 0.0, 0.0];
+        out[0] = 1.0;
+        return out;
     }
     let q = mean / (size + mean);
-    let p0 = (size / (size + mean)).powf(size);
+    out[0] = (size / (size + mean)).powf(size);
     // P(k) = P(k−1) · (size + k − 1) / k · q
-    let mut out = [p0, 0.0, 0.0, 0.0];
-    for k in 1..4 {
+    for k in 1..=n {
         out[k] = out[k - 1] * (size + k as f64 - 1.0) / k as f64 * q;
     }
     out
@@ -173,15 +206,15 @@ pub struct Model {
 
 /// The shipped model: fitted on every sample of the real histories by
 /// `tonghao eval forecast --rust <the folders in docs/insight.md>`
-/// (726 samples, 61 positives, 6 groups, l2 1).
+/// (641 samples, 78 positives, 6 groups, l2 1).
 pub const MODEL: Model = Model {
     recent_weight: 0.00,
-    size: 0.7,
+    size: 1.0,
     layer: Logistic {
-        mean: [-2.785078, 3.115663],
-        sd: [0.900126, 0.925241],
-        weights: [0.494853, -1.761800],
-        bias: -3.971931,
+        mean: [-2.288081, 3.277815],
+        sd: [1.398055, 0.835415],
+        weights: [1.089541, -1.744064],
+        bias: -3.526726,
     },
 };
 
@@ -189,7 +222,10 @@ impl Model {
     /// The inputs: the count model's chance of silence as log-odds, and
     /// ln(1 + people who posted in the last 4 weeks).
     pub fn inputs(&self, raw: &Raw) -> [f64; INPUTS] {
-        [log_odds(silence_chance(raw.weekly_pace(self.recent_weight), self.size)), (raw.active_4w as f64).ln_1p()]
+        [
+            log_odds(silence_chance(raw.weekly_pace(self.recent_weight), self.size, raw.quiet_limit())),
+            (raw.active_4w as f64).ln_1p(),
+        ]
     }
     /// Probability of silence four weeks on.
     pub fn probability(&self, raw: &Raw) -> f64 {
@@ -201,7 +237,9 @@ impl Model {
             return raw.words(4);
         }
         let pace = raw.weekly_pace(self.recent_weight);
-        Msg::new("feature.pace").num("pace", pace, 1).share("chance", silence_chance(pace, self.size))
+        Msg::new("feature.pace")
+            .num("pace", pace, 1)
+            .share("chance", silence_chance(pace, self.size, raw.quiet_limit()))
     }
 }
 
@@ -292,6 +330,7 @@ pub fn raw_from(
         },
         age_weeks: age_weeks(weeks) as u32,
         members: activity.members,
+        peak_4w: crate::lifecycle::peak_4w(weeks, k) as u32,
     }
 }
 
@@ -362,7 +401,7 @@ pub fn fit(samples: &[(Raw, bool)], l2: f64) -> Model {
         samples
             .iter()
             .map(|(raw, y)| {
-                let p = silence_chance(raw.weekly_pace(w), size).clamp(1e-9, 1.0 - 1e-9);
+                let p = silence_chance(raw.weekly_pace(w), size, raw.quiet_limit()).clamp(1e-9, 1.0 - 1e-9);
                 if *y { p.ln() } else { (1.0 - p).ln() }
             })
             .sum()
@@ -681,10 +720,11 @@ mod tests {
     /// Negative binomial with mean 2, size 1 is geometric: P(k) = (1/3)(2/3)^k.
     #[test]
     fn negative_binomial_head_by_hand() {
-        let p = negative_binomial_head(2.0, 1.0);
+        let p = negative_binomial_head(2.0, 1.0, 40);
+        assert_eq!(p.len(), 41);
         for (k, pk) in p.iter().enumerate() {
             assert!((pk - (1.0 / 3.0) * (2.0f64 / 3.0).powi(k as i32)).abs() < 1e-12, "P({k}) = {pk}");
         }
-        assert_eq!(negative_binomial_head(0.0, 1.0), [1.0, 0.0, 0.0, 0.0]);
+        assert_eq!(negative_binomial_head(0.0, 1.0, 3), [1.0, 0.0, 0.0, 0.0]);
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::forecast::{self, Forecast};
 use crate::graph::{Graph, GraphMetrics, metrics as graph_metrics};
-use crate::lifecycle::{Stage, StageRules, stages};
+use crate::lifecycle::{Stage, StageCall, StageRules, call, stages};
 use crate::metrics::{self, Activity, Concentration, DAY_MS, Newcomers, Output, Responsiveness, WeekPoint, Window};
 use crate::roles::{MemberRoles, roles};
 use serde::Serialize;
@@ -28,6 +28,8 @@ pub struct GroupReport {
     pub window: Window,
     /// Lifecycle stage now.
     pub stage: Stage,
+    /// Which rule decided the stage, with its figures.
+    pub stage_evidence: StageCall,
     /// Probability of being silent four weeks from now, with its three
     /// strongest factors; `None` when the group is already silent or younger
     /// than [`crate::forecast::MIN_AGE_WEEKS`] weeks.
@@ -115,6 +117,7 @@ pub fn group_report(snap: &Snapshot, g: usize, days: u32) -> GroupReport {
         name: group.label().to_string(),
         window: w,
         stage: stages.last().copied().unwrap_or(Stage::Silent),
+        stage_evidence: call(&weekly, &StageRules::default()),
         forecast: None,
         stages,
         last_message_ms,

@@ -43,8 +43,9 @@ fn fit_recovers_a_known_logistic_relation() {
 /// The count model against the rule itself: for fortnight counts A then B
 /// (weeks `A, 0, B, 0` after eight busy weeks), `stage_at` says whether the
 /// group is silent; summing negative-binomial probabilities over the silent
-/// (A, B) gives `silence_chance`. Counts of 4 or more never make it silent
-/// unless B ≤ 1, which the sum covers as P(B ≤ 1) over every A.
+/// (A, B) gives `silence_chance`, with the limit its peak sets. Busy weeks
+/// of 30 (peak 120: four weeks of at most 5 are silent by the peak rule)
+/// and of 2,000 (the peak rule's cap, 60, decides).
 #[test]
 fn silence_chance_sums_the_rule_over_fortnights() {
     // P(X = k) for a negative binomial by its definition:
@@ -55,26 +56,35 @@ fn silence_chance_sums_the_rule_over_fortnights() {
         rising / factorial * (r / (r + mean)).powf(r) * (mean / (r + mean)).powi(k as i32)
     };
     let rules = StageRules::default();
-    for (pace, size) in [(0.5, 0.7), (2.0, 1.0), (6.0, 0.3), (25.0, 5.0)] {
-        let mean = 2.0 * pace;
-        let mut by_rule = pmf(0, mean, size) + pmf(1, mean, size);
-        for b in 2..4 {
-            for a in 0..4 {
-                let mut counts = vec![30; 8];
-                counts.extend([a, 0, b, 0]);
-                if stage_at(&weeks(&counts), &rules) == Stage::Silent {
-                    by_rule += pmf(a, mean, size) * pmf(b, mean, size);
+    for (busy, limit) in [(30, 5), (2000, 60)] {
+        assert_eq!(rules.silent_below_peak(8 * busy / 2), limit);
+        for (pace, size) in [(0.5, 0.7), (2.0, 1.0), (6.0, 0.3), (25.0, 5.0)] {
+            let mean = 2.0 * pace;
+            let mut by_rule = 0.0;
+            // Past limit + 4 messages no (A, B) is silent unless B ≤ 1.
+            for b in 0..limit + 4 {
+                for a in 0..limit + 4 {
+                    let mut counts = vec![busy; 8];
+                    counts.extend([a, 0, b, 0]);
+                    if stage_at(&weeks(&counts), &rules) == Stage::Silent {
+                        by_rule += pmf(a, mean, size) * pmf(b, mean, size);
+                    }
                 }
             }
+            // B ≤ 1 is silent for every A: add the A beyond the loop.
+            let a_beyond: f64 = 1.0 - (0..limit + 4).map(|a| pmf(a, mean, size)).sum::<f64>();
+            by_rule += a_beyond * (pmf(0, mean, size) + pmf(1, mean, size));
+            let chance = forecast::silence_chance(pace, size, limit);
+            assert!((chance - by_rule).abs() < 1e-9, "busy {busy} pace {pace} size {size}: {chance} vs {by_rule}");
         }
-        let chance = forecast::silence_chance(pace, size);
-        assert!((chance - by_rule).abs() < 1e-12, "pace {pace} size {size}: {chance} vs {by_rule}");
     }
-    assert_eq!(forecast::silence_chance(0.0, 1.0), 1.0, "no messages at all: silent for sure");
-    // Busier is safer; burstier (smaller size) is riskier at the same pace.
-    assert!(forecast::silence_chance(10.0, 1.0) < forecast::silence_chance(2.0, 1.0));
-    assert!(forecast::silence_chance(10.0, 0.3) > forecast::silence_chance(10.0, 3.0));
-    assert!(forecast::silence_chance(50.0, 10.0) < 1e-6);
+    assert_eq!(forecast::silence_chance(0.0, 1.0, 0), 1.0, "no messages at all: silent for sure");
+    // Busier is safer; burstier (smaller size) is riskier at the same pace;
+    // a higher peak (a larger quiet limit) is riskier.
+    assert!(forecast::silence_chance(10.0, 1.0, 0) < forecast::silence_chance(2.0, 1.0, 0));
+    assert!(forecast::silence_chance(10.0, 0.3, 0) > forecast::silence_chance(10.0, 3.0, 0));
+    assert!(forecast::silence_chance(10.0, 1.0, 30) > forecast::silence_chance(10.0, 1.0, 0));
+    assert!(forecast::silence_chance(50.0, 10.0, 0) < 1e-6);
 }
 
 /// Labels drawn from the count model itself at a known size (pace from the
@@ -93,7 +103,7 @@ fn fit_finds_the_pace_and_size_that_made_the_labels() {
                 active_4w: 1 + (rng.unit() * 9.0) as u32,
                 ..Default::default()
             };
-            let silent = rng.unit() < forecast::silence_chance(raw.weekly_pace(0.0), 0.5);
+            let silent = rng.unit() < forecast::silence_chance(raw.weekly_pace(0.0), 0.5, raw.quiet_limit());
             (raw, silent)
         })
         .collect();
@@ -151,7 +161,7 @@ fn explanations_name_the_largest_contributions() {
     let m = Model { layer: Logistic { mean: [0.0, 0.0], sd: [1.0, 1.0], weights: [0.5, -1.0], bias: -1.0 }, ..MODEL };
     // 8 weeks with 16 messages: 2 a week, the count model's chance c.
     let raw = Raw { messages_4w: 6, messages_prev_4w: 10, messages_2w: 1, active_4w: 3, ..Default::default() };
-    let c = forecast::silence_chance(2.0, MODEL.size);
+    let c = forecast::silence_chance(2.0, MODEL.size, raw.quiet_limit());
     let (odds, people) = (0.5 * (c / (1.0 - c)).ln(), -(4f64.ln()));
     let f = forecast::predict(&m, &raw);
     let keys: Vec<&str> = f.factors.iter().map(|x| x.key).collect();

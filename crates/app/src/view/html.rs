@@ -92,11 +92,12 @@ fn kpi(out: &mut String, value: String, label: &str) {
 
 fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
     out.push_str(&format!(
-        "<h2 id=\"g{i}\">{} {}</h2><p class=\"muted\">{} · {}</p><div class=\"grid\">",
+        "<h2 id=\"g{i}\">{} {}</h2><p class=\"muted\">{} · {} · {}</p><div class=\"grid\">",
         esc(&g.name),
         stage_badge(g, lang),
         esc(&g.platform),
-        esc(&g.external_id)
+        esc(&g.external_id),
+        esc(&lang.msg(&g.stage_evidence.msg))
     ));
     let a = &g.activity;
     kpi(out, format!("{:.1}", a.messages_per_day), lang.t("label.messages_per_day"));

@@ -59,7 +59,10 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
     let c = &g.concentration;
     let r = &g.responsiveness;
     let gm = &g.graph;
-    let _ = writeln!(out, "== {} ({} {}) — {}", g.name, g.platform, g.external_id, super::stage_name(g.stage, lang));
+    let stage = Msg::new("report.stage_because")
+        .text("stage", super::stage_name(g.stage, lang))
+        .text("why", lang.msg(&g.stage_evidence.msg));
+    let _ = writeln!(out, "== {} ({} {}) — {}", g.name, g.platform, g.external_id, lang.msg(&stage));
     let _ = writeln!(
         out,
         "  {}: {} {} ({:.1}/{}), {} {}/{} ({}), {} {}, Gini {:.2}, {} {}",
