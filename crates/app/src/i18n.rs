@@ -166,6 +166,19 @@ mod tests {
         assert_eq!(Lang::En.msg(&m), "the top 20% of senders wrote 38% of messages");
     }
 
+    /// Counts agree with their nouns, units are the reader's (issue 9: "1
+    /// threads", "2.4 min" to a Chinese reader).
+    #[test]
+    fn plurals_and_units() {
+        let r = |threads: i64| {
+            Msg::new("text.responsiveness").int("threads", threads).text("unanswered", "-").text("median", "-")
+        };
+        assert!(Lang::En.msg(&r(1)).starts_with("responsiveness: 1 thread, "));
+        assert!(Lang::En.msg(&r(0)).starts_with("responsiveness: 0 threads, - unanswered"));
+        let m = Msg::new("unit.minutes").num("n", 2.4, 1);
+        assert_eq!((Lang::Zh.msg(&m), Lang::En.msg(&m)), ("2.4 分钟".to_string(), "2.4 min".to_string()));
+    }
+
     /// The insight engine's messages as people read them (these sentences
     /// were asserted in the insight tests before the words moved here).
     #[test]

@@ -61,3 +61,47 @@ fn import_and_report_through_the_application_layer() {
     let err = build(&store, "club", &missing).err().expect("an unknown group is an error");
     assert!(err.to_string().contains("no such group"), "{err}");
 }
+
+/// Issue 9's slips, each checked on the real reading-club export: a Chinese
+/// reader sees no metric paths or English units; the English page has no
+/// Chinese weekday labels; charts carry dates and a legend; each person is
+/// listed under one role; counts agree with their nouns.
+#[test]
+fn the_report_reads_right_in_each_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let csv = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
+    import(&mut store, "club", &ImportRequest { paths: vec![csv], ..Default::default() }, &mut |_| {}).unwrap();
+    let report = build(&store, "club", &ReportRequest::default()).unwrap();
+    let zh = text::report(&report, Lang::Zh);
+    for english in ["[graph.", "[responsiveness.", "[activity.", " min", "threads", "pairs"] {
+        assert!(!zh.contains(english), "Chinese text shows {english:?}:\n{zh}");
+    }
+    let en = text::report(&report, Lang::En);
+    assert!(!en.contains("1 threads") && !en.contains(" 1 messages") && !en.contains("1 pairs"), "{en}");
+    // Each person under one role only.
+    let mut named = std::collections::HashMap::new();
+    for line in en
+        .lines()
+        .filter(|l| ["  core:", "  connector:", "  drifting:", "  newcomer:"].iter().any(|p| l.starts_with(p)))
+    {
+        for person in line.split_once(": ").unwrap().1.split(", ") {
+            let name = person.split(" (").next().unwrap().to_string();
+            assert!(named.insert(name.clone(), line.to_string()).is_none(), "{name} listed twice:\n{en}");
+        }
+    }
+    // The sparkline is labelled with its maximum (each group is scaled to its own).
+    let g = &report.groups[0];
+    let max = g.weekly.iter().rev().take(26).map(|w| w.messages).max().unwrap();
+    assert!(en.contains(&format!(" {max}\n")), "weekly line ends with its maximum {max}:\n{en}");
+
+    let page = html::render(&report, Lang::En);
+    for zh_day in [">一<", ">日<"] {
+        assert!(!page.contains(zh_day), "English page shows a Chinese weekday label");
+    }
+    assert!(page.contains(">Mon<") && page.contains("busiest hour"), "heat map labels and legend");
+    let first_week = tonghao_app::report::local_date(g.weekly[0].start_ms, g.tz_offset_s);
+    assert!(page.contains(&format!(">{first_week}</text>")), "weekly chart dated from {first_week}");
+    let page_zh = html::render(&report, Lang::Zh);
+    assert!(page_zh.contains(">一<") && page_zh.contains("最忙的一小时"));
+}

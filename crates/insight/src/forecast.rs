@@ -234,7 +234,11 @@ impl Model {
     /// Input `k` in plain words.
     fn words(&self, raw: &Raw, k: usize) -> Msg {
         if k == 1 {
-            return raw.words(4);
+            // Contributions are measured from the average training
+            // group-week: say what that average is, or "18 people posted ↑"
+            // reads as if posting raised the risk.
+            let typical = self.layer.mean[1].exp() - 1.0;
+            return Msg::new("feature.active_4w_vs_typical").int("n", raw.active_4w).num("typical", typical, 0);
         }
         let pace = raw.weekly_pace(self.recent_weight);
         Msg::new("feature.pace")

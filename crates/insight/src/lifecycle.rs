@@ -171,6 +171,7 @@ pub fn call(weeks: &[WeekPoint], rules: &StageRules) -> StageCall {
     };
     c.msg = match c.rule {
         "no_messages" => Msg::new("stage_rule.no_messages"),
+        "quiet_fortnight" if c.last_2w == 0 => Msg::new("stage_rule.empty_fortnight"),
         "quiet_fortnight" => Msg::new("stage_rule.quiet_fortnight").int("last_2w", c.last_2w),
         "quiet_month" => Msg::new("stage_rule.quiet_month").int("last_4w", c.last_4w),
         "far_below_peak" => Msg::new("stage_rule.far_below_peak").int("last_4w", c.last_4w).int("peak", c.peak_4w),

@@ -89,9 +89,11 @@ pub struct Activity {
     pub active_7d: u32,
     /// Distinct senders in the window.
     pub active_window: u32,
+    /// Of those, the ones still members at the end of the window.
+    pub active_members: u32,
     /// Members at the window's end.
     pub members: u32,
-    /// active_window / members (0 when there are no members).
+    /// `active_members / members` (0 when there are no members).
     pub active_ratio: f64,
 }
 
@@ -105,16 +107,25 @@ pub fn activity(snap: &Snapshot, g: usize, w: Window) -> Activity {
         who.dedup();
         who.len() as u32
     };
-    let members = current_members(snap, g, w.end_ms).len() as u32;
+    let current = current_members(snap, g, w.end_ms);
+    let members = current.len() as u32;
     let active_window = distinct_since(w.start_ms());
+    // The ratio counts members who are still in the group: someone who
+    // posted and then left is active but no longer a member, and counting
+    // them gave ratios above 100%.
+    let mut active_members: Vec<u32> = range.clone().map(|i| m.member[i]).collect();
+    active_members.sort_unstable();
+    active_members.dedup();
+    let active_current = active_members.iter().filter(|who| current.binary_search(who).is_ok()).count();
     Activity {
         messages: range.len() as u64,
         messages_per_day: range.len() as f64 / w.days.max(1) as f64,
         active_1d: distinct_since(w.end_ms - DAY_MS),
         active_7d: distinct_since(w.end_ms - 7 * DAY_MS),
         active_window,
+        active_members: active_current as u32,
         members,
-        active_ratio: if members == 0 { 0.0 } else { active_window as f64 / members as f64 },
+        active_ratio: if members == 0 { 0.0 } else { active_current as f64 / members as f64 },
     }
 }
 

@@ -200,7 +200,7 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             Msg::new("signal.active_ratio")
                 .int("days", r.window.days)
                 .share("share", a.active_ratio)
-                .int("active", a.active_window)
+                .int("active", a.active_members)
                 .int("members", a.members),
         );
     }
@@ -219,10 +219,16 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
             "hub_dependence",
             (r.graph.hub_dependence - 0.3) / 0.5,
             "graph.hub_dependence",
-            Msg::new("signal.hub_dependence")
-                .share("share", r.graph.hub_dependence)
-                .int("pairs", r.graph.links)
-                .text("name", &snap.members[hub as usize].name),
+            // "The group hangs on one person" only when one person's leaving
+            // disconnects it (bus factor 1); otherwise say how many it takes.
+            if r.graph.bus_factor <= 1 {
+                Msg::new("signal.hub_dependence")
+            } else {
+                Msg::new("signal.hub_dependence_shared").int("bus", r.graph.bus_factor)
+            }
+            .share("share", r.graph.hub_dependence)
+            .int("pairs", r.graph.links)
+            .text("name", &snap.members[hub as usize].name),
         );
     }
     if let Some(spoke) = r.newcomers.spoke_within_14d {

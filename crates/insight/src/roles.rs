@@ -13,6 +13,7 @@ use crate::graph::{Graph, GraphMetrics};
 use crate::metrics::{DAY_MS, Window, current_members};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use tonghao_model::Role as GroupRole;
 use tonghao_model::snapshot::{MembershipKind, Snapshot};
 
 /// A role.
@@ -77,12 +78,29 @@ pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphM
             *before.entry(who).or_default() += 1;
         }
     }
+    // Where the known history starts: an export's first line is not the
+    // group's birth, so the people already there are not newcomers.
+    let mut history_start = first.values().copied().min().unwrap_or(i64::MAX);
+    let mut staff: HashSet<u32> = HashSet::new();
     for r in &snap.memberships[group.memberships.clone()] {
-        if r.kind == MembershipKind::Join && r.at_ms < w.end_ms {
-            let f = first.entry(r.member).or_insert(r.at_ms);
-            *f = (*f).min(r.at_ms);
+        if r.at_ms >= w.end_ms {
+            continue;
+        }
+        history_start = history_start.min(r.at_ms);
+        match r.kind {
+            MembershipKind::Join => {
+                let f = first.entry(r.member).or_insert(r.at_ms);
+                *f = (*f).min(r.at_ms);
+            }
+            MembershipKind::Role(GroupRole::Owner | GroupRole::Deputy | GroupRole::Admin) => {
+                staff.insert(r.member);
+            }
+            _ => {}
         }
     }
+    // Someone first seen in the first week of the known history was there
+    // before it (or founded the group): their arrival is not seen.
+    let seen_arriving = |t: i64| t >= history_start.saturating_add(7 * DAY_MS);
     let mut ranked: Vec<(u32, u32)> = in_window.iter().map(|(&k, &v)| (k, v)).collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let rank: HashMap<u32, u32> = ranked.iter().enumerate().map(|(i, &(k, _))| (k, i as u32 + 1)).collect();
@@ -108,7 +126,9 @@ pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphM
             if bridges.contains(&who) {
                 roles.push(Role::Connector);
             }
-            if first.get(&who).is_some_and(|&f| w.end_ms - f <= 30 * DAY_MS) {
+            if first.get(&who).is_some_and(|&f| w.end_ms - f <= 30 * DAY_MS && seen_arriving(f))
+                && !staff.contains(&who)
+            {
                 roles.push(Role::Newcomer);
             }
             if count == 0 {

@@ -169,7 +169,8 @@ fn explanations_name_the_largest_contributions() {
     assert_eq!(keys, expected);
     let active = f.factors.iter().find(|x| x.key == "active_4w").unwrap();
     assert!((active.contribution - people).abs() < 1e-12);
-    assert_eq!(active.msg, Msg::new("feature.active_4w").int("n", 3));
+    // The test model's mean of ln(1 + people) is 0: a typical group-week has 0 posters.
+    assert_eq!(active.msg, Msg::new("feature.active_4w_vs_typical").int("n", 3).num("typical", 0.0, 0));
     let pace = f.factors.iter().find(|x| x.key == "pace").unwrap();
     assert_eq!(pace.msg, Msg::new("feature.pace").num("pace", 2.0, 1).share("chance", c));
     assert!((f.probability - 1.0 / (1.0 + (-(-1.0 + odds + people)).exp())).abs() < 1e-12);

@@ -270,3 +270,57 @@ fn a_slow_fade_is_declining_with_its_numbers() {
     );
     assert!((faded.score - (1.0 - 0.15 / 0.5)).abs() < 1e-12);
 }
+
+/// Issue 9: "active 8/7 (114%)". Two of three members post, then one of them
+/// leaves: the window still has 2 senders, but only 1 of the 2 remaining
+/// members is active, 50%, never more than everyone.
+#[test]
+fn a_member_who_left_is_not_counted_in_the_active_ratio() {
+    let msgs: Vec<Msg> = vec![(0, 0, None, &[], "早上好"), (1, HOUR, None, &[], "早")];
+    let mut memberships: Vec<MembershipRow> = (0..3).map(|k| join(k, -DAY_MS)).collect();
+    memberships.push(MembershipRow {
+        group: 0,
+        member: 1,
+        kind: MembershipKind::Leave,
+        at_ms: T0 + 2 * HOUR,
+        by: NONE,
+    });
+    let s = snapshot(3, &msgs, memberships, T0 + DAY_MS);
+    let a = metrics::activity(&s, 0, Window::new(s.as_of_ms, 28));
+    assert_eq!((a.active_window, a.active_members, a.members), (2, 1, 2));
+    assert!((a.active_ratio - 0.5).abs() < 1e-12);
+}
+
+/// Issue 9: the owner counted as a newcomer, and everyone in a short export
+/// called new. Member 0 founded the group (owner role) and 1 posts on the
+/// first day of the known history: neither arrival is seen. Member 2 joins
+/// ten days later and posts: a newcomer.
+#[test]
+fn newcomers_are_people_whose_arrival_is_seen() {
+    let msgs: Vec<Msg> = vec![
+        (0, 0, None, &[], "欢迎大家"),
+        (1, HOUR, None, &[], "谢谢群主"),
+        (2, 10 * DAY_MS + HOUR, None, &[], "大家好，我是新来的"),
+        (0, 10 * DAY_MS + 2 * HOUR, None, &[2], "欢迎"),
+    ];
+    let memberships = vec![
+        MembershipRow {
+            group: 0,
+            member: 0,
+            kind: MembershipKind::Role(tonghao_model::Role::Owner),
+            at_ms: T0,
+            by: NONE,
+        },
+        join(2, 10 * DAY_MS),
+    ];
+    let s = snapshot(3, &msgs, memberships, T0 + 12 * DAY_MS);
+    let w = Window::new(s.as_of_ms, 28);
+    let g = Graph::build(&s, 0, w);
+    let shape = graph_metrics(&g);
+    let newcomers: Vec<u32> = roles(&s, 0, w, &g, &shape)
+        .into_iter()
+        .filter(|m| m.roles.contains(&Role::Newcomer))
+        .map(|m| m.member)
+        .collect();
+    assert_eq!(newcomers, vec![2]);
+}

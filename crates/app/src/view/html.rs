@@ -3,8 +3,9 @@
 
 use super::{forecast_line, pct, pct_or_dash, role_lists, role_name, unanswered};
 use crate::i18n::Lang;
-use crate::report::Report;
+use crate::report::{Report, local_date};
 use tonghao_insight::report::GroupReport;
+use tonghao_model::msg::Msg;
 
 /// Escapes text for HTML.
 fn esc(s: &str) -> String {
@@ -65,7 +66,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
             esc(&g.name),
             stage_badge(g, lang),
             g.activity.messages_per_day,
-            g.activity.active_window,
+            g.activity.active_members,
             g.activity.members,
             unanswered(g),
             g.weakest.first().map(|s| esc(&lang.msg(&s.msg))).unwrap_or_default()
@@ -103,16 +104,12 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
     kpi(out, format!("{:.1}", a.messages_per_day), lang.t("label.messages_per_day"));
     kpi(
         out,
-        format!("{}/{}", a.active_window, a.members),
+        format!("{}/{}", a.active_members, a.members),
         &format!("{} ({} {})", lang.t("label.active_members"), g.window.days, lang.t("label.days")),
     );
     kpi(out, pct(g.concentration.top20_share), lang.t("label.top_20_share_of_messages"));
     kpi(out, unanswered(g), lang.t("label.threads_unanswered"));
-    kpi(
-        out,
-        g.responsiveness.median_first_response_s.map(|s| format!("{:.0} min", s / 60.0)).unwrap_or_else(|| "-".into()),
-        lang.t("label.median_first_response"),
-    );
+    kpi(out, super::minutes(g.responsiveness.median_first_response_s, 0, lang), lang.t("label.median_first_response"));
     kpi(out, format!("{:.2}", g.graph.density), lang.t("label.link_density"));
     kpi(out, g.graph.bus_factor.to_string(), lang.t("label.bus_factor_explained"));
     kpi(out, pct_or_dash(g.newcomers.spoke_within_14d), lang.t("label.newcomers_speaking_in_14_days"));
@@ -130,14 +127,14 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
             out.push_str(&format!(
                 "<div class=\"signal\">{} <span class=\"metric\">{}</span></div>",
                 esc(&lang.msg(&s.msg)),
-                esc(s.metric)
+                esc(super::metric_name(s.metric, lang))
             ));
         }
     }
     out.push_str(&format!("<h3>{}</h3>", lang.t("label.messages_per_week")));
-    out.push_str(&bars(&g.weekly.iter().map(|w| w.messages).collect::<Vec<_>>()));
+    out.push_str(&bars(&g.weekly, g.tz_offset_s, lang));
     out.push_str(&format!("<h3>{}</h3>", lang.t("label.when_the_group_talks_local_time_mon_sun_hour")));
-    out.push_str(&heatmap(&g.heatmap));
+    out.push_str(&heatmap(&g.heatmap, lang));
     let lists = role_lists(g, lang, 20);
     if !lists.is_empty() {
         out.push_str(&format!("<h3>{}</h3><table>", lang.t("label.member_roles")));
@@ -150,46 +147,85 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
     }
 }
 
-/// A bar chart as inline SVG.
-fn bars(values: &[u32]) -> String {
-    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+/// Weekly messages as an inline SVG bar chart: the value of the highest
+/// bar on the axis, and the start dates of the first, middle and last weeks
+/// under it (in the group's own offset).
+fn bars(weeks: &[tonghao_insight::metrics::WeekPoint], tz_s: i32, lang: Lang) -> String {
+    let max = weeks.iter().map(|w| w.messages).max().unwrap_or(0).max(1) as f64;
     let (w, h) = (1000.0, 120.0);
-    let bw = w / values.len().max(1) as f64;
-    let mut svg = format!("<svg viewBox=\"0 0 {w} {}\" width=\"100%\" role=\"img\"><title>{}</title>", h + 14.0, max);
-    for (i, &v) in values.iter().enumerate() {
+    let bw = w / weeks.len().max(1) as f64;
+    let mut svg = format!("<svg viewBox=\"0 -14 {w} {}\" width=\"100%\" role=\"img\">", h + 44.0);
+    for (i, week) in weeks.iter().enumerate() {
+        let v = week.messages;
         let bh = v as f64 / max * h;
         svg.push_str(&format!(
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#178a8a\"><title>{v}</title></rect>",
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#178a8a\"><title>{} {v}</title></rect>",
             i as f64 * bw,
             h - bh,
             (bw - 1.0).max(0.5),
-            bh
+            bh,
+            local_date(week.start_ms, tz_s)
         ));
     }
-    svg.push_str(&format!("<text x=\"0\" y=\"{}\" font-size=\"11\" fill=\"#777\">max {max}</text></svg>", h + 12.0));
+    svg.push_str(&format!(
+        "<text x=\"0\" y=\"-3\" font-size=\"11\" fill=\"#777\">{}</text>",
+        esc(&lang.msg(&Msg::new("html.bars_max").int("max", max as u32)))
+    ));
+    let n = weeks.len();
+    let marks: &[usize] = if n > 2 { &[0, n / 2, n - 1] } else { &[0] };
+    for &i in marks.iter().filter(|&&i| i < n) {
+        let anchor = if i == 0 {
+            "start"
+        } else if i == n - 1 {
+            "end"
+        } else {
+            "middle"
+        };
+        let x = if i == n - 1 { w } else { i as f64 * bw };
+        svg.push_str(&format!(
+            "<text x=\"{x:.1}\" y=\"{}\" font-size=\"11\" fill=\"#777\" text-anchor=\"{anchor}\">{}</text>",
+            h + 16.0,
+            local_date(weeks[i].start_ms, tz_s)
+        ));
+    }
+    svg.push_str("</svg>");
     svg
 }
 
-/// A weekday × hour heat map as inline SVG.
-fn heatmap(h: &[[u32; 24]; 7]) -> String {
+/// A weekday × hour heat map as inline SVG, with its legend: the colour of
+/// no messages and of the busiest hour, and how many that is.
+fn heatmap(h: &[[u32; 24]; 7], lang: Lang) -> String {
     let max = h.iter().flatten().copied().max().unwrap_or(0).max(1) as f64;
-    let days = ["一", "二", "三", "四", "五", "六", "日"];
-    let mut svg = String::from("<svg viewBox=\"0 0 520 170\" width=\"100%\" style=\"max-width:640px\" role=\"img\">");
+    let days = ["html.mon", "html.tue", "html.wed", "html.thu", "html.fri", "html.sat", "html.sun"];
+    let mut svg = String::from("<svg viewBox=\"0 0 530 196\" width=\"100%\" style=\"max-width:640px\" role=\"img\">");
     for (d, row) in h.iter().enumerate() {
-        svg.push_str(&format!("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>", 16 + d * 20, days[d]));
+        svg.push_str(&format!("<text x=\"0\" y=\"{}\" font-size=\"11\">{}</text>", 16 + d * 20, lang.t(days[d])));
         for (hour, &v) in row.iter().enumerate() {
             let alpha = v as f64 / max;
             svg.push_str(&format!(
                 "<rect x=\"{}\" y=\"{}\" width=\"19\" height=\"18\" fill=\"rgba(23,138,138,{alpha:.2})\" stroke=\"#eee\"><title>{}:00 {v}</title></rect>",
-                20 + hour * 20,
+                30 + hour * 20,
                 4 + d * 20,
                 hour
             ));
         }
     }
     for hour in (0..24).step_by(3) {
-        svg.push_str(&format!("<text x=\"{}\" y=\"162\" font-size=\"10\" fill=\"#777\">{hour}</text>", 22 + hour * 20));
+        svg.push_str(&format!("<text x=\"{}\" y=\"162\" font-size=\"10\" fill=\"#777\">{hour}</text>", 32 + hour * 20));
     }
+    // Legend: five swatches from none to the busiest hour.
+    svg.push_str("<text x=\"30\" y=\"188\" font-size=\"10\" fill=\"#777\">0</text>");
+    for k in 0..5 {
+        svg.push_str(&format!(
+            "<rect x=\"{}\" y=\"176\" width=\"19\" height=\"14\" fill=\"rgba(23,138,138,{:.2})\" stroke=\"#eee\"/>",
+            44 + k * 20,
+            k as f64 / 4.0
+        ));
+    }
+    svg.push_str(&format!(
+        "<text x=\"150\" y=\"188\" font-size=\"10\" fill=\"#777\">{}</text>",
+        esc(&lang.msg(&Msg::new("html.heatmap_max").int("max", max as u32)))
+    ));
     svg.push_str("</svg>");
     svg
 }

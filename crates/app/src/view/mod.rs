@@ -24,6 +24,38 @@ pub fn sparkline(values: &[u32]) -> String {
         .collect()
 }
 
+/// A sparkline followed by its largest value, so that two groups' lines
+/// can be compared: each is scaled to its own maximum.
+pub fn sparkline_with_max(values: &[u32]) -> String {
+    let max = values.iter().copied().max().unwrap_or(0);
+    format!("{} {max}", sparkline(values))
+}
+
+/// A duration in minutes as the language writes it ("2.4 min", "2.4 分钟"),
+/// or "-" when nothing measured it.
+pub fn minutes(seconds: Option<f64>, decimals: u8, lang: Lang) -> String {
+    match seconds {
+        Some(s) => lang.msg(&Msg::new("unit.minutes").num("n", s / 60.0, decimals)),
+        None => "-".into(),
+    }
+}
+
+/// The name of the report field a signal is computed from, in the reader's language.
+pub fn metric_name(metric: &str, lang: Lang) -> &'static str {
+    lang.t(match metric {
+        "stages" => "metric.stages",
+        "last_message_ms" => "metric.last_message",
+        "responsiveness.unanswered_share" => "metric.unanswered_share",
+        "activity.active_ratio" => "metric.active_ratio",
+        "concentration.top20_share" => "metric.top20_share",
+        "graph.hub_dependence" => "metric.hub_dependence",
+        "newcomers.spoke_within_14d" => "metric.spoke_within_14d",
+        "output.substantive" => "metric.substantive",
+        "output.ads" => "metric.ads",
+        _ => "metric.weekly",
+    })
+}
+
 /// "4 周后沉寂概率 38%（最强因素：…）" for a group with a forecast.
 pub fn forecast_line(g: &GroupReport, lang: Lang) -> Option<String> {
     let f = g.forecast.as_ref()?;
@@ -62,10 +94,15 @@ pub fn unanswered(g: &GroupReport) -> String {
 /// with up to `limit` people as "name (messages)" — drifting people as "name
 /// (before→now, last date)" — and how many have the role in all.
 pub fn role_lists(g: &GroupReport, lang: Lang, limit: usize) -> Vec<(Role, Vec<String>, usize)> {
-    [Role::Core, Role::Connector, Role::Drifting, Role::Newcomer]
+    // Each person is listed once, under the first of these roles they hold
+    // (the JSON keeps every role): a core member who is also a connector
+    // and new is named as core.
+    const ORDER: [Role; 4] = [Role::Core, Role::Connector, Role::Drifting, Role::Newcomer];
+    let first_role = |m: &tonghao_insight::roles::MemberRoles| ORDER.into_iter().find(|r| m.roles.contains(r));
+    ORDER
         .into_iter()
         .filter_map(|role| {
-            let with_role = || g.members.iter().filter(move |m| m.roles.contains(&role));
+            let with_role = || g.members.iter().filter(move |m| first_role(m) == Some(role));
             let people: Vec<String> = with_role()
                 .take(limit)
                 .map(|m| match role {

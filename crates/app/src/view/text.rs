@@ -1,7 +1,7 @@
 //! The report as plain text for a terminal: a table of every group, then
 //! each group's figures, signals and roles.
 
-use super::{forecast_line, pct, pct_or_dash, role_lists, role_name, sparkline, table, unanswered};
+use super::{forecast_line, pct_or_dash, role_lists, role_name, table, unanswered};
 use crate::i18n::Lang;
 use crate::ingest::FileReport;
 use crate::report::Report;
@@ -28,9 +28,11 @@ pub fn report(report: &Report, lang: Lang) -> String {
                 g.name.clone(),
                 super::stage_name(g.stage, lang).to_string(),
                 format!("{:.1}", g.activity.messages_per_day),
-                format!("{}/{}", g.activity.active_window, g.activity.members),
+                format!("{}/{}", g.activity.active_members, g.activity.members),
                 unanswered(g),
-                sparkline(&g.weekly.iter().rev().take(12).rev().map(|w| w.messages).collect::<Vec<_>>()),
+                super::sparkline_with_max(
+                    &g.weekly.iter().rev().take(12).rev().map(|w| w.messages).collect::<Vec<_>>(),
+                ),
                 g.weakest.first().map(|s| lang.msg(&s.msg)).unwrap_or_default(),
             ]
         })
@@ -63,86 +65,60 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
         .text("stage", super::stage_name(g.stage, lang))
         .text("why", lang.msg(&g.stage_evidence.msg));
     let _ = writeln!(out, "== {} ({} {}) — {}", g.name, g.platform, g.external_id, lang.msg(&stage));
-    let _ = writeln!(
-        out,
-        "  {}: {} {} ({:.1}/{}), {} {}/{} ({}), {} {}, Gini {:.2}, {} {}",
-        lang.msg(&Msg::new("text.last_days").int("days", g.window.days)),
-        a.messages,
-        lang.t("label.messages_unit"),
-        a.messages_per_day,
-        lang.t("label.day"),
-        lang.t("label.active"),
-        a.active_window,
-        a.members,
-        pct(a.active_ratio),
-        lang.t("label.top_20_share"),
-        pct(c.top20_share),
-        c.gini,
-        lang.t("label.lurkers"),
-        pct(c.lurker_share),
-    );
-    let median = r.median_first_response_s.map(|s| format!("{:.1} min", s / 60.0)).unwrap_or_else(|| "-".into());
-    let _ = writeln!(
-        out,
-        "  {}: {} {}, {} {}, {} {}",
-        lang.t("label.responsiveness"),
-        r.threads,
-        lang.t("label.threads"),
-        pct(r.unanswered_share),
-        lang.t("label.unanswered"),
-        lang.t("label.median_first_response"),
-        median
-    );
-    let hub = pct_or_dash(gm.hub.map(|_| gm.hub_dependence));
-    let _ = writeln!(
-        out,
-        "  {}: {} {}, {} {:.3}, {} {:.2}, {} {}, {} {}, {} {}",
-        lang.t("label.links"),
-        gm.links,
-        lang.t("label.pairs"),
-        lang.t("label.density"),
-        gm.density,
-        lang.t("label.clustering"),
-        gm.clustering,
-        lang.t("label.structure"),
-        match gm.structure.as_str() {
-            "pyramid" => lang.t("label.pyramid"),
-            "ring" => lang.t("label.ring"),
-            _ => lang.t("label.scattered"),
-        },
-        lang.t("label.hub_dependence"),
-        hub,
-        lang.t("label.bus_factor"),
-        gm.bus_factor
-    );
+    let activity = Msg::new("text.activity")
+        .int("days", g.window.days)
+        .int("messages", a.messages)
+        .num("per_day", a.messages_per_day, 1)
+        .int("active", a.active_members)
+        .int("members", a.members)
+        .share("ratio", a.active_ratio)
+        .share("top20", c.top20_share)
+        .num("gini", c.gini, 2)
+        .share("lurkers", c.lurker_share);
+    let _ = writeln!(out, "  {}", lang.msg(&activity));
+    let responsiveness = Msg::new("text.responsiveness")
+        .int("threads", r.threads)
+        .text("unanswered", unanswered(g))
+        .text("median", super::minutes(r.median_first_response_s, 1, lang));
+    let _ = writeln!(out, "  {}", lang.msg(&responsiveness));
+    let structure = match gm.structure.as_str() {
+        "pyramid" => lang.t("label.pyramid"),
+        "ring" => lang.t("label.ring"),
+        _ => lang.t("label.scattered"),
+    };
+    let links = Msg::new("text.links")
+        .int("pairs", gm.links)
+        .num("density", gm.density, 3)
+        .num("clustering", gm.clustering, 2)
+        .text("structure", structure)
+        .text("hub", pct_or_dash(gm.hub.map(|_| gm.hub_dependence)))
+        .int("bus", gm.bus_factor);
+    let _ = writeln!(out, "  {}", lang.msg(&links));
     let n = &g.newcomers;
     if n.newcomers > 0 {
-        let _ = writeln!(
-            out,
-            "  {}: {} {}, {} {}, {} {}",
-            lang.t("label.newcomers"),
-            n.newcomers,
-            lang.t("label.joined_for_the_first_time"),
-            lang.t("label.spoke_within_14_days"),
-            pct_or_dash(n.spoke_within_14d),
-            lang.t("label.active_after_30_days"),
-            pct_or_dash(n.active_after_30d)
-        );
+        let newcomers = Msg::new("text.newcomers")
+            .int("n", n.newcomers)
+            .text("spoke", pct_or_dash(n.spoke_within_14d))
+            .text("active", pct_or_dash(n.active_after_30d));
+        let _ = writeln!(out, "  {}", lang.msg(&newcomers));
     }
     if let Some(line) = forecast_line(g, lang) {
         let _ = writeln!(out, "  {line}  [{}]", lang.t("label.raises_lowers_the_risk_backtest_in_docs_insight"));
     }
     let weekly: Vec<u32> = g.weekly.iter().rev().take(26).rev().map(|w| w.messages).collect();
-    let _ = writeln!(out, "  {}: {}", lang.t("label.weekly_messages"), sparkline(&weekly));
+    let label =
+        |name: &str, value: String| lang.msg(&Msg::new("text.labelled").text("label", name).text("value", value));
+    let _ = writeln!(out, "  {}", label(lang.t("label.weekly_messages"), super::sparkline_with_max(&weekly)));
     if !g.weakest.is_empty() {
-        let _ = writeln!(out, "  {}:", lang.t("label.weakest_signals"));
+        let _ = writeln!(out, "  {}", label(lang.t("label.weakest_signals"), String::new()).trim_end());
         for s in &g.weakest {
-            let _ = writeln!(out, "   - {}  [{}]", lang.msg(&s.msg), s.metric);
+            let _ = writeln!(out, "   - {}  [{}]", lang.msg(&s.msg), super::metric_name(s.metric, lang));
         }
     }
     for (role, people, total) in role_lists(g, lang, 8) {
         let more = if total > people.len() { format!(" … +{}", total - people.len()) } else { String::new() };
-        let _ = writeln!(out, "  {}: {}{more}", role_name(role, lang), people.join(", "));
+        let people = people.join(lang.t("label.name_separator"));
+        let _ = writeln!(out, "  {}", label(role_name(role, lang), format!("{people}{more}")));
     }
 }
 
