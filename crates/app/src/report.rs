@@ -7,6 +7,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use tonghao_insight::links::infer_missing;
 use tonghao_insight::report::{GroupReport, group_report, settle_as_of};
+use tonghao_model::msg::Msg;
+use tonghao_ops::moves::{Move, next_moves};
 use tonghao_store::Store;
 
 /// What to report on.
@@ -40,6 +42,8 @@ pub struct Report {
     pub inferred_links: usize,
     /// One entry per group.
     pub groups: Vec<GroupReport>,
+    /// What to do next, across the groups, highest priority first.
+    pub moves: Vec<Move>,
 }
 
 /// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time, as UTC ms.
@@ -92,7 +96,11 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
     for g in &mut groups {
         localize(g);
     }
-    Ok(Report { community: community.to_string(), as_of: utc(snap.as_of_ms), inferred_links, groups })
+    let mut moves = next_moves(&snap, &groups);
+    for m in &mut moves {
+        localize_move(m);
+    }
+    Ok(Report { community: community.to_string(), as_of: utc(snap.as_of_ms), inferred_links, groups, moves })
 }
 
 /// Words every message of the group report (its signals and its forecast's
@@ -111,6 +119,17 @@ pub fn localize(g: &mut GroupReport) {
             x.zh = Lang::Zh.msg(&x.msg);
             x.en = Lang::En.msg(&x.msg);
         }
+    }
+}
+
+/// Words a move, its reason and its draft in both languages.
+pub fn localize_move(m: &mut Move) {
+    for (lang, text, draft) in [(Lang::Zh, &mut m.zh, &mut m.draft_zh), (Lang::En, &mut m.en, &mut m.draft_en)] {
+        *text = match &m.why {
+            Some(why) => lang.msg(&Msg::new("move.because").text("what", lang.msg(&m.msg)).text("why", lang.msg(why))),
+            None => lang.msg(&m.msg),
+        };
+        *draft = m.draft.as_ref().map(|d| lang.msg(d)).unwrap_or_default();
     }
 }
 

@@ -7,6 +7,7 @@ mod demo;
 mod eval;
 mod import;
 mod member;
+mod next;
 mod report;
 mod sim;
 
@@ -55,6 +56,8 @@ enum Command {
     },
     /// Group health, lifecycle and member roles (text, JSON or HTML).
     Report(report::Args),
+    /// What to do next, by whom, with the evidence and a drafted message.
+    Next(next::Args),
     /// One person's data: export everything stored about them, or delete it.
     #[command(subcommand)]
     Member(member::Command),
@@ -175,6 +178,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
             Ok(0)
         }
         Command::Report(args) => report::run(&open()?, &cli, lang, args),
+        Command::Next(args) => next::run(&open()?, &cli, lang, args),
         Command::Member(cmd) => member::run(&mut open()?, &cli, lang, cmd),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),

@@ -198,20 +198,19 @@ pub const THREAD_GAP_MS: i64 = 30 * 60 * 1000;
 /// How long an answer may take.
 pub const ANSWER_WITHIN_MS: i64 = DAY_MS;
 
-/// Responsiveness of group `g` over `w`.
-pub fn responsiveness(snap: &Snapshot, g: usize, w: Window) -> Responsiveness {
+/// Every thread starter of group `g` in `w` (a message after at least
+/// [`THREAD_GAP_MS`] of silence), as message indices, each with its first
+/// answer by another member within [`ANSWER_WITHIN_MS`] (a reply to the
+/// starter's author, or an @mention of them), if any.
+pub fn starters(snap: &Snapshot, g: usize, w: Window) -> Vec<(usize, Option<usize>)> {
     let m = &snap.messages;
     let all = snap.groups[g].messages.clone();
-    let range = in_window(snap, g, w);
-    let mut r = Responsiveness::default();
-    let mut delays = Vec::new();
-    let mut unanswered = Vec::new();
-    for s in range {
+    let mut out = Vec::new();
+    for s in in_window(snap, g, w) {
         let starter = s == all.start || m.at_ms[s] - m.at_ms[s - 1] >= THREAD_GAP_MS;
         if !starter {
             continue;
         }
-        r.threads += 1;
         let author = m.member[s];
         let mut answer = None;
         for j in s + 1..all.end {
@@ -228,6 +227,19 @@ pub fn responsiveness(snap: &Snapshot, g: usize, w: Window) -> Responsiveness {
                 break;
             }
         }
+        out.push((s, answer));
+    }
+    out
+}
+
+/// Responsiveness of group `g` over `w`.
+pub fn responsiveness(snap: &Snapshot, g: usize, w: Window) -> Responsiveness {
+    let m = &snap.messages;
+    let mut r = Responsiveness::default();
+    let mut delays = Vec::new();
+    let mut unanswered = Vec::new();
+    for (s, answer) in starters(snap, g, w) {
+        r.threads += 1;
         match answer {
             Some(j) => {
                 r.answered += 1;

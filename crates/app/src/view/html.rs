@@ -73,6 +73,35 @@ pub fn render(report: &Report, lang: Lang) -> String {
         ));
     }
     out.push_str("</table>");
+    if !report.moves.is_empty() {
+        out.push_str(&format!(
+            "<h2>{}</h2><ol>",
+            esc(&lang.msg(&Msg::new("move.heading").int("n", report.moves.len())))
+        ));
+        for m in report.moves.iter().take(20) {
+            let text = if lang == Lang::Zh { &m.zh } else { &m.en };
+            let by =
+                m.by.as_ref()
+                    .map(|n| format!(" — {}", lang.msg(&Msg::new("move.by").text("name", n))))
+                    .unwrap_or_default();
+            out.push_str(&format!(
+                "<li><b>{}</b> {}{} <span class=\"metric\">{}</span>",
+                esc(&m.group_name),
+                esc(text),
+                esc(&by),
+                esc(&m.id)
+            ));
+            let draft = if lang == Lang::Zh { &m.draft_zh } else { &m.draft_en };
+            if !draft.is_empty() {
+                out.push_str(&format!(
+                    "<div class=\"muted\">{}</div>",
+                    esc(&lang.msg(&Msg::new("move.draft").text("text", draft)))
+                ));
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ol>");
+    }
     for (i, g) in report.groups.iter().enumerate() {
         group_section(&mut out, i, g, lang);
     }

@@ -7,6 +7,7 @@ use crate::ingest::FileReport;
 use crate::report::Report;
 use tonghao_insight::report::GroupReport;
 use tonghao_model::msg::Msg;
+use tonghao_ops::moves::Move;
 
 /// Renders the whole report.
 pub fn report(report: &Report, lang: Lang) -> String {
@@ -48,6 +49,10 @@ pub fn report(report: &Report, lang: Lang) -> String {
     ];
     out.push('\n');
     out.push_str(&table::render(&header, &rows, &[2, 3, 4]));
+    if !report.moves.is_empty() {
+        out.push('\n');
+        out.push_str(&moves(&report.moves, lang, 10));
+    }
     for g in &report.groups {
         out.push('\n');
         group_text(&mut out, g, lang);
@@ -120,6 +125,24 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
         let people = people.join(lang.t("label.name_separator"));
         let _ = writeln!(out, "  {}", label(role_name(role, lang), format!("{people}{more}")));
     }
+}
+
+/// The first `limit` moves as a numbered list: what, for whom, the draft.
+pub fn moves(moves: &[Move], lang: Lang, limit: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", lang.msg(&Msg::new("move.heading").int("n", moves.len())));
+    for (i, m) in moves.iter().take(limit).enumerate() {
+        let text = if lang == Lang::Zh { &m.zh } else { &m.en };
+        let by =
+            m.by.as_ref().map(|n| format!(" — {}", lang.msg(&Msg::new("move.by").text("name", n)))).unwrap_or_default();
+        let _ = writeln!(out, "{:>3}. [{}] {text}{by}  ({})", i + 1, m.group_name, m.id);
+        let draft = if lang == Lang::Zh { &m.draft_zh } else { &m.draft_en };
+        if !draft.is_empty() {
+            let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
+        }
+    }
+    out
 }
 
 /// The table of an import's files, then what was skipped.

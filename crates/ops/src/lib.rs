@@ -1,0 +1,19 @@
+//! Operations: what the people who run a community should do next.
+//!
+//! [`moves::next_moves`] turns a group's report (insight) and its history
+//! (the snapshot) into a ranked to-do list. Each [`moves::Move`] says who
+//! should act, on whom, why — as a catalogue [`tonghao_model::msg::Msg`] with
+//! its figures — and carries its evidence: the figures, the members and the
+//! store ids of the messages behind it, so any move can be traced back to
+//! what people wrote. Where a person should be written to, the move drafts
+//! the message for a person to send: tonghao never posts by itself.
+//!
+//! Design decisions:
+//! - Pure: no I/O. The application layer loads the snapshot, builds the
+//!   reports and words the messages; the store keeps decisions.
+//! - A move's id depends only on what it is about (kind, group, member or
+//!   message, as the store knows them), so the same move keeps its id across
+//!   re-imports and report runs and a decision about it sticks.
+#![deny(missing_docs)]
+
+pub mod moves;

@@ -1,0 +1,394 @@
+//! Next moves: welcome, re-engage, answer, promote, spam, intervene.
+//!
+//! The rules (each move quotes the figures it used, `docs/ops.md`):
+//! - **welcome**: a member who joined 3 to 30 days ago and has not spoken
+//!   since; the group's host should greet them by name.
+//! - **re-engage**: a drifting member (≥ 5 messages in the 56 days before
+//!   the last 28, at most 1 in those 28): a personal message, not a bot's.
+//! - **answer**: a question (a thread starter that asks something) in the
+//!   last 7 days that nobody answered within a day.
+//! - **promote**: a member who answers others (≥ 3 different people in the
+//!   window), and posted in at least 6 of the last 8 weeks: an admin or KOL
+//!   candidate; a connector (a bridge between circles) ranks higher.
+//! - **spam**: an account with posts that look like ads in the window.
+//! - **intervene**: per stage, what the seeds prescribe: a declining group
+//!   needs a guest share, new members or a new ritual; a silent one rest or a
+//!   merge; an active or growing one is the time to run a campaign.
+
+use serde::Serialize;
+use std::collections::HashMap;
+use tonghao_insight::lifecycle::Stage;
+use tonghao_insight::metrics::{DAY_MS, Window, starters};
+use tonghao_insight::report::GroupReport;
+use tonghao_insight::roles::Role;
+use tonghao_model::Role as GroupRole;
+use tonghao_model::msg::Msg;
+use tonghao_model::snapshot::{MembershipKind, Snapshot, flags};
+
+/// What kind of move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// Greet a newcomer who has not spoken.
+    Welcome,
+    /// Write personally to a member who is drifting away.
+    ReEngage,
+    /// Answer a question nobody answered.
+    Answer,
+    /// Make a member an admin or KOL.
+    Promote,
+    /// Deal with an account that posts ads.
+    Spam,
+    /// Change something about the group as a whole.
+    Intervene,
+}
+
+impl Kind {
+    /// The code name, as in JSON and ids.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Welcome => "welcome",
+            Kind::ReEngage => "re_engage",
+            Kind::Answer => "answer",
+            Kind::Promote => "promote",
+            Kind::Spam => "spam",
+            Kind::Intervene => "intervene",
+        }
+    }
+}
+
+/// The figures and records behind a move.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Named figures, e.g. `messages_before: 33`.
+    pub figures: Vec<(&'static str, f64)>,
+    /// Store ids of the members it is about.
+    pub members: Vec<i64>,
+    /// Store ids of the messages that show it.
+    pub messages: Vec<i64>,
+}
+
+/// One thing to do.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Move {
+    /// Stable across re-imports and runs: `kind-group-subject` hashed.
+    pub id: String,
+    /// What kind of move.
+    pub kind: Kind,
+    /// Group index in the snapshot.
+    pub group: u32,
+    /// The group's name.
+    pub group_name: String,
+    /// Who should act: a member's name (the group's host), or `None` for
+    /// the operators in general.
+    pub by: Option<String>,
+    /// The member the move is about, by name.
+    pub about: Option<String>,
+    /// Higher first; comparable across groups and kinds.
+    pub priority: f64,
+    /// What to do and why, with figures.
+    #[serde(skip)]
+    pub msg: Msg,
+    /// Why, where the reason is a finding of its own (a stage's rule).
+    #[serde(skip)]
+    pub why: Option<Msg>,
+    /// A message for a person to send, where there is one.
+    #[serde(skip)]
+    pub draft: Option<Msg>,
+    /// `msg` in Chinese and English, and the draft: filled by the
+    /// application layer from its catalogue.
+    pub zh: String,
+    /// See `zh`.
+    pub en: String,
+    /// The draft in Chinese (empty without a draft).
+    pub draft_zh: String,
+    /// The draft in English.
+    pub draft_en: String,
+    /// The evidence.
+    pub evidence: Evidence,
+}
+
+/// A short stable id: FNV-1a over the parts, 12 hex digits after the kind.
+fn move_id(kind: Kind, parts: &[i64]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in kind.as_str().bytes().chain(parts.iter().flat_map(|p| p.to_le_bytes())) {
+        h ^= byte as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}-{:012x}", kind.as_str(), h & 0xffff_ffff_ffff)
+}
+
+/// The person who should act in a group: its owner, else a deputy or
+/// admin, else its most connected core member (who answers most people).
+pub fn host(snap: &Snapshot, report: &GroupReport) -> Option<u32> {
+    let g = &snap.groups[report.group as usize];
+    let mut best: Option<(u8, u32)> = None;
+    for r in &snap.memberships[g.memberships.clone()] {
+        let rank = match r.kind {
+            MembershipKind::Role(GroupRole::Owner) => 3,
+            MembershipKind::Role(GroupRole::Deputy) => 2,
+            MembershipKind::Role(GroupRole::Admin) => 1,
+            _ => continue,
+        };
+        if best.is_none_or(|(b, _)| rank > b) {
+            best = Some((rank, r.member));
+        }
+    }
+    let still_there = |m: u32| report.members.iter().any(|x| x.member == m);
+    if let Some((_, m)) = best.filter(|&(_, m)| still_there(m)) {
+        return Some(m);
+    }
+    report
+        .members
+        .iter()
+        .filter(|m| m.roles.contains(&Role::Core))
+        .max_by_key(|m| (m.answered_people, m.messages_window))
+        .map(|m| m.member)
+}
+
+/// The ranked moves for the groups reported in `reports` (each built from
+/// `snap` at its `as_of_ms`, links already completed).
+pub fn next_moves(snap: &Snapshot, reports: &[GroupReport]) -> Vec<Move> {
+    let mut out = Vec::new();
+    for r in reports {
+        group_moves(snap, r, &mut out);
+    }
+    out.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+    out
+}
+
+fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
+    let g = r.group as usize;
+    let meta = &snap.groups[g];
+    let end = snap.as_of_ms;
+    let host = host(snap, r);
+    let host_name = host.map(|h| snap.members[h as usize].name.clone());
+    let name = |m: u32| snap.members[m as usize].name.clone();
+    let store_id = |m: u32| snap.members[m as usize].store_id;
+    let days = |ms: i64| (ms as f64 / DAY_MS as f64).floor();
+    let mut push =
+        |kind: Kind, key: &[i64], about: Option<u32>, priority: f64, msg: Msg, draft: Option<Msg>, evidence| {
+            let mut parts = vec![meta.store_id];
+            parts.extend_from_slice(key);
+            out.push(Move {
+                id: move_id(kind, &parts),
+                kind,
+                group: r.group,
+                group_name: r.name.clone(),
+                by: if about.is_some() && about == host { None } else { host_name.clone() },
+                about: about.map(name),
+                priority,
+                msg,
+                why: None,
+                draft,
+                zh: String::new(),
+                en: String::new(),
+                draft_zh: String::new(),
+                draft_en: String::new(),
+                evidence,
+            });
+        };
+    let silent_group = r.stage == Stage::Silent;
+
+    // Welcome: joined 3–30 days ago, silent since joining.
+    if !silent_group {
+        let m = &snap.messages;
+        let mut last_join: HashMap<u32, i64> = HashMap::new();
+        for row in &snap.memberships[meta.memberships.clone()] {
+            if row.at_ms >= end {
+                break;
+            }
+            match row.kind {
+                MembershipKind::Join => {
+                    last_join.insert(row.member, row.at_ms);
+                }
+                MembershipKind::Leave => {
+                    last_join.remove(&row.member);
+                }
+                MembershipKind::Role(_) => {}
+            }
+        }
+        let mut spoke_after: HashMap<u32, i64> = HashMap::new();
+        for i in meta.messages.clone() {
+            if m.at_ms[i] < end {
+                spoke_after.insert(m.member[i], m.at_ms[i]);
+            }
+        }
+        let mut fresh: Vec<(u32, i64)> = last_join
+            .into_iter()
+            .filter(|&(who, at)| {
+                let age = end - at;
+                (3 * DAY_MS..=30 * DAY_MS).contains(&age) && spoke_after.get(&who).is_none_or(|&t| t < at)
+            })
+            .collect();
+        fresh.sort_unstable_by_key(|&(who, at)| (std::cmp::Reverse(at), who));
+        for (who, at) in fresh {
+            let waited = days(end - at);
+            // The first days matter most: a welcome after three weeks is late.
+            let priority = 0.45 + 0.25 * (1.0 - waited / 30.0);
+            push(
+                Kind::Welcome,
+                &[store_id(who)],
+                Some(who),
+                priority,
+                Msg::new("move.welcome").text("name", name(who)).num("days", waited, 0),
+                Some(Msg::new("draft.welcome").text("name", name(who)).text("group", r.name.clone())),
+                Evidence { figures: vec![("days_since_join", waited)], members: vec![store_id(who)], messages: vec![] },
+            );
+        }
+    }
+
+    // Re-engage: drifting members, the most active before first. In a
+    // silent group everyone has drifted: the group move says what to do.
+    for mr in r.members.iter().filter(|mr| !silent_group && mr.roles.contains(&Role::Drifting)) {
+        let before = mr.messages_before as f64;
+        let priority = 0.5 + 0.4 * (before / 50.0).min(1.0);
+        let last = mr.last_message_ms.map_or(0.0, |t| days(end - t));
+        let last_ids: Vec<i64> = {
+            let m = &snap.messages;
+            let mut ids: Vec<i64> = meta
+                .messages
+                .clone()
+                .rev()
+                .filter(|&i| m.member[i] == mr.member && m.at_ms[i] < end)
+                .take(3)
+                .map(|i| m.store_id[i])
+                .collect();
+            ids.reverse();
+            ids
+        };
+        push(
+            Kind::ReEngage,
+            &[store_id(mr.member)],
+            Some(mr.member),
+            priority,
+            Msg::new("move.re_engage")
+                .text("name", mr.name.clone())
+                .int("before", mr.messages_before)
+                .int("now", mr.messages_window)
+                .num("days", last, 0),
+            Some(Msg::new("draft.re_engage").text("name", mr.name.clone()).text("group", r.name.clone())),
+            Evidence {
+                figures: vec![
+                    ("messages_before", before),
+                    ("messages_last_28_days", mr.messages_window as f64),
+                    ("days_since_last_message", last),
+                ],
+                members: vec![store_id(mr.member)],
+                messages: last_ids,
+            },
+        );
+    }
+
+    // Answer: questions of the last 7 days nobody answered.
+    let m = &snap.messages;
+    for (s, answer) in starters(snap, g, Window::new(end, 7)) {
+        if answer.is_some() || m.flags[s] & flags::QUESTION == 0 || end - m.at_ms[s] < DAY_MS {
+            continue;
+        }
+        let who = m.member[s];
+        let age = days(end - m.at_ms[s]);
+        push(
+            Kind::Answer,
+            &[m.store_id[s]],
+            Some(who),
+            0.7 - 0.05 * age,
+            Msg::new("move.answer").text("name", name(who)).num("days", age, 0),
+            Some(Msg::new("draft.answer").text("name", name(who))),
+            Evidence {
+                figures: vec![("days_unanswered", age)],
+                members: vec![store_id(who)],
+                messages: vec![m.store_id[s]],
+            },
+        );
+    }
+
+    // Promote: answers many, shows up week after week, not already staff.
+    if !silent_group {
+        let weeks = 8;
+        let week_start = end - weeks * 7 * DAY_MS;
+        let mut active_weeks: HashMap<u32, u64> = HashMap::new();
+        for i in meta.messages.clone() {
+            let t = m.at_ms[i];
+            if t >= week_start && t < end {
+                *active_weeks.entry(m.member[i]).or_default() |= 1 << ((t - week_start) / (7 * DAY_MS));
+            }
+        }
+        for mr in &r.members {
+            let shown = active_weeks.get(&mr.member).map_or(0, |bits| bits.count_ones());
+            if mr.answered_people < 3 || shown < 6 || Some(mr.member) == host {
+                continue;
+            }
+            let connector = mr.roles.contains(&Role::Connector);
+            let priority = 0.3 + 0.2 * (mr.answered_people as f64 / 20.0).min(1.0) + if connector { 0.1 } else { 0.0 };
+            push(
+                Kind::Promote,
+                &[store_id(mr.member)],
+                Some(mr.member),
+                priority,
+                Msg::new(if connector { "move.promote_connector" } else { "move.promote" })
+                    .text("name", mr.name.clone())
+                    .int("answered", mr.answered_people)
+                    .int("weeks", shown)
+                    .int("of_weeks", weeks),
+                None,
+                Evidence {
+                    figures: vec![
+                        ("people_answered", mr.answered_people as f64),
+                        ("weeks_active_of_8", shown as f64),
+                        ("messages_window", mr.messages_window as f64),
+                        ("bridges_circles", if connector { 1.0 } else { 0.0 }),
+                    ],
+                    members: vec![store_id(mr.member)],
+                    messages: vec![],
+                },
+            );
+        }
+    }
+
+    // Spam: who posted ad-like messages in the window.
+    let mut ads: HashMap<u32, Vec<i64>> = HashMap::new();
+    for i in meta.messages.clone() {
+        if r.window.contains(m.at_ms[i]) && m.flags[i] & flags::AD != 0 {
+            ads.entry(m.member[i]).or_default().push(m.store_id[i]);
+        }
+    }
+    let mut ads: Vec<(u32, Vec<i64>)> = ads.into_iter().collect();
+    ads.sort_unstable_by_key(|(who, posts)| (std::cmp::Reverse(posts.len()), *who));
+    for (who, posts) in ads {
+        push(
+            Kind::Spam,
+            &[store_id(who)],
+            Some(who),
+            0.55 + 0.05 * (posts.len() as f64).min(5.0),
+            Msg::new("move.spam").text("name", name(who)).int("posts", posts.len()),
+            None,
+            Evidence { figures: vec![("ad_posts", posts.len() as f64)], members: vec![store_id(who)], messages: posts },
+        );
+    }
+
+    // Intervene: one move per group, by stage, tied to its evidence.
+    let (key, priority) = match r.stage {
+        Stage::Declining => ("move.intervene_declining", 0.65),
+        Stage::Silent => ("move.intervene_silent", 0.35),
+        Stage::Active | Stage::Growing => ("move.intervene_active", 0.2),
+        Stage::Emerging => ("move.intervene_emerging", 0.4),
+    };
+    let e = &r.stage_evidence;
+    push(
+        Kind::Intervene,
+        &[],
+        None,
+        priority,
+        Msg::new(key).text("group", r.name.clone()),
+        None,
+        Evidence {
+            figures: vec![("last_4w", e.last_4w as f64), ("prev_4w", e.prev_4w as f64), ("peak_4w", e.peak_4w as f64)],
+            members: vec![],
+            messages: vec![],
+        },
+    );
+    if let Some(last) = out.last_mut() {
+        last.why = Some(e.msg.clone());
+    }
+}

@@ -1,0 +1,221 @@
+//! Next moves on one hand-made group whose right answers are worked out in
+//! the comments: every move's figures, members and messages are checked.
+
+use tonghao_insight::metrics::DAY_MS;
+use tonghao_insight::report::group_report;
+use tonghao_model::snapshot::{
+    GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, Messages, NONE, Snapshot, text_flags,
+};
+use tonghao_model::{ContentType, Platform, Role};
+use tonghao_ops::moves::{Kind, Move, next_moves};
+
+const HOUR: i64 = 3_600_000;
+/// 2024-03-04 00:00 UTC.
+const T0: i64 = 1_709_510_400_000;
+/// The report's moment: 70 days after T0.
+const END: i64 = T0 + 70 * DAY_MS;
+
+/// Members: 0 owner, 1 helper, 2 drifting, 3 newcomer, 4 asker, 5 spammer, 6–8 others.
+const NAMES: [&str; 9] = ["群主", "热心人", "老成员", "新人", "提问者", "广告号", "甲", "乙", "丙"];
+
+struct Builder {
+    m: Messages,
+}
+
+impl Builder {
+    /// A message by `who` at `t` (ms after T0), replying to message index `reply`.
+    fn say(&mut self, who: u32, t: i64, reply: Option<usize>, text: &str) -> usize {
+        let m = &mut self.m;
+        m.store_id.push(m.len() as i64 + 100);
+        m.group.push(0);
+        m.member.push(who);
+        m.at_ms.push(T0 + t);
+        m.content.push(ContentType::Text);
+        m.chars.push(text.chars().count() as u32);
+        m.flags.push(text_flags(text, false));
+        m.reply_to.push(reply.map_or(NONE, |r| r as u32));
+        m.reply_kind.push(LinkKind::Explicit);
+        m.mention_start.push(m.mention_targets.len() as u32);
+        m.len() - 1
+    }
+}
+
+fn group() -> Snapshot {
+    let mut b = Builder { m: Messages::default() };
+    b.m.mention_start.push(0);
+    // Ten weeks of conversation: every day at 20:00 someone of 6–8 asks and
+    // the helper (1) answers; members 6, 7, 8 take turns, so the helper
+    // answers 3 different people every week.
+    for day in 0..69 {
+        let asker = 6 + (day % 3) as u32;
+        let q = b.say(asker, day * DAY_MS + 20 * HOUR, None, "今天读到第几章了？大家有什么想法吗");
+        b.say(1, day * DAY_MS + 20 * HOUR + 60_000, Some(q), "我读到第五章，作者对时间的看法很有意思");
+        b.say(0, day * DAY_MS + 21 * HOUR, None, "明天晚上九点我们一起讨论第六章，欢迎大家准备问题");
+        // The drifting member talked daily in days 14–41 (inside the 56 days
+        // before the last 28), then stopped: 28 messages before, 0 after.
+        if (14..42).contains(&day) {
+            b.say(2, day * DAY_MS + 22 * HOUR, None, "我觉得这一章写得特别好，尤其是结尾那段");
+        }
+    }
+    // Two days before the end, at 03:00 (a quiet hour), member 4 asks and nobody answers.
+    let asked = b.say(4, 67 * DAY_MS + 3 * HOUR, None, "请问下一本书是什么？");
+    // Member 5 posts two ads in the window.
+    let ad1 = b.say(5, 60 * DAY_MS + 12 * HOUR, None, "加微信 abc123 领取优惠券，限时免费 http://x.example/");
+    let ad2 = b.say(5, 61 * DAY_MS + 12 * HOUR, None, "加微信 abc123 领取优惠券，限时免费 http://x.example/");
+    // Messages must be in time order within the group.
+    let mut order: Vec<usize> = (0..b.m.len()).collect();
+    order.sort_by_key(|&i| (b.m.at_ms[i], i));
+    let m = reorder(&b.m, &order);
+    let _ = (asked, ad1, ad2);
+    let mut memberships: Vec<MembershipRow> = (0..9)
+        .filter(|&k| k != 3)
+        .map(|k| MembershipRow { group: 0, member: k, kind: MembershipKind::Join, at_ms: T0 - DAY_MS, by: NONE })
+        .collect();
+    memberships.push(MembershipRow {
+        group: 0,
+        member: 0,
+        kind: MembershipKind::Role(Role::Owner),
+        at_ms: T0 - DAY_MS,
+        by: NONE,
+    });
+    // The newcomer joined five days before the end and never spoke.
+    memberships.push(MembershipRow { group: 0, member: 3, kind: MembershipKind::Join, at_ms: END - 5 * DAY_MS, by: 0 });
+    memberships.sort_by_key(|r| r.at_ms);
+    let n = m.len();
+    let k = memberships.len();
+    Snapshot {
+        community: "test".into(),
+        as_of_ms: END,
+        groups: vec![GroupMeta {
+            store_id: 7,
+            platform: Platform::Wechat,
+            external_id: "g".into(),
+            name: Some("读书会".into()),
+            tz_offset_s: 0,
+            messages: 0..n,
+            memberships: 0..k,
+        }],
+        members: NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, n)| MemberMeta { store_id: 1000 + i as i64, name: n.to_string(), bot: false })
+            .collect(),
+        messages: m,
+        memberships,
+    }
+}
+
+/// The messages in `order`, with reply indices remapped.
+fn reorder(m: &Messages, order: &[usize]) -> Messages {
+    let mut at = vec![0; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        at[old] = new;
+    }
+    let mut out = Messages::default();
+    out.mention_start.push(0);
+    for &i in order {
+        out.store_id.push(m.store_id[i]);
+        out.group.push(m.group[i]);
+        out.member.push(m.member[i]);
+        out.at_ms.push(m.at_ms[i]);
+        out.content.push(m.content[i]);
+        out.chars.push(m.chars[i]);
+        out.flags.push(m.flags[i]);
+        out.reply_to.push(if m.reply_to[i] == NONE { NONE } else { at[m.reply_to[i] as usize] as u32 });
+        out.reply_kind.push(m.reply_kind[i]);
+        out.mention_start.push(0);
+    }
+    out
+}
+
+fn moves() -> (Snapshot, Vec<Move>) {
+    let snap = group();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    (snap, moves)
+}
+
+fn figure(m: &Move, key: &str) -> f64 {
+    m.evidence.figures.iter().find(|(k, _)| *k == key).unwrap_or_else(|| panic!("{} has no {key}", m.id)).1
+}
+
+fn of(moves: &[Move], kind: Kind) -> Vec<&Move> {
+    moves.iter().filter(|m| m.kind == kind).collect()
+}
+
+#[test]
+fn welcome_the_silent_newcomer_by_the_owner() {
+    let (_, moves) = moves();
+    let w = of(&moves, Kind::Welcome);
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].about.as_deref(), Some("新人"));
+    assert_eq!(w[0].by.as_deref(), Some("群主"), "the owner's role event makes them the host");
+    assert_eq!(figure(w[0], "days_since_join"), 5.0);
+    assert_eq!(w[0].evidence.members, vec![1003]);
+    assert!(w[0].draft.is_some());
+}
+
+#[test]
+fn re_engage_the_member_who_stopped() {
+    let (_, moves) = moves();
+    let r = of(&moves, Kind::ReEngage);
+    assert_eq!(r.iter().map(|m| m.about.as_deref().unwrap()).collect::<Vec<_>>(), vec!["老成员"]);
+    // Days 14–41 fall in the 56 days before the last 28 (days 14–41 of 70): 28 messages, none since.
+    assert_eq!(figure(r[0], "messages_before"), 28.0);
+    assert_eq!(figure(r[0], "messages_last_28_days"), 0.0);
+    // Last message on day 41 at 22:00; the end is day 70 at 00:00: 28 whole days.
+    assert_eq!(figure(r[0], "days_since_last_message"), 28.0);
+    // The evidence names their last three messages (store ids 100 + index, in time order).
+    assert_eq!(r[0].evidence.messages.len(), 3);
+}
+
+#[test]
+fn answer_the_unanswered_question_with_its_message() {
+    let (snap, moves) = moves();
+    let a = of(&moves, Kind::Answer);
+    assert_eq!(a.len(), 1, "{a:?}");
+    assert_eq!(a[0].about.as_deref(), Some("提问者"));
+    let i = snap.messages.store_id.iter().position(|&id| id == a[0].evidence.messages[0]).unwrap();
+    assert_eq!(snap.messages.member[i], 4);
+    // Asked on day 67 at 03:00; the end is day 70 at 00:00: 2 whole days.
+    assert_eq!(figure(a[0], "days_unanswered"), 2.0);
+}
+
+#[test]
+fn promote_the_helper_who_answers_three_people_every_week() {
+    let (_, moves) = moves();
+    let p = of(&moves, Kind::Promote);
+    assert_eq!(p.iter().map(|m| m.about.as_deref().unwrap()).collect::<Vec<_>>(), vec!["热心人"]);
+    assert_eq!(figure(p[0], "people_answered"), 3.0);
+    assert_eq!(figure(p[0], "weeks_active_of_8"), 8.0);
+}
+
+#[test]
+fn name_the_spammer_with_their_posts() {
+    let (snap, moves) = moves();
+    let s = of(&moves, Kind::Spam);
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].about.as_deref(), Some("广告号"));
+    assert_eq!(figure(s[0], "ad_posts"), 2.0);
+    for id in &s[0].evidence.messages {
+        let i = snap.messages.store_id.iter().position(|x| x == id).unwrap();
+        assert_eq!(snap.messages.member[i], 5);
+    }
+}
+
+#[test]
+fn one_group_move_tied_to_its_stage_and_stable_ids() {
+    let (_, first) = moves();
+    let i = of(&first, Kind::Intervene);
+    assert_eq!(i.len(), 1);
+    assert!(i[0].why.is_some(), "the stage's rule is the reason");
+    // The same history gives the same ids, in the same order.
+    let (_, again) = moves();
+    assert_eq!(first.iter().map(|m| &m.id).collect::<Vec<_>>(), again.iter().map(|m| &m.id).collect::<Vec<_>>());
+    let mut ids: Vec<&String> = first.iter().map(|m| &m.id).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), first.len(), "ids are unique");
+    // Highest priority first.
+    assert!(first.windows(2).all(|w| w[0].priority >= w[1].priority));
+}
