@@ -92,7 +92,8 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
             hits
         }
     };
-    let mut groups: Vec<GroupReport> = selected.into_iter().map(|g| group_report(&snap, g, days)).collect();
+    let mut groups: Vec<GroupReport> =
+        tonghao_insight::par::map(selected.len(), 0, |k| group_report(&snap, selected[k], days));
     for g in &mut groups {
         localize(g);
     }

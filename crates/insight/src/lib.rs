@@ -23,5 +23,6 @@ pub mod graph;
 pub mod lifecycle;
 pub mod links;
 pub mod metrics;
+pub mod par;
 pub mod report;
 pub mod roles;

@@ -23,19 +23,21 @@ pub const FALLBACK_GAP_MS: i64 = 5 * 60 * 1000;
 /// links it added.
 pub fn infer_missing(snap: &mut Snapshot, from_ms: i64) -> usize {
     let with_text = !snap.messages.text.is_empty();
-    let mut added = 0;
-    for g in 0..snap.groups.len() {
+    // Groups are independent: infer on every core, then write the links.
+    let per_group = crate::par::map(snap.groups.len(), 0, |g| {
         let all = snap.groups[g].messages.clone();
         let first = all.start + snap.messages.at_ms[all.clone()].partition_point(|&t| t < from_ms);
         let context = first.saturating_sub(replies::WINDOW).max(all.start);
         let range = context..all.end;
-        let links: Vec<(usize, usize)> = if with_text { model_links(snap, range) } else { fallback_links(snap, range) };
-        let m = &mut snap.messages;
-        for (i, parent) in links.into_iter().filter(|&(i, _)| i >= first) {
-            m.reply_to[i] = parent as u32;
-            m.reply_kind[i] = LinkKind::Inferred;
-            added += 1;
-        }
+        let links = if with_text { model_links(snap, range) } else { fallback_links(snap, range) };
+        links.into_iter().filter(|&(i, _)| i >= first).collect::<Vec<_>>()
+    });
+    let mut added = 0;
+    let m = &mut snap.messages;
+    for (i, parent) in per_group.into_iter().flatten() {
+        m.reply_to[i] = parent as u32;
+        m.reply_kind[i] = LinkKind::Inferred;
+        added += 1;
     }
     snap.messages.text = Default::default();
     added
