@@ -95,6 +95,10 @@ fn the_report_reads_right_in_each_language() {
     let max = g.weekly.iter().rev().take(26).map(|w| w.messages).max().unwrap();
     assert!(en.contains(&format!(" {max}\n")), "weekly line ends with its maximum {max}:\n{en}");
 
+    // The five-conditions scorecard in text, in both languages, with a figure or "-" each.
+    let card = en.lines().find(|l| l.trim_start().starts_with("five conditions (0–100): shared interest ")).expect(&en);
+    assert_eq!(card.matches(" · ").count(), 4, "{card}");
+    assert!(zh.contains("五个条件（0–100）：同好 "), "{zh}");
     let page = html::render(&report, Lang::En);
     for zh_day in [">一<", ">日<"] {
         assert!(!page.contains(zh_day), "English page shows a Chinese weekday label");

@@ -143,6 +143,11 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
     kpi(out, g.graph.bus_factor.to_string(), lang.t("label.bus_factor_explained"));
     kpi(out, pct_or_dash(g.newcomers.spoke_within_14d), lang.t("label.newcomers_speaking_in_14_days"));
     out.push_str("</div>");
+    let (card, advice) = super::scorecard(g, lang);
+    out.push_str(&format!("<p><b>{}</b> {}</p>", esc(lang.t("condition.heading")), esc(&card)));
+    if let Some(advice) = advice {
+        out.push_str(&format!("<p class=\"signal\">{}</p>", esc(&advice)));
+    }
     if let Some(line) = forecast_line(g, lang) {
         out.push_str(&format!(
             "<p class=\"signal\">{} <span class=\"metric\">{}</span></p>",

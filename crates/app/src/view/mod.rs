@@ -138,6 +138,42 @@ pub fn short_time(t: Option<&str>) -> String {
     t.map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default()
 }
 
+/// The five-conditions scorecard in one line ("同好 72 · 结构 40 · …"),
+/// and what would raise the weakest measured condition.
+pub fn scorecard(g: &GroupReport, lang: Lang) -> (String, Option<String>) {
+    let name = |key: &str| {
+        lang.t(match key {
+            "shared_interest" => "condition.shared_interest",
+            "structure" => "condition.structure",
+            "output" => "condition.output",
+            "operation" => "condition.operation",
+            _ => "condition.replication",
+        })
+    };
+    let line = g
+        .conditions
+        .iter()
+        .map(|c| format!("{} {}", name(c.key), c.score.map_or("-".to_string(), |s| format!("{s:.0}"))))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let weakest = g
+        .conditions
+        .iter()
+        .filter_map(|c| c.score.map(|s| (c.key, s)))
+        .filter(|&(_, s)| s < 70.0)
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let advice = weakest.map(|(key, score)| {
+        let advice = lang.t(match key {
+            "shared_interest" => "condition.raise_shared_interest",
+            "structure" => "condition.raise_structure",
+            "output" => "condition.raise_output",
+            _ => "condition.raise_operation",
+        });
+        lang.msg(&Msg::new("condition.raise").text("name", name(key)).num("score", score, 0).text("advice", advice))
+    });
+    (line, advice)
+}
+
 /// A lifecycle stage's name.
 pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
     match stage {

@@ -66,6 +66,8 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
     let c = &g.concentration;
     let r = &g.responsiveness;
     let gm = &g.graph;
+    let label =
+        |name: &str, value: String| lang.msg(&Msg::new("text.labelled").text("label", name).text("value", value));
     let stage = Msg::new("report.stage_because")
         .text("stage", super::stage_name(g.stage, lang))
         .text("why", lang.msg(&g.stage_evidence.msg));
@@ -106,6 +108,11 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
             .text("spoke", pct_or_dash(n.spoke_within_14d))
             .text("active", pct_or_dash(n.active_after_30d));
         let _ = writeln!(out, "  {}", lang.msg(&newcomers));
+    }
+    let (card, advice) = super::scorecard(g, lang);
+    let _ = writeln!(out, "  {}", label(lang.t("condition.heading"), card));
+    if let Some(advice) = advice {
+        let _ = writeln!(out, "    {advice}");
     }
     if let Some(line) = forecast_line(g, lang) {
         let _ = writeln!(out, "  {line}  [{}]", lang.t("label.raises_lowers_the_risk_backtest_in_docs_insight"));
