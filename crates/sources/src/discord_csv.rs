@@ -44,7 +44,7 @@
 //! replies (the CSV does not record what a message answers). Rows have no
 //! message id, so the store keys them by content hash in file order.
 
-use crate::discord_json::{attachment_type, text_type};
+use crate::common::content::{attachment_type, text_type};
 use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use std::collections::HashSet;

@@ -41,7 +41,8 @@
 //! and other system messages; reactions (counts only, no reactor); embeds'
 //! content; roles, colours, avatars.
 
-use crate::telegram::json::{self, Scalar, Str};
+use crate::common::content::{attachment_type, text_type};
+use crate::common::json::{self, Scalar, Str};
 use crate::{Position, ReadOptions, Source, SourceError, TextFile};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use serde::Deserialize;
@@ -65,7 +66,7 @@ impl Source for DiscordJson {
     }
 
     fn sniff(&self, _base_name: &str, head: &str) -> bool {
-        let keys = json::top_level_keys(head);
+        let keys = json::top_level_entries(head);
         keys.first().is_some_and(|(k, _)| *k == "guild") && keys.iter().any(|(k, _)| *k == "channel")
     }
 
@@ -84,7 +85,7 @@ impl Source for DiscordJson {
                 Position::Whole,
                 "no `messages` array: not a DiscordChatExporter JSON export",
             )),
-            Err(e) => Err(json::error(file, &e, reader.refused.take())),
+            Err(e) => Err(json::serde_error(file, &e, reader.refused.take())),
         }
     }
 }
@@ -413,26 +414,4 @@ fn parse_time(s: &str, tz: FixedOffset) -> Option<Timestamp> {
     }
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     tz.from_local_datetime(&naive).single()
-}
-
-/// The content type of an attachment, from its file name or URL.
-pub(crate) fn attachment_type(name: &str) -> ContentType {
-    let path = name.split(['?', '#']).next().unwrap_or(name);
-    let file = path.rsplit(['/', '\\']).next().unwrap_or(path).to_ascii_lowercase();
-    if file.starts_with("voice-message") {
-        return ContentType::Voice;
-    }
-    let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
-    match ext {
-        "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" | "heic" | "avif" | "tif" | "tiff" => ContentType::Image,
-        "mp4" | "mov" | "webm" | "mkv" | "avi" | "m4v" => ContentType::Video,
-        _ => ContentType::File,
-    }
-}
-
-/// `Link` for a message that is one bare URL, else `Text`.
-pub(crate) fn text_type(text: &str) -> ContentType {
-    let t = text.trim();
-    let url = (t.starts_with("https://") || t.starts_with("http://")) && !t.contains(char::is_whitespace);
-    if url { ContentType::Link } else { ContentType::Text }
 }

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod chatlab;
+mod common;
 mod decode;
 pub mod discord_csv;
 pub mod discord_json;

@@ -43,7 +43,7 @@
 //! down), and images themselves (the text export has none). A file that does
 //! not end with a line break was cut off mid-line and is an error.
 
-use crate::wechat_csv::cn::{self, SysContext};
+use crate::common::cn::{self, SysContext};
 use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};

@@ -56,9 +56,9 @@
 //! file paths and sizes, and the account sections of the full export
 //! (contacts, sessions, profile pictures).
 
+use crate::common::json::{self, Scalar, Str};
 use crate::{Position, ReadOptions, Source, SourceError, TextFile};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
-use json::{Scalar, Str};
 use serde::Deserialize;
 use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -111,7 +111,7 @@ impl Source for Telegram {
     }
 
     fn sniff(&self, _base_name: &str, head: &str) -> bool {
-        let keys = json::top_level_keys(head);
+        let keys = json::top_level_entries(head);
         let Some(first) = keys.first() else { return false };
         if first.0 == "about" {
             return keys.iter().skip(1).any(|(k, _)| ACCOUNT_SECTIONS.contains(k));
@@ -135,7 +135,7 @@ impl Source for Telegram {
                 Position::Whole,
                 "neither `messages` nor `chats` found: not a Telegram Desktop chat export",
             )),
-            Err(e) => Err(json::error(file, &e, reader.refused.take())),
+            Err(e) => Err(json::serde_error(file, &e, reader.refused.take())),
         }
     }
 }
@@ -727,239 +727,5 @@ impl<'de: 'a, 'a> Visitor<'de> for PartVisitor<'a> {
             }
         }
         Ok(part)
-    }
-}
-
-/// Small pieces for reading JSON exports as a stream, shared with
-/// [`crate::discord_json`].
-pub(crate) mod json {
-    use crate::{Position, SourceError, TextFile};
-    use serde::Deserialize;
-    use serde::de::{self, Deserializer, Visitor};
-    use std::borrow::Cow;
-    use std::fmt;
-    use std::marker::PhantomData;
-    use tonghao_model::SinkError;
-
-    /// A string, borrowed from the file when it has no escapes.
-    pub(crate) struct Str<'a>(pub Cow<'a, str>);
-
-    impl Str<'_> {
-        pub(crate) fn into_string(self) -> String {
-            self.0.into_owned()
-        }
-    }
-
-    impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_str(StrVisitor(PhantomData))
-        }
-    }
-
-    struct StrVisitor<'a>(PhantomData<&'a ()>);
-
-    impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
-        type Value = Str<'a>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string")
-        }
-
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'a>, E> {
-            Ok(Str(Cow::Borrowed(v)))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'a>, E> {
-            Ok(Str(Cow::Owned(v.to_string())))
-        }
-
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'a>, E> {
-            Ok(Str(Cow::Owned(v)))
-        }
-    }
-
-    /// An id or a number written either as a JSON number or as a string.
-    pub(crate) enum Scalar<'a> {
-        Int(i64),
-        Str(Cow<'a, str>),
-    }
-
-    impl Scalar<'_> {
-        pub(crate) fn into_string(self) -> String {
-            match self {
-                Scalar::Int(n) => n.to_string(),
-                Scalar::Str(s) => s.into_owned(),
-            }
-        }
-    }
-
-    impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_any(ScalarVisitor(PhantomData))
-        }
-    }
-
-    struct ScalarVisitor<'a>(PhantomData<&'a ()>);
-
-    impl<'de: 'a, 'a> Visitor<'de> for ScalarVisitor<'a> {
-        type Value = Scalar<'a>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an integer or a string")
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Int(v))
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'a>, E> {
-            Ok(i64::try_from(v).map_or_else(|_| Scalar::Str(Cow::Owned(v.to_string())), Scalar::Int))
-        }
-
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Str(Cow::Borrowed(v)))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Str(Cow::Owned(v.to_string())))
-        }
-
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Str(Cow::Owned(v)))
-        }
-    }
-
-    /// The top-level keys of a JSON object, in order, each with its value
-    /// when that is a string, as far as `head` (a file's first bytes) goes.
-    /// Empty when `head` does not start an object. Keys and values are raw
-    /// (escapes are not decoded), which is enough to compare with ASCII names.
-    pub(crate) fn top_level_keys(head: &str) -> Vec<(&str, Option<&str>)> {
-        let head = head.strip_prefix('\u{feff}').unwrap_or(head);
-        let b = head.as_bytes();
-        let mut keys = Vec::new();
-        let mut i = skip_ws(b, 0);
-        if b.get(i) != Some(&b'{') {
-            return keys;
-        }
-        i += 1;
-        loop {
-            i = skip_ws(b, i);
-            if b.get(i) != Some(&b'"') {
-                return keys;
-            }
-            let Some(end) = string_end(b, i) else { return keys };
-            let key = &head[i + 1..end];
-            i = skip_ws(b, end + 1);
-            if b.get(i) != Some(&b':') {
-                return keys;
-            }
-            i = skip_ws(b, i + 1);
-            match b.get(i) {
-                Some(b'"') => {
-                    let Some(end) = string_end(b, i) else {
-                        keys.push((key, None));
-                        return keys;
-                    };
-                    keys.push((key, Some(&head[i + 1..end])));
-                    i = end + 1;
-                }
-                Some(b'{' | b'[') => {
-                    keys.push((key, None));
-                    let Some(end) = container_end(b, i) else { return keys };
-                    i = end + 1;
-                }
-                Some(_) => {
-                    keys.push((key, None));
-                    while i < b.len() && !matches!(b[i], b',' | b'}') {
-                        i += 1;
-                    }
-                }
-                None => {
-                    keys.push((key, None));
-                    return keys;
-                }
-            }
-            i = skip_ws(b, i);
-            if b.get(i) != Some(&b',') {
-                return keys;
-            }
-            i += 1;
-        }
-    }
-
-    fn skip_ws(b: &[u8], mut i: usize) -> usize {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        i
-    }
-
-    /// The index of the quote closing the string that opens at `start`.
-    fn string_end(b: &[u8], start: usize) -> Option<usize> {
-        let mut i = start + 1;
-        while i < b.len() {
-            match b[i] {
-                b'\\' => i += 2,
-                b'"' => return Some(i),
-                _ => i += 1,
-            }
-        }
-        None
-    }
-
-    /// The index of the bracket closing the object or array at `start`.
-    fn container_end(b: &[u8], start: usize) -> Option<usize> {
-        let mut depth = 0usize;
-        let mut i = start;
-        while i < b.len() {
-            match b[i] {
-                b'"' => i = string_end(b, i)?,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth = depth.checked_sub(1)?;
-                    if depth == 0 {
-                        return Some(i);
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        None
-    }
-
-    /// Turns a serde_json error into the source error: a sink refusal stashed
-    /// during the walk, or a parse error, both at serde_json's line and column.
-    pub(crate) fn error(file: &TextFile, e: &serde_json::Error, refused: Option<SinkError>) -> SourceError {
-        let position = if e.line() == 0 {
-            Position::Whole
-        } else {
-            Position::LineColumn(e.line(), char_column(&file.text, e.line(), e.column()))
-        };
-        match refused {
-            Some(source) => SourceError::Sink { file: file.name.clone(), position, source },
-            None => {
-                let message = e.to_string();
-                let message = match message.rfind(" at line ") {
-                    Some(i) => message[..i].to_string(),
-                    None => message,
-                };
-                SourceError::Parse { file: file.name.clone(), position, message }
-            }
-        }
-    }
-
-    /// serde_json counts columns in bytes; [`Position`] wants characters.
-    fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
-        let start = match line {
-            0 | 1 => 0,
-            n => text.match_indices('\n').nth(n - 2).map_or(text.len(), |(i, _)| i + 1),
-        };
-        let rest = &text[start..];
-        let mut end = byte_column.min(rest.len());
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
-        rest[..end].chars().count().max(1)
     }
 }

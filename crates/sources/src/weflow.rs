@@ -36,8 +36,8 @@
 //! Dropped: other system lines, avatars (`senderAvatarKey`), `source`
 //! (`<msgsource>` XML), emoji and location details, and the media files.
 
-use crate::chatlab::json::{self, Id, Lines};
-use crate::wechat_csv::cn::{self, Linker, SysContext};
+use crate::common::cn::{self, Linker, SysContext};
+use crate::common::json::{self, Id, Lines};
 use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -63,14 +63,14 @@ impl Source for Weflow {
 
     fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
         let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let doc: Document = serde_json::from_str(text).map_err(|e| json::error(file, text, 0, &e))?;
+        let doc: Document = serde_json::from_str(text).map_err(|e| json::error_at(file, text, 0, &e))?;
         let (group, group_name) = group_of(&doc.session, file);
         let mut reader =
             Reader { file, tz: opts.tz_or(8), group, group_name, linker: Linker::default(), me: None, sink };
         let mut lines = Lines::new(text);
         json::for_each_element(text, "messages", |start, end| {
             let m: WeflowMessage =
-                serde_json::from_str(&text[start..end]).map_err(|e| json::error(file, text, start, &e))?;
+                serde_json::from_str(&text[start..end]).map_err(|e| json::error_at(file, text, start, &e))?;
             reader.message(m, Position::Line(lines.line_at(start)))
         })
     }
