@@ -66,10 +66,9 @@
 //!   `chunks/*.jsonl`, a folder format), `statistics`, resources and HTML.
 
 use crate::common::cn::{self, SysContext};
-use crate::common::json::{self, Id, Lines};
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::common::json::{self, Id};
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Recall, Role, RoleChange, Timestamp,
 };
@@ -103,18 +102,17 @@ impl Source for Chatlab {
         keys.iter().any(|k| k == "_type") && keys.iter().any(|k| k == "chatlab")
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let head = file.head(crate::SNIFF_BYTES).trim_start_matches('\u{feff}');
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let head = input.head().trim_start_matches('\u{feff}');
         if qce::sniff(&json::top_level_keys(head), head) {
-            return qce::read(file, text, opts, sink);
+            return qce::read(input, opts, sink);
         }
-        let first = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
+        let first = head.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("");
         let keys = json::top_level_keys(first);
         if keys.iter().any(|k| k == "_type") && !keys.iter().any(|k| k == "messages") {
-            read_jsonl(file, text, opts, sink)
+            read_jsonl(input, opts, sink)
         } else {
-            read_json(file, text, opts, sink)
+            read_json(input, opts, sink)
         }
     }
 }
@@ -164,35 +162,36 @@ struct ChatlabMessage {
     reply_to_message_id: Option<Id>,
 }
 
-/// The whole JSON document, read once to validate it and to get the header;
-/// members and messages are then streamed one by one.
-#[derive(Deserialize)]
-struct Document {
-    chatlab: Option<FileHeader>,
-    meta: Meta,
-    #[serde(default)]
-    #[allow(dead_code)]
-    members: Vec<IgnoredAny>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    messages: Vec<IgnoredAny>,
-}
-
-fn read_json(file: &TextFile, text: &str, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-    let doc: Document = serde_json::from_str(text).map_err(|e| json::error_at(file, text, 0, &e))?;
-    let mut reader = Reader::new(file, doc.meta, doc.chatlab.and_then(|h| h.exported_at), opts, sink)?;
-    let mut lines = Lines::new(text);
-    json::for_each_element(text, "members", |start, end| {
-        let member: Member =
-            serde_json::from_str(&text[start..end]).map_err(|e| json::error_at(file, text, start, &e))?;
-        reader.member(member, Position::Line(lines.line_at(start)))
+/// The JSON layout: the header (`chatlab`, `meta`) first, then `members`
+/// and `messages` streamed one element at a time.
+fn read_json(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+    let name = input.name().to_string();
+    let (mut header, mut meta) = (None::<FileHeader>, None::<Meta>);
+    json::read_header(input, &["chatlab", "meta"], |js, key| {
+        if key == "chatlab" {
+            header = js.value()?;
+        } else {
+            meta = Some(js.value()?);
+        }
+        Ok(())
     })?;
-    json::for_each_element(text, "messages", |start, end| {
-        let message: ChatlabMessage =
-            serde_json::from_str(&text[start..end]).map_err(|e| json::error_at(file, text, start, &e))?;
-        reader.message(message, Position::Line(lines.line_at(start)))
+    let Some(meta) = meta else {
+        return Err(SourceError::parse(&name, Position::Whole, "no `meta` object: not a ChatLab export"));
+    };
+    let mut reader = Reader::new(&name, meta, header.and_then(|h| h.exported_at), opts, sink)?;
+    json::read_arrays(input, &["members", "messages"], |array, raw| {
+        let position = line_of(raw.start);
+        if array == 0 { reader.member(raw.parse()?, position) } else { reader.message(raw.parse()?, position) }
     })?;
     reader.finish()
+}
+
+/// The line of a position, as the ChatLab errors give it.
+fn line_of(p: Position) -> Position {
+    match p {
+        Position::LineColumn(l, _) => Position::Line(l),
+        other => other,
+    }
 }
 
 #[derive(Deserialize)]
@@ -207,33 +206,32 @@ struct HeaderLine {
     meta: Meta,
 }
 
-fn read_jsonl(file: &TextFile, text: &str, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+fn read_jsonl(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+    let name = input.name().to_string();
     let mut reader: Option<Reader<'_>> = None;
     let mut sink = Some(sink);
-    let mut offset = 0;
-    for (i, raw) in text.split('\n').enumerate() {
-        let start = offset;
-        offset += raw.len() + 1;
+    let mut lines = input.lines();
+    while let Some((n, raw)) = lines.next_line()? {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let position = Position::Line(i + 1);
-        let base = start + (raw.len() - raw.trim_start().len());
-        let parse_err = |e: serde_json::Error| json::error_at(file, text, base, &e);
+        let position = Position::Line(n);
+        let column = raw[..raw.len() - raw.trim_start().len()].chars().count() + 1;
+        let parse_err = |e: serde_json::Error| json::serde_error(&name, line, Position::LineColumn(n, column), &e);
         let kind: LineType = serde_json::from_str(line).map_err(parse_err)?;
         match (kind.kind.as_str(), reader.as_mut()) {
             ("header", None) => {
                 let h: HeaderLine = serde_json::from_str(line).map_err(parse_err)?;
                 let Some(sink) = sink.take() else { break };
-                reader = Some(Reader::new(file, h.meta, h.chatlab.and_then(|c| c.exported_at), opts, sink)?);
+                reader = Some(Reader::new(&name, h.meta, h.chatlab.and_then(|c| c.exported_at), opts, sink)?);
             }
             ("header", Some(_)) => {
-                return Err(SourceError::parse(&file.name, position, "a second `header` line"));
+                return Err(SourceError::parse(&name, position, "a second `header` line"));
             }
             (_, None) => {
                 return Err(SourceError::parse(
-                    &file.name,
+                    &name,
                     position,
                     format!("a `{}` line before the `header` line, which must come first", kind.kind),
                 ));
@@ -245,13 +243,13 @@ fn read_jsonl(file: &TextFile, text: &str, opts: &ReadOptions, sink: &mut dyn Ev
     }
     match reader {
         Some(r) => r.finish(),
-        None => Err(SourceError::parse(&file.name, Position::Whole, "no `header` line")),
+        None => Err(SourceError::parse(&name, Position::Whole, "no `header` line")),
     }
 }
 
 /// Turns members and messages into events for one chat.
 struct Reader<'a> {
-    file: &'a TextFile,
+    file: &'a str,
     platform: Platform,
     group: String,
     group_name: Option<String>,
@@ -266,7 +264,7 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn new(
-        file: &'a TextFile,
+        file: &'a str,
         meta: Meta,
         exported_at: Option<i64>,
         opts: &ReadOptions,
@@ -280,7 +278,7 @@ impl<'a> Reader<'a> {
             Some(id) => id,
             None if !name.is_empty() => name.clone(),
             None => {
-                return Err(SourceError::parse(&file.name, Position::Whole, "`meta` has neither `groupId` nor `name`"));
+                return Err(SourceError::parse(file, Position::Whole, "`meta` has neither `groupId` nor `name`"));
             }
         };
         Ok(Reader {
@@ -315,7 +313,7 @@ impl<'a> Reader<'a> {
             name: non_empty(m.group_nickname).or(non_empty(m.account_name)),
         };
         if who.id.is_none() {
-            return Err(SourceError::parse(&self.file.name, position, "a member with an empty `platformId`"));
+            return Err(SourceError::parse(self.file, position, "a member with an empty `platformId`"));
         }
         if self.me.as_ref().is_some_and(|me| me.id == who.id) {
             self.me = Some(who.clone());
@@ -336,13 +334,13 @@ impl<'a> Reader<'a> {
 
     fn emit_role(&mut self, who: PersonRef, role: Role, at: Timestamp, position: Position) -> Result<(), SourceError> {
         let event = Event::Role(RoleChange { header: self.header(at, who, None), role, by: None });
-        emit(self.sink, event, &self.file.name, position)
+        emit(self.sink, event, self.file, position)
     }
 
     fn message(&mut self, m: ChatlabMessage, position: Position) -> Result<(), SourceError> {
         let at = cn::unix_time(m.timestamp, self.tz).ok_or_else(|| {
             SourceError::parse(
-                &self.file.name,
+                self.file,
                 position,
                 format!("`timestamp` {} is not unix seconds since 1970 (milliseconds?)", m.timestamp),
             )
@@ -358,16 +356,16 @@ impl<'a> Reader<'a> {
             let events = cn::system_events(&content, &ctx);
             if m.kind == 81 && events.is_empty() && who.id.is_some() {
                 let header = self.header(at, who, None);
-                return emit(self.sink, Event::Recall(Recall { header, target: None }), &self.file.name, position);
+                return emit(self.sink, Event::Recall(Recall { header, target: None }), self.file, position);
             }
             for ev in events {
                 let event = ev.into_event(self.header(at, PersonRef::default(), None));
-                emit(self.sink, event, &self.file.name, position)?;
+                emit(self.sink, event, self.file, position)?;
             }
             return Ok(());
         }
         if who.id.is_none() && who.name.is_none() {
-            return Err(SourceError::parse(&self.file.name, position, "a message without `sender` or `accountName`"));
+            return Err(SourceError::parse(self.file, position, "a message without `sender` or `accountName`"));
         }
         let content_type = content_type(m.kind);
         let text = if content.trim().is_empty() { cn::placeholder(content_type).to_string() } else { content };
@@ -380,7 +378,7 @@ impl<'a> Reader<'a> {
             bot: false,
             edited_at: None,
         });
-        emit(self.sink, event, &self.file.name, position)
+        emit(self.sink, event, self.file, position)
     }
 
     fn finish(mut self) -> Result<(), SourceError> {

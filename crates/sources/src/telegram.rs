@@ -9,10 +9,11 @@
 //!   {"list": [chat, ...]}, "left_chats": {"list": [chat, ...]}}`, each chat
 //!   laid out like the single-chat file. Every chat becomes its own group.
 //!
-//! The file is read as a stream: the top-level object is visited key by key and
-//! each `messages` array element by element (one borrowed message at a time),
-//! so memory does not grow with the number of messages and no JSON tree is
-//! built. A chat's `id` must come before its `messages` (Telegram Desktop
+//! The file is read as a stream (`common::json::JsonStream`): the top-level
+//! object is walked key by key and each `messages` element is cut out whole
+//! and deserialized on its own, borrowing its strings, so memory does not
+//! grow with the number of messages or the size of the file and no JSON tree
+//! is built. A chat's `id` must come before its `messages` (Telegram Desktop
 //! always writes it so); otherwise the file is refused with a position.
 //!
 //! Mapping:
@@ -56,12 +57,11 @@
 //! file paths and sizes, and the account sections of the full export
 //! (contacts, sessions, profile pictures).
 
-use crate::common::json::{self, Scalar, Str};
-use crate::{Position, ReadOptions, Source, SourceError, TextFile};
+use crate::common::json::{self, Id, JsonStream, Scalar, Str};
+use crate::{Input, Position, ReadOptions, Source, SourceError};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, SinkError, Timestamp,
@@ -120,33 +120,27 @@ impl Source for Telegram {
         typed && keys.iter().any(|(k, _)| *k == "id") && keys.iter().any(|(k, _)| *k == "messages")
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let mut reader = Reader { sink, tz: opts.tz, refused: None };
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let mut de = serde_json::Deserializer::from_str(text);
-        let result = ChatSeed { reader: &mut reader, top: true }.deserialize(&mut de).and_then(|found| {
-            de.end()?;
-            Ok(found)
-        });
-        match result {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(SourceError::parse(
-                &file.name,
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let mut reader = Reader { sink, tz: opts.tz };
+        let mut js = JsonStream::new(input);
+        let found = reader.chat(&mut js, true)?;
+        js.end()?;
+        if !found {
+            return Err(SourceError::parse(
+                input.name(),
                 Position::Whole,
                 "neither `messages` nor `chats` found: not a Telegram Desktop chat export",
-            )),
-            Err(e) => Err(json::serde_error(file, &e, reader.refused.take())),
+            ));
         }
+        Ok(())
     }
 }
 
-/// What every visitor shares: where events go and how times are read.
+/// What every chat shares: where events go and how times are read.
 struct Reader<'s> {
     sink: &'s mut dyn EventSink,
     /// `--tz`, for zoneless dates.
     tz: Option<FixedOffset>,
-    /// The sink's refusal, kept while the deserializer unwinds.
-    refused: Option<SinkError>,
 }
 
 /// Why one message could not be turned into events.
@@ -157,20 +151,6 @@ enum Fail {
     Sink(SinkError),
 }
 
-impl Fail {
-    /// Turns the failure into a deserializer error (which serde_json places at
-    /// the current line and column), stashing a sink refusal in `reader`.
-    fn into_de<E: de::Error>(self, reader: &mut Reader<'_>) -> E {
-        match self {
-            Fail::Data(m) => E::custom(m),
-            Fail::Sink(e) => {
-                reader.refused = Some(e);
-                E::custom("the store refused an event")
-            }
-        }
-    }
-}
-
 /// One chat's identity, known before its messages.
 struct Chat {
     group: String,
@@ -179,164 +159,56 @@ struct Chat {
     bot: Option<String>,
 }
 
-/// A chat object (or, with `top`, the whole file, which may instead hold the
-/// account export's `chats` and `left_chats`). Yields whether it found any
-/// `messages` or `chats`.
-struct ChatSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    top: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for ChatSeed<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ChatSeed<'_, '_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Telegram chat object with `name`, `type`, `id` and `messages`")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+impl Reader<'_> {
+    /// A chat object (or, with `top`, the whole file, which may instead hold
+    /// the account export's `chats` and `left_chats`, each `{"list": [chat,
+    /// ...]}`). Whether it had any `messages` or `chats`.
+    fn chat(&mut self, js: &mut JsonStream<'_, '_>, top: bool) -> Result<bool, SourceError> {
         let (mut id, mut name, mut kind) = (None::<String>, None::<String>, None::<String>);
         let mut found = false;
-        while let Some(key) = map.next_key::<Str<'de>>()? {
-            match &*key.0 {
-                "id" => id = map.next_value::<Option<Scalar<'de>>>()?.map(Scalar::into_string),
-                "name" => name = map.next_value::<Option<Str<'de>>>()?.map(Str::into_string),
-                "type" => kind = map.next_value::<Option<Str<'de>>>()?.map(Str::into_string),
-                "messages" => {
-                    let Some(group) = id.clone() else {
-                        return Err(de::Error::custom("a chat's `id` must come before its `messages`"));
-                    };
-                    let bot = (kind.as_deref() == Some("bot_chat")).then(|| format!("user{group}"));
-                    let chat = Chat { group, name: name.clone().filter(|n| !n.is_empty()), bot };
-                    map.next_value_seed(MessagesSeed { reader: &mut *self.reader, chat: &chat })?;
-                    found = true;
-                }
-                "chats" | "left_chats" if self.top => {
-                    map.next_value_seed(SectionSeed { reader: &mut *self.reader })?;
-                    found = true;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+        js.object(|js, key| match key.as_str() {
+            "id" => {
+                id = js.value::<Option<Id>>()?.map(|i| i.0);
+                Ok(())
             }
-        }
+            "name" => {
+                name = js.value()?;
+                Ok(())
+            }
+            "type" => {
+                kind = js.value()?;
+                Ok(())
+            }
+            "messages" => {
+                let Some(group) = id.clone() else {
+                    return Err(js.error("a chat's `id` must come before its `messages`"));
+                };
+                let bot = (kind.as_deref() == Some("bot_chat")).then(|| format!("user{group}"));
+                let chat = Chat { group, name: name.clone().filter(|n| !n.is_empty()), bot };
+                found = true;
+                js.array(|js| {
+                    js.with_raw(|raw| {
+                        let m: RawMessage<'_> = raw.parse()?;
+                        self.message(&chat, m).map_err(|fail| match fail {
+                            Fail::Data(m) => raw.error(m),
+                            Fail::Sink(source) => {
+                                SourceError::Sink { file: raw.file().to_string(), position: raw.start, source }
+                            }
+                        })
+                    })
+                })
+            }
+            "chats" | "left_chats" if top => {
+                found = true;
+                js.object(
+                    |js, key| {
+                        if key == "list" { js.array(|js| self.chat(js, false).map(|_| ())) } else { js.skip() }
+                    },
+                )
+            }
+            _ => js.skip(),
+        })?;
         Ok(found)
-    }
-}
-
-/// `{"about": ..., "list": [chat, ...]}` in the account export.
-struct SectionSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for SectionSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for SectionSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object with a `list` of chats")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Str<'de>>()? {
-            if key.0 == "list" {
-                map.next_value_seed(ListSeed { reader: &mut *self.reader })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The `list` of chats in a section.
-struct ListSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for ListSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ListSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of chats")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(ChatSeed { reader: &mut *self.reader, top: false })?.is_some() {}
-        Ok(())
-    }
-}
-
-/// A chat's `messages`, read and emitted one at a time.
-struct MessagesSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    chat: &'r Chat,
-}
-
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of messages")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(MessageSeed { reader: &mut *self.reader, chat: self.chat })?.is_some() {}
-        Ok(())
-    }
-}
-
-/// One message: deserialized, turned into events and pushed before the
-/// deserializer leaves the object, so that an error is placed at its end.
-struct MessageSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    chat: &'r Chat,
-}
-
-impl<'de> DeserializeSeed<'de> for MessageSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MessageSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a message object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let raw = RawMessage::deserialize(MapAccessDeserializer::new(map))?;
-        self.reader.message(self.chat, raw).map_err(|fail| fail.into_de(self.reader))
     }
 }
 

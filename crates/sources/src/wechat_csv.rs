@@ -52,8 +52,8 @@
 //! `TalkerId`, `Status`, and the media files themselves.
 
 use crate::common::cn::{self, Linker, SysContext};
-use crate::common::json::Lines;
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::common::records::Records;
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use csv::{ReaderBuilder, StringRecord};
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
@@ -106,33 +106,68 @@ impl Source for WechatCsv {
         columns.contains(&"localId") && REQUIRED.iter().all(|r| columns.contains(r))
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
         let tz = opts.tz_or(8);
-        let (group, group_name) = group_of(&file.name);
-        let body = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        check_not_truncated(file, body)?;
-
-        let mut reader = ReaderBuilder::new().has_headers(true).from_reader(body.as_bytes());
-        let headers = reader.headers().map_err(|e| csv_error(file, body, &e))?.clone();
+        let name = input.name().to_string();
+        let (group, group_name) = group_of(&name);
+        let mut rows = Records::new(input, ReaderBuilder::new().has_headers(true));
+        let headers = rows.headers().map_err(|e| csv_error(&name, &mut rows, e))?;
         let cols = Columns::find(&headers).map_err(|missing| {
-            SourceError::parse(&file.name, Position::Line(1), format!("the header row has no `{missing}` column"))
+            SourceError::parse(&name, Position::Line(1), format!("the header row has no `{missing}` column"))
         })?;
 
-        let mut state =
-            State { file, tz, cols, base: Base { group, group_name }, linker: Linker::default(), me: None, sink };
-        let mut record = StringRecord::new();
-        let mut lines = Lines::new(body);
-        loop {
-            match reader.read_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(file, body, &e)),
+        let mut state = State {
+            file: &name,
+            tz,
+            cols,
+            base: Base { group, group_name },
+            linker: Linker::default(),
+            me: None,
+            sink,
+        };
+        // One record of lookahead: the last record of a file cut inside a
+        // quoted field must be refused, not read as a shorter message.
+        let (mut record, mut next) = (StringRecord::new(), StringRecord::new());
+        let mut have = rows.read(&mut record).map_err(|e| csv_error(&name, &mut rows, e))?;
+        while have {
+            let line = record_line(&record, &mut rows);
+            let more = match rows.read(&mut next) {
+                Ok(more) => more,
+                Err(e) => {
+                    let e = csv_error(&name, &mut rows, e);
+                    // A broken row right before the end may just be the cut.
+                    if at_end(&mut rows, &mut next) && rows.quotes_odd() {
+                        let line = next.position().map_or(line, |p| rows.line_of(p.byte()));
+                        return Err(truncated(&name, line));
+                    }
+                    state.row(&record, Position::Line(line))?;
+                    return Err(e);
+                }
+            };
+            if !more && rows.quotes_odd() {
+                return Err(truncated(&name, line));
             }
-            let line = record_line(body, &record, &mut lines);
             state.row(&record, Position::Line(line))?;
+            std::mem::swap(&mut record, &mut next);
+            have = more;
         }
         Ok(())
     }
+}
+
+/// Reads on after an error: whether the file ends without another error.
+fn at_end(rows: &mut Records<'_, '_>, scratch: &mut StringRecord) -> bool {
+    loop {
+        match rows.read(scratch) {
+            Ok(true) => {}
+            Ok(false) => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+fn truncated(file: &str, line: usize) -> SourceError {
+    SourceError::parse(file, Position::Line(line), "the file ends inside a quoted field: it looks truncated")
 }
 
 /// The group id and display name shared by every event of the file.
@@ -156,7 +191,7 @@ impl Base {
 }
 
 struct State<'a> {
-    file: &'a TextFile,
+    file: &'a str,
     tz: chrono::FixedOffset,
     cols: Columns,
     base: Base,
@@ -169,7 +204,7 @@ struct State<'a> {
 impl State<'_> {
     fn row(&mut self, record: &StringRecord, position: Position) -> Result<(), SourceError> {
         let field = |i: usize| record.get(i).unwrap_or("");
-        let name = &self.file.name;
+        let name = self.file;
         let ty: i64 = field(self.cols.ty).trim().parse().map_err(|_| {
             SourceError::parse(name, position, format!("`Type` is {:?}, expected a number", field(self.cols.ty)))
         })?;
@@ -222,7 +257,7 @@ impl State<'_> {
     /// the store's; `lookup` files a message for later quotes.
     fn push(&mut self, event: Event, position: Position, lookup: Option<[String; 2]>) -> Result<(), SourceError> {
         let key = self.linker.key_of(&event);
-        emit(self.sink, event, &self.file.name, position)?;
+        emit(self.sink, event, self.file, position)?;
         if let (Some(key), Some([who, text])) = (key, lookup) {
             self.linker.remember(&[&who, &text], key);
         }
@@ -235,14 +270,14 @@ impl State<'_> {
             let local = self.cols.str_time.and_then(|i| record.get(i)).unwrap_or("").trim();
             return cn::local_time(local, self.tz).ok_or_else(|| {
                 SourceError::parse(
-                    &self.file.name,
+                    self.file,
                     position,
                     format!("`CreateTime` is empty and `StrTime` {local:?} is not `YYYY-MM-DD HH:MM:SS`"),
                 )
             });
         }
         raw.parse::<i64>().ok().and_then(|s| cn::unix_time(s, self.tz)).ok_or_else(|| {
-            SourceError::parse(&self.file.name, position, format!("`CreateTime` is {raw:?}, expected unix seconds"))
+            SourceError::parse(self.file, position, format!("`CreateTime` is {raw:?}, expected unix seconds"))
         })
     }
 }
@@ -330,27 +365,18 @@ fn split_folder(folder: &str) -> Option<(&str, &str)> {
     (wechat_id && !name.is_empty()).then_some((name, id))
 }
 
-/// The 1-based line a record starts on. (The csv crate's own line count is
-/// one short after CRLF line ends: it places a record's start on the `\n`
-/// of the previous line.)
-fn record_line(body: &str, record: &StringRecord, lines: &mut Lines<'_>) -> usize {
-    let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-    lines.line_at(skip_line_end(body, byte))
+/// The 1-based line a record starts on.
+fn record_line(record: &StringRecord, rows: &mut Records<'_, '_>) -> usize {
+    rows.line_of(record.position().map_or(0, |p| p.byte()))
 }
 
-fn skip_line_end(body: &str, mut byte: usize) -> usize {
-    while matches!(body.as_bytes().get(byte), Some(b'\r' | b'\n')) {
-        byte += 1;
-    }
-    byte
-}
-
-fn csv_error(file: &TextFile, body: &str, e: &csv::Error) -> SourceError {
+fn csv_error(file: &str, rows: &mut Records<'_, '_>, e: csv::Error) -> SourceError {
+    let e = match rows.input_error(e) {
+        Ok(ours) => return ours,
+        Err(e) => e,
+    };
     let position = match e.position() {
-        Some(p) => {
-            let byte = skip_line_end(body, usize::try_from(p.byte()).unwrap_or(usize::MAX));
-            Position::Line(Lines::new(body).line_at(byte))
-        }
+        Some(p) => Position::Line(rows.line_of(p.byte())),
         None => Position::Whole,
     };
     let message = match e.kind() {
@@ -359,31 +385,5 @@ fn csv_error(file: &TextFile, body: &str, e: &csv::Error) -> SourceError {
         }
         _ => format!("not readable as CSV: {e}"),
     };
-    SourceError::parse(&file.name, position, message)
-}
-
-/// The csv crate ends a quoted field silently at the end of the input, so a
-/// file cut inside one would read as a shorter import. An odd number of quote
-/// characters in the last record means exactly that.
-fn check_not_truncated(file: &TextFile, body: &str) -> Result<(), SourceError> {
-    if body.bytes().filter(|&b| b == b'"').count() % 2 == 0 {
-        return Ok(());
-    }
-    let mut reader = ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body.as_bytes());
-    let mut record = StringRecord::new();
-    let mut start = 0;
-    while let Ok(true) = reader.read_record(&mut record) {
-        if let Some(p) = record.position() {
-            start = skip_line_end(body, usize::try_from(p.byte()).unwrap_or(usize::MAX));
-        }
-    }
-    let tail = body.get(start..).unwrap_or("");
-    if tail.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
-        return Err(SourceError::parse(
-            &file.name,
-            Position::Line(Lines::new(body).line_at(start)),
-            "the file ends inside a quoted field: it looks truncated",
-        ));
-    }
-    Ok(())
+    SourceError::parse(file, position, message)
 }

@@ -1,25 +1,15 @@
 //! qq-chat-exporter's JSON export (see the module docs).
 
 use crate::common::cn::{self, SysContext};
-use crate::common::json::{self, Id, Lines};
-use crate::{Position, ReadOptions, SourceError, TextFile, emit};
+use crate::common::json::{self, Id};
+use crate::{Input, Position, ReadOptions, SourceError, emit};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Recall};
 
 /// The head is a qq-chat-exporter JSON file.
 pub(super) fn sniff(keys: &[String], head: &str) -> bool {
     let has = |k: &str| keys.iter().any(|x| x == k);
     has("metadata") && has("chatInfo") && head.contains("QQChatExporter")
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Document {
-    chat_info: ChatInfo,
-    #[serde(default)]
-    #[allow(dead_code)]
-    messages: Vec<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -79,32 +69,35 @@ fn real_id(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s != "0")
 }
 
-pub(super) fn read(
-    file: &TextFile,
-    text: &str,
-    opts: &ReadOptions,
-    sink: &mut dyn EventSink,
-) -> Result<(), SourceError> {
-    let doc: Document = serde_json::from_str(text).map_err(|e| json::error_at(file, text, 0, &e))?;
-    let group = match doc.chat_info.name.trim() {
+pub(super) fn read(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+    let file = input.name().to_string();
+    let mut chat_info = None::<ChatInfo>;
+    json::read_header(input, &["chatInfo"], |js, _| {
+        chat_info = Some(js.value()?);
+        Ok(())
+    })?;
+    let Some(chat_info) = chat_info else {
+        return Err(SourceError::parse(&file, Position::Whole, "no `chatInfo` object: not a qq-chat-exporter export"));
+    };
+    let group = match chat_info.name.trim() {
         "" => {
-            let base = file.base_name();
+            let base = input.base_name();
             base.rsplit_once('.').map_or(base, |(s, _)| s).to_string()
         }
         name => name.to_string(),
     };
-    let me =
-        PersonRef { id: real_id(doc.chat_info.self_uin.map(|i| i.0)), name: super::non_empty(doc.chat_info.self_name) };
+    let me = PersonRef { id: real_id(chat_info.self_uin.map(|i| i.0)), name: super::non_empty(chat_info.self_name) };
     let me = (me.id.is_some() || me.name.is_some()).then_some(me);
     let tz = opts.tz_or(8);
-    let mut lines = Lines::new(text);
-    json::for_each_element(text, "messages", |start, end| {
-        let m: QceMessage =
-            serde_json::from_str(&text[start..end]).map_err(|e| json::error_at(file, text, start, &e))?;
-        let position = Position::Line(lines.line_at(start));
+    json::read_arrays(input, &["messages"], |_, raw| {
+        let m: QceMessage = raw.parse()?;
+        let position = match raw.start {
+            Position::LineColumn(l, _) => Position::Line(l),
+            p => p,
+        };
         let at = cn::unix_millis(m.timestamp, tz).ok_or_else(|| {
             SourceError::parse(
-                &file.name,
+                &file,
                 position,
                 format!("`timestamp` {} is not unix milliseconds since 1970", m.timestamp),
             )
@@ -120,7 +113,7 @@ pub(super) fn read(
         };
         if m.system {
             for ev in cn::system_events(&m.content.text, &SysContext { me: me.as_ref() }) {
-                emit(sink, ev.into_event(header(PersonRef::default(), None)), &file.name, position)?;
+                emit(sink, ev.into_event(header(PersonRef::default(), None)), &file, position)?;
             }
             return Ok(());
         }
@@ -129,13 +122,13 @@ pub(super) fn read(
             name: super::non_empty(m.sender.name),
         };
         if who.id.is_none() && who.name.is_none() {
-            return Err(SourceError::parse(&file.name, position, "a message without `sender.uin`, `uid` or `name`"));
+            return Err(SourceError::parse(&file, position, "a message without `sender.uin`, `uid` or `name`"));
         }
         let id = real_id(m.id.map(|i| i.0));
         let (event, recall) = message(m.content, who, id, &header);
-        emit(sink, event, &file.name, position)?;
+        emit(sink, event, &file, position)?;
         if m.recalled {
-            emit(sink, recall, &file.name, position)?;
+            emit(sink, recall, &file, position)?;
         }
         Ok(())
     })

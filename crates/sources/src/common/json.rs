@@ -1,14 +1,14 @@
-//! Shared helpers for the JSON exports: ids and strings that borrow from the
-//! file, the top-level keys of a cut-off head (what `sniff` sees), and
-//! turning serde_json's positions into the file's line and column.
+//! Shared helpers for the JSON exports: reading a document as a stream
+//! ([`JsonStream`]), ids and strings that borrow from the file, and the
+//! top-level keys of a cut-off head (what `sniff` sees).
 
-use crate::{Position, SourceError, TextFile};
+use crate::stream::{Input, TextReader, mib};
+use crate::{Position, SourceError};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
-use tonghao_model::SinkError;
 
 /// An id that exports write as a string or as a number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,54 +34,6 @@ impl<'de> serde::Deserialize<'de> for Id {
         }
         d.deserialize_any(V)
     }
-}
-
-/// Line numbers of increasing byte offsets, counted incrementally.
-pub(crate) struct Lines<'a> {
-    text: &'a str,
-    offset: usize,
-    line: usize,
-}
-
-impl<'a> Lines<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
-        Lines { text, offset: 0, line: 1 }
-    }
-
-    /// The 1-based line of byte `offset`.
-    pub(crate) fn line_at(&mut self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        if offset < self.offset {
-            self.offset = 0;
-            self.line = 1;
-        }
-        self.line += self.text.as_bytes()[self.offset..offset].iter().filter(|&&b| b == b'\n').count();
-        self.offset = offset;
-        self.line
-    }
-}
-
-/// A serde_json error in the JSON that starts at byte `base` of `text`,
-/// as a parse error at its line and column in the whole file.
-pub(crate) fn error_at(file: &TextFile, text: &str, base: usize, e: &serde_json::Error) -> SourceError {
-    // serde_json counts lines from 1 and columns in bytes from 1.
-    let sub = text.get(base..).unwrap_or("");
-    let mut at = 0;
-    for _ in 1..e.line() {
-        match sub[at..].find('\n') {
-            Some(nl) => at += nl + 1,
-            None => break,
-        }
-    }
-    let mut byte = (base + at + e.column().saturating_sub(1)).min(text.len());
-    while !text.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    let line_start = text[..byte].rfind('\n').map_or(0, |nl| nl + 1);
-    let line = text.as_bytes()[..byte].iter().filter(|&&b| b == b'\n').count() + 1;
-    let column = text[line_start..byte].chars().count() + 1;
-    let what = if e.is_eof() { "the JSON ends early (truncated?)" } else { "malformed JSON" };
-    SourceError::parse(&file.name, Position::LineColumn(line, column), format!("{what}: {e}"))
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -187,43 +139,6 @@ pub(crate) fn top_level_keys(head: &str) -> Vec<String> {
         true
     });
     keys
-}
-
-/// Calls `f(start, end)` with the byte span of each element of the array
-/// under top-level `key`, in order. `text` must already be known to be
-/// valid JSON (the caller parsed it once with serde).
-pub(crate) fn for_each_element(
-    text: &str,
-    key: &str,
-    mut f: impl FnMut(usize, usize) -> Result<(), SourceError>,
-) -> Result<(), SourceError> {
-    let mut span = None;
-    walk_top(text, |k, start, end| {
-        if k == key {
-            span = Some((start, end));
-        }
-        true
-    });
-    let Some((start, end)) = span else { return Ok(()) };
-    let b = &text.as_bytes()[..end];
-    if b.get(start) != Some(&b'[') {
-        return Ok(());
-    }
-    let mut i = start + 1;
-    loop {
-        i = skip_ws(b, i);
-        match b.get(i) {
-            None | Some(b']') => return Ok(()),
-            Some(b',') => {
-                i += 1;
-                continue;
-            }
-            Some(_) => {}
-        }
-        let Some(e) = skip_value(b, i) else { return Ok(()) };
-        f(i, e)?;
-        i = e;
-    }
 }
 
 /// A string, borrowed from the file when it has no escapes.
@@ -406,61 +321,469 @@ fn container_end(b: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-/// Turns a serde_json error into the source error: a sink refusal stashed
-/// during the walk, or a parse error, both at serde_json's line and column.
-pub(crate) fn serde_error(file: &TextFile, e: &serde_json::Error, refused: Option<SinkError>) -> SourceError {
-    let position = if e.line() == 0 {
-        Position::Whole
-    } else {
-        Position::LineColumn(e.line(), char_column(&file.text, e.line(), e.column()))
-    };
-    match refused {
-        Some(source) => SourceError::Sink { file: file.name.clone(), position, source },
-        None => {
-            let message = e.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
-            SourceError::Parse { file: file.name.clone(), position, message }
+/// A JSON document read as a stream, value by value: the structure around
+/// the messages (objects, arrays, keys) is walked here, and each value the
+/// caller wants (one message, one chat header) is cut out of the text whole
+/// and handed to serde_json as a `&str`, so that strings without escapes are
+/// borrowed rather than copied. Memory is the largest single value, which
+/// [`crate::Limits::max_message_bytes`] bounds; skipped values are never held
+/// whole, however large. Nesting costs no stack here (depth is a counter);
+/// inside one value serde_json refuses more than 128 levels.
+pub(crate) struct JsonStream<'r, 'a> {
+    text: &'r mut TextReader<'a>,
+    max: usize,
+}
+
+/// One value cut out of the stream, with where it starts.
+pub(crate) struct Raw<'x> {
+    /// The value's JSON text.
+    pub(crate) text: &'x str,
+    /// Where it starts in the file.
+    pub(crate) start: Position,
+    file: &'x str,
+}
+
+impl<'x> Raw<'x> {
+    /// Deserializes the value, borrowing strings from it where it can;
+    /// errors are placed at their line and column in the file.
+    pub(crate) fn parse<T: Deserialize<'x>>(&self) -> Result<T, SourceError> {
+        serde_json::from_str(self.text).map_err(|e| serde_error(self.file, self.text, self.start, &e))
+    }
+
+    /// A parse error at the start of the value.
+    pub(crate) fn error(&self, message: impl Into<String>) -> SourceError {
+        SourceError::parse(self.file, self.start, message)
+    }
+
+    /// The file's name.
+    pub(crate) fn file(&self) -> &'x str {
+        self.file
+    }
+}
+
+impl<'r, 'a> JsonStream<'r, 'a> {
+    pub(crate) fn new(input: &'r mut Input<'a>) -> Self {
+        let max = input.limits().max_message_bytes;
+        JsonStream { text: &mut input.text, max }
+    }
+
+    /// The line and column of the next unread character.
+    pub(crate) fn position(&self) -> Position {
+        let (line, column) = self.text.position();
+        Position::LineColumn(line, column)
+    }
+
+    /// A parse error at the next unread character.
+    pub(crate) fn error(&self, message: impl Into<String>) -> SourceError {
+        SourceError::parse(self.text.name(), self.position(), message)
+    }
+
+    /// The error for a file that ends inside the document, placed at its end.
+    fn truncated(&mut self) -> SourceError {
+        let n = self.text.bytes().len();
+        self.text.consume(n);
+        self.error("the file ends inside the JSON (truncated?)")
+    }
+
+    /// The next character that is not whitespace, left unread; `None` at
+    /// the end of the text.
+    pub(crate) fn peek(&mut self) -> Result<Option<u8>, SourceError> {
+        loop {
+            let b = self.text.bytes();
+            let ws = b.iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')).count();
+            let more = ws < b.len();
+            self.text.consume(ws);
+            if more {
+                return Ok(self.text.bytes().first().copied());
+            }
+            if !self.text.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn expect(&mut self, c: u8, what: &str) -> Result<(), SourceError> {
+        match self.peek()? {
+            Some(b) if b == c => {
+                self.text.consume(1);
+                Ok(())
+            }
+            Some(_) => Err(self.error(format!("expected {what}"))),
+            None => Err(self.truncated()),
+        }
+    }
+
+    /// After a member or an element: `,` (true) or the closing `close`
+    /// (false, consumed).
+    fn next_or_close(&mut self, close: u8) -> Result<bool, SourceError> {
+        match self.peek()? {
+            Some(b',') => {
+                self.text.consume(1);
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.text.consume(1);
+                Ok(false)
+            }
+            Some(_) => Err(self.error(format!("expected `,` or `{}`", close as char))),
+            None => Err(self.truncated()),
+        }
+    }
+
+    /// Walks an object: `f` gets each key and must read or skip its value.
+    pub(crate) fn object(
+        &mut self,
+        mut f: impl FnMut(&mut Self, String) -> Result<(), SourceError>,
+    ) -> Result<(), SourceError> {
+        self.object_while(|js, key| f(js, key).map(|()| true))
+    }
+
+    /// [`JsonStream::object`] that stops, leaving the rest unread, as soon
+    /// as `f` returns false.
+    pub(crate) fn object_while(
+        &mut self,
+        mut f: impl FnMut(&mut Self, String) -> Result<bool, SourceError>,
+    ) -> Result<(), SourceError> {
+        self.expect(b'{', "a JSON object (`{`)")?;
+        if self.peek()? == Some(b'}') {
+            self.text.consume(1);
+            return Ok(());
+        }
+        loop {
+            match self.peek()? {
+                Some(b'"') => {}
+                Some(_) => return Err(self.error("expected a key (a string)")),
+                None => return Err(self.truncated()),
+            }
+            let key: String = self.value()?;
+            self.expect(b':', "`:` after a key")?;
+            if !f(self, key)? {
+                return Ok(());
+            }
+            if !self.next_or_close(b'}')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Walks an array: `f` must read or skip each element.
+    pub(crate) fn array(&mut self, mut f: impl FnMut(&mut Self) -> Result<(), SourceError>) -> Result<(), SourceError> {
+        self.expect(b'[', "a JSON array (`[`)")?;
+        if self.peek()? == Some(b']') {
+            self.text.consume(1);
+            return Ok(());
+        }
+        loop {
+            f(self)?;
+            if !self.next_or_close(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Cuts out the next value whole and hands it to `f`.
+    pub(crate) fn with_raw<R>(&mut self, f: impl FnOnce(Raw<'_>) -> Result<R, SourceError>) -> Result<R, SourceError> {
+        if self.peek()?.is_none() {
+            return Err(self.truncated());
+        }
+        let start = self.position();
+        let len = self.value_len()?;
+        let raw = Raw { text: &self.text.chunk()[..len], start, file: self.text.name() };
+        let result = f(raw)?;
+        self.text.consume(len);
+        Ok(result)
+    }
+
+    /// Reads the next value into an owned `T`.
+    pub(crate) fn value<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, SourceError> {
+        self.with_raw(|raw| raw.parse())
+    }
+
+    /// Skips the next value, reading it piece by piece.
+    pub(crate) fn skip(&mut self) -> Result<(), SourceError> {
+        if self.peek()?.is_none() {
+            return Err(self.truncated());
+        }
+        let mut scan = Scan::default();
+        loop {
+            let mut i = 0;
+            let b = self.text.bytes();
+            if let Some(end) = scan.run(b, &mut i) {
+                self.text.consume(end);
+                return Ok(());
+            }
+            let n = b.len();
+            self.text.consume(n);
+            if !self.text.fill()? {
+                return if scan.kind == Kind::Scalar { Ok(()) } else { Err(self.truncated()) };
+            }
+        }
+    }
+
+    /// The length of the next value, which starts the unread text; reads
+    /// more until it is all there.
+    fn value_len(&mut self) -> Result<usize, SourceError> {
+        let mut scan = Scan::default();
+        let mut i = 0;
+        loop {
+            let b = self.text.bytes();
+            let found = scan.run(b, &mut i);
+            let len = found.unwrap_or(b.len());
+            if len > self.max {
+                return Err(self.error(format!(
+                    "a value (one message) longer than {} (the limit for one message): not a chat export, or a \
+                     broken one",
+                    mib(self.max as u64)
+                )));
+            }
+            if let Some(end) = found {
+                return Ok(end);
+            }
+            if !self.text.fill()? {
+                return if scan.kind == Kind::Scalar { Ok(len) } else { Err(self.truncated()) };
+            }
+        }
+    }
+
+    /// Checks that nothing but whitespace follows the document.
+    pub(crate) fn end(&mut self) -> Result<(), SourceError> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(_) => Err(self.error("unexpected text after the JSON document")),
         }
     }
 }
 
-/// serde_json counts columns in bytes; [`Position`] wants characters.
-fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
-    let start = match line {
-        0 | 1 => 0,
-        n => text.match_indices('\n').nth(n - 2).map_or(text.len(), |(i, _)| i + 1),
-    };
-    let rest = &text[start..];
-    let mut end = byte_column.min(rest.len());
-    while !rest.is_char_boundary(end) {
-        end -= 1;
+/// For exports that are one object with a header and arrays (ChatLab,
+/// WeFlow, qq-chat-exporter): reads the top-level `keys` the header is made
+/// of, stopping as soon as all are seen (exporters write them first), and
+/// rewinds. `f` must read or skip each value it gets.
+pub(crate) fn read_header(
+    input: &mut Input<'_>,
+    keys: &[&str],
+    mut f: impl FnMut(&mut JsonStream<'_, '_>, &str) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    let mut seen = vec![false; keys.len()];
+    let mut js = JsonStream::new(input);
+    js.object_while(|js, key| {
+        match keys.iter().position(|k| *k == key) {
+            Some(i) => {
+                seen[i] = true;
+                f(js, &key)?;
+            }
+            None => js.skip()?,
+        }
+        Ok(!seen.iter().all(|s| *s))
+    })?;
+    input.rewind()
+}
+
+/// Streams the elements of the top-level arrays `keys` of an object, all of
+/// one array before any of the next, whatever their order in the file:
+/// one pass when they come in that order (as exporters write them), another
+/// pass for each that came too early. `f` gets the array's index in `keys`
+/// and each element whole.
+pub(crate) fn read_arrays(
+    input: &mut Input<'_>,
+    keys: &[&str],
+    mut f: impl FnMut(usize, Raw<'_>) -> Result<(), SourceError>,
+) -> Result<(), SourceError> {
+    let mut done = vec![false; keys.len()];
+    let mut present = vec![false; keys.len()];
+    for pass in 0.. {
+        let mut js = JsonStream::new(input);
+        js.object(|js, key| {
+            let Some(i) = keys.iter().position(|k| *k == key) else { return js.skip() };
+            present[i] = true;
+            // Before the first pass ends, a key not yet seen may still come.
+            let ready = (0..i).all(|j| done[j] || (pass > 0 && !present[j]));
+            if done[i] || !ready {
+                return js.skip();
+            }
+            done[i] = true;
+            if js.peek()? == Some(b'n') {
+                return js.skip();
+            }
+            js.array(|js| js.with_raw(|raw| f(i, raw)))
+        })?;
+        js.end()?;
+        if (0..keys.len()).all(|i| done[i] || !present[i]) {
+            break;
+        }
+        input.rewind()?;
     }
-    rest[..end].chars().count().max(1)
+    Ok(())
+}
+
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+enum Kind {
+    #[default]
+    Scalar,
+    Str,
+    Container,
+}
+
+/// Finds where one JSON value ends, across chunks: strings are jumped over
+/// with memchr, brackets counted. It does not validate: serde_json does
+/// that for the values read, and skipped values only need their extent.
+#[derive(Default)]
+struct Scan {
+    started: bool,
+    kind: Kind,
+    depth: usize,
+    in_str: bool,
+    escaped: bool,
+}
+
+impl Scan {
+    /// Scans `b` from `*i`; the end of the value (exclusive) once found.
+    fn run(&mut self, b: &[u8], i: &mut usize) -> Option<usize> {
+        if !self.started {
+            let first = *b.get(*i)?;
+            self.started = true;
+            *i += 1;
+            match first {
+                b'"' => {
+                    self.kind = Kind::Str;
+                    self.in_str = true;
+                }
+                b'{' | b'[' => {
+                    self.kind = Kind::Container;
+                    self.depth = 1;
+                }
+                _ => self.kind = Kind::Scalar,
+            }
+        }
+        while *i < b.len() {
+            if self.in_str {
+                if self.escaped {
+                    self.escaped = false;
+                    *i += 1;
+                    continue;
+                }
+                match memchr::memchr2(b'"', b'\\', &b[*i..]) {
+                    None => {
+                        *i = b.len();
+                        return None;
+                    }
+                    Some(k) => {
+                        *i += k;
+                        if b[*i] == b'\\' {
+                            self.escaped = true;
+                        } else {
+                            self.in_str = false;
+                            if self.kind == Kind::Str {
+                                return Some(*i + 1);
+                            }
+                        }
+                        *i += 1;
+                        continue;
+                    }
+                }
+            }
+            let c = b[*i];
+            match self.kind {
+                Kind::Scalar => {
+                    if matches!(c, b',' | b'}' | b']' | b' ' | b'\t' | b'\r' | b'\n') {
+                        return Some(*i);
+                    }
+                }
+                _ => match c {
+                    b'"' => self.in_str = true,
+                    b'{' | b'[' => self.depth += 1,
+                    b'}' | b']' => {
+                        self.depth = self.depth.saturating_sub(1);
+                        if self.depth == 0 {
+                            return Some(*i + 1);
+                        }
+                    }
+                    _ => {}
+                },
+            }
+            *i += 1;
+        }
+        None
+    }
+}
+
+/// A serde_json error in the value `raw` that starts at `start`, as a parse
+/// error at its line and column in the file.
+pub(crate) fn serde_error(file: &str, raw: &str, start: Position, e: &serde_json::Error) -> SourceError {
+    let (line0, column0) = match start {
+        Position::LineColumn(l, c) => (l, c),
+        Position::Line(l) => (l, 1),
+        _ => (1, 1),
+    };
+    let position = if e.line() == 0 {
+        start
+    } else {
+        // serde_json counts lines from 1 and columns in bytes from 1.
+        let mut at = 0;
+        for _ in 1..e.line() {
+            match raw[at..].find('\n') {
+                Some(nl) => at += nl + 1,
+                None => break,
+            }
+        }
+        let mut byte = (at + e.column().saturating_sub(1)).min(raw.len());
+        while !raw.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let before = &raw[..byte];
+        match before.rfind('\n') {
+            None => Position::LineColumn(line0, column0 + before.chars().count()),
+            Some(nl) => Position::LineColumn(
+                line0 + before.bytes().filter(|&b| b == b'\n').count(),
+                before[nl + 1..].chars().count() + 1,
+            ),
+        }
+    };
+    let message = e.to_string();
+    let message = match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    };
+    let message = if e.is_syntax() || e.is_eof() { format!("malformed JSON: {message}") } else { message };
+    SourceError::Parse { file: file.to_string(), position, message }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn walk(text: &str) -> Result<Vec<String>, SourceError> {
+        let mut input = Input::from_text("t.json", text);
+        let mut js = JsonStream::new(&mut input);
+        let mut seen = Vec::new();
+        js.object(|js, key| {
+            if key == "m" {
+                js.array(|js| {
+                    js.with_raw(|raw| {
+                        seen.push(raw.text.to_string());
+                        Ok(())
+                    })
+                })
+            } else {
+                js.skip()
+            }
+        })?;
+        js.end()?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn elements_of_an_array_whole() {
+        let text = r#"{"a": {"x": [1, "]}"]}, "m": [ {"a": "}\"{"}, 2 ,"x", -1.5e3, null ], "n": true}"#;
+        assert_eq!(walk(text).unwrap(), vec![r#"{"a": "}\"{"}"#, "2", r#""x""#, "-1.5e3", "null"]);
+        let err = walk(&text[..40]).unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+        assert!(walk(r#"{"m": [1] } x"#).is_err());
+    }
+
     #[test]
     fn keys_of_a_cut_off_head() {
         assert_eq!(top_level_keys(r#"{"a": {"x": [1, "]"]}, "b\"c": 2, "d": [1, 2"#), vec!["a", "b\"c", "d"]);
         assert!(top_level_keys("[1, 2]").is_empty());
         assert!(top_level_keys("# README").is_empty());
-    }
-
-    #[test]
-    fn elements_with_spans() {
-        let text = r#"{"m": [ {"a": "}"}, 2 ,"x" ], "n": 1}"#;
-        let mut seen = Vec::new();
-        for_each_element(text, "m", |s, e| {
-            seen.push(text[s..e].to_string());
-            Ok(())
-        })
-        .unwrap();
-        assert_eq!(seen, vec![r#"{"a": "}"}"#, "2", r#""x""#]);
     }
 }

@@ -4,3 +4,4 @@
 pub(crate) mod cn;
 pub(crate) mod content;
 pub(crate) mod json;
+pub(crate) mod records;
