@@ -180,7 +180,7 @@ fn read_json(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink
     };
     let mut reader = Reader::new(&name, meta, header.and_then(|h| h.exported_at), opts, sink)?;
     json::read_arrays(input, &["members", "messages"], |array, raw| {
-        let position = line_of(raw.start);
+        let position = line_of(raw.start());
         if array == 0 { reader.member(raw.parse()?, position) } else { reader.message(raw.parse()?, position) }
     })?;
     reader.finish()

@@ -104,7 +104,7 @@ impl Source for DiscordJson {
                         reader.message(&chat, m).map_err(|fail| match fail {
                             Fail::Data(m) => raw.error(m),
                             Fail::Sink(source) => {
-                                SourceError::Sink { file: raw.file().to_string(), position: raw.start, source }
+                                SourceError::Sink { file: raw.file().to_string(), position: raw.start(), source }
                             }
                         })
                     })

@@ -248,7 +248,7 @@ fn for_each_element<T: DeserializeOwned>(
     let mut js = JsonStream::new(file);
     js.array(|js| {
         let (value, line) = js.with_raw(|raw| {
-            let line = match raw.start {
+            let line = match raw.start() {
                 Position::LineColumn(l, _) => l,
                 _ => 1,
             };

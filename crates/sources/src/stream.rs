@@ -236,9 +236,13 @@ pub(crate) struct TextReader<'a> {
     src_done: bool,
     /// The decoder has been told the input ended.
     flushed: bool,
-    /// 1-based line and 0-based column (characters) of `buf[start]`.
+    /// 1-based line of `buf[start]`; where that line starts in `buf`
+    /// (at or before `start`), and how many of its characters were dropped
+    /// from the front of `buf` before that. Columns are counted only when a
+    /// position is asked for (errors), not for every byte read.
     line: usize,
-    column: usize,
+    line_start: usize,
+    line_chars_dropped: usize,
 }
 
 fn io_error(name: &str, source: io::Error) -> SourceError {
@@ -286,7 +290,8 @@ impl<'a> TextReader<'a> {
             src_done,
             flushed: false,
             line: 1,
-            column: 0,
+            line_start: 0,
+            line_chars_dropped: 0,
         };
         let (encoding, bom) = match Encoding::for_bom(&probe) {
             Some((enc, bom)) => (Some(enc), bom),
@@ -337,6 +342,7 @@ impl<'a> TextReader<'a> {
         let text = self.chunk();
         if text.starts_with('\u{feff}') {
             self.start += '\u{feff}'.len_utf8();
+            self.line_start = self.start;
         }
         let text = self.chunk();
         check_binary(&self.name, text, self.raw_offset_of_start())?;
@@ -371,7 +377,9 @@ impl<'a> TextReader<'a> {
     /// 1-based line and 1-based column (characters) of the first unconsumed
     /// character.
     pub(crate) fn position(&self) -> (usize, usize) {
-        (self.line, self.column + 1)
+        // Whole characters: `line_start` follows a `\n`, `start` is at a boundary.
+        let counted = std::str::from_utf8(&self.buf[self.line_start..self.start]).map_or(0, |s| s.chars().count());
+        (self.line, self.line_chars_dropped + counted + 1)
     }
 
     /// The name shown in errors.
@@ -381,15 +389,15 @@ impl<'a> TextReader<'a> {
 
     /// Drops the first `n` bytes of [`TextReader::chunk`].
     pub(crate) fn consume(&mut self, n: usize) {
-        let gone = &self.chunk()[..n];
-        // memchr and core's character count are vectorised (and optimised
-        // even in debug builds, which the tests run).
-        let (lines, column) = match memchr::memrchr(b'\n', gone.as_bytes()) {
-            Some(last) => (memchr::memchr_iter(b'\n', gone.as_bytes()).count(), gone[last + 1..].chars().count()),
-            None => (0, self.column + gone.chars().count()),
-        };
-        self.line += lines;
-        self.column = column;
+        debug_assert!(self.chunk().is_char_boundary(n));
+        let gone = &self.buf[self.start..self.start + n];
+        // memchr is vectorised (and optimised even in the debug builds the
+        // tests run).
+        if let Some(last) = memchr::memrchr(b'\n', gone) {
+            self.line += memchr::memchr_iter(b'\n', gone).count();
+            self.line_start = self.start + last + 1;
+            self.line_chars_dropped = 0;
+        }
         self.start += n;
     }
 
@@ -398,6 +406,9 @@ impl<'a> TextReader<'a> {
     pub(crate) fn fill(&mut self) -> Result<bool, SourceError> {
         // Keep the unconsumed text at the front, and room behind it.
         if self.start > 0 {
+            let dropped = &self.buf[self.line_start..self.start];
+            self.line_chars_dropped += std::str::from_utf8(dropped).map_or(0, |s| s.chars().count());
+            self.line_start = 0;
             self.buf.copy_within(self.start..self.end + self.held, 0);
             self.end -= self.start;
             self.start = 0;
@@ -673,15 +684,8 @@ impl Read for TextRead<'_, '_> {
             n -= 1;
         }
         if n == 0 {
-            // `out` is smaller than one character: hand out its bytes anyway
-            // (csv reassembles them), without moving the column counting
-            // off a boundary.
-            let bytes = self.text.bytes();
-            let k = out.len().min(bytes.len());
-            out[..k].copy_from_slice(&bytes[..k]);
-            let c = chunk.chars().next().map_or(0, char::len_utf8);
-            self.text.consume(c);
-            return Ok(k.min(c));
+            // `out` cannot hold one character; the csv crate's buffer always can.
+            return Err(io::Error::other("read buffer smaller than one character"));
         }
         out[..n].copy_from_slice(&chunk.as_bytes()[..n]);
         self.text.consume(n);

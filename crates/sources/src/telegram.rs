@@ -192,7 +192,7 @@ impl Reader<'_> {
                         self.message(&chat, m).map_err(|fail| match fail {
                             Fail::Data(m) => raw.error(m),
                             Fail::Sink(source) => {
-                                SourceError::Sink { file: raw.file().to_string(), position: raw.start, source }
+                                SourceError::Sink { file: raw.file().to_string(), position: raw.start(), source }
                             }
                         })
                     })

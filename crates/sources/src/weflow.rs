@@ -74,7 +74,7 @@ impl Source for Weflow {
         let mut reader =
             Reader { file: &file, tz: opts.tz_or(8), group, group_name, linker: Linker::default(), me: None, sink };
         json::read_arrays(input, &["messages"], |_, raw| {
-            let line = match raw.start {
+            let line = match raw.start() {
                 Position::LineColumn(l, _) => l,
                 _ => 1,
             };

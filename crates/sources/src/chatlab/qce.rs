@@ -91,7 +91,7 @@ pub(super) fn read(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn Eve
     let tz = opts.tz_or(8);
     json::read_arrays(input, &["messages"], |_, raw| {
         let m: QceMessage = raw.parse()?;
-        let position = match raw.start {
+        let position = match raw.start() {
             Position::LineColumn(l, _) => Position::Line(l),
             p => p,
         };

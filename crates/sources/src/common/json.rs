@@ -5,8 +5,9 @@
 use crate::stream::{Input, TextReader, mib};
 use crate::{Position, SourceError};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -334,30 +335,62 @@ pub(crate) struct JsonStream<'r, 'a> {
     max: usize,
 }
 
-/// One value cut out of the stream, with where it starts.
+/// The next value of the stream, for `with_raw`'s closure to parse.
 pub(crate) struct Raw<'x> {
-    /// The value's JSON text.
-    pub(crate) text: &'x str,
-    /// Where it starts in the file.
-    pub(crate) start: Position,
-    file: &'x str,
+    /// The unread text, starting with the value (and going on past it).
+    text: &'x str,
+    reader: &'x TextReader<'x>,
+    max: usize,
+    /// Where the value ends, once parsed.
+    end: Cell<Option<usize>>,
+    /// The value runs past the text read so far.
+    incomplete: Cell<bool>,
 }
 
 impl<'x> Raw<'x> {
-    /// Deserializes the value, borrowing strings from it where it can;
+    /// Deserializes the value, borrowing strings from the text where it can;
     /// errors are placed at their line and column in the file.
     pub(crate) fn parse<T: Deserialize<'x>>(&self) -> Result<T, SourceError> {
-        serde_json::from_str(self.text).map_err(|e| serde_error(self.file, self.text, self.start, &e))
+        let mut de = serde_json::Deserializer::from_str(self.text);
+        match T::deserialize(&mut de) {
+            Ok(value) => {
+                // Where the reader stopped: the end of the value.
+                let end = de.into_iter::<IgnoredAny>().byte_offset();
+                if end > self.max {
+                    return Err(self.too_long());
+                }
+                self.end.set(Some(end));
+                Ok(value)
+            }
+            Err(e) if e.is_eof() => {
+                self.incomplete.set(true);
+                Err(self.error("incomplete"))
+            }
+            Err(e) => Err(serde_error(self.file(), self.text, self.start(), &e)),
+        }
+    }
+
+    fn too_long(&self) -> SourceError {
+        self.error(format!(
+            "a value (one message) longer than {} (the limit for one message): not a chat export, or a broken one",
+            mib(self.max as u64)
+        ))
+    }
+
+    /// Where the value starts in the file.
+    pub(crate) fn start(&self) -> Position {
+        let (line, column) = self.reader.position();
+        Position::LineColumn(line, column)
     }
 
     /// A parse error at the start of the value.
     pub(crate) fn error(&self, message: impl Into<String>) -> SourceError {
-        SourceError::parse(self.file, self.start, message)
+        SourceError::parse(self.file(), self.start(), message)
     }
 
     /// The file's name.
     pub(crate) fn file(&self) -> &'x str {
-        self.file
+        self.reader.name()
     }
 }
 
@@ -481,17 +514,60 @@ impl<'r, 'a> JsonStream<'r, 'a> {
         }
     }
 
-    /// Cuts out the next value whole and hands it to `f`.
-    pub(crate) fn with_raw<R>(&mut self, f: impl FnOnce(Raw<'_>) -> Result<R, SourceError>) -> Result<R, SourceError> {
-        if self.peek()?.is_none() {
-            return Err(self.truncated());
+    /// Hands the next value to `f`, which must parse it (once, first
+    /// thing) with [`Raw::parse`]. An object, array or string is parsed
+    /// straight from the text read so far, and serde_json says where it
+    /// ends; when it runs past that text, more is read and `f` is called
+    /// again, so `f` must do nothing before parsing that it cannot repeat.
+    /// (Parsing where the value lies saves scanning each message twice.)
+    pub(crate) fn with_raw<R>(
+        &mut self,
+        mut f: impl FnMut(&Raw<'_>) -> Result<R, SourceError>,
+    ) -> Result<R, SourceError> {
+        let first = match self.peek()? {
+            Some(b) => b,
+            None => return Err(self.truncated()),
+        };
+        if !matches!(first, b'{' | b'[' | b'"') {
+            // A number or literal is not self-delimiting: cut at the end of
+            // the text read so far it would parse as a shorter one.
+            let len = self.value_len()?;
+            let raw = self.raw(len);
+            let result = f(&raw)?;
+            self.text.consume(len);
+            return Ok(result);
         }
-        let start = self.position();
-        let len = self.value_len()?;
-        let raw = Raw { text: &self.text.chunk()[..len], start, file: self.text.name() };
-        let result = f(raw)?;
-        self.text.consume(len);
-        Ok(result)
+        loop {
+            let raw = self.raw(self.text.bytes().len());
+            let result = f(&raw);
+            let (end, incomplete) = (raw.end.get(), raw.incomplete.get());
+            if incomplete {
+                if self.text.bytes().len() > self.max {
+                    return Err(self.raw(0).too_long());
+                }
+                if !self.text.fill()? {
+                    return Err(self.truncated());
+                }
+                continue;
+            }
+            let r = result?;
+            let end = match end {
+                Some(end) => end,
+                None => self.value_len()?,
+            };
+            self.text.consume(end);
+            return Ok(r);
+        }
+    }
+
+    fn raw(&self, len: usize) -> Raw<'_> {
+        Raw {
+            text: &self.text.chunk()[..len],
+            reader: &*self.text,
+            max: self.max,
+            end: Cell::new(None),
+            incomplete: Cell::new(false),
+        }
     }
 
     /// Reads the next value into an owned `T`.
@@ -586,7 +662,7 @@ pub(crate) fn read_header(
 pub(crate) fn read_arrays(
     input: &mut Input<'_>,
     keys: &[&str],
-    mut f: impl FnMut(usize, Raw<'_>) -> Result<(), SourceError>,
+    mut f: impl FnMut(usize, &Raw<'_>) -> Result<(), SourceError>,
 ) -> Result<(), SourceError> {
     let mut done = vec![false; keys.len()];
     let mut present = vec![false; keys.len()];
@@ -759,7 +835,8 @@ mod tests {
             if key == "m" {
                 js.array(|js| {
                     js.with_raw(|raw| {
-                        seen.push(raw.text.to_string());
+                        let v: serde_json::Value = raw.parse()?;
+                        seen.push(v.to_string());
                         Ok(())
                     })
                 })
@@ -774,7 +851,7 @@ mod tests {
     #[test]
     fn elements_of_an_array_whole() {
         let text = r#"{"a": {"x": [1, "]}"]}, "m": [ {"a": "}\"{"}, 2 ,"x", -1.5e3, null ], "n": true}"#;
-        assert_eq!(walk(text).unwrap(), vec![r#"{"a": "}\"{"}"#, "2", r#""x""#, "-1.5e3", "null"]);
+        assert_eq!(walk(text).unwrap(), vec![r#"{"a":"}\"{"}"#, "2", r#""x""#, "-1500.0", "null"]);
         let err = walk(&text[..40]).unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
         assert!(walk(r#"{"m": [1] } x"#).is_err());
