@@ -42,14 +42,12 @@
 //! content; roles, colours, avatars.
 
 use crate::common::content::{attachment_type, text_type};
-use crate::common::json::{self, JsonStream, Scalar, Str};
+use crate::common::json::{self, Fail, JsonStream, Scalar, Str};
 use crate::{Input, Position, ReadOptions, Source, SourceError};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use tonghao_model::{
-    ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, SinkError, Timestamp,
-};
+use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Timestamp};
 
 /// DiscordChatExporter's JSON export.
 pub struct DiscordJson;
@@ -101,12 +99,7 @@ impl Source for DiscordJson {
                 js.array(|js| {
                     js.with_raw(|raw| {
                         let m: RawMessage<'_> = raw.parse()?;
-                        reader.message(&chat, m).map_err(|fail| match fail {
-                            Fail::Data(m) => raw.error(m),
-                            Fail::Sink(source) => {
-                                SourceError::Sink { file: raw.file().to_string(), position: raw.start(), source }
-                            }
-                        })
+                        reader.message(&chat, m).map_err(|fail| fail.at(raw))
                     })
                 })
             }
@@ -139,11 +132,6 @@ struct Named {
 struct Channel {
     id: String,
     name: Option<String>,
-}
-
-enum Fail {
-    Data(String),
-    Sink(SinkError),
 }
 
 #[derive(Deserialize)]

@@ -57,15 +57,13 @@
 //! file paths and sizes, and the account sections of the full export
 //! (contacts, sessions, profile pictures).
 
-use crate::common::json::{self, Id, JsonStream, Scalar, Str};
+use crate::common::json::{self, Fail, Id, JsonStream, Scalar, Str};
 use crate::{Input, Position, ReadOptions, Source, SourceError};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
-use tonghao_model::{
-    ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, SinkError, Timestamp,
-};
+use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Timestamp};
 
 /// Telegram Desktop's JSON export.
 pub struct Telegram;
@@ -143,14 +141,6 @@ struct Reader<'s> {
     tz: Option<FixedOffset>,
 }
 
-/// Why one message could not be turned into events.
-enum Fail {
-    /// The data is wrong; the text says how.
-    Data(String),
-    /// The sink refused an event.
-    Sink(SinkError),
-}
-
 /// One chat's identity, known before its messages.
 struct Chat {
     group: String,
@@ -189,12 +179,7 @@ impl Reader<'_> {
                 js.array(|js| {
                     js.with_raw(|raw| {
                         let m: RawMessage<'_> = raw.parse()?;
-                        self.message(&chat, m).map_err(|fail| match fail {
-                            Fail::Data(m) => raw.error(m),
-                            Fail::Sink(source) => {
-                                SourceError::Sink { file: raw.file().to_string(), position: raw.start(), source }
-                            }
-                        })
+                        self.message(&chat, m).map_err(|fail| fail.at(raw))
                     })
                 })
             }

@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
+use tonghao_model::SinkError;
 
 /// An id that exports write as a string or as a number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -391,6 +392,25 @@ impl<'x> Raw<'x> {
     /// The file's name.
     pub(crate) fn file(&self) -> &'x str {
         self.reader.name()
+    }
+}
+
+/// Why one message could not be turned into events, before the reader
+/// knows where it is: [`Fail::at`] places it at the message.
+pub(crate) enum Fail {
+    /// The data is wrong; the text says how.
+    Data(String),
+    /// The sink refused an event.
+    Sink(SinkError),
+}
+
+impl Fail {
+    /// The source error, at the start of the message `raw`.
+    pub(crate) fn at(self, raw: &Raw<'_>) -> SourceError {
+        match self {
+            Fail::Data(m) => raw.error(m),
+            Fail::Sink(source) => SourceError::Sink { file: raw.file().to_string(), position: raw.start(), source },
+        }
     }
 }
 
