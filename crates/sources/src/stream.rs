@@ -22,6 +22,7 @@
 
 use crate::{Position, SNIFF_BYTES, SourceError};
 use encoding_rs::{BIG5, DecoderResult, Encoding, GB18030, UTF_16BE, UTF_16LE};
+use std::cell::Cell;
 use std::io::{self, Read};
 
 /// Bounds on what tonghao will read, so that a hostile or broken file is
@@ -236,13 +237,15 @@ pub(crate) struct TextReader<'a> {
     src_done: bool,
     /// The decoder has been told the input ended.
     flushed: bool,
-    /// 1-based line of `buf[start]`; where that line starts in `buf`
-    /// (at or before `start`), and how many of its characters were dropped
-    /// from the front of `buf` before that. Columns are counted only when a
-    /// position is asked for (errors), not for every byte read.
-    line: usize,
-    line_start: usize,
-    line_chars_dropped: usize,
+    /// Line and column are worked out only when a position is asked for
+    /// (an error, or a format that records each message's line), counting
+    /// from the last place asked about: reading pays nothing for them. The
+    /// 1-based line of `buf[0]` and the characters of that line before it.
+    base_line: usize,
+    base_column: usize,
+    /// The last position worked out: an index into `buf`, its line, and
+    /// where that line starts in `buf` (`None`: before `buf[0]`).
+    known: Cell<(usize, usize, Option<usize>)>,
 }
 
 fn io_error(name: &str, source: io::Error) -> SourceError {
@@ -289,9 +292,9 @@ impl<'a> TextReader<'a> {
             held: 0,
             src_done,
             flushed: false,
-            line: 1,
-            line_start: 0,
-            line_chars_dropped: 0,
+            base_line: 1,
+            base_column: 0,
+            known: Cell::new((0, 1, Some(0))),
         };
         let (encoding, bom) = match Encoding::for_bom(&probe) {
             Some((enc, bom)) => (Some(enc), bom),
@@ -341,8 +344,10 @@ impl<'a> TextReader<'a> {
         while self.end - self.start < SNIFF_BYTES + 4 && self.fill()? {}
         let text = self.chunk();
         if text.starts_with('\u{feff}') {
-            self.start += '\u{feff}'.len_utf8();
-            self.line_start = self.start;
+            // Dropped from the buffer, so that it counts in no column.
+            let bom = '\u{feff}'.len_utf8();
+            self.buf.copy_within(self.start + bom..self.end + self.held, self.start);
+            self.end -= bom;
         }
         let text = self.chunk();
         check_binary(&self.name, text, self.raw_offset_of_start())?;
@@ -377,9 +382,30 @@ impl<'a> TextReader<'a> {
     /// 1-based line and 1-based column (characters) of the first unconsumed
     /// character.
     pub(crate) fn position(&self) -> (usize, usize) {
-        // Whole characters: `line_start` follows a `\n`, `start` is at a boundary.
-        let counted = std::str::from_utf8(&self.buf[self.line_start..self.start]).map_or(0, |s| s.chars().count());
-        (self.line, self.line_chars_dropped + counted + 1)
+        self.position_at(self.start)
+    }
+
+    /// Line and column of `buf[at]`, counted on from the last position
+    /// worked out (or from `buf[0]`).
+    fn position_at(&self, at: usize) -> (usize, usize) {
+        let (mut from, mut line, mut line_start) = self.known.get();
+        if from > at {
+            (from, line, line_start) = (0, self.base_line, if self.base_column == 0 { Some(0) } else { None });
+        }
+        let between = &self.buf[from..at];
+        // memchr's search is vectorised; a plain filter-count was not.
+        line += memchr::memchr_iter(b'\n', between).count();
+        if let Some(last) = memchr::memrchr(b'\n', between) {
+            line_start = Some(from + last + 1);
+        }
+        self.known.set((at, line, line_start));
+        // Whole characters: a line starts after a `\n`, `at` is a boundary.
+        let chars = |b: &[u8]| std::str::from_utf8(b).map_or(0, |s| s.chars().count());
+        let column = match line_start {
+            Some(ls) => chars(&self.buf[ls..at]),
+            None => self.base_column + chars(&self.buf[..at]),
+        };
+        (line, column + 1)
     }
 
     /// The name shown in errors.
@@ -390,14 +416,6 @@ impl<'a> TextReader<'a> {
     /// Drops the first `n` bytes of [`TextReader::chunk`].
     pub(crate) fn consume(&mut self, n: usize) {
         debug_assert!(self.chunk().is_char_boundary(n));
-        let gone = &self.buf[self.start..self.start + n];
-        // memchr is vectorised (and optimised even in the debug builds the
-        // tests run).
-        if let Some(last) = memchr::memrchr(b'\n', gone) {
-            self.line += memchr::memchr_iter(b'\n', gone).count();
-            self.line_start = self.start + last + 1;
-            self.line_chars_dropped = 0;
-        }
         self.start += n;
     }
 
@@ -406,9 +424,10 @@ impl<'a> TextReader<'a> {
     pub(crate) fn fill(&mut self) -> Result<bool, SourceError> {
         // Keep the unconsumed text at the front, and room behind it.
         if self.start > 0 {
-            let dropped = &self.buf[self.line_start..self.start];
-            self.line_chars_dropped += std::str::from_utf8(dropped).map_or(0, |s| s.chars().count());
-            self.line_start = 0;
+            // What is dropped from the front still counts in line numbers.
+            let (line, column) = self.position_at(self.start);
+            (self.base_line, self.base_column) = (line, column - 1);
+            self.known.set((0, line, if column == 1 { Some(0) } else { None }));
             self.buf.copy_within(self.start..self.end + self.held, 0);
             self.end -= self.start;
             self.start = 0;
