@@ -299,3 +299,30 @@ fn a_zipped_export_reads_like_the_file() {
     }
     assert_eq!(events, want);
 }
+
+/// JSON nested 100,000 deep costs no recursion: skipped outside the
+/// messages (the stream counts brackets), ignored inside a message field
+/// that is not read (serde_json skips iteratively), refused with a
+/// position where a field is read. Never a stack overflow.
+#[test]
+fn deeply_nested_json_is_skipped_or_refused_without_recursion() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let outside = format!(
+        "{{\"name\": \"g\", \"type\": \"private_group\", \"id\": 1, \"messages\": [{{\"id\": 1, \"type\": \
+         \"message\", \"date\": \"2024-01-01T00:00:00\", \"from_id\": \"user1\", \"text\": \"hi\"}}], \"extra\": {deep}}}"
+    );
+    let file = common::text_file("result.json", &outside);
+    let (format, events) = common::read_text(&file).unwrap();
+    assert_eq!((format, events.len()), ("telegram", 1));
+
+    let inside = |field: &str| {
+        format!(
+            "{{\"name\": \"g\", \"type\": \"private_group\", \"id\": 1, \"messages\": [{{\"id\": 1, \"type\": \
+             \"message\", \"date\": \"2024-01-01T00:00:00\", \"{field}\": {deep}}}]}}"
+        )
+    };
+    let (_, events) = common::read_text(&common::text_file("result.json", &inside("photo"))).unwrap();
+    assert_eq!(events.len(), 1);
+    let err = common::read_text(&common::text_file("result.json", &inside("text"))).unwrap_err();
+    assert!(matches!(err, SourceError::Parse { position: Position::LineColumn(1, _), .. }), "{err:?}");
+}

@@ -330,7 +330,8 @@ fn container_end(b: &[u8], start: usize) -> Option<usize> {
 /// borrowed rather than copied. Memory is the largest single value, which
 /// [`crate::Limits::max_message_bytes`] bounds; skipped values are never held
 /// whole, however large. Nesting costs no stack here (depth is a counter);
-/// inside one value serde_json refuses more than 128 levels.
+/// inside one value serde_json skips unread fields iteratively and refuses
+/// more than 128 levels in the fields it reads.
 pub(crate) struct JsonStream<'r, 'a> {
     text: &'r mut TextReader<'a>,
     max: usize,
