@@ -67,6 +67,7 @@
 
 use crate::common::cn::{self, SysContext};
 use crate::common::json::{self, Id};
+use crate::common::non_empty;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use serde::Deserialize;
 use tonghao_model::{
@@ -403,10 +404,6 @@ fn content_type(kind: i64) -> ContentType {
         20 | 21 => ContentType::Money,
         _ => ContentType::Other,
     }
-}
-
-fn non_empty(s: Option<String>) -> Option<String> {
-    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 mod qce;

@@ -38,6 +38,7 @@
 
 use crate::common::cn::{self, Linker, SysContext};
 use crate::common::json::{self, Id};
+use crate::common::non_empty;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use serde::Deserialize;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
@@ -108,10 +109,6 @@ struct WeflowMessage {
     quoted_sender: Option<String>,
     platform_message_id: Option<Id>,
     reply_to_message_id: Option<Id>,
-}
-
-fn non_empty(s: Option<String>) -> Option<String> {
-    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn group_of(s: &Session, base: &str) -> (String, String) {

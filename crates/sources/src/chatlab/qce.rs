@@ -2,6 +2,7 @@
 
 use crate::common::cn::{self, SysContext};
 use crate::common::json::{self, Id};
+use crate::common::non_empty;
 use crate::{Input, Position, ReadOptions, SourceError, emit};
 use serde::Deserialize;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Recall};
@@ -86,7 +87,7 @@ pub(super) fn read(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn Eve
         }
         name => name.to_string(),
     };
-    let me = PersonRef { id: real_id(chat_info.self_uin.map(|i| i.0)), name: super::non_empty(chat_info.self_name) };
+    let me = PersonRef { id: real_id(chat_info.self_uin.map(|i| i.0)), name: non_empty(chat_info.self_name) };
     let me = (me.id.is_some() || me.name.is_some()).then_some(me);
     let tz = opts.tz_or(8);
     json::read_arrays(input, &["messages"], |_, raw| {
@@ -119,7 +120,7 @@ pub(super) fn read(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn Eve
         }
         let who = PersonRef {
             id: real_id(m.sender.uin.map(|i| i.0)).or_else(|| real_id(m.sender.uid.map(|i| i.0))),
-            name: super::non_empty(m.sender.name),
+            name: non_empty(m.sender.name),
         };
         if who.id.is_none() && who.name.is_none() {
             return Err(SourceError::parse(&file, position, "a message without `sender.uin`, `uid` or `name`"));
@@ -170,13 +171,13 @@ fn message(
         text = cn::placeholder(content_type).to_string();
     }
     let mut mentions: Vec<PersonRef> =
-        content.mentions.into_iter().filter_map(|m| super::non_empty(m.name)).map(PersonRef::name).collect();
+        content.mentions.into_iter().filter_map(|m| non_empty(m.name)).map(PersonRef::name).collect();
     if mentions.is_empty() {
         mentions = content
             .elements
             .iter()
             .filter(|e| e.kind == "at")
-            .filter_map(|e| super::non_empty(field(e, "name")))
+            .filter_map(|e| non_empty(field(e, "name")))
             .map(PersonRef::name)
             .collect();
     }

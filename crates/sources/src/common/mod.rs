@@ -5,3 +5,9 @@ pub(crate) mod cn;
 pub(crate) mod content;
 pub(crate) mod json;
 pub(crate) mod records;
+
+/// The trimmed text, or `None` when there is none: exports write "" and
+/// "  " where they mean no value.
+pub(crate) fn non_empty(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
