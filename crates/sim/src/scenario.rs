@@ -463,7 +463,7 @@ impl Scenario {
             return Err("themes must name at least one theme".into());
         }
         for (p, w) in &self.platforms {
-            p.parse::<crate::plan::Platform>().map_err(|_| format!("unknown platform {p:?}"))?;
+            p.parse::<tonghao_model::Platform>().map_err(|_| format!("unknown platform {p:?}"))?;
             if w.is_nan() || *w < 0.0 {
                 return Err(format!("platform weight of {p} must be ≥ 0"));
             }
@@ -481,7 +481,7 @@ impl Scenario {
                 crate::vocab::theme(t).ok_or_else(|| format!("[[group]] unknown theme {t:?}"))?;
             }
             if let Some(p) = &g.platform {
-                p.parse::<crate::plan::Platform>().map_err(|_| format!("[[group]] unknown platform {p:?}"))?;
+                p.parse::<tonghao_model::Platform>().map_err(|_| format!("[[group]] unknown platform {p:?}"))?;
             }
             if let Some(n) = &g.name
                 && !names.insert(n.clone())

@@ -44,8 +44,9 @@
 //! replies (the CSV does not record what a message answers). Rows have no
 //! message id, so the store keys them by content hash in file order.
 
-use crate::discord_json::{attachment_type, text_type};
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::common::content::{attachment_type, text_type};
+use crate::common::records::Records;
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use std::collections::HashSet;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
@@ -68,26 +69,29 @@ impl Source for DiscordCsv {
         head.lines().next().is_some_and(|l| delimiter(l).is_some())
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let delim = text.lines().next().and_then(delimiter).ok_or_else(|| {
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let name = input.name().to_string();
+        let delim = input.head().lines().next().and_then(delimiter).ok_or_else(|| {
             SourceError::parse(
-                &file.name,
+                &name,
                 Position::Line(1),
                 "expected the header AuthorID,Author,Date,Content,Attachments,Reactions (with `,` or `;`)",
             )
         })?;
-        check_complete(file, text, delim)?;
-        let (group, group_name) = place(&file.name);
-        let known = known_names(text, delim);
+        let (group, group_name) = place(&name);
+        // A first pass for the author names that `@` mentions may use (an
+        // earlier row can mention a later author); it also refuses a file cut
+        // short before any event is emitted.
+        let known = known_names(input, &name, delim)?;
+        input.rewind()?;
         let tz = opts.tz_or(0);
-        let mut rows = csv::ReaderBuilder::new().delimiter(delim).from_reader(text.as_bytes());
+        let mut rows = Records::new(input, csv::ReaderBuilder::new().delimiter(delim));
         let mut record = csv::StringRecord::new();
         loop {
-            match rows.read_record(&mut record) {
+            match rows.read(&mut record) {
                 Ok(true) => {}
                 Ok(false) => break,
-                Err(e) => return Err(csv_error(file, &e)),
+                Err(e) => return Err(csv_error(&name, &rows, e)),
             }
             let line = record.position().map_or(0, |p| p.line()) as usize;
             let position = Position::Line(line);
@@ -95,7 +99,7 @@ impl Source for DiscordCsv {
             let date = field(2);
             let at = parse_date(date, tz).ok_or_else(|| {
                 SourceError::parse(
-                    &file.name,
+                    &name,
                     position,
                     format!("date {date:?} is not like `05-Dec-19 07:48 AM`, `12/5/2019 7:48 AM` or ISO 8601"),
                 )
@@ -103,7 +107,7 @@ impl Source for DiscordCsv {
             let member = Some(field(0).trim()).filter(|s| !s.is_empty()).map(str::to_string);
             let member_name = Some(strip_discriminator(field(1))).filter(|s| !s.is_empty()).map(str::to_string);
             if member.is_none() && member_name.is_none() {
-                return Err(SourceError::parse(&file.name, position, "a row without `AuthorID` or `Author`"));
+                return Err(SourceError::parse(&name, position, "a row without `AuthorID` or `Author`"));
             }
             let content = field(3);
             let attachments = field(4).trim();
@@ -130,7 +134,7 @@ impl Source for DiscordCsv {
                 bot: false,
                 edited_at: None,
             };
-            emit(sink, Event::Message(message), &file.name, position)?;
+            emit(sink, Event::Message(message), &name, position)?;
         }
         Ok(())
     }
@@ -151,29 +155,31 @@ fn delimiter(line: &str) -> Option<u8> {
 /// Refuses a file cut short: the exporter quotes every field, so a whole file
 /// has an even number of quotes and ends with a quote (`,` files) or the
 /// separator (`;` files). A cut that falls exactly between two rows cannot be
-/// told from a shorter export.
-fn check_complete(file: &TextFile, text: &str, delim: u8) -> Result<(), SourceError> {
-    let body = text.trim_end();
-    let lines = body.lines().count().max(1);
-    if body.bytes().filter(|&b| b == b'"').count() % 2 != 0 {
+/// told from a shorter export. Called at the end of a pass.
+fn check_complete(file: &str, rows: &mut Records<'_, '_>, any_rows: bool, delim: u8) -> Result<(), SourceError> {
+    let (last, line) = rows.last_char();
+    if rows.quotes_odd() {
         return Err(SourceError::parse(
-            &file.name,
-            Position::Line(lines),
+            file,
+            Position::Line(line),
             "the file ends inside a quoted field: it is truncated",
         ));
     }
-    let rows = body.lines().nth(1).is_some();
-    if rows && !(body.ends_with('"') || body.ends_with(char::from(delim))) {
+    if any_rows && !(last == Some(b'"') || last == Some(delim)) {
         return Err(SourceError::parse(
-            &file.name,
-            Position::Line(lines),
+            file,
+            Position::Line(line),
             "the last row is incomplete (it should end with a quoted field): the file is truncated",
         ));
     }
     Ok(())
 }
 
-fn csv_error(file: &TextFile, e: &csv::Error) -> SourceError {
+fn csv_error(file: &str, rows: &Records<'_, '_>, e: csv::Error) -> SourceError {
+    let e = match rows.input_error(e) {
+        Ok(ours) => return ours,
+        Err(e) => e,
+    };
     let position = e.position().map_or(Position::Whole, |p| Position::Line(p.line() as usize));
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
@@ -181,7 +187,7 @@ fn csv_error(file: &TextFile, e: &csv::Error) -> SourceError {
         }
         _ => e.to_string(),
     };
-    SourceError::parse(&file.name, position, message)
+    SourceError::parse(file, position, message)
 }
 
 /// `name#1234` → `name`; a name without a four-digit discriminator as is.
@@ -195,12 +201,22 @@ fn strip_discriminator(author: &str) -> &str {
 
 /// Every author name in the file (and `Deleted User`), longest first: what an
 /// `@` may be followed by. Rows that do not parse are skipped here; the main
-/// pass reports them.
-fn known_names(text: &str, delim: u8) -> Vec<String> {
-    let mut rows = csv::ReaderBuilder::new().delimiter(delim).flexible(true).from_reader(text.as_bytes());
+/// pass reports them. Also checks that the file is complete.
+fn known_names(input: &mut Input<'_>, file: &str, delim: u8) -> Result<Vec<String>, SourceError> {
+    let mut rows = Records::new(input, csv::ReaderBuilder::new().delimiter(delim).flexible(true));
     let mut names: HashSet<String> = HashSet::from(["Deleted User".to_string()]);
     let mut record = csv::StringRecord::new();
-    while let Ok(true) = rows.read_record(&mut record) {
+    let mut count = 0usize;
+    loop {
+        match rows.read(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => match rows.input_error(e) {
+                Ok(ours) => return Err(ours),
+                Err(_) => continue,
+            },
+        }
+        count += 1;
         if let Some(author) = record.get(1) {
             let name = strip_discriminator(author);
             if !name.is_empty() && !names.contains(name) {
@@ -208,9 +224,10 @@ fn known_names(text: &str, delim: u8) -> Vec<String> {
             }
         }
     }
+    check_complete(file, &mut rows, count > 0, delim)?;
     let mut names: Vec<String> = names.into_iter().collect();
     names.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-    names
+    Ok(names)
 }
 
 /// The `@name` mentions in `text` (see the module docs), each once.

@@ -2,8 +2,8 @@
 //! also what DiscordChatExporter-frontend reads): one channel per file,
 //! `{"guild", "channel", "dateRange", "messages": [...], "messageCount"}`.
 //!
-//! Read as a stream like [`crate::telegram`]: the `messages` array is visited
-//! one borrowed message at a time; `guild` and `channel` must come before it
+//! Read as a stream like [`crate::telegram`]: each element of `messages` is
+//! cut out of the text and deserialized on its own, borrowing its strings; `guild` and `channel` must come before it
 //! (the exporter writes them first).
 //!
 //! Mapping:
@@ -41,16 +41,13 @@
 //! and other system messages; reactions (counts only, no reactor); embeds'
 //! content; roles, colours, avatars.
 
-use crate::telegram::json::{self, Scalar, Str};
-use crate::{Position, ReadOptions, Source, SourceError, TextFile};
+use crate::common::content::{attachment_type, text_type};
+use crate::common::json::{self, Fail, JsonStream, Scalar, Str};
+use crate::{Input, Position, ReadOptions, Source, SourceError};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::fmt;
-use tonghao_model::{
-    ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, SinkError, Timestamp,
-};
+use serde::de::IgnoredAny;
+use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Timestamp};
 
 /// DiscordChatExporter's JSON export.
 pub struct DiscordJson;
@@ -65,34 +62,64 @@ impl Source for DiscordJson {
     }
 
     fn sniff(&self, _base_name: &str, head: &str) -> bool {
-        let keys = json::top_level_keys(head);
+        let keys = json::top_level_entries(head);
         keys.first().is_some_and(|(k, _)| *k == "guild") && keys.iter().any(|(k, _)| *k == "channel")
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let mut reader = Reader { sink, tz: opts.tz_or(0), refused: None };
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let mut de = serde_json::Deserializer::from_str(text);
-        let result = TopSeed { reader: &mut reader }.deserialize(&mut de).and_then(|found| {
-            de.end()?;
-            Ok(found)
-        });
-        match result {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(SourceError::parse(
-                &file.name,
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let mut reader = Reader { sink, tz: opts.tz_or(0) };
+        let (mut guild, mut channel) = (None::<Named>, None::<Named>);
+        let mut found = false;
+        let mut js = JsonStream::new(input);
+        js.object(|js, key| match key.as_str() {
+            "guild" => {
+                guild = js.value()?;
+                Ok(())
+            }
+            "channel" => {
+                channel = js.value()?;
+                Ok(())
+            }
+            "messages" => {
+                let Some(Named { id: Some(id), name }) = channel.take() else {
+                    return Err(js.error("`channel` with its `id` must come before `messages`"));
+                };
+                let name = name.filter(|n| !n.is_empty());
+                let guild_name = guild
+                    .as_ref()
+                    .filter(|g| g.id.as_deref().is_some_and(|id| id != "0"))
+                    .and_then(|g| g.name.as_deref())
+                    .filter(|n| !n.is_empty());
+                let name = match (guild_name, name) {
+                    (Some(g), Some(c)) => Some(format!("{g} / {c}")),
+                    (_, c) => c,
+                };
+                let chat = Channel { id, name };
+                found = true;
+                js.array(|js| {
+                    js.with_raw(|raw| {
+                        let m: RawMessage<'_> = raw.parse()?;
+                        reader.message(&chat, m).map_err(|fail| fail.at(raw))
+                    })
+                })
+            }
+            _ => js.skip(),
+        })?;
+        js.end()?;
+        if !found {
+            return Err(SourceError::parse(
+                input.name(),
                 Position::Whole,
                 "no `messages` array: not a DiscordChatExporter JSON export",
-            )),
-            Err(e) => Err(json::error(file, &e, reader.refused.take())),
+            ));
         }
+        Ok(())
     }
 }
 
 struct Reader<'s> {
     sink: &'s mut dyn EventSink,
     tz: FixedOffset,
-    refused: Option<SinkError>,
 }
 
 /// `guild` and `channel`: what names the group.
@@ -105,123 +132,6 @@ struct Named {
 struct Channel {
     id: String,
     name: Option<String>,
-}
-
-/// The whole file; yields whether it had `messages`.
-struct TopSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for TopSeed<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for TopSeed<'_, '_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a DiscordChatExporter export object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
-        let (mut guild, mut channel) = (None::<Named>, None::<Named>);
-        let mut found = false;
-        while let Some(key) = map.next_key::<Str<'de>>()? {
-            match &*key.0 {
-                "guild" => guild = map.next_value()?,
-                "channel" => channel = map.next_value()?,
-                "messages" => {
-                    let Some(Named { id: Some(id), name }) = channel.take() else {
-                        return Err(de::Error::custom("`channel` with its `id` must come before `messages`"));
-                    };
-                    let name = name.filter(|n| !n.is_empty());
-                    let guild_name = guild
-                        .as_ref()
-                        .filter(|g| g.id.as_deref().is_some_and(|id| id != "0"))
-                        .and_then(|g| g.name.as_deref())
-                        .filter(|n| !n.is_empty());
-                    let name = match (guild_name, name) {
-                        (Some(g), Some(c)) => Some(format!("{g} / {c}")),
-                        (_, c) => c,
-                    };
-                    let chat = Channel { id, name };
-                    map.next_value_seed(MessagesSeed { reader: &mut *self.reader, channel: &chat })?;
-                    found = true;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(found)
-    }
-}
-
-struct MessagesSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    channel: &'r Channel,
-}
-
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of messages")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(MessageSeed { reader: &mut *self.reader, channel: self.channel })?.is_some() {}
-        Ok(())
-    }
-}
-
-/// One message, handled before the deserializer leaves its object so that an
-/// error is placed at its end.
-struct MessageSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    channel: &'r Channel,
-}
-
-impl<'de> DeserializeSeed<'de> for MessageSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MessageSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a message object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let raw = RawMessage::deserialize(MapAccessDeserializer::new(map))?;
-        match self.reader.message(self.channel, raw) {
-            Ok(()) => Ok(()),
-            Err(Fail::Data(m)) => Err(de::Error::custom(m)),
-            Err(Fail::Sink(e)) => {
-                self.reader.refused = Some(e);
-                Err(de::Error::custom("the store refused an event"))
-            }
-        }
-    }
-}
-
-enum Fail {
-    Data(String),
-    Sink(SinkError),
 }
 
 #[derive(Deserialize)]
@@ -413,26 +323,4 @@ fn parse_time(s: &str, tz: FixedOffset) -> Option<Timestamp> {
     }
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
     tz.from_local_datetime(&naive).single()
-}
-
-/// The content type of an attachment, from its file name or URL.
-pub(crate) fn attachment_type(name: &str) -> ContentType {
-    let path = name.split(['?', '#']).next().unwrap_or(name);
-    let file = path.rsplit(['/', '\\']).next().unwrap_or(path).to_ascii_lowercase();
-    if file.starts_with("voice-message") {
-        return ContentType::Voice;
-    }
-    let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
-    match ext {
-        "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" | "heic" | "avif" | "tif" | "tiff" => ContentType::Image,
-        "mp4" | "mov" | "webm" | "mkv" | "avi" | "m4v" => ContentType::Video,
-        _ => ContentType::File,
-    }
-}
-
-/// `Link` for a message that is one bare URL, else `Text`.
-pub(crate) fn text_type(text: &str) -> ContentType {
-    let t = text.trim();
-    let url = (t.starts_with("https://") || t.starts_with("http://")) && !t.contains(char::is_whitespace);
-    if url { ContentType::Link } else { ContentType::Text }
 }

@@ -43,7 +43,8 @@
 //! `_` between two non-empty parts) whose first line starts a message; IRC
 //! claims `.log` and `.raw.txt` files.
 
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::stream::too_long;
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform};
@@ -65,16 +66,18 @@ impl Source for Gitter {
             && head.split('\n').find(|l| !l.trim().is_empty()).is_some_and(|l| parse_header(l).is_some())
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let Some(room) = room_of(file.base_name()) else {
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let Some(room) = room_of(input.base_name()) else {
             return Err(SourceError::parse(
-                &file.name,
+                input.name(),
                 Position::Whole,
                 "cannot tell the room from the file name; expected `owner_repo.txt`",
             ));
         };
-        let mut reader = Reader { file: &file.name, tz: opts.tz_or(0), room, seen: HashMap::new(), key: String::new() };
-        reader.run(&file.text, sink)
+        let name = input.name().to_string();
+        let max = input.limits().max_message_bytes;
+        let mut reader = Reader { file: &name, tz: opts.tz_or(0), room, seen: HashMap::new(), key: String::new() };
+        reader.run(input, max, sink)
     }
 }
 
@@ -118,9 +121,9 @@ fn num(b: &[u8], at: usize, n: usize) -> Option<u32> {
 }
 
 /// A message whose following lines may still continue it.
-struct Pending<'t> {
+struct Pending {
     at: NaiveDateTime,
-    user: &'t str,
+    user: String,
     text: String,
     line: usize,
 }
@@ -136,27 +139,25 @@ struct Reader<'f> {
 }
 
 impl Reader<'_> {
-    fn run(&mut self, text: &str, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let mut pending: Option<Pending<'_>> = None;
-        let mut lines = text.split('\n').enumerate().peekable();
-        while let Some((i, line)) = lines.next() {
-            let line = line.strip_suffix('\r').unwrap_or(line);
+    fn run(&mut self, input: &mut Input<'_>, max: usize, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let mut pending: Option<Pending> = None;
+        let mut lines = input.lines();
+        while let Some((n, line)) = lines.next_line()? {
             if let Some((at, user, body)) = parse_header(line) {
                 if let Some(p) = pending.take() {
                     self.flush(p, sink)?;
                 }
-                pending = Some(Pending { at, user, text: body.to_string(), line: i + 1 });
+                pending = Some(Pending { at, user: user.to_string(), text: body.to_string(), line: n });
             } else if let Some(p) = &mut pending {
-                // The empty string after the file's final line break is no line.
-                if line.is_empty() && lines.peek().is_none() {
-                    break;
+                if p.text.len() + line.len() >= max {
+                    return Err(too_long(self.file, p.line, max));
                 }
                 p.text.push('\n');
                 p.text.push_str(line);
             } else if !line.trim().is_empty() {
                 return Err(SourceError::parse(
                     self.file,
-                    Position::Line(i + 1),
+                    Position::Line(n),
                     "expected a message line `[YYYY-MM-DD HH:MM:SS] <user> text`",
                 ));
             }
@@ -167,7 +168,7 @@ impl Reader<'_> {
         Ok(())
     }
 
-    fn flush(&mut self, p: Pending<'_>, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+    fn flush(&mut self, p: Pending, sink: &mut dyn EventSink) -> Result<(), SourceError> {
         let mut mentions: Vec<PersonRef> = Vec::new();
         let b = p.text.as_bytes();
         let name_byte = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
@@ -184,7 +185,7 @@ impl Reader<'_> {
             self.key.clear();
             self.key.extend(name.chars().map(|c| c.to_ascii_lowercase()));
             if let Some(spelling) = self.seen.get(&self.key)
-                && !spelling.eq_ignore_ascii_case(p.user)
+                && !spelling.eq_ignore_ascii_case(&p.user)
                 && !mentions.iter().any(|m| m.id.as_deref() == Some(spelling.as_str()))
             {
                 mentions.push(PersonRef::id(spelling.clone()));
@@ -193,10 +194,10 @@ impl Reader<'_> {
         self.key.clear();
         self.key.extend(p.user.chars().map(|c| c.to_ascii_lowercase()));
         match self.seen.get_mut(&self.key) {
-            Some(spelling) if spelling == p.user => {}
-            Some(spelling) => *spelling = p.user.to_string(),
+            Some(spelling) if *spelling == p.user => {}
+            Some(spelling) => *spelling = p.user.clone(),
             None => {
-                self.seen.insert(self.key.clone(), p.user.to_string());
+                self.seen.insert(self.key.clone(), p.user.clone());
             }
         }
         let at = p.at.and_local_timezone(self.tz).single().ok_or_else(|| {
@@ -206,8 +207,8 @@ impl Reader<'_> {
             platform: Platform::Gitter,
             group: self.room.clone(),
             group_name: Some(self.room.clone()),
-            member: Some(p.user.to_string()),
-            member_name: Some(p.user.to_string()),
+            member: Some(p.user.clone()),
+            member_name: Some(p.user),
             at,
             id: None,
         };

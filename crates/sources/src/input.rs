@@ -5,15 +5,15 @@
 //! Slack export is a folder); otherwise each file in it becomes a job, and
 //! files no source recognises are skipped rather than failing the import.
 
-use crate::{BUNDLE_SOURCES, BundleSource, ReadOptions, SourceError, TextFile, decode, detect};
+use crate::stream::{Input, Limits, Reopen, mib};
+use crate::{BUNDLE_SOURCES, BundleSource, Position, ReadOptions, SourceError, TextFile, detect};
 use std::fs::File;
-use std::io::Read;
+use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tonghao_model::EventSink;
 
-/// The largest file (or zip entry, uncompressed) tonghao reads: a guard
-/// against zip bombs and against mistaking a disk image for a chat.
-pub const MAX_FILE_BYTES: u64 = 4 << 30;
+pub use crate::stream::MAX_FILE_BYTES;
 
 /// A folder export, read file by file. `Send + Sync` so that a reader thread
 /// can parse it while another writes to the store.
@@ -22,8 +22,8 @@ pub trait Bundle: Send + Sync {
     fn label(&self) -> &str;
     /// The files in it, as `/`-separated paths relative to its root, sorted.
     fn names(&self) -> &[String];
-    /// Reads and decodes one of [`Bundle::names`].
-    fn read_text(&self, name: &str) -> Result<TextFile, SourceError>;
+    /// Opens one of [`Bundle::names`] as a stream of decoded text.
+    fn open_text(&self, name: &str) -> Result<Input<'static>, SourceError>;
     /// Total bytes of its files, for progress bars.
     fn size(&self) -> u64;
 }
@@ -69,19 +69,38 @@ impl Bundle for DirBundle {
     fn names(&self) -> &[String] {
         &self.names
     }
-    fn read_text(&self, name: &str) -> Result<TextFile, SourceError> {
-        read_path(&self.root.join(name))
+    fn open_text(&self, name: &str) -> Result<Input<'static>, SourceError> {
+        open_path(&self.root.join(name), Limits::default())
     }
     fn size(&self) -> u64 {
         self.names.iter().filter_map(|n| std::fs::metadata(self.root.join(n)).ok()).map(|m| m.len()).sum()
     }
 }
 
-/// A .zip archive, read entry by entry without unpacking to disk.
+/// A .zip archive, read entry by entry without unpacking to disk. Each entry
+/// is streamed through its own decompressor straight from the archive file,
+/// under [`Limits::max_file_bytes`] and [`Limits::max_zip_ratio`]: a zip bomb
+/// is refused from its declared sizes before any of it is expanded, or, if
+/// its headers lie, as soon as it expands past what they allow.
 pub struct ZipBundle {
     label: String,
     names: Vec<String>,
+    /// The central directory, for looking entries up.
     archive: std::sync::Mutex<zip::ZipArchive<File>>,
+    /// The same file for reading entries' data at their offsets, so that an
+    /// entry's stream owns what it reads from and holds no lock.
+    data: Arc<File>,
+    limits: Limits,
+}
+
+/// Where an entry's data is and how it is stored.
+#[derive(Clone, Copy)]
+struct EntryInfo {
+    start: u64,
+    compressed: u64,
+    size: u64,
+    crc: u32,
+    deflated: bool,
 }
 
 impl ZipBundle {
@@ -89,9 +108,10 @@ impl ZipBundle {
     pub fn open(path: &Path) -> Result<Self, SourceError> {
         let label = path.display().to_string();
         let file = File::open(path).map_err(|source| SourceError::Io { file: label.clone(), source })?;
+        let data = Arc::new(file.try_clone().map_err(|source| SourceError::Io { file: label.clone(), source })?);
         let archive = zip::ZipArchive::new(file).map_err(|e| SourceError::Parse {
             file: label.clone(),
-            position: crate::Position::Whole,
+            position: Position::Whole,
             message: format!("not a readable .zip archive: {e}"),
         })?;
         let mut names: Vec<String> = archive
@@ -100,7 +120,46 @@ impl ZipBundle {
             .map(str::to_string)
             .collect();
         names.sort();
-        Ok(ZipBundle { label, names, archive: std::sync::Mutex::new(archive) })
+        Ok(ZipBundle { label, names, archive: std::sync::Mutex::new(archive), data, limits: Limits::default() })
+    }
+
+    /// The same archive read under other limits (tests of hostile input).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The uncompressed size of one entry as its header declares it (0 if
+    /// unreadable).
+    pub fn entry_size(&self, name: &str) -> u64 {
+        self.archive.lock().unwrap_or_else(|e| e.into_inner()).by_name(name).map(|e| e.size()).unwrap_or(0)
+    }
+
+    fn info(&self, shown: &str, name: &str) -> Result<EntryInfo, SourceError> {
+        let bad = |message: String| SourceError::Parse { file: shown.to_string(), position: Position::Whole, message };
+        let mut archive = self.archive.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = archive.by_name(name).map_err(|e| bad(format!("cannot read archive entry: {e}")))?;
+        if entry.encrypted() {
+            return Err(bad("the entry is encrypted".into()));
+        }
+        let deflated = match entry.compression() {
+            zip::CompressionMethod::Stored => false,
+            zip::CompressionMethod::Deflated => true,
+            other => return Err(bad(format!("compressed with {other}, which tonghao does not read"))),
+        };
+        Ok(EntryInfo {
+            start: entry.data_start(),
+            compressed: entry.compressed_size(),
+            size: entry.size(),
+            crc: entry.crc32(),
+            deflated,
+        })
+    }
+
+    /// How far an entry of `compressed` bytes may expand.
+    fn allowed(&self, compressed: u64) -> u64 {
+        let by_ratio = compressed.saturating_mul(self.limits.max_zip_ratio).max(self.limits.zip_ratio_floor);
+        by_ratio.min(self.limits.max_file_bytes)
     }
 }
 
@@ -111,55 +170,156 @@ impl Bundle for ZipBundle {
     fn names(&self) -> &[String] {
         &self.names
     }
-    fn read_text(&self, name: &str) -> Result<TextFile, SourceError> {
+    /// Opens one entry as a stream of decoded text.
+    fn open_text(&self, name: &str) -> Result<Input<'static>, SourceError> {
         let shown = format!("{}!{}", self.label, name);
-        let mut archive = self.archive.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = archive.by_name(name).map_err(|e| SourceError::Parse {
-            file: shown.clone(),
-            position: crate::Position::Whole,
-            message: format!("cannot read archive entry: {e}"),
-        })?;
-        let mut bytes = Vec::with_capacity(entry.size().min(MAX_FILE_BYTES) as usize);
-        entry
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|source| SourceError::Io { file: shown.clone(), source })?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(too_big(&shown));
+        let info = self.info(&shown, name)?;
+        let allowed = self.allowed(info.compressed);
+        if info.size > allowed {
+            return Err(too_big(&shown, info.size, info.compressed, &self.limits));
         }
-        let d = decode(&shown, bytes)?;
-        Ok(TextFile { name: shown, text: d.text, encoding: d.encoding })
+        let (data, limits, label) = (self.data.clone(), self.limits.clone(), shown.clone());
+        let open = move || -> Box<dyn Read> {
+            let raw = Slice { file: data.clone(), pos: info.start, end: info.start.saturating_add(info.compressed) };
+            let inner: Box<dyn Read> = if info.deflated {
+                Box::new(flate2::read::DeflateDecoder::new(BufReader::with_capacity(64 * 1024, raw)))
+            } else {
+                Box::new(raw)
+            };
+            Box::new(Checked {
+                inner,
+                name: label.clone(),
+                read: 0,
+                allowed,
+                compressed: info.compressed,
+                limits: limits.clone(),
+                crc: crc32fast::Hasher::new(),
+                want_crc: info.crc,
+            })
+        };
+        let first = open();
+        let reopen: Reopen<'static> = Box::new(move || Ok(open()));
+        Input::with_limits(&shown, first, Some(reopen), self.limits.clone())
     }
     fn size(&self) -> u64 {
         self.names.iter().map(|n| self.entry_size(n)).sum()
     }
 }
 
-impl ZipBundle {
-    /// The uncompressed size of one entry (0 if unreadable).
-    pub fn entry_size(&self, name: &str) -> u64 {
-        self.archive.lock().unwrap_or_else(|e| e.into_inner()).by_name(name).map(|e| e.size()).unwrap_or(0)
+/// The bytes `pos..end` of a shared file, read at their offsets.
+struct Slice {
+    file: Arc<File>,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for Slice {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let left = self.end.saturating_sub(self.pos);
+        let want = out.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = read_at(&self.file, &mut out[..want], self.pos)?;
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive ends inside an entry"));
+        }
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
-fn too_big(file: &str) -> SourceError {
+#[cfg(unix)]
+fn read_at(file: &File, out: &mut [u8], pos: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, out, pos)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, out: &mut [u8], pos: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, out, pos)
+}
+
+/// An entry's expanded bytes, counted against the limits and checked
+/// against the CRC the archive records.
+struct Checked {
+    inner: Box<dyn Read>,
+    name: String,
+    read: u64,
+    allowed: u64,
+    compressed: u64,
+    limits: Limits,
+    crc: crc32fast::Hasher,
+    want_crc: u32,
+}
+
+impl Read for Checked {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(out)?;
+        self.read += n as u64;
+        if self.read > self.allowed {
+            // The headers understated the size: stop expanding right here.
+            return Err(io::Error::other(too_big(&self.name, self.read, self.compressed, &self.limits)));
+        }
+        if n == 0 {
+            if self.crc.clone().finalize() != self.want_crc {
+                return Err(io::Error::other(SourceError::parse(
+                    &self.name,
+                    Position::Byte(usize::try_from(self.read).unwrap_or(usize::MAX)),
+                    "the archive entry is corrupt (its CRC does not match)",
+                )));
+            }
+        } else {
+            self.crc.update(&out[..n]);
+        }
+        Ok(n)
+    }
+}
+
+fn too_big(file: &str, size: u64, compressed: u64, limits: &Limits) -> SourceError {
+    let message = if size > limits.max_file_bytes {
+        format!("expands past {}, the largest file tonghao reads; split the export", mib(limits.max_file_bytes))
+    } else {
+        format!(
+            "expands to more than {}× its compressed size of {} (a zip bomb?); past {} an entry may expand \
+             {}× at most",
+            size / compressed.max(1),
+            mib(compressed),
+            mib(limits.zip_ratio_floor),
+            limits.max_zip_ratio,
+        )
+    };
     SourceError::Parse {
         file: file.to_string(),
-        position: crate::Position::Whole,
-        message: format!("larger than {} GiB; split the export", MAX_FILE_BYTES >> 30),
+        position: Position::Byte(usize::try_from(size).unwrap_or(usize::MAX)),
+        message,
     }
 }
 
-/// Reads and decodes one file from disk.
-pub fn read_path(path: &Path) -> Result<TextFile, SourceError> {
+/// Opens a file on disk as a stream of decoded text; the file is re-opened
+/// for a second pass ([`Input::rewind`]).
+pub fn open_path(path: &Path, limits: Limits) -> Result<Input<'static>, SourceError> {
     let name = path.display().to_string();
     let len = std::fs::metadata(path).map_err(|source| SourceError::Io { file: name.clone(), source })?.len();
-    if len > MAX_FILE_BYTES {
-        return Err(too_big(&name));
+    if len > limits.max_file_bytes {
+        return Err(SourceError::Parse {
+            file: name,
+            position: Position::Whole,
+            message: format!("larger than {}; split the export", mib(limits.max_file_bytes)),
+        });
     }
-    let bytes = std::fs::read(path).map_err(|source| SourceError::Io { file: name.clone(), source })?;
-    let d = decode(&name, bytes)?;
-    Ok(TextFile { name, text: d.text, encoding: d.encoding })
+    let (path, shown) = (path.to_path_buf(), name.clone());
+    let open = move || -> Result<Box<dyn Read>, SourceError> {
+        let file = File::open(&path).map_err(|source| SourceError::Io { file: shown.clone(), source })?;
+        Ok(Box::new(file))
+    };
+    let first = open()?;
+    Input::with_limits(&name, first, Some(Box::new(open)), limits)
+}
+
+/// Reads and decodes one whole file from disk (tests and small files; the
+/// import streams with [`open_path`]).
+pub fn read_path(path: &Path) -> Result<TextFile, SourceError> {
+    open_path(path, Limits::default())?.into_text()
 }
 
 /// One unit of import: one file, one archive entry, or one folder export.
@@ -228,29 +388,29 @@ impl Job {
         opts: &ReadOptions,
         sink: &mut dyn EventSink,
     ) -> Result<Outcome, SourceError> {
-        let (file, explicit) = match self {
+        let (input, explicit) = match self {
             Job::Bundle { bundle, source } => {
                 source.read(bundle.as_ref(), opts, sink)?;
                 return Ok(Outcome::Read { format: source.name(), encoding: "UTF-8" });
             }
-            Job::File { path, explicit } => (read_path(path), *explicit),
-            Job::ZipEntry { archive, name } => (archive.read_text(name), false),
+            Job::File { path, explicit } => (open_path(path, Limits::default()), *explicit),
+            Job::ZipEntry { archive, name } => (archive.open_text(name), false),
         };
-        let file = match file {
+        let mut input = match input {
             Ok(f) => f,
             // A binary file found in a folder (an image beside the chat) is not an error.
             Err(SourceError::Encoding { .. }) if !explicit => return Ok(Outcome::Skipped("not text".into())),
             Err(e) => return Err(e),
         };
-        let source = match detect(&file, format) {
+        let source = match detect(&input, format) {
             Ok(s) => s,
             Err(SourceError::Unrecognised { message, .. }) if !explicit && format.is_none() => {
                 return Ok(Outcome::Skipped(message));
             }
             Err(e) => return Err(e),
         };
-        source.read(&file, opts, sink)?;
-        Ok(Outcome::Read { format: source.name(), encoding: file.encoding })
+        source.read(&mut input, opts, sink)?;
+        Ok(Outcome::Read { format: source.name(), encoding: input.encoding() })
     }
 }
 

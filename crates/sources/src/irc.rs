@@ -101,7 +101,8 @@
 //! 2018-09-21 to 2018-11-05; as both map to `#fluid-tech` with the same nicks,
 //! times and texts, the store keeps their common lines once.
 
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::stream::too_long;
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{Duration, FixedOffset, NaiveDate, NaiveDateTime};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -139,17 +140,19 @@ impl Source for Irc {
         }
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let (channel, date) = channel_and_date(file.base_name());
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let (channel, date) = channel_and_date(input.base_name());
         let Some(group) = channel else {
             return Err(SourceError::parse(
-                &file.name,
+                input.name(),
                 Position::Whole,
                 "cannot tell the channel from the file name; name the log like `#channel.2014-03-02.log`",
             ));
         };
+        let name = input.name().to_string();
         let mut reader = Reader {
-            file: &file.name,
+            file: &name,
+            max: input.limits().max_message_bytes,
             tz: opts.tz_or(0),
             group,
             clock: Clock { date, shift: 0, prev: None, saw_pm: false },
@@ -158,7 +161,7 @@ impl Source for Irc {
             key: String::new(),
             pending: None,
         };
-        reader.run(&file.text, sink)
+        reader.run(input, sink)
     }
 }
 
@@ -557,6 +560,8 @@ struct Pending {
 
 struct Reader<'f> {
     file: &'f str,
+    /// The longest message ([`crate::Limits::max_message_bytes`]).
+    max: usize,
     tz: FixedOffset,
     group: String,
     clock: Clock,
@@ -569,11 +574,11 @@ struct Reader<'f> {
 }
 
 impl Reader<'_> {
-    fn run(&mut self, text: &str, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+    fn run(&mut self, input: &mut Input<'_>, sink: &mut dyn EventSink) -> Result<(), SourceError> {
         // The open botbot block: its quote and the line that opened it.
         let mut block: Option<(u8, usize)> = None;
-        for (i, line) in text.split('\n').enumerate() {
-            let n = i + 1;
+        let mut lines = input.lines();
+        while let Some((n, line)) = lines.next_line()? {
             let mut line = line.strip_suffix('\r').unwrap_or(line);
             match block {
                 None => {
@@ -612,6 +617,9 @@ impl Reader<'_> {
             } else if escaped && self.pending.is_some() {
                 // A `\n` inside a message, turned into a line break by the dump.
                 if let Some(p) = &mut self.pending {
+                    if p.text.len() + line.len() >= self.max {
+                        return Err(too_long(self.file, p.line, self.max));
+                    }
                     p.text.push_str("\\n");
                     p.text.push_str(line);
                 }

@@ -2,7 +2,7 @@
 //! (`docs/events.md`). It is what `tonghao sim` writes and what the HTTP
 //! ingestion endpoint accepts.
 
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use tonghao_model::{Event, EventSink};
 
 /// The canonical JSON Lines format.
@@ -28,21 +28,19 @@ impl Source for Jsonl {
             && serde_json::from_str::<serde_json::Value>(first).is_ok()
     }
 
-    fn read(&self, file: &TextFile, _opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        for (i, line) in file.text.lines().enumerate() {
-            let position = Position::Line(i + 1);
+    fn read(&self, input: &mut Input<'_>, _opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let name = input.name().to_string();
+        let mut lines = input.lines();
+        while let Some((n, line)) = lines.next_line()? {
+            let position = Position::Line(n);
             if line.trim().is_empty() {
                 continue;
             }
             let event: Event = serde_json::from_str(line).map_err(|e| {
-                SourceError::parse(
-                    &file.name,
-                    Position::LineColumn(i + 1, e.column()),
-                    format!("not a canonical event: {e}"),
-                )
+                SourceError::parse(&name, Position::LineColumn(n, e.column()), format!("not a canonical event: {e}"))
             })?;
-            event.validate().map_err(|e| SourceError::parse(&file.name, position, e.to_string()))?;
-            emit(sink, event, &file.name, position)?;
+            event.validate().map_err(|e| SourceError::parse(&name, position, e.to_string()))?;
+            emit(sink, event, &name, position)?;
         }
         Ok(())
     }

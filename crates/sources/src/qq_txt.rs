@@ -43,8 +43,9 @@
 //! down), and images themselves (the text export has none). A file that does
 //! not end with a line break was cut off mid-line and is an error.
 
-use crate::wechat_csv::cn::{self, SysContext};
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::common::cn::{self, SysContext};
+use crate::stream::too_long;
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
@@ -72,29 +73,32 @@ impl Source for QqTxt {
         (first.starts_with(TITLE) && (first.contains("不支持重新导入") || has_object)) || (is_rule(first) && has_object)
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        if !text.is_empty() && !text.ends_with('\n') {
-            let last = text.lines().count();
-            return Err(SourceError::parse(
-                &file.name,
-                Position::Line(last),
-                "the file ends in the middle of a line (QQ ends every line with a line break): it looks truncated",
-            ));
-        }
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let name = input.name().to_string();
         let stem = {
-            let base = file.base_name();
+            let base = input.base_name();
             base.rsplit_once('.').map_or(base, |(s, _)| s).to_string()
         };
-        let mut reader = Reader { file, tz: opts.tz_or(8), group: stem, pending: None, sink };
+        let max = input.limits().max_message_bytes;
+        let mut reader = Reader { file: &name, tz: opts.tz_or(8), group: stem, pending: None, sink };
         let mut in_preamble = true;
-        let mut iter = text.lines().enumerate().peekable();
-        while let Some((i, raw)) = iter.next() {
-            let line_no = i + 1;
+        let mut lines = input.lines();
+        // One line of lookahead: a rule line means something else when a
+        // section header follows it.
+        let mut next = lines.next_line()?.map(|(n, l)| (n, l.to_string()));
+        while let Some((line_no, raw)) = next.take() {
+            next = lines.next_line()?.map(|(n, l)| (n, l.to_string()));
+            if next.is_none() && !lines.ended_with_newline() {
+                return Err(SourceError::parse(
+                    &name,
+                    Position::Line(line_no),
+                    "the file ends in the middle of a line (QQ ends every line with a line break): it looks truncated",
+                ));
+            }
             let line = raw.trim_end_matches('\r');
             let trimmed = line.trim();
             if is_rule(trimmed) {
-                let next = iter.peek().map(|(_, l)| l.trim());
+                let next = next.as_ref().map(|(_, l)| l.trim());
                 let starts_section = next.is_some_and(|n| starts_with_any(n, &OBJECT) || starts_with_any(n, &FOLDER));
                 if in_preamble || starts_section || reader.pending.is_none() {
                     reader.flush()?;
@@ -120,14 +124,27 @@ impl Source for QqTxt {
             if let Some(h) = parse_header(line, reader.tz) {
                 reader.flush()?;
                 in_preamble = false;
-                reader.pending = Some(Pending { line: line_no, at: h.at, name: h.name, id: h.id, body: Vec::new() });
+                reader.pending = Some(Pending {
+                    line: line_no,
+                    at: h.at,
+                    name: h.name.to_string(),
+                    id: h.id.to_string(),
+                    body: Vec::new(),
+                    len: 0,
+                });
                 continue;
             }
             match reader.pending.as_mut() {
-                Some(p) => p.body.push(line),
+                Some(p) => {
+                    p.len += line.len() + 1;
+                    if p.len > max {
+                        return Err(too_long(&name, p.line, max));
+                    }
+                    p.body.push(line.to_string())
+                }
                 None => {
                     return Err(SourceError::parse(
-                        &file.name,
+                        &name,
                         Position::Line(line_no),
                         format!("expected a message header like `2024-03-01 20:55:01 昵称(QQ号)`, found {trimmed:?}"),
                     ));
@@ -189,19 +206,21 @@ fn parse_header(line: &str, tz: FixedOffset) -> Option<HeaderLine<'_>> {
 }
 
 /// A message whose body is still being read.
-struct Pending<'a> {
+struct Pending {
     line: usize,
     at: Timestamp,
-    name: &'a str,
-    id: &'a str,
-    body: Vec<&'a str>,
+    name: String,
+    id: String,
+    body: Vec<String>,
+    /// Bytes of `body`, for the message limit.
+    len: usize,
 }
 
 struct Reader<'a> {
-    file: &'a TextFile,
+    file: &'a str,
     tz: FixedOffset,
     group: String,
-    pending: Option<Pending<'a>>,
+    pending: Option<Pending>,
     sink: &'a mut dyn EventSink,
 }
 
@@ -229,7 +248,7 @@ impl Reader<'_> {
         if p.id == "10000" && p.name == "系统消息" {
             for ev in cn::system_events(&text, &SysContext { me: None }) {
                 let event = ev.into_event(self.header(p.at, PersonRef::default()));
-                emit(self.sink, event, &self.file.name, position)?;
+                emit(self.sink, event, self.file, position)?;
             }
             return Ok(());
         }
@@ -252,7 +271,7 @@ impl Reader<'_> {
             bot: false,
             edited_at: None,
         });
-        emit(self.sink, event, &self.file.name, position)
+        emit(self.sink, event, self.file, position)
     }
 }
 

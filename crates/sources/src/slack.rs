@@ -70,7 +70,8 @@
 //! parse error naming the file inside the bundle and the line and column. A
 //! message without `ts`, or with one that is not a time, is an error too.
 
-use crate::{Bundle, BundleSource, Position, ReadOptions, SourceError, TextFile, emit};
+use crate::common::json::JsonStream;
+use crate::{Bundle, BundleSource, Input, Position, ReadOptions, SourceError, emit};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -158,8 +159,8 @@ fn read_export(bundle: &dyn Bundle, root: &str, tz: FixedOffset, sink: &mut dyn 
 
     let mut users: HashMap<String, User> = HashMap::new();
     if has("users.json") {
-        let file = bundle.read_text(&format!("{root}users.json"))?;
-        for_each_element::<RawUser>(&file, |u, _| {
+        let mut file = bundle.open_text(&format!("{root}users.json"))?;
+        for_each_element::<RawUser>(&mut file, |u, _, _| {
             if let Some(name) = u.best_name() {
                 users.insert(u.id, User { name, bot: u.is_bot });
             }
@@ -172,8 +173,8 @@ fn read_export(bundle: &dyn Bundle, root: &str, tz: FixedOffset, sink: &mut dyn 
         if !has(list) {
             continue;
         }
-        let file = bundle.read_text(&format!("{root}{list}"))?;
-        for_each_element::<RawConversation>(&file, |c, _| {
+        let mut file = bundle.open_text(&format!("{root}{list}"))?;
+        for_each_element::<RawConversation>(&mut file, |c, _, _| {
             let name = match (&c.name, by_name) {
                 (Some(n), _) if !n.is_empty() => n.clone(),
                 _ => {
@@ -213,14 +214,14 @@ fn read_export(bundle: &dyn Bundle, root: &str, tz: FixedOffset, sink: &mut dyn 
         // Pass 1: the latest version of every changed message.
         let mut edits: HashMap<String, Edit> = HashMap::new();
         for name in &files {
-            let file = bundle.read_text(name)?;
-            for_each_element::<RawChange>(&file, |c, line| c.collect(&file.name, line, tz, &mut edits))?;
+            let mut file = bundle.open_text(name)?;
+            for_each_element::<RawChange>(&mut file, |c, name, line| c.collect(name, line, tz, &mut edits))?;
         }
         // Pass 2: the events.
         let mut ctx = Channel { conv: &conv, users: &users, edits: &edits, tz, sink: &mut *sink };
         for name in &files {
-            let file = bundle.read_text(name)?;
-            for_each_element::<RawMessage>(&file, |m, line| ctx.message(m, &file.name, line))?;
+            let mut file = bundle.open_text(name)?;
+            for_each_element::<RawMessage>(&mut file, |m, name, line| ctx.message(m, name, line))?;
         }
     }
     Ok(())
@@ -236,123 +237,26 @@ fn is_day_file(file: &str) -> bool {
 // ---------------------------------------------------------------------------
 // JSON arrays, one element at a time
 
-/// Calls `f` with each element of the JSON array that is `file`, and the line
-/// the element starts on. Errors carry the file and the line and column.
+/// Calls `f` with each element of the JSON array that is `file`, the file's
+/// name and the line the element starts on, reading the file as a stream.
+/// Errors carry the file and the line and column.
 fn for_each_element<T: DeserializeOwned>(
-    file: &TextFile,
-    mut f: impl FnMut(T, usize) -> Result<(), SourceError>,
+    file: &mut Input<'_>,
+    mut f: impl FnMut(T, &str, usize) -> Result<(), SourceError>,
 ) -> Result<(), SourceError> {
-    let text = file.text.as_str();
-    let mut lines = LineCounter::default();
-    let mut pos = skip_ws(text, 0);
-    if text.get(pos..pos + 1) != Some("[") {
-        let what = if pos >= text.len() { "the file is empty" } else { "found something else" };
-        return Err(at(file, &mut lines, pos, format!("expected a JSON array (`[`); {what}")));
-    }
-    pos = skip_ws(text, pos + 1);
-    if text.get(pos..pos + 1) == Some("]") {
-        return trailing(file, &mut lines, pos + 1);
-    }
-    loop {
-        let rest = text.get(pos..).unwrap_or("");
-        if rest.is_empty() {
-            return Err(at(file, &mut lines, pos, "the file ends inside the array (truncated?)".to_string()));
-        }
-        let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<T>();
-        match stream.next() {
-            Some(Ok(value)) => {
-                let line = lines.line_at(text, pos);
-                f(value, line)?;
-                pos += stream.byte_offset();
-            }
-            Some(Err(e)) => return Err(json_error(file, &mut lines, pos, &e)),
-            None => return Err(at(file, &mut lines, pos, "the file ends inside the array (truncated?)".to_string())),
-        }
-        pos = skip_ws(text, pos);
-        match text.get(pos..pos + 1) {
-            Some(",") => pos = skip_ws(text, pos + 1),
-            Some("]") => return trailing(file, &mut lines, pos + 1),
-            None => {
-                return Err(at(file, &mut lines, pos, "the file ends inside the array (truncated?)".to_string()));
-            }
-            Some(_) => return Err(at(file, &mut lines, pos, "expected `,` or `]` after an element".to_string())),
-        }
-    }
-}
-
-fn trailing(file: &TextFile, lines: &mut LineCounter, pos: usize) -> Result<(), SourceError> {
-    let end = skip_ws(&file.text, pos);
-    if end < file.text.len() {
-        return Err(at(file, lines, end, "unexpected text after the array".to_string()));
-    }
-    Ok(())
-}
-
-fn skip_ws(text: &str, mut pos: usize) -> usize {
-    let bytes = text.as_bytes();
-    while pos < bytes.len() && matches!(bytes[pos], b' ' | b'\t' | b'\r' | b'\n') {
-        pos += 1;
-    }
-    if text.get(pos..).is_some_and(|r| r.starts_with('\u{feff}')) {
-        return skip_ws(text, pos + '\u{feff}'.len_utf8());
-    }
-    pos
-}
-
-/// Turns serde_json's position (relative to the element's start, column in
-/// bytes) into the file's line and column (in characters).
-fn json_error(file: &TextFile, lines: &mut LineCounter, start: usize, e: &serde_json::Error) -> SourceError {
-    let text = file.text.as_str();
-    let rest = text.get(start..).unwrap_or("");
-    // Byte offset in `rest` of the start of serde's line.
-    let mut line_start = 0;
-    for _ in 1..e.line() {
-        match rest.get(line_start..).and_then(|r| r.find('\n')) {
-            Some(i) => line_start += i + 1,
-            None => break,
-        }
-    }
-    let offset = start.saturating_add(line_start).saturating_add(e.column().saturating_sub(1)).min(text.len());
-    let what = if e.is_eof() { format!("{e} (truncated?)") } else { e.to_string() };
-    // serde_json's message ends with its own " at line L column C"; drop it.
-    let what = match what.find(" at line ") {
-        Some(i) => format!("{}{}", &what[..i], if e.is_eof() { " (truncated?)" } else { "" }),
-        None => what,
-    };
-    at(file, lines, offset, what)
-}
-
-/// A parse error at byte `offset` of `file`.
-fn at(file: &TextFile, lines: &mut LineCounter, offset: usize, message: String) -> SourceError {
-    let text = file.text.as_str();
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let line = lines.line_at(text, offset);
-    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    let column = text[line_start..offset].chars().count() + 1;
-    SourceError::parse(&file.name, Position::LineColumn(line, column), message)
-}
-
-/// Line numbers of increasing offsets, counted once.
-#[derive(Default)]
-struct LineCounter {
-    pos: usize,
-    line: usize,
-}
-
-impl LineCounter {
-    fn line_at(&mut self, text: &str, offset: usize) -> usize {
-        let offset = offset.min(text.len());
-        if offset < self.pos {
-            self.pos = 0;
-            self.line = 0;
-        }
-        self.line += text.as_bytes()[self.pos..offset].iter().filter(|&&b| b == b'\n').count();
-        self.pos = offset;
-        self.line + 1
-    }
+    let name = file.name().to_string();
+    let mut js = JsonStream::new(file);
+    js.array(|js| {
+        let (value, line) = js.with_raw(|raw| {
+            let line = match raw.start() {
+                Position::LineColumn(l, _) => l,
+                _ => 1,
+            };
+            Ok((raw.parse::<T>()?, line))
+        })?;
+        f(value, &name, line)
+    })?;
+    js.end()
 }
 
 // ---------------------------------------------------------------------------

@@ -9,10 +9,11 @@
 //!   {"list": [chat, ...]}, "left_chats": {"list": [chat, ...]}}`, each chat
 //!   laid out like the single-chat file. Every chat becomes its own group.
 //!
-//! The file is read as a stream: the top-level object is visited key by key and
-//! each `messages` array element by element (one borrowed message at a time),
-//! so memory does not grow with the number of messages and no JSON tree is
-//! built. A chat's `id` must come before its `messages` (Telegram Desktop
+//! The file is read as a stream (`common::json::JsonStream`): the top-level
+//! object is walked key by key and each `messages` element is cut out whole
+//! and deserialized on its own, borrowing its strings, so memory does not
+//! grow with the number of messages or the size of the file and no JSON tree
+//! is built. A chat's `id` must come before its `messages` (Telegram Desktop
 //! always writes it so); otherwise the file is refused with a position.
 //!
 //! Mapping:
@@ -56,16 +57,13 @@
 //! file paths and sizes, and the account sections of the full export
 //! (contacts, sessions, profile pictures).
 
-use crate::{Position, ReadOptions, Source, SourceError, TextFile};
+use crate::common::json::{self, Fail, Id, JsonStream, Scalar, Str};
+use crate::{Input, Position, ReadOptions, Source, SourceError};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
-use json::{Scalar, Str};
 use serde::Deserialize;
-use serde::de::value::MapAccessDeserializer;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
-use tonghao_model::{
-    ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, SinkError, Timestamp,
-};
+use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Timestamp};
 
 /// Telegram Desktop's JSON export.
 pub struct Telegram;
@@ -111,7 +109,7 @@ impl Source for Telegram {
     }
 
     fn sniff(&self, _base_name: &str, head: &str) -> bool {
-        let keys = json::top_level_keys(head);
+        let keys = json::top_level_entries(head);
         let Some(first) = keys.first() else { return false };
         if first.0 == "about" {
             return keys.iter().skip(1).any(|(k, _)| ACCOUNT_SECTIONS.contains(k));
@@ -120,55 +118,27 @@ impl Source for Telegram {
         typed && keys.iter().any(|(k, _)| *k == "id") && keys.iter().any(|(k, _)| *k == "messages")
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let mut reader = Reader { sink, tz: opts.tz, refused: None };
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let mut de = serde_json::Deserializer::from_str(text);
-        let result = ChatSeed { reader: &mut reader, top: true }.deserialize(&mut de).and_then(|found| {
-            de.end()?;
-            Ok(found)
-        });
-        match result {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(SourceError::parse(
-                &file.name,
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let mut reader = Reader { sink, tz: opts.tz };
+        let mut js = JsonStream::new(input);
+        let found = reader.chat(&mut js, true)?;
+        js.end()?;
+        if !found {
+            return Err(SourceError::parse(
+                input.name(),
                 Position::Whole,
                 "neither `messages` nor `chats` found: not a Telegram Desktop chat export",
-            )),
-            Err(e) => Err(json::error(file, &e, reader.refused.take())),
+            ));
         }
+        Ok(())
     }
 }
 
-/// What every visitor shares: where events go and how times are read.
+/// What every chat shares: where events go and how times are read.
 struct Reader<'s> {
     sink: &'s mut dyn EventSink,
     /// `--tz`, for zoneless dates.
     tz: Option<FixedOffset>,
-    /// The sink's refusal, kept while the deserializer unwinds.
-    refused: Option<SinkError>,
-}
-
-/// Why one message could not be turned into events.
-enum Fail {
-    /// The data is wrong; the text says how.
-    Data(String),
-    /// The sink refused an event.
-    Sink(SinkError),
-}
-
-impl Fail {
-    /// Turns the failure into a deserializer error (which serde_json places at
-    /// the current line and column), stashing a sink refusal in `reader`.
-    fn into_de<E: de::Error>(self, reader: &mut Reader<'_>) -> E {
-        match self {
-            Fail::Data(m) => E::custom(m),
-            Fail::Sink(e) => {
-                reader.refused = Some(e);
-                E::custom("the store refused an event")
-            }
-        }
-    }
 }
 
 /// One chat's identity, known before its messages.
@@ -179,164 +149,51 @@ struct Chat {
     bot: Option<String>,
 }
 
-/// A chat object (or, with `top`, the whole file, which may instead hold the
-/// account export's `chats` and `left_chats`). Yields whether it found any
-/// `messages` or `chats`.
-struct ChatSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    top: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for ChatSeed<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ChatSeed<'_, '_> {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Telegram chat object with `name`, `type`, `id` and `messages`")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+impl Reader<'_> {
+    /// A chat object (or, with `top`, the whole file, which may instead hold
+    /// the account export's `chats` and `left_chats`, each `{"list": [chat,
+    /// ...]}`). Whether it had any `messages` or `chats`.
+    fn chat(&mut self, js: &mut JsonStream<'_, '_>, top: bool) -> Result<bool, SourceError> {
         let (mut id, mut name, mut kind) = (None::<String>, None::<String>, None::<String>);
         let mut found = false;
-        while let Some(key) = map.next_key::<Str<'de>>()? {
-            match &*key.0 {
-                "id" => id = map.next_value::<Option<Scalar<'de>>>()?.map(Scalar::into_string),
-                "name" => name = map.next_value::<Option<Str<'de>>>()?.map(Str::into_string),
-                "type" => kind = map.next_value::<Option<Str<'de>>>()?.map(Str::into_string),
-                "messages" => {
-                    let Some(group) = id.clone() else {
-                        return Err(de::Error::custom("a chat's `id` must come before its `messages`"));
-                    };
-                    let bot = (kind.as_deref() == Some("bot_chat")).then(|| format!("user{group}"));
-                    let chat = Chat { group, name: name.clone().filter(|n| !n.is_empty()), bot };
-                    map.next_value_seed(MessagesSeed { reader: &mut *self.reader, chat: &chat })?;
-                    found = true;
-                }
-                "chats" | "left_chats" if self.top => {
-                    map.next_value_seed(SectionSeed { reader: &mut *self.reader })?;
-                    found = true;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+        js.object(|js, key| match key.as_str() {
+            "id" => {
+                id = js.value::<Option<Id>>()?.map(|i| i.0);
+                Ok(())
             }
-        }
+            "name" => {
+                name = js.value()?;
+                Ok(())
+            }
+            "type" => {
+                kind = js.value()?;
+                Ok(())
+            }
+            "messages" => {
+                let Some(group) = id.clone() else {
+                    return Err(js.error("a chat's `id` must come before its `messages`"));
+                };
+                let bot = (kind.as_deref() == Some("bot_chat")).then(|| format!("user{group}"));
+                let chat = Chat { group, name: name.clone().filter(|n| !n.is_empty()), bot };
+                found = true;
+                js.array(|js| {
+                    js.with_raw(|raw| {
+                        let m: RawMessage<'_> = raw.parse()?;
+                        self.message(&chat, m).map_err(|fail| fail.at(raw))
+                    })
+                })
+            }
+            "chats" | "left_chats" if top => {
+                found = true;
+                js.object(
+                    |js, key| {
+                        if key == "list" { js.array(|js| self.chat(js, false).map(|_| ())) } else { js.skip() }
+                    },
+                )
+            }
+            _ => js.skip(),
+        })?;
         Ok(found)
-    }
-}
-
-/// `{"about": ..., "list": [chat, ...]}` in the account export.
-struct SectionSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for SectionSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for SectionSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object with a `list` of chats")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Str<'de>>()? {
-            if key.0 == "list" {
-                map.next_value_seed(ListSeed { reader: &mut *self.reader })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The `list` of chats in a section.
-struct ListSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for ListSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ListSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of chats")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(ChatSeed { reader: &mut *self.reader, top: false })?.is_some() {}
-        Ok(())
-    }
-}
-
-/// A chat's `messages`, read and emitted one at a time.
-struct MessagesSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    chat: &'r Chat,
-}
-
-impl<'de> DeserializeSeed<'de> for MessagesSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MessagesSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of messages")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(MessageSeed { reader: &mut *self.reader, chat: self.chat })?.is_some() {}
-        Ok(())
-    }
-}
-
-/// One message: deserialized, turned into events and pushed before the
-/// deserializer leaves the object, so that an error is placed at its end.
-struct MessageSeed<'r, 's> {
-    reader: &'r mut Reader<'s>,
-    chat: &'r Chat,
-}
-
-impl<'de> DeserializeSeed<'de> for MessageSeed<'_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for MessageSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a message object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
-        let raw = RawMessage::deserialize(MapAccessDeserializer::new(map))?;
-        self.reader.message(self.chat, raw).map_err(|fail| fail.into_de(self.reader))
     }
 }
 
@@ -727,239 +584,5 @@ impl<'de: 'a, 'a> Visitor<'de> for PartVisitor<'a> {
             }
         }
         Ok(part)
-    }
-}
-
-/// Small pieces for reading JSON exports as a stream, shared with
-/// [`crate::discord_json`].
-pub(crate) mod json {
-    use crate::{Position, SourceError, TextFile};
-    use serde::Deserialize;
-    use serde::de::{self, Deserializer, Visitor};
-    use std::borrow::Cow;
-    use std::fmt;
-    use std::marker::PhantomData;
-    use tonghao_model::SinkError;
-
-    /// A string, borrowed from the file when it has no escapes.
-    pub(crate) struct Str<'a>(pub Cow<'a, str>);
-
-    impl Str<'_> {
-        pub(crate) fn into_string(self) -> String {
-            self.0.into_owned()
-        }
-    }
-
-    impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_str(StrVisitor(PhantomData))
-        }
-    }
-
-    struct StrVisitor<'a>(PhantomData<&'a ()>);
-
-    impl<'de: 'a, 'a> Visitor<'de> for StrVisitor<'a> {
-        type Value = Str<'a>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("a string")
-        }
-
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Str<'a>, E> {
-            Ok(Str(Cow::Borrowed(v)))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Str<'a>, E> {
-            Ok(Str(Cow::Owned(v.to_string())))
-        }
-
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Str<'a>, E> {
-            Ok(Str(Cow::Owned(v)))
-        }
-    }
-
-    /// An id or a number written either as a JSON number or as a string.
-    pub(crate) enum Scalar<'a> {
-        Int(i64),
-        Str(Cow<'a, str>),
-    }
-
-    impl Scalar<'_> {
-        pub(crate) fn into_string(self) -> String {
-            match self {
-                Scalar::Int(n) => n.to_string(),
-                Scalar::Str(s) => s.into_owned(),
-            }
-        }
-    }
-
-    impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_any(ScalarVisitor(PhantomData))
-        }
-    }
-
-    struct ScalarVisitor<'a>(PhantomData<&'a ()>);
-
-    impl<'de: 'a, 'a> Visitor<'de> for ScalarVisitor<'a> {
-        type Value = Scalar<'a>;
-
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an integer or a string")
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Int(v))
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'a>, E> {
-            Ok(i64::try_from(v).map_or_else(|_| Scalar::Str(Cow::Owned(v.to_string())), Scalar::Int))
-        }
-
-        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Str(Cow::Borrowed(v)))
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Str(Cow::Owned(v.to_string())))
-        }
-
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar<'a>, E> {
-            Ok(Scalar::Str(Cow::Owned(v)))
-        }
-    }
-
-    /// The top-level keys of a JSON object, in order, each with its value
-    /// when that is a string, as far as `head` (a file's first bytes) goes.
-    /// Empty when `head` does not start an object. Keys and values are raw
-    /// (escapes are not decoded), which is enough to compare with ASCII names.
-    pub(crate) fn top_level_keys(head: &str) -> Vec<(&str, Option<&str>)> {
-        let head = head.strip_prefix('\u{feff}').unwrap_or(head);
-        let b = head.as_bytes();
-        let mut keys = Vec::new();
-        let mut i = skip_ws(b, 0);
-        if b.get(i) != Some(&b'{') {
-            return keys;
-        }
-        i += 1;
-        loop {
-            i = skip_ws(b, i);
-            if b.get(i) != Some(&b'"') {
-                return keys;
-            }
-            let Some(end) = string_end(b, i) else { return keys };
-            let key = &head[i + 1..end];
-            i = skip_ws(b, end + 1);
-            if b.get(i) != Some(&b':') {
-                return keys;
-            }
-            i = skip_ws(b, i + 1);
-            match b.get(i) {
-                Some(b'"') => {
-                    let Some(end) = string_end(b, i) else {
-                        keys.push((key, None));
-                        return keys;
-                    };
-                    keys.push((key, Some(&head[i + 1..end])));
-                    i = end + 1;
-                }
-                Some(b'{' | b'[') => {
-                    keys.push((key, None));
-                    let Some(end) = container_end(b, i) else { return keys };
-                    i = end + 1;
-                }
-                Some(_) => {
-                    keys.push((key, None));
-                    while i < b.len() && !matches!(b[i], b',' | b'}') {
-                        i += 1;
-                    }
-                }
-                None => {
-                    keys.push((key, None));
-                    return keys;
-                }
-            }
-            i = skip_ws(b, i);
-            if b.get(i) != Some(&b',') {
-                return keys;
-            }
-            i += 1;
-        }
-    }
-
-    fn skip_ws(b: &[u8], mut i: usize) -> usize {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        i
-    }
-
-    /// The index of the quote closing the string that opens at `start`.
-    fn string_end(b: &[u8], start: usize) -> Option<usize> {
-        let mut i = start + 1;
-        while i < b.len() {
-            match b[i] {
-                b'\\' => i += 2,
-                b'"' => return Some(i),
-                _ => i += 1,
-            }
-        }
-        None
-    }
-
-    /// The index of the bracket closing the object or array at `start`.
-    fn container_end(b: &[u8], start: usize) -> Option<usize> {
-        let mut depth = 0usize;
-        let mut i = start;
-        while i < b.len() {
-            match b[i] {
-                b'"' => i = string_end(b, i)?,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth = depth.checked_sub(1)?;
-                    if depth == 0 {
-                        return Some(i);
-                    }
-                }
-                _ => {}
-            }
-            i += 1;
-        }
-        None
-    }
-
-    /// Turns a serde_json error into the source error: a sink refusal stashed
-    /// during the walk, or a parse error, both at serde_json's line and column.
-    pub(crate) fn error(file: &TextFile, e: &serde_json::Error, refused: Option<SinkError>) -> SourceError {
-        let position = if e.line() == 0 {
-            Position::Whole
-        } else {
-            Position::LineColumn(e.line(), char_column(&file.text, e.line(), e.column()))
-        };
-        match refused {
-            Some(source) => SourceError::Sink { file: file.name.clone(), position, source },
-            None => {
-                let message = e.to_string();
-                let message = match message.rfind(" at line ") {
-                    Some(i) => message[..i].to_string(),
-                    None => message,
-                };
-                SourceError::Parse { file: file.name.clone(), position, message }
-            }
-        }
-    }
-
-    /// serde_json counts columns in bytes; [`Position`] wants characters.
-    fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
-        let start = match line {
-            0 | 1 => 0,
-            n => text.match_indices('\n').nth(n - 2).map_or(text.len(), |(i, _)| i + 1),
-        };
-        let rest = &text[start..];
-        let mut end = byte_column.min(rest.len());
-        while !rest.is_char_boundary(end) {
-            end -= 1;
-        }
-        rest[..end].chars().count().max(1)
     }
 }

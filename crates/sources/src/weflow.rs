@@ -36,11 +36,11 @@
 //! Dropped: other system lines, avatars (`senderAvatarKey`), `source`
 //! (`<msgsource>` XML), emoji and location details, and the media files.
 
-use crate::chatlab::json::{self, Id, Lines};
-use crate::wechat_csv::cn::{self, Linker, SysContext};
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::common::cn::{self, Linker, SysContext};
+use crate::common::json::{self, Id};
+use crate::common::non_empty;
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
 /// The WeFlow / EchoTrace detailed JSON export.
@@ -61,28 +61,27 @@ impl Source for Weflow {
         has("session") && (has("messages") || has("weflow")) && !has("chatlab")
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let doc: Document = serde_json::from_str(text).map_err(|e| json::error(file, text, 0, &e))?;
-        let (group, group_name) = group_of(&doc.session, file);
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        let file = input.name().to_string();
+        let mut session = None::<Session>;
+        json::read_header(input, &["session"], |js, _| {
+            session = Some(js.value()?);
+            Ok(())
+        })?;
+        let Some(session) = session else {
+            return Err(SourceError::parse(&file, Position::Whole, "no `session` object: not a WeFlow export"));
+        };
+        let (group, group_name) = group_of(&session, input.base_name());
         let mut reader =
-            Reader { file, tz: opts.tz_or(8), group, group_name, linker: Linker::default(), me: None, sink };
-        let mut lines = Lines::new(text);
-        json::for_each_element(text, "messages", |start, end| {
-            let m: WeflowMessage =
-                serde_json::from_str(&text[start..end]).map_err(|e| json::error(file, text, start, &e))?;
-            reader.message(m, Position::Line(lines.line_at(start)))
+            Reader { file: &file, tz: opts.tz_or(8), group, group_name, linker: Linker::default(), me: None, sink };
+        json::read_arrays(input, &["messages"], |_, raw| {
+            let line = match raw.start() {
+                Position::LineColumn(l, _) => l,
+                _ => 1,
+            };
+            reader.message(raw.parse()?, Position::Line(line))
         })
     }
-}
-
-/// The document, read once whole to validate it; messages are then streamed.
-#[derive(Deserialize)]
-struct Document {
-    session: Session,
-    #[serde(default)]
-    #[allow(dead_code)]
-    messages: Vec<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -112,18 +111,11 @@ struct WeflowMessage {
     reply_to_message_id: Option<Id>,
 }
 
-fn non_empty(s: Option<String>) -> Option<String> {
-    s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-fn group_of(s: &Session, file: &TextFile) -> (String, String) {
+fn group_of(s: &Session, base: &str) -> (String, String) {
     let name = non_empty(s.display_name.clone())
         .or_else(|| non_empty(s.remark.clone()))
         .or_else(|| non_empty(s.nickname.clone()));
-    let stem = || {
-        let base = file.base_name();
-        base.split('.').next().filter(|s| !s.is_empty()).unwrap_or(base).to_string()
-    };
+    let stem = || base.split('.').next().filter(|s| !s.is_empty()).unwrap_or(base).to_string();
     let group = non_empty(s.wxid.clone().map(|w| w.0)).or_else(|| name.clone()).unwrap_or_else(stem);
     let name = name.unwrap_or_else(|| group.clone());
     (group, name)
@@ -164,7 +156,7 @@ fn kind_of(name: Option<&str>, local_type: Option<i64>) -> Kind {
 }
 
 struct Reader<'a> {
-    file: &'a TextFile,
+    file: &'a str,
     tz: chrono::FixedOffset,
     group: String,
     group_name: String,
@@ -193,13 +185,13 @@ impl Reader<'_> {
             (None, None) => None,
         };
         at.ok_or_else(|| {
-            SourceError::parse(&self.file.name, position, "a message without a valid `createTime` or `formattedTime`")
+            SourceError::parse(self.file, position, "a message without a valid `createTime` or `formattedTime`")
         })
     }
 
     fn push(&mut self, event: Event, position: Position, filed_as: Option<String>) -> Result<(), SourceError> {
         let key = self.linker.key_of(&event);
-        emit(self.sink, event, &self.file.name, position)?;
+        emit(self.sink, event, self.file, position)?;
         if let (Some(key), Some(filed_as)) = (key, filed_as) {
             self.linker.remember(&[&filed_as], key);
         }
@@ -228,7 +220,7 @@ impl Reader<'_> {
         };
         if who.id.is_none() && who.name.is_none() {
             return Err(SourceError::parse(
-                &self.file.name,
+                self.file,
                 position,
                 "a message without `senderUsername` or `senderDisplayName`",
             ));

@@ -71,7 +71,8 @@
 //! system line (system lines never continue), each naming its line; and a
 //! file with no header at all.
 
-use crate::{Position, ReadOptions, Source, SourceError, TextFile, emit};
+use crate::stream::too_long;
+use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Recall, Timestamp,
@@ -99,12 +100,17 @@ impl Source for Whatsapp {
         }
     }
 
-    fn read(&self, file: &TextFile, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
-        let text = file.text.strip_prefix('\u{feff}').unwrap_or(&file.text);
-        let order = date_order(text);
-        let group = group_id(&file.name);
+    fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        // The date order is decided from the whole file (see the module
+        // docs): a first pass, stopping at the first header that settles it,
+        // then the file is read again from the start.
+        let order = date_order(input)?;
+        input.rewind()?;
+        let name = input.name().to_string();
+        let group = group_id(&name);
         let mut r = Reader {
-            file: &file.name,
+            file: &name,
+            max: input.limits().max_message_bytes,
             tz: opts.tz_or(0),
             group_name: group.clone(),
             group,
@@ -112,8 +118,8 @@ impl Source for Whatsapp {
             seen_header: false,
             sink,
         };
-        for (i, raw) in text.lines().enumerate() {
-            let line_no = i + 1;
+        let mut lines = input.lines();
+        while let Some((line_no, raw)) = lines.next_line()? {
             let line = clean_line_start(raw);
             match parse_header(line) {
                 Some(h) => {
@@ -124,7 +130,7 @@ impl Source for Whatsapp {
             }
         }
         if !r.seen_header {
-            return Err(SourceError::parse(&file.name, Position::Whole, "no dated message header: the file is empty"));
+            return Err(SourceError::parse(&name, Position::Whole, "no dated message header: the file is empty"));
         }
         r.flush()
     }
@@ -315,20 +321,21 @@ fn am_pm(c: &mut Cursor<'_>) -> Option<bool> {
 }
 
 /// Decides the date field order for the whole file (see the module docs).
-fn date_order(text: &str) -> Order {
+fn date_order(input: &mut Input<'_>) -> Result<Order, SourceError> {
     let mut prev: Option<[u32; 3]> = None;
     let (mut first_changes, mut second_changes) = (0usize, 0usize);
-    for line in text.lines() {
+    let mut lines = input.lines();
+    while let Some((_, line)) = lines.next_line()? {
         let Some(h) = parse_header(clean_line_start(line)) else { continue };
         if h.year_first {
-            return Order::Ymd;
+            return Ok(Order::Ymd);
         }
         let [a, b, _] = h.date;
         if a > 12 {
-            return Order::Dmy;
+            return Ok(Order::Dmy);
         }
         if b > 12 {
-            return Order::Mdy;
+            return Ok(Order::Mdy);
         }
         if let Some([pa, pb, _]) = prev {
             first_changes += (pa != a) as usize;
@@ -336,7 +343,7 @@ fn date_order(text: &str) -> Order {
         }
         prev = Some(h.date);
     }
-    if second_changes > first_changes { Order::Mdy } else { Order::Dmy }
+    Ok(if second_changes > first_changes { Order::Mdy } else { Order::Dmy })
 }
 
 /// The group id from the file name (see the module docs).
@@ -376,6 +383,8 @@ struct Pending {
 
 struct Reader<'a> {
     file: &'a str,
+    /// The longest message ([`crate::Limits::max_message_bytes`]).
+    max: usize,
     tz: FixedOffset,
     group: String,
     group_name: String,
@@ -453,6 +462,9 @@ impl Reader<'_> {
 
     fn continuation(&mut self, line: usize, raw: &str) -> Result<(), SourceError> {
         if let Some(p) = &mut self.pending {
+            if p.text.len() + raw.len() >= self.max {
+                return Err(too_long(self.file, p.line, self.max));
+            }
             p.text.push('\n');
             p.text.push_str(raw);
             return Ok(());

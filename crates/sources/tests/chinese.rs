@@ -25,7 +25,7 @@ fn file(rel: &str) -> TextFile {
 
 fn read_with(name: &str, f: &TextFile) -> Result<Vec<Event>, SourceError> {
     let mut events = Vec::new();
-    source(name).read(f, &ReadOptions::default(), &mut events)?;
+    source(name).read(&mut f.input(), &ReadOptions::default(), &mut events)?;
     Ok(events)
 }
 
@@ -563,7 +563,7 @@ fn csv_edge_cases() {
     // --tz overrides the +08:00 default.
     let mut out = Vec::new();
     let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(0) };
-    source("wechat-csv").read(&common::text_file("x.csv", &text), &opts, &mut out).unwrap();
+    source("wechat-csv").read(&mut common::text_file("x.csv", &text).input(), &opts, &mut out).unwrap();
     assert_eq!(out[0].header().at.to_rfc3339(), "2024-03-01T12:55:01+00:00");
 }
 

@@ -59,7 +59,7 @@ fn all_fixtures() -> Vec<(TextFile, Option<&'static str>)> {
 
 fn read_all(source: &dyn tonghao_sources::Source, file: &TextFile) -> Result<Vec<Event>, SourceError> {
     let mut events = Vec::new();
-    source.read(file, &ReadOptions::default(), &mut events)?;
+    source.read(&mut file.input(), &ReadOptions::default(), &mut events)?;
     Ok(events)
 }
 

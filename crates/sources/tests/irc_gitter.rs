@@ -74,7 +74,7 @@ fn messages(events: &[Event]) -> impl Iterator<Item = &tonghao_model::Message> {
 
 fn read_err(source: &dyn Source, name: &str, text: &str) -> SourceError {
     let mut events = Vec::new();
-    match source.read(&text_file(name, text), &ReadOptions::default(), &mut events) {
+    match source.read(&mut text_file(name, text).input(), &ReadOptions::default(), &mut events) {
         Ok(()) => panic!("{name}: read without error ({} events)", events.len()),
         Err(e) => e,
     }
@@ -474,10 +474,10 @@ fn irssi_day_lines_and_seconds() {
 fn tz_option_applies() {
     let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(2 * 3600) };
     let mut events = Vec::new();
-    Irc.read(&text_file("#a.2020-01-01.log", "[10:00] <a> hi\n"), &opts, &mut events).unwrap();
+    Irc.read(&mut text_file("#a.2020-01-01.log", "[10:00] <a> hi\n").input(), &opts, &mut events).unwrap();
     assert_eq!(events[0].header().at.to_rfc3339(), "2020-01-01T10:00:00+02:00");
     let mut events = Vec::new();
-    Gitter.read(&text_file("a_b.txt", "[2020-01-01 10:00:00] <a> hi\n"), &opts, &mut events).unwrap();
+    Gitter.read(&mut text_file("a_b.txt", "[2020-01-01 10:00:00] <a> hi\n").input(), &opts, &mut events).unwrap();
     assert_eq!(events[0].header().at.to_rfc3339(), "2020-01-01T10:00:00+02:00");
 }
 

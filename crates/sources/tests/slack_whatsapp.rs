@@ -449,7 +449,7 @@ fn whatsapp_zip_reads_like_the_txt() {
     let (_, from_txt) = read_fixture("whatsapp/4A_11M.txt");
     let zip = ZipBundle::open(&fixture("whatsapp/4A_11M.zip")).unwrap();
     assert_eq!(zip.names(), ["_chat.txt"]);
-    let file = zip.read_text("_chat.txt").unwrap();
+    let file = zip.open_text("_chat.txt").unwrap().into_text().unwrap();
     let (format, from_zip) = read_text(&file).unwrap();
     assert_eq!(format, "whatsapp");
     assert_eq!(from_zip, from_txt, "same group (the archive's stem) and events, CRLF or not");
@@ -519,7 +519,7 @@ fn whatsapp_broken_files() {
 
 fn read_text_as_whatsapp(name: &str, text: &str) -> Result<Vec<Event>, SourceError> {
     let mut events = Vec::new();
-    Whatsapp.read(&text_file(name, text), &ReadOptions::default(), &mut events)?;
+    Whatsapp.read(&mut text_file(name, text).input(), &ReadOptions::default(), &mut events)?;
     Ok(events)
 }
 
@@ -576,7 +576,7 @@ fn whatsapp_layouts_and_system_lines() {
     // --tz applies.
     let mut out = Vec::new();
     let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(3 * 3600) };
-    Whatsapp.read(&text_file("c.txt", "26/12/20, 00:10 - Bob: hi\n"), &opts, &mut out).unwrap();
+    Whatsapp.read(&mut text_file("c.txt", "26/12/20, 00:10 - Bob: hi\n").input(), &opts, &mut out).unwrap();
     assert_eq!(out[0].header().at.to_rfc3339(), "2020-12-26T00:10:00+03:00");
 }
 

@@ -78,9 +78,9 @@ fn messages(events: &[Event]) -> impl Iterator<Item = &Message> {
 }
 
 fn read_as(format: &str, file: &TextFile, opts: &ReadOptions) -> Result<Vec<Event>, SourceError> {
-    let source = detect(file, Some(format))?;
+    let source = detect(&file.input(), Some(format))?;
     let mut events = Vec::new();
-    source.read(file, opts, &mut events)?;
+    source.read(&mut file.input(), opts, &mut events)?;
     Ok(events)
 }
 
@@ -332,7 +332,7 @@ fn sink_refusal_is_passed_up_with_a_position() {
         ("discord-csv", "discord/komodo-csv/developer-lounge/dev-ops/1.csv"),
     ] {
         let file = read_path(&fixture(rel)).unwrap();
-        let err = source(format).read(&file, &ReadOptions::default(), &mut Refuse(1)).unwrap_err();
+        let err = source(format).read(&mut file.input(), &ReadOptions::default(), &mut Refuse(1)).unwrap_err();
         let SourceError::Sink { file: name, position, source } = &err else { panic!("{format}: {err:?}") };
         assert_eq!(name, &file.name);
         assert_ne!(*position, Position::Whole, "{format}");
@@ -602,17 +602,17 @@ fn truncated_files_are_parse_errors_with_a_position() {
 #[test]
 fn forcing_the_wrong_format_is_refused() {
     let discord = read_path(&fixture("discord/GC_3A_5M.json")).unwrap();
-    let err = detect(&discord, Some("telegram")).err().expect("refused");
+    let err = detect(&discord.input(), Some("telegram")).err().expect("refused");
     let SourceError::Unrecognised { file, message } = &err else { panic!("{err:?}") };
     assert_eq!(file, &discord.name);
     assert!(message.contains("discord-json"), "a hint at the right format: {message}");
 
     let telegram = read_path(&fixture("telegram/DM_2A_7M.json")).unwrap();
-    assert!(detect(&telegram, Some("discord-json")).is_err());
-    assert!(detect(&telegram, Some("discord-csv")).is_err());
+    assert!(detect(&telegram.input(), Some("discord-json")).is_err());
+    assert!(detect(&telegram.input(), Some("discord-csv")).is_err());
     let csv = read_path(&fixture("discord/komodo-csv/developer-lounge/dev-ops/1.csv")).unwrap();
-    assert!(detect(&csv, Some("telegram")).is_err());
-    assert!(detect(&csv, Some("discord-json")).is_err());
+    assert!(detect(&csv.input(), Some("telegram")).is_err());
+    assert!(detect(&csv.input(), Some("discord-json")).is_err());
 }
 
 /// Every file under `formats/`, and the data README.
@@ -677,7 +677,7 @@ fn no_panic_on_foreign_fixtures() {
             let input = TextFile { name: file.name.clone(), text: text.to_string(), encoding: "UTF-8" };
             for name in OURS {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    source(name).read(&input, &ReadOptions::default(), &mut Vec::new())
+                    source(name).read(&mut input.input(), &ReadOptions::default(), &mut Vec::new())
                 }));
                 assert!(result.is_ok(), "{name} panicked on {}", file.name);
             }
@@ -705,7 +705,7 @@ fn no_panic_on_hostile_input() {
             let file = text_file("[1].csv", text);
             let mut events = Vec::new();
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                source(name).read(&file, &ReadOptions::default(), &mut events)
+                source(name).read(&mut file.input(), &ReadOptions::default(), &mut events)
             }));
             assert!(result.is_ok(), "{name} panicked on {text:?}");
         }

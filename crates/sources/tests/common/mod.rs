@@ -33,9 +33,9 @@ pub fn read_fixture(rel: &str) -> (&'static str, Vec<Event>) {
 
 /// Detects and reads an in-memory file.
 pub fn read_text(file: &TextFile) -> Result<(&'static str, Vec<Event>), SourceError> {
-    let source = detect(file, None)?;
+    let source = detect(&file.input(), None)?;
     let mut events = Vec::new();
-    source.read(file, &ReadOptions::default(), &mut events)?;
+    source.read(&mut file.input(), &ReadOptions::default(), &mut events)?;
     Ok((source.name(), events))
 }
 
