@@ -241,8 +241,8 @@ fn edge_cases() {
     let s = split(&Graph::from_edges(5, &[]), &Options::default());
     assert_eq!(s.groups.len(), 5);
     assert!(s.groups.iter().all(|g| g.members.len() == 1 && g.host.is_none()));
-    // Smaller than the cap: two triangles and a bridge give two groups, the
-    // bridge's ends being the hosts (3 inside each, the others 2).
+    // Smaller than the cap: two triangles and a bridge give two groups; all
+    // have 2 inside, so the host is the lowest id.
     let e = [(0, 1, 1.0), (1, 2, 1.0), (0, 2, 1.0), (3, 4, 1.0), (4, 5, 1.0), (3, 5, 1.0), (2, 3, 1.0)];
     let g = Graph::from_edges(7, &e);
     let s = split(&g, &capped(40));
