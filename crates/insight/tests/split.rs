@@ -8,7 +8,7 @@
 //! this machine (docs/insight.md, "Splitting a group"); the constants below
 //! are those figures.
 
-use tonghao_insight::split::{Graph, Options, Quality, adjusted_rand_index, describe, split, ties_kept};
+use tonghao_insight::split::{Graph, Group, Options, Quality, adjusted_rand_index, describe, split, ties_kept};
 
 /// leidenalg 0.12.0, modularity, best of 5 seeds, uncapped.
 const LEIDENALG_MODULARITY: f64 = 0.5320;
@@ -216,6 +216,44 @@ fn cpm_recovers_the_planted_circles() {
     let s = split(&g, &Options { quality: Quality::Cpm, resolution: 0.1, max_size: Some(40), ..Options::default() });
     let ari = adjusted_rand_index(&s.membership, &truth);
     assert!(ari >= 0.9, "ARI {ari:.3}");
+}
+
+/// Whether every group is connected by ties inside it.
+fn connected(graph: &Graph, groups: &[Group]) -> bool {
+    let mut group_of = vec![0usize; graph.nodes()];
+    for (i, g) in groups.iter().enumerate() {
+        for &v in &g.members {
+            group_of[v as usize] = i;
+        }
+    }
+    groups.iter().enumerate().all(|(i, g)| {
+        let mut seen = vec![false; graph.nodes()];
+        let mut stack = vec![g.members[0] as usize];
+        seen[stack[0]] = true;
+        let mut reached = 1;
+        while let Some(v) = stack.pop() {
+            for (u, _) in graph.neighbours(v) {
+                if group_of[u] == i && !seen[u] {
+                    seen[u] = true;
+                    reached += 1;
+                    stack.push(u);
+                }
+            }
+        }
+        reached == g.members.len()
+    })
+}
+
+#[test]
+fn every_group_is_connected() {
+    let (g, _) = planted();
+    for opts in [Options::default(), capped(40), capped(13), Options { guard: false, ..Options::default() }] {
+        assert!(connected(&g, &split(&g, &opts).groups), "{opts:?}");
+    }
+    let (g, _) = uneven();
+    for opts in [Options::default(), capped(30)] {
+        assert!(connected(&g, &split(&g, &opts).groups), "{opts:?}");
+    }
 }
 
 #[test]
