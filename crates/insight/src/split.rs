@@ -210,7 +210,8 @@ pub struct Options {
     /// Seed of the random node orders; the same seed gives the same split.
     pub seed: u64,
     /// Independent runs (each with its own seed drawn from `seed`); the one
-    /// of highest quality is kept, as leidenalg's `n_iterations` callers do.
+    /// of highest quality is kept, as leiden_anchor.py keeps the best of five
+    /// leidenalg seeds.
     pub runs: usize,
     /// Leiden iterations per run at most (each starts from the partition the
     /// last one found); a run stops earlier when an iteration no longer
@@ -256,8 +257,9 @@ const THETA: f64 = 0.01;
 pub struct Group {
     /// Its members (node ids, ascending).
     pub members: Vec<u32>,
-    /// The member with the most weight inside the group (ties: the lowest
-    /// id); `None` when nobody in the group has a tie to another member.
+    /// The member with the most tie weight to other members of the group
+    /// (equal weights: the lowest id); `None` when nobody in the group has a
+    /// tie to another member.
     pub host: Option<u32>,
     /// Weight of the ties inside the group (self-loops included).
     pub inside: f64,
@@ -309,26 +311,26 @@ pub fn describe(graph: &Graph, membership: &[u32]) -> Split {
             membership[v as usize] = c as u32;
         }
     }
-    let mut within = vec![0.0; graph.nodes()];
+    // Weight of each member's ties to the rest of its group (a self-loop is
+    // talk to oneself: it stays inside but makes nobody a host).
+    let mut with_others = vec![0.0; graph.nodes()];
     let mut inside = vec![0.0; members.len()];
     for v in 0..graph.nodes() {
         let c = membership[v];
-        within[v] = graph.self_weight[v]
-            + graph.neighbours(v).filter(|&(u, _)| membership[u] == c).map(|(_, w)| w).sum::<f64>();
-        inside[c as usize] += graph.self_weight[v] + (within[v] - graph.self_weight[v]) / 2.0;
+        with_others[v] = graph.neighbours(v).filter(|&(u, _)| membership[u] == c).map(|(_, w)| w).sum::<f64>();
+        inside[c as usize] += graph.self_weight[v] + with_others[v] / 2.0;
     }
     let groups = members
         .into_iter()
         .zip(inside)
         .map(|(members, inside)| {
-            let host = members
-                .iter()
-                .copied()
-                .filter(|&v| within[v as usize] - graph.self_weight[v as usize] > 0.0)
-                .fold(None, |best: Option<u32>, v| match best {
-                    Some(b) if within[b as usize] >= within[v as usize] => Some(b),
+            let host = members.iter().copied().filter(|&v| with_others[v as usize] > 0.0).fold(
+                None,
+                |best: Option<u32>, v| match best {
+                    Some(b) if with_others[b as usize] >= with_others[v as usize] => Some(b),
                     _ => Some(v),
-                });
+                },
+            );
             Group { members, host, inside }
         })
         .collect();

@@ -304,7 +304,13 @@ fn edge_cases() {
     e2.push((6, 6, 2.0));
     let s = split(&Graph::from_edges(7, &e2), &capped(2));
     assert!(s.max_size() == 2);
-    assert_eq!(s.groups.iter().find(|g| g.members.contains(&6)).unwrap().inside, 2.0);
+    let alone = s.groups.iter().find(|g| g.members.contains(&6)).unwrap();
+    assert_eq!((alone.inside, alone.host), (2.0, None), "talking to oneself makes nobody a host");
+    // The host is who has most weight with the others: 1 and 2 have 3, 0 has
+    // 2 (plus 10 with itself, which does not count).
+    let g = Graph::from_edges(3, &[(0, 1, 1.0), (1, 2, 2.0), (0, 2, 1.0), (0, 0, 10.0)]);
+    let d = describe(&g, &[0, 0, 0]);
+    assert_eq!((d.groups[0].host, d.groups[0].inside, d.ties_kept), (Some(1), 14.0, 1.0));
     // Duplicates add up: the heavy pair stays together under cap 2.
     let g = Graph::from_edges(4, &[(0, 1, 1.0), (1, 2, 1.0), (2, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0)]);
     let s = split(&g, &capped(2));
