@@ -160,8 +160,10 @@ impl Graph {
     }
 
     /// The subgraph induced by `nodes` (in that order), as a graph of its own.
-    fn induced(&self, nodes: &[u32]) -> Graph {
-        let mut local = vec![u32::MAX; self.nodes()];
+    /// `local` is scratch space of `self.nodes()` entries, all `u32::MAX`,
+    /// and left so: called once per community, a fresh vector each time
+    /// would cost nodes × communities.
+    fn induced(&self, nodes: &[u32], local: &mut [u32]) -> Graph {
         for (i, &v) in nodes.iter().enumerate() {
             local[v as usize] = i as u32;
         }
@@ -176,6 +178,9 @@ impl Graph {
                 }
             }
             offsets.push(targets.len());
+        }
+        for &v in nodes {
+            local[v as usize] = u32::MAX;
         }
         let self_weight = nodes.iter().map(|&v| self.self_weight[v as usize]).collect();
         let size = nodes.iter().map(|&v| self.size[v as usize]).collect();
@@ -833,12 +838,13 @@ fn partition(graph: &Graph, opts: &Options) -> Vec<u32> {
     const SMALLEST: usize = 12;
     // One run suffices: the gap the guard looks for is wide (GUARD_RATIO).
     let inner = Options { max_size: None, guard: false, runs: 1, ..opts.clone() };
+    let mut local = vec![u32::MAX; graph.nodes()];
     while let Some(nodes) = pending.pop() {
         if nodes.len() < SMALLEST {
             done.push(nodes);
             continue;
         }
-        let sub = graph.induced(&nodes);
+        let sub = graph.induced(&nodes, &mut local);
         let pieces = circles_within(&sub, &leiden(&sub, &inner));
         if pieces.len() > 1 {
             pending.extend(pieces.into_iter().map(|p| p.into_iter().map(|i| nodes[i as usize]).collect()));
