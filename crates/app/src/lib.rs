@@ -9,6 +9,8 @@
 //!   insight → [`report::Report`]), its messages worded from the catalogue.
 //! - [`view`]: the report and listings as text and self-contained HTML.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
+//! - [`split`]: a weighted edge list split into small groups
+//!   (`tonghao split`), with its figures.
 //! - [`i18n`]: the zh-CN/en catalogue. Libraries below say things as
 //!   [`tonghao_model::msg::Msg`] keys with arguments; only this crate words them.
 //!
@@ -20,6 +22,7 @@ pub mod eval;
 pub mod i18n;
 pub mod ingest;
 pub mod report;
+pub mod split;
 pub mod view;
 
 pub use i18n::Lang;

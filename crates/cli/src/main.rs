@@ -10,6 +10,7 @@ mod member;
 mod next;
 mod report;
 mod sim;
+mod split;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -67,6 +68,8 @@ enum Command {
     Sim(sim::Args),
     /// Simulate a realistic community, import it into a fresh store and show it.
     Demo(demo::Args),
+    /// Propose small groups from a weighted edge list (Leiden with a hard size cap).
+    Split(split::Args),
     /// Measure tonghao's inferences against human annotations.
     #[command(subcommand)]
     Eval(eval::Command),
@@ -183,6 +186,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),
+        Command::Split(args) => split::run(&cli, lang, args),
         Command::Formats => {
             let formats = tonghao_sources::formats();
             if cli.json {

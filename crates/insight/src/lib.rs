@@ -14,6 +14,8 @@
 //!   replies, @mentions, and an inferred link where the platform has neither).
 //! - [`forecast`]: the probability that a group is silent four weeks later,
 //!   with the features that drive it.
+//! - [`split`]: a big group cut into small ones (Leiden with a hard size cap)
+//!   that keep members who talk to each other together.
 #![deny(missing_docs)]
 
 pub mod replies;
@@ -26,3 +28,4 @@ pub mod metrics;
 pub mod par;
 pub mod report;
 pub mod roles;
+pub mod split;
