@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tonghao_sim::{Format, Options, Scenario};
 use tonghao_sources::{ReadOptions, plan};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Ingest, Queries, SqliteStore};
 
 /// Arguments of `tonghao demo`.
 #[derive(clap::Args)]
@@ -52,11 +52,8 @@ impl Drop for TempDir {
 /// Whether an existing store holds only earlier demo imports.
 fn is_demo_store(path: &Path) -> bool {
     let Ok(store) = SqliteStore::open(path) else { return false };
-    let conn = store.connection();
-    let Ok(mut stmt) = conn.prepare("SELECT source FROM imports") else { return false };
-    let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) else { return false };
-    let sources: Vec<String> = rows.filter_map(|r| r.ok()).collect();
-    sources.iter().all(|s| s.contains(MARK))
+    let Ok(imports) = store.imports() else { return false };
+    imports.iter().all(|i| i.source.contains(MARK))
 }
 
 pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
@@ -109,8 +106,9 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     let (summary, sim_secs) = crate::sim::simulate(&scenario, &opts, quiet)?;
 
     // 2. Import, exactly as `tonghao import` does: plan each path, one
-    // transaction per job. Only the history files, never the truth files.
-    let mut store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    // savepoint per job in one session. Only the history files, never the truth files.
+    let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let mut session = store.begin_import(&cli.community)?;
     let import_started = Instant::now();
     let read = ReadOptions::default();
     let mut stored = 0u64;
@@ -121,11 +119,11 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
             // The import log names the source; the marker tells a demo store apart.
             let label = job.label();
             let label = if label.contains(MARK) { label } else { format!("{MARK}{label}") };
-            let (stats, _) =
-                crate::import::import_job(&mut store, &cli.community, &label, &job, None, &read, &mut |_| {});
+            let (stats, _) = crate::import::import_job(&mut *session, &label, &job, None, &read, &mut |_| {});
             stored += stats?.messages;
         }
     }
+    session.commit()?;
     let import_secs = import_started.elapsed().as_secs_f64();
 
     // 3. Show it.

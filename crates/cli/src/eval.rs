@@ -25,7 +25,7 @@ use tonghao_insight::replies::{self, LinkScore};
 use tonghao_insight::{forecast, metrics};
 use tonghao_model::snapshot::Snapshot;
 use tonghao_sources::{ReadOptions, plan};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Ingest, Queries, SqliteStore};
 
 /// What `tonghao eval` measures.
 #[derive(clap::Subcommand)]
@@ -149,18 +149,20 @@ fn forecast_snapshot(cli: &Cli, lang: Lang, args: &ForecastArgs) -> Result<Snaps
     }
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let tmp = TempDb(std::env::temp_dir().join(format!("tonghao-eval-forecast-{}-{nanos}.db", std::process::id())));
-    let mut store = SqliteStore::open(&tmp.0).with_context(|| format!("opening {}", tmp.0.display()))?;
+    let store = SqliteStore::open(&tmp.0).with_context(|| format!("opening {}", tmp.0.display()))?;
     let opts = ReadOptions::default();
     let community = "eval-forecast";
+    let mut session = store.begin_import(community)?;
     for path in &args.paths {
         for job in plan(path, None)? {
             let label = job.label();
-            let (result, _) = crate::import::import_job(&mut store, community, &label, &job, None, &opts, &mut |_| {});
+            let (result, _) = crate::import::import_job(&mut *session, &label, &job, None, &opts, &mut |_| {});
             if let Err(e) = result {
                 bail!("{} {label}: {e}", lang.t("导入失败", "import failed"));
             }
         }
     }
+    session.commit()?;
     let snap = store.snapshot(community, None, Some(i64::MAX))?;
     drop(store);
     Ok(snap)
