@@ -55,7 +55,9 @@ pub(crate) trait IdentityRows {
     fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()>;
     /// Moves every row of member `from` to `into` (messages, joins and
     /// leaves, links as inviter, activities, names, identities) and deletes
-    /// `from`. Must not scan all messages: called once per merge.
+    /// `from`, at once or by the time the import commits (lookups through
+    /// identities and names must find `into` at once). Must not scan all
+    /// messages: called once per merge.
     fn merge_member(&mut self, from: i64, into: i64) -> RowResult<()>;
     /// The community's suppression list: (platform, external id), provisional
     /// `~name:` ids included.

@@ -123,12 +123,13 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         }
     }
 
-    /// What the file added (the format is the caller's to fill in).
-    pub(crate) fn finish(mut self) -> ImportStats {
+    /// What the file added (the format is the caller's to fill in), and the
+    /// row operations back (a backend may have noted work for its commit).
+    pub(crate) fn finish(mut self) -> (ImportStats, R) {
         let spent = std::mem::take(&mut self.spent);
         self.state.dropper.drop_later(spent);
         self.stats.members = self.state.identities.members_added();
-        self.stats
+        (self.stats, self.rows)
     }
 
     fn group(&mut self, h: &Header) -> RowResult<i64> {

@@ -225,3 +225,66 @@ fn a_refused_row_fails_only_its_file() {
     let c = store.counts().unwrap();
     assert_eq!((c.messages, c.members), (2, 2));
 }
+
+/// In a session into an empty store, `messages_member` is rebuilt at commit
+/// and merges move their messages then: a name-only member's message ends
+/// up with the member their id names, a file rolled back after its merges
+/// moves nothing, and the index is back afterwards.
+#[test]
+fn merges_in_a_first_session_move_messages_at_commit() {
+    let (_dir, store) = file_store();
+    let by_name = |group: &str, name: &str, t: &str, id: &str| {
+        let mut e = message(group, "x", name, t, id);
+        if let Event::Message(m) = &mut e {
+            m.header.member = None;
+            m.header.id = None;
+            m.text = format!("name-only {id}");
+        }
+        e
+    };
+    let mut session = store.begin_import("default").unwrap();
+    let a = [message("h@chatroom", "wxid_xu", "小徐", "2024-03-01T20:00:00+08:00", "h1")];
+    session.file("a", &mut feed(&a)).unwrap();
+    // In g, 小徐 first speaks by name only, then with the id known from h.
+    let b = [
+        by_name("g@chatroom", "小徐", "2024-03-02T20:00:00+08:00", "g1"),
+        message("g@chatroom", "wxid_xu", "小徐", "2024-03-02T20:01:00+08:00", "g2"),
+    ];
+    let stats = session.file("b", &mut feed(&b)).unwrap();
+    assert_eq!((stats.messages, stats.members), (2, 0));
+    // The same in k, then the file fails: its merge must not move anything.
+    let c = [
+        by_name("k@chatroom", "小徐", "2024-03-03T20:00:00+08:00", "k1"),
+        message("k@chatroom", "wxid_xu", "小徐", "2024-03-03T20:01:00+08:00", "k2"),
+    ];
+    let failed = session.file("c", &mut |sink: &mut dyn tonghao_model::EventSink| {
+        for e in &c {
+            sink.push(e.clone())?;
+        }
+        Err("c.csv line 3: truncated".into())
+    });
+    assert!(failed.is_err());
+    session.commit().unwrap();
+
+    let xu = store.member_export("default", "wechat:wxid_xu").unwrap();
+    let keys: Vec<&str> = xu.messages.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert!(xu.messages.iter().any(|m| m.text == "name-only g1"));
+    let c = store.counts().unwrap();
+    assert_eq!((c.members, c.messages), (1, 3));
+    let conn = store.test_connection();
+    let plan: Vec<String> = conn
+        .prepare("EXPLAIN QUERY PLAN UPDATE messages SET member_id = 2 WHERE member_id = 1")
+        .unwrap()
+        .query_map([], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("messages_member")), "{plan:?}");
+    let orphans: i64 = conn
+        .query_row("SELECT count(*) FROM messages WHERE member_id NOT IN (SELECT id FROM members)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}

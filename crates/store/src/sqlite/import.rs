@@ -24,9 +24,14 @@ pub(crate) struct SqliteSession<'s> {
     community: String,
     /// The community's row, once a file of this session found or created it.
     community_id: Option<i64>,
-    /// The `(group, time)` index's SQL when this session dropped it (the
-    /// messages table was empty): rebuilt once at commit.
+    /// The `(group, time)` and `(member)` indexes' SQL when this session
+    /// dropped them (the messages table was empty): rebuilt once at commit.
     time_index: Option<String>,
+    member_index: Option<String>,
+    /// Merges whose messages move at commit, once `messages_member` is
+    /// rebuilt: (name-only member, the member it turned out to be), from the
+    /// files kept so far.
+    merges: Vec<(i64, i64)>,
     state: SessionState,
     /// The transaction is gone (SQLite rolls back by itself after some
     /// errors, e.g. a full disk): nothing more may be written.
@@ -55,29 +60,43 @@ impl<'s> SqliteSession<'s> {
             community: community.to_string(),
             community_id: None,
             time_index: None,
+            member_index: None,
+            merges: Vec::new(),
             state: SessionState::new(HashSet::new()),
             broken: false,
             finished: false,
         };
         // On any error below, dropping `session` rolls back and restores the pragma.
-        // Into an empty messages table, the (group, time) index is built once
-        // at commit after all the rows (a sort) rather than kept up to date row
-        // by row; the schema's own definition is used again. Files rolled back
-        // to their savepoint do not bring it back; the session's rollback does.
-        let time_index: Option<String> = session
-            .conn
-            .query_row(
-                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'messages_group_time'
-                   AND NOT EXISTS (SELECT 1 FROM messages)",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(&err)?;
-        if time_index.is_some() {
-            session.conn.execute_batch("DROP INDEX messages_group_time").map_err(&err)?;
-            session.time_index = time_index;
+        // Into an empty messages table, the (group, time) and (member)
+        // indexes are built once at commit after all the rows (a sort each)
+        // rather than kept up to date row by row: member ids come in no
+        // order, so each insert touched a random page of an index that
+        // outgrows the page cache, and the import slowed as the store grew.
+        // Merges meanwhile leave messages where they are and move them at
+        // commit, through the rebuilt index. The schema's own definitions
+        // are used again. Files rolled back to their savepoint do not bring
+        // the indexes back; the session's rollback does.
+        let empty_table_index = |name: &str| {
+            session
+                .conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1
+                       AND NOT EXISTS (SELECT 1 FROM messages)",
+                    [name],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()
+                .map_err(&err)
+        };
+        let (time_index, member_index) =
+            (empty_table_index("messages_group_time")?, empty_table_index("messages_member")?);
+        for (index, name) in [(&time_index, "messages_group_time"), (&member_index, "messages_member")] {
+            if index.is_some() {
+                session.conn.execute_batch(&format!("DROP INDEX {name}")).map_err(&err)?;
+            }
         }
+        session.time_index = time_index;
+        session.member_index = member_index;
         let cid: Option<i64> = session
             .conn
             .query_row("SELECT id FROM communities WHERE name = ?1", [community], |r| r.get(0))
@@ -125,10 +144,14 @@ impl<'s> SqliteSession<'s> {
                 cid
             }
         };
-        let rows = SqliteRows::new(&self.conn, cid, path).map_err(&err)?;
+        let mut rows = SqliteRows::new(&self.conn, cid, path).map_err(&err)?;
+        if self.member_index.is_some() {
+            rows.deferred = Some(Vec::new());
+        }
         let mut sink = FileSink::new(rows, &mut self.state);
         let format = feed(&mut sink);
-        let mut stats = sink.finish();
+        let (mut stats, rows) = sink.finish();
+        let merges = rows.deferred.unwrap_or_default();
         match format {
             Err(e) => Err(unbox(e)),
             // Recognised nothing: nothing of it is kept (the caller rolls back).
@@ -142,6 +165,8 @@ impl<'s> SqliteSession<'s> {
                         params![cid, source, format, now, json],
                     )
                     .map_err(&err)?;
+                // Kept with the file: its rollback would undo these merges.
+                self.merges.extend(merges);
                 Ok(stats)
             }
         }
@@ -183,6 +208,18 @@ impl ImportSession for SqliteSession<'_> {
                 "the import session was rolled back by an earlier error; nothing was committed",
             ));
         }
+        if let Some(sql) = self.member_index.take() {
+            self.conn.execute_batch(&sql).map_err(&err)?;
+            // The messages of merged members move now, through the index; the
+            // member rows went last so that no new member reused their ids.
+            let mut moved =
+                self.conn.prepare("UPDATE messages SET member_id = ?2 WHERE member_id = ?1").map_err(&err)?;
+            let mut gone = self.conn.prepare("DELETE FROM members WHERE id = ?1").map_err(&err)?;
+            for &(from, into) in &self.merges {
+                moved.execute(params![from, into]).map_err(&err)?;
+                gone.execute([from]).map_err(&err)?;
+            }
+        }
         if let Some(sql) = self.time_index.take() {
             self.conn.execute_batch(&sql).map_err(&err)?;
         }
@@ -221,6 +258,10 @@ pub(crate) struct SqliteRows<'c> {
     /// in and out of the cache.
     insert_message: MessageInsert<'c>,
     insert_membership: rusqlite::Statement<'c>,
+    /// While `messages_member` is dropped (a session into an empty messages
+    /// table), merges leave messages and the merged member's row alone and
+    /// are listed here, for the commit to finish.
+    deferred: Option<Vec<(i64, i64)>>,
 }
 
 impl<'c> SqliteRows<'c> {
@@ -234,6 +275,7 @@ impl<'c> SqliteRows<'c> {
                 "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
             )?,
+            deferred: None,
         })
     }
 
@@ -314,7 +356,10 @@ impl IdentityRows for SqliteRows<'_> {
         // Each statement finds `from`'s rows through an index on member_id
         // (`messages_member` and `memberships_by` since schema v3): without
         // them every merge scanned every stored message, and a history with
-        // many name-only joins imported in quadratic time (issue 8).
+        // many name-only joins imported in quadratic time (issue 8). While
+        // `messages_member` is dropped for the session, messages move and the
+        // member row goes at commit instead.
+        let deferred = self.deferred.is_some();
         for sql in [
             "UPDATE messages SET member_id = ?2 WHERE member_id = ?1",
             "UPDATE memberships SET member_id = ?2 WHERE member_id = ?1",
@@ -325,9 +370,15 @@ impl IdentityRows for SqliteRows<'_> {
             "UPDATE identities SET member_id = ?2 WHERE member_id = ?1",
             "DELETE FROM members WHERE id = ?1",
         ] {
+            if deferred && (sql.starts_with("UPDATE messages") || sql.starts_with("DELETE FROM members")) {
+                continue;
+            }
             let mut stmt = self.conn.prepare_cached(sql).map_err(self.e())?;
             if sql.contains("?2") { stmt.execute(params![from, into]) } else { stmt.execute(params![from]) }
                 .map_err(self.e())?;
+        }
+        if let Some(merges) = &mut self.deferred {
+            merges.push((from, into));
         }
         Ok(())
     }
