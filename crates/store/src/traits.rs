@@ -19,8 +19,9 @@ use tonghao_model::snapshot::Snapshot;
 pub trait Ingest {
     /// Opens an import session for `community` (created with its first
     /// file): one write transaction holding any number of files, each
-    /// atomic. While it is open, other writers to the same database wait;
-    /// on this store, calls from the same thread fail as busy.
+    /// atomic. While it is open, other writers to the same database wait
+    /// (SQLite: a second session waits up to ten minutes to begin); on the
+    /// same store, calls from the thread holding the session fail as busy.
     fn begin_import(&self, community: &str) -> Result<Box<dyn ImportSession + '_>, StoreError>;
 
     /// Imports one file in a session of its own: everything `feed` pushes is

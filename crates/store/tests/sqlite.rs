@@ -288,3 +288,27 @@ fn merges_in_a_first_session_move_messages_at_commit() {
     let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
 }
+
+/// A second import started while another one's session holds the database
+/// for longer than the usual five-second wait begins once the first commits,
+/// instead of failing with "database is locked".
+#[test]
+fn a_second_import_waits_for_the_first() {
+    let (dir, first) = file_store();
+    let path = dir.path().join("t.db");
+    let mut session = first.begin_import("default").unwrap();
+    session.file("a", &mut feed(&[message("g@chatroom", "wxid_a", "小李", "2024-03-01T20:00:00+08:00", "1")])).unwrap();
+    let second = std::thread::spawn(move || {
+        let store = SqliteStore::open(&path).unwrap();
+        let started = std::time::Instant::now();
+        let events = [message("g@chatroom", "wxid_b", "小徐", "2024-03-01T20:01:00+08:00", "2")];
+        let stats = store.import("default", "b", &mut feed(&events)).map_err(|e| e.to_string());
+        (stats.map(|s| s.messages), started.elapsed())
+    });
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    session.commit().unwrap();
+    let (stats, waited) = second.join().unwrap();
+    assert_eq!(stats, Ok(1));
+    assert!(waited >= std::time::Duration::from_secs(5), "{waited:?}");
+    assert_eq!(first.counts().unwrap().messages, 2);
+}

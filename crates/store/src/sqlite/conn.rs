@@ -13,6 +13,10 @@ use rusqlite::Connection;
 use std::sync::{Mutex, MutexGuard};
 use std::thread::ThreadId;
 
+/// How long opening waits for another process's lock, and every statement
+/// after it (through SQLite's busy handler).
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The connection, the database's name for errors, and the thread holding
 /// an import session, if any.
 pub(crate) struct Db {

@@ -1,7 +1,7 @@
 //! Imports into SQLite: the session (one transaction, a savepoint per file)
 //! and the row operations the shared ingestion and identity rules call.
 
-use super::conn::Db;
+use super::conn::{BUSY_TIMEOUT, Db};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
 use crate::identity::{IdentityRows, RowError, RowResult};
@@ -12,7 +12,11 @@ use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashSet;
 use std::sync::MutexGuard;
+use std::time::Duration;
 use tonghao_model::Platform;
+
+/// How long a session waits for another writer before it begins.
+const SESSION_WAIT: Duration = Duration::from_secs(600);
 
 /// An open import on a [`crate::SqliteStore`]: `BEGIN IMMEDIATE` at the
 /// start (the write lock is taken at once, so a second writer waits at its
@@ -49,7 +53,19 @@ impl<'s> SqliteSession<'s> {
         // message) buy nothing during an import; they are back on after.
         // (The pragma is a no-op inside a transaction: set it before.)
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(&err)?;
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // A session holds the write lock for the whole import, so another
+        // process's import may hold it for minutes: wait for it rather than
+        // fail after the usual few seconds (two imports started together both
+        // complete, one after the other). Statements inside keep the short wait.
+        let began = conn
+            .busy_timeout(SESSION_WAIT)
+            .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE"))
+            .and_then(|()| conn.busy_timeout(BUSY_TIMEOUT));
+        if let Err(e) = began {
+            let _ = conn.busy_timeout(BUSY_TIMEOUT);
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
             let _ = conn.pragma_update(None, "foreign_keys", "ON");
             return Err(err(e));
         }

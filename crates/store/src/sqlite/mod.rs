@@ -13,7 +13,7 @@ mod privacy;
 mod queries;
 mod snapshot;
 
-use self::conn::Db;
+use self::conn::{BUSY_TIMEOUT, Db};
 use self::error::db;
 use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, MemberExport};
@@ -30,10 +30,6 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_suppressed_identities.sql"),
     include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
 ];
-
-/// How long opening waits for another process's lock (and every statement
-/// after, through SQLite's busy handler).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A tonghao database in one SQLite file.
 ///
