@@ -21,7 +21,8 @@
 //!   real id, seen later under the same name in the same group, joins.
 //! - Merging two members moves their rows through indexes on `member_id`,
 //!   never by scanning every message, so import cost stays linear in the
-//!   history (issue 8; `docs/benchmarks.md`).
+//!   history. A session into an empty store builds that index once at
+//!   commit and moves merged messages then (issue 8; `docs/benchmarks.md`).
 //! - Privacy: [`Privacy::member_export`] gives everything stored about one
 //!   person; [`Privacy::member_delete`] removes it in one transaction and records
 //!   their ids as suppressed, so re-importing an export does not bring them

@@ -1,22 +1,9 @@
 //! One person's data in SQLite: export everything stored about them, or
-//! delete it (what is and is not touched is documented in `crate::privacy`).
+//! delete it. What is and is not touched, and why, is documented once in
+//! `crate::privacy`; this module is the SQL.
 //!
 //! A member reference is the store's member id (`tonghao members --json`
 //! shows `member_id`) or `platform:external_id` (`wechat:wxid_abc`).
-//!
-//! Deleting removes, in one transaction, the member row and everything that
-//! is theirs: messages, joins/leaves/roles, activities, names, identities.
-//! Other people's rows that merely point at them are kept and unlinked: the
-//! inviter/remover of someone else's join or leave becomes unknown (NULL), and
-//! their entries are taken out of the structured mention lists of other
-//! people's messages. Free text is never rewritten: their name may still
-//! appear inside other people's message texts (an `@name`, a quote), because
-//! a name in prose cannot be told apart from the same word used otherwise.
-//!
-//! Their identities (and `~name:<group>:<name>` for every name they used in a
-//! group) are recorded in `suppressed_identities`, so a later import of the
-//! same export skips their events (counted as `suppressed`) instead of
-//! bringing them back; that list is the one thing kept about them.
 
 use super::error::db;
 use crate::error::StoreError;
