@@ -6,7 +6,7 @@
 use std::time::Instant;
 use tonghao_insight::links::infer_missing;
 use tonghao_insight::report::{group_report, settle_as_of};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Queries, SqliteStore};
 
 fn main() {
     let mut args = std::env::args().skip(1);

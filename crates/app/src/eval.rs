@@ -18,7 +18,7 @@
 //! `--rust` it refits on every sample and prints the `MODEL` constant of
 //! `tonghao_insight::forecast` instead.
 
-use crate::ingest::import_job;
+use crate::ingest::{ImportRequest, import};
 use crate::report::local_date;
 use crate::{AppError, Result};
 use serde_json::json;
@@ -27,8 +27,7 @@ use tonghao_insight::links::infer_missing;
 use tonghao_insight::replies::{self, LinkScore};
 use tonghao_insight::{forecast, metrics};
 use tonghao_model::snapshot::Snapshot;
-use tonghao_sources::{ReadOptions, plan};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Queries, SqliteStore};
 
 /// The reply-link evaluation of every `*.raw.txt` + `*.annotation.txt`
 /// pair in `dir`, as JSON; also the logs skipped for want of annotations.
@@ -117,16 +116,12 @@ impl Drop for TempDb {
 pub fn snapshot_of_paths(paths: &[PathBuf]) -> Result<Snapshot> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let tmp = TempDb(std::env::temp_dir().join(format!("tonghao-eval-forecast-{}-{nanos}.db", std::process::id())));
-    let mut store = SqliteStore::open(&tmp.0)?;
-    let opts = ReadOptions::default();
+    let store = SqliteStore::open(&tmp.0)?;
+    let req = ImportRequest { paths: paths.to_vec(), ..Default::default() };
     let community = "eval-forecast";
-    for path in paths {
-        for job in plan(path, None)? {
-            let label = job.label();
-            let (result, _) = import_job(&mut store, community, &label, &job, None, &opts, &mut |_| {});
-            if let Err(e) = result {
-                return Err(AppError::Input(format!("import failed {label}: {e}")));
-            }
+    for file in import(&store, community, &req, &mut |_| {})? {
+        if let Some(e) = file.error {
+            return Err(AppError::Input(format!("import failed {}: {e}", file.file)));
         }
     }
     let snap = store.snapshot(community, None, Some(i64::MAX))?;

@@ -22,12 +22,12 @@ fn data() -> PathBuf {
 #[test]
 fn import_and_report_through_the_application_layer() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
     let csv = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
     let req = ImportRequest { paths: vec![csv], ..Default::default() };
     let mut planned = None;
     let mut done_bytes = 0;
-    let files = import(&mut store, "club", &req, &mut |p| match p {
+    let files = import(&store, "club", &req, &mut |p| match p {
         Progress::Planned { jobs, bytes } => planned = Some((jobs, bytes)),
         Progress::JobDone(b) => done_bytes += b,
         Progress::Events(_) => {}
@@ -69,9 +69,9 @@ fn import_and_report_through_the_application_layer() {
 #[test]
 fn the_report_reads_right_in_each_language() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
     let csv = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
-    import(&mut store, "club", &ImportRequest { paths: vec![csv], ..Default::default() }, &mut |_| {}).unwrap();
+    import(&store, "club", &ImportRequest { paths: vec![csv], ..Default::default() }, &mut |_| {}).unwrap();
     let report = build(&store, "club", &ReportRequest::default()).unwrap();
     let zh = text::report(&report, Lang::Zh);
     for english in ["[graph.", "[responsiveness.", "[activity.", " min", "threads", "pairs"] {

@@ -16,7 +16,7 @@ use tonghao_app::view::{short_time, stage_name, table};
 use tonghao_model::Stage;
 use tonghao_model::msg::Msg;
 use tonghao_sim::{Format, Options, Scenario};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Queries, SqliteStore};
 
 /// Arguments of `tonghao demo`.
 #[derive(clap::Args)]
@@ -56,11 +56,8 @@ impl Drop for TempDir {
 /// Whether an existing store holds only earlier demo imports.
 fn is_demo_store(path: &Path) -> bool {
     let Ok(store) = SqliteStore::open(path) else { return false };
-    let conn = store.connection();
-    let Ok(mut stmt) = conn.prepare("SELECT source FROM imports") else { return false };
-    let Ok(rows) = stmt.query_map([], |r| r.get::<_, String>(0)) else { return false };
-    let sources: Vec<String> = rows.filter_map(|r| r.ok()).collect();
-    sources.iter().all(|s| s.contains(MARK))
+    let Ok(imports) = store.imports() else { return false };
+    imports.iter().all(|i| i.source.contains(MARK))
 }
 
 pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
@@ -106,7 +103,7 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
 
     // 2. Import, exactly as `tonghao import` does: plan each path, one
     // transaction per job. Only the history files, never the truth files.
-    let mut store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
+    let store = SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?;
     let import_started = Instant::now();
     // The import log names the source; the marker tells a demo store apart.
     let relabel = |label: String| if label.contains(MARK) { label } else { format!("{MARK}{label}") };
@@ -116,7 +113,7 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
         ..Default::default()
     };
     let mut stored = 0u64;
-    for file in import(&mut store, &cli.community, &req, &mut |_| {})? {
+    for file in import(&store, &cli.community, &req, &mut |_| {})? {
         if let Some(e) = file.error {
             bail!("{}: {e}", file.file);
         }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use tonghao_app::Lang;
 use tonghao_app::eval::{ForecastOptions, forecast_eval, forecast_model_source, replies_eval, snapshot_of_paths};
 use tonghao_app::report::parse_time;
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Queries, SqliteStore};
 
 /// What `tonghao eval` measures.
 #[derive(clap::Subcommand)]

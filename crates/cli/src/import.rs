@@ -28,7 +28,7 @@ pub struct Args {
     tz: Option<FixedOffset>,
 }
 
-pub fn run(store: &mut dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
+pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     let req = ImportRequest {
         paths: args.paths.clone(),
         format: args.format.clone(),

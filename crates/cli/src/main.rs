@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use tonghao_app::Lang;
 use tonghao_app::view::{short_time, table};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Queries, SqliteStore};
 
 /// 同好 tonghao: community operations from chat history.
 #[derive(Parser)]
@@ -111,7 +111,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
     let db_path = cli.db.clone().unwrap_or_else(default_db);
     let open = || SqliteStore::open(&db_path).with_context(|| format!("opening {}", db_path.display()));
     match &cli.command {
-        Command::Import(args) => import::run(&mut open()?, &cli, lang, args),
+        Command::Import(args) => import::run(&open()?, &cli, lang, args),
         Command::Groups => {
             let groups = open()?.groups(&cli.community)?;
             if cli.json {
@@ -182,7 +182,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         }
         Command::Report(args) => report::run(&open()?, &cli, lang, args),
         Command::Next(args) => next::run(&open()?, &cli, lang, args),
-        Command::Member(cmd) => member::run(&mut open()?, &cli, lang, cmd),
+        Command::Member(cmd) => member::run(&open()?, &cli, lang, cmd),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),

@@ -5,7 +5,7 @@ mod common;
 
 use common::{data, json, run};
 use std::path::Path;
-use tonghao_store::{SqliteStore, Store, TableCounts};
+use tonghao_store::{Queries, SqliteStore, TableCounts};
 
 fn counts(db: &Path) -> TableCounts {
     SqliteStore::open(db).unwrap().counts().unwrap()

@@ -6,7 +6,7 @@ mod common;
 
 use common::{data, json, run};
 use std::path::{Path, PathBuf};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Queries, SqliteStore};
 
 fn export_file() -> PathBuf {
     let file = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");

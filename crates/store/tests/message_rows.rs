@@ -51,11 +51,11 @@ fn columns_change_and_turn_null_between_messages() {
         ));
         events.push(Event::Message(m));
     }
-    let (_dir, mut store) = file_store();
-    let stats = import(&mut store, &events);
+    let (_dir, store) = file_store();
+    let stats = import(&store, &events);
     assert_eq!((stats.messages, stats.replies), (24, 8));
     let rows: Vec<Row> = store
-        .connection()
+        .test_connection()
         .prepare(
             "SELECT g.external_id, m.at_ms, m.key, m.reply_to, m.content_type, m.text, m.mentions, m.bot, m.edited_ms
              FROM messages m JOIN groups g ON g.id = m.group_id ORDER BY m.id",
@@ -69,7 +69,7 @@ fn columns_change_and_turn_null_between_messages() {
         .unwrap();
     assert_eq!(rows, expected);
     let communities: Vec<i64> = store
-        .connection()
+        .test_connection()
         .prepare("SELECT DISTINCT community_id FROM messages")
         .unwrap()
         .query_map([], |r| r.get(0))
@@ -78,6 +78,6 @@ fn columns_change_and_turn_null_between_messages() {
         .unwrap();
     assert_eq!(communities.len(), 1);
     // Again: every row a duplicate, none changed.
-    let again = import(&mut store, &events);
+    let again = import(&store, &events);
     assert_eq!((again.messages, again.duplicates), (0, 24));
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use tonghao_model::{
     Checkin, Event, Header, Membership, Message, PersonRef, Platform, Reaction, Recall, Role, RoleChange,
 };
-use tonghao_store::{SqliteStore, Store, StoreError, TableCounts};
+use tonghao_store::{Privacy, Queries, SqliteStore, StoreError, TableCounts};
 
 const G1: &str = "g1@chatroom";
 const G2: &str = "g2@chatroom";
@@ -112,7 +112,7 @@ fn story() -> Vec<Event> {
 
 /// Messages per member id, every group.
 fn messages_per_member(store: &SqliteStore) -> BTreeMap<i64, i64> {
-    let conn = store.connection();
+    let conn = store.test_connection();
     let mut stmt = conn.prepare("SELECT member_id, count(*) FROM messages GROUP BY member_id").unwrap();
     stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().collect::<Result<_, _>>().unwrap()
 }
@@ -120,33 +120,33 @@ fn messages_per_member(store: &SqliteStore) -> BTreeMap<i64, i64> {
 /// A message's mention list by its key.
 fn mentions(store: &SqliteStore, key: &str) -> Option<serde_json::Value> {
     let json: Option<String> =
-        store.connection().query_row("SELECT mentions FROM messages WHERE key = ?1", [key], |r| r.get(0)).unwrap();
+        store.test_connection().query_row("SELECT mentions FROM messages WHERE key = ?1", [key], |r| r.get(0)).unwrap();
     json.map(|j| serde_json::from_str(&j).unwrap())
 }
 
 fn member_id(store: &SqliteStore, ext: &str) -> i64 {
     store
-        .connection()
+        .test_connection()
         .query_row("SELECT member_id FROM identities WHERE external_id = ?1", [ext], |r| r.get(0))
         .unwrap()
 }
 
 fn inviter_of_join(store: &SqliteStore, who: i64) -> Option<i64> {
     store
-        .connection()
+        .test_connection()
         .query_row("SELECT by_member_id FROM memberships WHERE member_id = ?1 AND kind = 'join'", [who], |r| r.get(0))
         .unwrap()
 }
 
 fn suppressed_rows(store: &SqliteStore) -> i64 {
-    store.connection().query_row("SELECT count(*) FROM suppressed_identities", [], |r| r.get(0)).unwrap()
+    store.test_connection().query_row("SELECT count(*) FROM suppressed_identities", [], |r| r.get(0)).unwrap()
 }
 
 /// The export holds exactly 小徐's rows, counted by hand from `story()`.
 #[test]
 fn export_contains_exactly_the_members_rows() {
-    let (_dir, mut store) = file_store();
-    import(&mut store, &story());
+    let (_dir, store) = file_store();
+    import(&store, &story());
     let e = store.member_export("default", "wechat:wxid_b").unwrap();
     assert_eq!(e.member.display_name, "小徐-成都");
     // wxid_b, and the name-only stand-in from the join line (2), marked.
@@ -192,9 +192,9 @@ fn export_contains_exactly_the_members_rows() {
 /// (or a later export) does not bring them back.
 #[test]
 fn delete_removes_them_and_nothing_else_and_they_stay_deleted() {
-    let (_dir, mut store) = file_store();
+    let (_dir, store) = file_store();
     let events = story();
-    import(&mut store, &events);
+    import(&store, &events);
     let before = store.counts().unwrap();
     let (b, c) = (member_id(&store, "wxid_b"), member_id(&store, "wxid_c"));
     let mut others = messages_per_member(&store);
@@ -238,7 +238,7 @@ fn delete_removes_them_and_nothing_else_and_they_stay_deleted() {
     assert_eq!(mentions(&store, "7"), None);
     // Free text is not rewritten.
     let text: String =
-        store.connection().query_row("SELECT text FROM messages WHERE key = '3'", [], |r| r.get(0)).unwrap();
+        store.test_connection().query_row("SELECT text FROM messages WHERE key = '3'", [], |r| r.get(0)).unwrap();
     assert_eq!(text, "@小徐 欢迎");
     assert!(store.members("default", "读书会1群").unwrap().iter().all(|m| m.member_id != b));
     let err = store.member_export("default", "wechat:wxid_b").unwrap_err();
@@ -246,7 +246,7 @@ fn delete_removes_them_and_nothing_else_and_they_stay_deleted() {
 
     // The same export again: 小徐's 9 events (2, 3, 6, 8-13) are suppressed,
     // the other 5 are duplicates; nothing comes back.
-    let again = import(&mut store, &events);
+    let again = import(&store, &events);
     assert_eq!((again.events, again.suppressed, again.duplicates, again.members), (14, 9, 5, 0));
     assert_eq!(store.counts().unwrap(), after);
     assert_eq!(mentions(&store, "3"), None);
@@ -270,22 +270,22 @@ fn delete_removes_them_and_nothing_else_and_they_stay_deleted() {
             by: Some(PersonRef::name("小徐")),
         }),
     ];
-    let stats = import(&mut store, &later);
+    let stats = import(&store, &later);
     assert_eq!((stats.suppressed, stats.messages, stats.joins, stats.members), (2, 1, 1, 1));
     assert_eq!(mentions(&store, "9"), Some(serde_json::json!([{"id": "wxid_a"}])));
     let d = member_id(&store, "wxid_d");
     assert_eq!(inviter_of_join(&store, d), None);
     assert_eq!(store.counts().unwrap().members, after.members + 1, "only 新人 is new");
     // Someone else with their own id is not suppressed for sharing the name.
-    let namesake = import(&mut store, &[message(G1, "wxid_e", "小徐", "21:04:00", "10", "我也叫小徐", vec![])]);
+    let namesake = import(&store, &[message(G1, "wxid_e", "小徐", "21:04:00", "10", "我也叫小徐", vec![])]);
     assert_eq!((namesake.suppressed, namesake.messages, namesake.members), (0, 1, 1));
 }
 
 /// An unknown member is an error naming the reference; nothing changes.
 #[test]
 fn deleting_an_unknown_member_is_an_error_and_changes_nothing() {
-    let (_dir, mut store) = file_store();
-    import(&mut store, &story());
+    let (_dir, store) = file_store();
+    import(&store, &story());
     let before = store.counts().unwrap();
     for r in ["wechat:wxid_nobody", "99999", "nobody", "qq:wxid_b", ""] {
         let err = store.member_delete("default", r).unwrap_err();
@@ -302,13 +302,13 @@ fn deleting_an_unknown_member_is_an_error_and_changes_nothing() {
 /// trigger) leaves every table exactly as before: it is one transaction.
 #[test]
 fn failed_delete_changes_nothing() {
-    let (_dir, mut store) = file_store();
-    import(&mut store, &story());
+    let (_dir, store) = file_store();
+    import(&store, &story());
     let before = store.counts().unwrap();
     let per_member = messages_per_member(&store);
     let (b, c) = (member_id(&store, "wxid_b"), member_id(&store, "wxid_c"));
     store
-        .connection()
+        .test_connection()
         .execute_batch(
             "CREATE TRIGGER refuse BEFORE DELETE ON members BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
         )
@@ -321,6 +321,6 @@ fn failed_delete_changes_nothing() {
     assert_eq!(mentions(&store, "3"), Some(serde_json::json!([{"name": "小徐"}])));
     assert_eq!(suppressed_rows(&store), 0);
 
-    store.connection().execute_batch("DROP TRIGGER refuse;").unwrap();
+    store.test_connection().execute_batch("DROP TRIGGER refuse;").unwrap();
     assert_eq!(store.member_delete("default", &b.to_string()).unwrap().messages, 3);
 }

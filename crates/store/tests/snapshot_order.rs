@@ -9,7 +9,7 @@ use common::{file_store, import};
 use std::collections::HashMap;
 use tonghao_model::snapshot::{NONE, Snapshot};
 use tonghao_model::{Event, Header, Message, PersonRef, Platform};
-use tonghao_store::{SqliteStore, Store};
+use tonghao_store::{Queries, SqliteStore};
 
 fn ms(t: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(t).expect("test time").timestamp_millis()
@@ -65,8 +65,8 @@ fn exports() -> (Vec<Event>, Vec<Event>) {
 
 /// Message order and parent row ids as the store's ordered join gives them.
 fn by_sql(store: &SqliteStore, as_of: i64) -> (Vec<i64>, Vec<Option<i64>>) {
-    let mut stmt = store
-        .connection()
+    let conn = store.test_connection();
+    let mut stmt = conn
         .prepare(
             "SELECT m.id, p.id FROM messages m
              LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.group_id = m.group_id AND p.key = m.reply_to
@@ -87,7 +87,7 @@ fn described(
     snap: &Snapshot,
 ) -> Vec<(String, String, String, i64, u32, u8, Option<String>, Vec<String>, Option<String>)> {
     let keys: HashMap<i64, String> = store
-        .connection()
+        .test_connection()
         .prepare("SELECT id, key FROM messages")
         .unwrap()
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -116,12 +116,12 @@ fn described(
 #[test]
 fn snapshot_is_the_same_whatever_the_import_order() {
     let (earlier, later) = exports();
-    let (_d1, mut in_order) = file_store();
-    import(&mut in_order, &earlier);
-    import(&mut in_order, &later);
-    let (_d2, mut reversed) = file_store();
-    import(&mut reversed, &later);
-    import(&mut reversed, &earlier);
+    let (_d1, in_order) = file_store();
+    import(&in_order, &earlier);
+    import(&in_order, &later);
+    let (_d2, reversed) = file_store();
+    import(&reversed, &later);
+    import(&reversed, &earlier);
 
     let day = 24 * 3600 * 1000;
     for (as_of, window) in [(None, None), (None, Some(day)), (Some(ms("2024-03-04T00:00:00+00:00")), Some(2 * day))] {
@@ -180,12 +180,12 @@ fn many_messages_out_of_order() {
         }
         if i < 4500 { earlier.push(e) } else { later.push(e) }
     }
-    let (_d1, mut in_order) = file_store();
-    import(&mut in_order, &earlier);
-    import(&mut in_order, &later);
-    let (_d2, mut reversed) = file_store();
-    import(&mut reversed, &later);
-    import(&mut reversed, &earlier);
+    let (_d1, in_order) = file_store();
+    import(&in_order, &earlier);
+    import(&in_order, &later);
+    let (_d2, reversed) = file_store();
+    import(&reversed, &later);
+    import(&reversed, &earlier);
     let a = in_order.snapshot("default", None, Some(24 * 3600 * 1000)).unwrap();
     let b = reversed.snapshot("default", None, Some(24 * 3600 * 1000)).unwrap();
     assert_eq!(a.messages.len(), 9000);
@@ -204,7 +204,7 @@ fn many_messages_out_of_order() {
 /// error, also when it comes after thousands of good rows.
 #[test]
 fn invalid_text_is_an_error() {
-    let (_dir, mut store) = file_store();
+    let (_dir, store) = file_store();
     let events: Vec<Event> = (0..6000)
         .map(|i| {
             msg(
@@ -217,8 +217,8 @@ fn invalid_text_is_an_error() {
             )
         })
         .collect();
-    import(&mut store, &events);
-    store.connection().execute("UPDATE messages SET text = CAST(x'ff41' AS TEXT) WHERE key = '5000'", []).unwrap();
+    import(&store, &events);
+    store.test_connection().execute("UPDATE messages SET text = CAST(x'ff41' AS TEXT) WHERE key = '5000'", []).unwrap();
     let err = store.snapshot("default", None, None).unwrap_err().to_string();
     assert!(err.contains("utf-8") || err.contains("UTF-8"), "{err}");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::{file_store, import};
 use tonghao_model::{Event, EventSink, Header, Message, Platform};
-use tonghao_store::{FeedError, SqliteStore, Store};
+use tonghao_store::{FeedError, Ingest, SqliteStore};
 
 fn message(id: &str, t: &str) -> Event {
     Event::Message(Message {
@@ -30,7 +30,7 @@ fn message(id: &str, t: &str) -> Event {
 /// The plan for the per-group time lookups the snapshot and listings make.
 fn uses_time_index(store: &SqliteStore) -> bool {
     let plan: Vec<String> = store
-        .connection()
+        .test_connection()
         .prepare("EXPLAIN QUERY PLAN SELECT max(at_ms) FROM messages WHERE group_id = 1")
         .unwrap()
         .query_map([], |r| r.get(3))
@@ -42,7 +42,7 @@ fn uses_time_index(store: &SqliteStore) -> bool {
 
 #[test]
 fn time_index_survives_failed_skipped_and_first_imports() {
-    let (_dir, mut store) = file_store();
+    let (_dir, store) = file_store();
     assert!(uses_time_index(&store));
     let failed = store.import("default", "broken", &mut |sink: &mut dyn EventSink| {
         sink.push(message("1", "2024-03-01T20:00:00+08:00"))?;
@@ -54,14 +54,14 @@ fn time_index_survives_failed_skipped_and_first_imports() {
     assert!(skipped.is_ok());
     assert!(uses_time_index(&store), "a skipped file leaves the index as it was");
 
-    import(&mut store, &[message("2", "2024-03-01T20:05:00+08:00"), message("1", "2024-03-01T20:00:00+08:00")]);
+    import(&store, &[message("2", "2024-03-01T20:05:00+08:00"), message("1", "2024-03-01T20:00:00+08:00")]);
     assert!(uses_time_index(&store), "built after the first import's rows");
-    let check: String = store.connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = store.test_connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
-    import(&mut store, &[message("3", "2024-03-02T20:00:00+08:00")]);
+    import(&store, &[message("3", "2024-03-02T20:00:00+08:00")]);
     assert!(uses_time_index(&store));
     let ordered: Vec<i64> = store
-        .connection()
+        .test_connection()
         .prepare("SELECT at_ms FROM messages INDEXED BY messages_group_time WHERE group_id = 1 ORDER BY at_ms")
         .unwrap()
         .query_map([], |r| r.get(0))

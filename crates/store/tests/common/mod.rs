@@ -1,4 +1,4 @@
-//! What the store's tests share: a real SQLite file and an import of events.
+//! What the store's tests share: real stores on disk and an import of events.
 #![allow(dead_code)]
 
 use tonghao_model::{Event, EventSink};
@@ -11,14 +11,42 @@ pub fn file_store() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
+/// A fresh, empty store of one backend, and what must live as long as it.
+pub struct Backend {
+    /// Named in assertion messages.
+    pub name: &'static str,
+    pub store: Box<dyn Store>,
+    _keep: Box<dyn std::any::Any>,
+}
+
+/// Every backend the store story runs against, each fresh and empty. A new
+/// backend adds one line here.
+pub fn backends() -> Vec<Backend> {
+    let (dir, sqlite) = file_store();
+    vec![Backend { name: "sqlite", store: Box::new(sqlite), _keep: Box::new(dir) }]
+}
+
+/// Runs `story` once per backend, on a fresh store each time.
+pub fn for_each_backend(story: impl Fn(&dyn Store)) {
+    for b in backends() {
+        eprintln!("backend: {}", b.name);
+        story(&*b.store);
+    }
+}
+
 /// Imports `events` into community `default` as one file; it must succeed.
-pub fn import(store: &mut SqliteStore, events: &[Event]) -> ImportStats {
-    store
-        .import("default", "test", &mut |sink: &mut dyn EventSink| {
-            for e in events {
-                sink.push(e.clone())?;
-            }
-            Ok(Some("test".into()))
-        })
-        .expect("import succeeds")
+pub fn import(store: &dyn Store, events: &[Event]) -> ImportStats {
+    store.import("default", "test", &mut feed(events)).expect("import succeeds")
+}
+
+/// A feed that pushes `events` and reads as format `test`.
+pub fn feed(
+    events: &[Event],
+) -> impl FnMut(&mut dyn EventSink) -> Result<Option<String>, tonghao_store::FeedError> + '_ {
+    move |sink: &mut dyn EventSink| {
+        for e in events {
+            sink.push(e.clone())?;
+        }
+        Ok(Some("test".into()))
+    }
 }

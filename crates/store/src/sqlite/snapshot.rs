@@ -369,8 +369,3 @@ fn set_ranges(groups: &mut [GroupMeta], row_groups: &[u32], field: fn(&mut Group
         start = end;
     }
 }
-
-pub(crate) fn community(conn: &Connection, name: &str) -> Result<Option<i64>, rusqlite::Error> {
-    use rusqlite::OptionalExtension;
-    conn.query_row("SELECT id FROM communities WHERE name = ?1", [name], |r| r.get(0)).optional()
-}

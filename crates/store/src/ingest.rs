@@ -1,0 +1,360 @@
+//! From canonical events to rows: the ingestion rules every backend shares.
+//!
+//! A backend implements [`EventRows`] (find or create a group, insert a
+//! message, a membership or an activity unless its natural key is stored,
+//! plus the [`IdentityRows`] of identity resolution); [`FileSink`] decides
+//! what each event becomes: its natural key, whether its person was deleted,
+//! its group and members, and what it adds to the [`ImportStats`].
+
+use crate::identity::{FastMap, Identities, IdentityRows, Person, RowResult};
+use crate::types::ImportStats;
+use std::collections::HashSet;
+use tonghao_model::{Event, EventSink, Header, KeyCounter, PersonRef, Platform, SinkError};
+
+/// One row of `messages`.
+pub(crate) struct MessageRow<'a> {
+    pub group: i64,
+    pub member: i64,
+    pub at: i64,
+    pub key: &'a str,
+    pub reply_to: Option<&'a str>,
+    pub content: &'static str,
+    pub text: &'a str,
+    pub mentions: Option<&'a str>,
+    pub bot: bool,
+    pub edited: Option<i64>,
+}
+
+/// One row of `memberships` (a join, leave or role change).
+pub(crate) struct MembershipRow<'a> {
+    pub group: i64,
+    pub member: i64,
+    pub kind: &'static str,
+    pub at: i64,
+    pub by: Option<i64>,
+    pub role: Option<&'a str>,
+    pub key: &'a str,
+}
+
+/// One row of `activities` (a recall, check-in, order or reaction).
+pub(crate) struct ActivityRow<'a> {
+    pub group: i64,
+    pub member: i64,
+    pub kind: &'static str,
+    pub at: i64,
+    pub key: &'a str,
+    pub target: Option<&'a str>,
+    pub data: String,
+}
+
+/// The row operations an import needs, inside its transaction, for one
+/// community. The inserts return whether the row was new (false: a row with
+/// the same natural key is stored, nothing changed).
+pub(crate) trait EventRows: IdentityRows {
+    /// The group `(platform, external_id)`: its row id and stored name.
+    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>)>>;
+    /// A new group; returns its id.
+    fn create_group(
+        &mut self,
+        platform: Platform,
+        external_id: &str,
+        name: Option<&str>,
+        tz_offset_s: i32,
+    ) -> RowResult<i64>;
+    /// Renames group `group`.
+    fn rename_group(&mut self, group: i64, name: &str) -> RowResult<()>;
+    /// Inserts a message unless its (group, key) is stored.
+    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<bool>;
+    /// Inserts a membership unless its (group, kind, key) is stored.
+    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool>;
+    /// Inserts an activity unless its (group, kind, key) is stored.
+    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool>;
+}
+
+struct GroupState {
+    id: i64,
+    name: Option<String>,
+}
+
+/// What an import session keeps from one file to the next.
+pub(crate) struct SessionState {
+    /// platform → external id → group.
+    groups: FastMap<Platform, FastMap<String, GroupState>>,
+    identities: Identities,
+    dropper: Dropper,
+}
+
+impl SessionState {
+    /// A session's state, with the community's suppression list.
+    pub(crate) fn new(suppressed: HashSet<(String, String)>) -> Self {
+        SessionState { groups: Default::default(), identities: Identities::new(suppressed), dropper: Dropper::new() }
+    }
+
+    /// After a file was rolled back: cached ids may name rows that are gone.
+    pub(crate) fn forget(&mut self) {
+        self.groups.clear();
+        self.identities.forget();
+    }
+}
+
+/// Receives one file's events and writes them through `rows`, resolving
+/// groups and members through the session's caches so that each message
+/// costs one INSERT.
+pub(crate) struct FileSink<'s, R: EventRows> {
+    rows: R,
+    state: &'s mut SessionState,
+    stats: ImportStats,
+    /// Natural keys of id-less events count within one file, in file order.
+    keys: KeyCounter,
+    /// Stored events, freed in batches on another thread.
+    spent: Vec<Event>,
+}
+
+impl<'s, R: EventRows> FileSink<'s, R> {
+    /// A sink for one file.
+    pub(crate) fn new(rows: R, state: &'s mut SessionState) -> Self {
+        state.identities.start_file();
+        FileSink {
+            rows,
+            state,
+            stats: ImportStats::default(),
+            keys: KeyCounter::default(),
+            spent: Vec::with_capacity(SPENT_BATCH),
+        }
+    }
+
+    /// What the file added (the format is the caller's to fill in), and the
+    /// row operations back (a backend may have noted work for its commit).
+    pub(crate) fn finish(mut self) -> (ImportStats, R) {
+        let spent = std::mem::take(&mut self.spent);
+        self.state.dropper.drop_later(spent);
+        self.stats.members = self.state.identities.members_added();
+        (self.stats, self.rows)
+    }
+
+    fn group(&mut self, h: &Header) -> RowResult<i64> {
+        if let Some(g) = self.state.groups.get_mut(&h.platform).and_then(|m| m.get_mut(h.group.as_str())) {
+            if let Some(name) = &h.group_name
+                && g.name.as_ref() != Some(name)
+            {
+                self.rows.rename_group(g.id, name)?;
+                g.name = Some(name.clone());
+            }
+            return Ok(g.id);
+        }
+        let (id, mut name) = match self.rows.find_group(h.platform, &h.group)? {
+            Some(found) => found,
+            None => {
+                let id = self.rows.create_group(
+                    h.platform,
+                    &h.group,
+                    h.group_name.as_deref(),
+                    h.at.offset().local_minus_utc(),
+                )?;
+                self.stats.groups += 1;
+                (id, h.group_name.clone())
+            }
+        };
+        if let Some(new) = &h.group_name
+            && name.as_ref() != Some(new)
+        {
+            self.rows.rename_group(id, new)?;
+            name = Some(new.clone());
+        }
+        self.state.groups.entry(h.platform).or_default().insert(h.group.clone(), GroupState { id, name });
+        Ok(id)
+    }
+
+    fn person(&mut self, group: i64, h: &Header, id: Option<&str>, name: Option<&str>, bot: bool) -> RowResult<i64> {
+        let p = Person { platform: h.platform, group_ext: &h.group, group, id, name, at: h.at.timestamp_millis(), bot };
+        self.state.identities.person(&mut self.rows, p)
+    }
+
+    fn actor(&mut self, group: i64, h: &Header, bot: bool) -> RowResult<i64> {
+        self.person(group, h, h.member.as_deref(), h.member_name.as_deref(), bot)
+    }
+
+    fn suppressed(&self, h: &Header, id: Option<&str>, name: Option<&str>) -> bool {
+        self.state.identities.is_suppressed(h.platform, &h.group, id, name)
+    }
+
+    /// The member who invited, removed or promoted, unless unnamed or deleted.
+    fn by(&mut self, group: i64, h: &Header, by: &Option<PersonRef>) -> RowResult<Option<i64>> {
+        match by {
+            Some(p)
+                if (p.id.is_some() || p.name.is_some()) && !self.suppressed(h, p.id.as_deref(), p.name.as_deref()) =>
+            {
+                Ok(Some(self.person(group, h, p.id.as_deref(), p.name.as_deref(), false)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn store(&mut self, event: &Event) -> RowResult<()> {
+        // Every event without a source id advances the key counter, in file
+        // order; one with an id is keyed by it (what `natural_key` returns,
+        // without copying it).
+        let key: std::borrow::Cow<'_, str> = match &event.header().id {
+            Some(id) => id.as_str().into(),
+            None => self.keys.natural_key(event).into(),
+        };
+        let h = event.header();
+        if self.suppressed(h, h.member.as_deref(), h.member_name.as_deref()) {
+            self.stats.suppressed += 1;
+            return Ok(());
+        }
+        let group = self.group(h)?;
+        let at = h.at.timestamp_millis();
+        match event {
+            Event::Message(m) => {
+                let member = self.actor(group, h, m.bot)?;
+                let kept: Vec<&PersonRef> =
+                    m.mentions.iter().filter(|p| !self.suppressed(h, p.id.as_deref(), p.name.as_deref())).collect();
+                let mentions = (!kept.is_empty()).then(|| serde_json::to_string(&kept).expect("mentions serialise"));
+                let added = self.rows.insert_message(MessageRow {
+                    group,
+                    member,
+                    at,
+                    key: &key,
+                    reply_to: m.reply_to.as_deref(),
+                    content: m.content_type.as_str(),
+                    text: &m.text,
+                    mentions: mentions.as_deref(),
+                    bot: m.bot,
+                    edited: m.edited_at.map(|t| t.timestamp_millis()),
+                })?;
+                if added {
+                    self.stats.messages += 1;
+                    self.stats.replies += m.reply_to.is_some() as u64;
+                } else {
+                    self.stats.duplicates += 1;
+                }
+            }
+            Event::Join(j) | Event::Leave(j) => {
+                let kind = event.kind();
+                let member = self.actor(group, h, false)?;
+                let by = self.by(group, h, &j.by)?;
+                let added = self.rows.insert_membership(MembershipRow {
+                    group,
+                    member,
+                    kind,
+                    at,
+                    by,
+                    role: None,
+                    key: &key,
+                })?;
+                match (added, kind) {
+                    (false, _) => self.stats.duplicates += 1,
+                    (true, "join") => self.stats.joins += 1,
+                    (true, _) => self.stats.leaves += 1,
+                }
+            }
+            Event::Role(r) => {
+                let member = self.actor(group, h, false)?;
+                let by = self.by(group, h, &r.by)?;
+                let row = MembershipRow { group, member, kind: "role", at, by, role: Some(r.role.as_str()), key: &key };
+                if self.rows.insert_membership(row)? {
+                    self.stats.roles += 1;
+                } else {
+                    self.stats.duplicates += 1;
+                }
+            }
+            Event::Recall(r) => {
+                let data = serde_json::json!({});
+                self.activity(group, h, "recall", r.target.as_deref(), data, "")?;
+            }
+            Event::Checkin(c) => {
+                let data = serde_json::json!({ "challenge": c.challenge, "day": c.day, "text": c.text });
+                self.activity(group, h, "checkin", None, data, &c.text)?;
+            }
+            Event::Order(o) => {
+                let data =
+                    serde_json::json!({ "amount_minor": o.amount_minor, "currency": o.currency, "item": o.item });
+                let body = format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or(""));
+                self.activity(group, h, "order", None, data, &body)?;
+            }
+            Event::Reaction(r) => {
+                let data = serde_json::json!({ "emoji": r.emoji });
+                let body = format!("{}{}", r.target, r.emoji);
+                self.activity(group, h, "reaction", Some(&r.target), data, &body)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn activity(
+        &mut self,
+        group: i64,
+        h: &Header,
+        kind: &'static str,
+        target: Option<&str>,
+        data: serde_json::Value,
+        key: &str,
+    ) -> RowResult<()> {
+        let member = self.actor(group, h, false)?;
+        let row = ActivityRow { group, member, kind, at: h.at.timestamp_millis(), key, target, data: data.to_string() };
+        if self.rows.insert_activity(row)? {
+            self.stats.activities += 1;
+        } else {
+            self.stats.duplicates += 1;
+        }
+        Ok(())
+    }
+}
+
+impl<R: EventRows> EventSink for FileSink<'_, R> {
+    fn push(&mut self, event: Event) -> Result<(), SinkError> {
+        event.validate()?;
+        self.stats.events += 1;
+        self.store(&event)?;
+        self.spent.push(event);
+        if self.spent.len() == SPENT_BATCH {
+            let full = std::mem::replace(&mut self.spent, Vec::with_capacity(SPENT_BATCH));
+            self.state.dropper.drop_later(full);
+        }
+        Ok(())
+    }
+}
+
+/// Events handed to the [`Dropper`] at a time.
+const SPENT_BATCH: usize = 1024;
+
+/// Frees stored events on a helper thread. The import's writing thread is
+/// its bottleneck, and freeing the half-dozen strings of each event (made on
+/// the reading thread) was about 7% of its instructions. One per session:
+/// a folder of thousands of small files does not start a thread per file.
+struct Dropper {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<Event>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Dropper {
+    fn new() -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
+        let spawned =
+            std::thread::Builder::new().name("tonghao-free".into()).spawn(move || rx.into_iter().for_each(drop));
+        match spawned {
+            Ok(thread) => Dropper { tx: Some(tx), thread: Some(thread) },
+            // No thread: events are freed where they are.
+            Err(_) => Dropper { tx: None, thread: None },
+        }
+    }
+
+    fn drop_later(&self, events: Vec<Event>) {
+        if events.is_empty() {
+            return;
+        }
+        if let Some(tx) = &self.tx {
+            let _ = tx.send(events); // a gone helper returns them, dropped here
+        }
+    }
+}
+
+impl Drop for Dropper {
+    fn drop(&mut self) {
+        self.tx = None; // ends the helper's loop
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

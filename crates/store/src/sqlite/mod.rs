@@ -1,0 +1,211 @@
+//! The SQLite backend: one file, WAL, one connection behind a mutex.
+//!
+//! `mod.rs` opens the file and migrates its schema, and implements the
+//! store's traits by handing the connection to the module for each concern:
+//! `import` (the session and the row operations of the shared ingestion and
+//! identity rules), `queries`, `snapshot` and `privacy`. Those modules never
+//! reach back into this one.
+
+mod conn;
+mod error;
+mod import;
+mod privacy;
+mod queries;
+mod snapshot;
+
+use self::conn::{BUSY_TIMEOUT, Db};
+use self::error::db;
+use crate::error::{ErrorKind, StoreError};
+use crate::privacy::{DeleteStats, MemberExport};
+use crate::traits::{ImportSession, Ingest, Privacy, Queries};
+use crate::types::{GroupSummary, ImportRecord, MemberSummary, TableCounts};
+use rusqlite::{Connection, ErrorCode};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tonghao_model::snapshot::Snapshot;
+
+/// Migrations in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_suppressed_identities.sql"),
+    include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
+];
+
+/// A tonghao database in one SQLite file.
+///
+/// `Send + Sync`: share one behind an `Arc`. Calls from different threads
+/// take turns on the one connection; an open import session holds it until
+/// it ends.
+pub struct SqliteStore {
+    db: Db,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("path", &self.db.path).finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path` and brings its schema up to
+    /// date. Several processes may do this at once on a new file: the schema
+    /// is created by whichever takes the write lock first, and the others
+    /// find it done.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Db {
+                path: shown.clone(),
+                kind: ErrorKind::Io,
+                message: format!("cannot create the folder {}: {e}", dir.display()),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(db(&shown))?;
+        Self::init(conn, shown)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(db(":memory:"))?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(conn: Connection, path: String) -> Result<Self, StoreError> {
+        {
+            let err = db(&path);
+            // First, so that everything below waits for another process's lock
+            // instead of failing at once.
+            conn.busy_timeout(BUSY_TIMEOUT).map_err(&err)?;
+            // 16 KiB pages for a new database (an existing one keeps its size):
+            // a 200k-message import then writes a quarter of the WAL frames and
+            // checkpoint writes, and splits fewer b-tree pages.
+            conn.pragma_update(None, "page_size", 16384).map_err(&err)?;
+            // WAL: readers (the dashboard) never block the importer. NORMAL sync is
+            // durable across application crashes; only an OS crash may lose the
+            // last commit, never corrupt the file.
+            wal(&conn).map_err(&err)?;
+            conn.pragma_update(None, "synchronous", "NORMAL").map_err(&err)?;
+            conn.pragma_update(None, "foreign_keys", "ON").map_err(&err)?;
+            // 32 MiB of page cache (the default is 2 MiB): a large import then
+            // keeps its index pages in memory instead of spilling them mid-transaction.
+            conn.pragma_update(None, "cache_size", -32768).map_err(&err)?;
+            // The import's row operations and a merge's eight statements stay
+            // prepared (the default keeps 16).
+            conn.set_prepared_statement_cache_capacity(64);
+            migrate(&conn, &path)?;
+        }
+        Ok(SqliteStore { db: Db::new(conn, path) })
+    }
+
+    /// The raw connection, for the store's own tests (they check rows and
+    /// plans the traits do not show). Not an API: other crates use the traits.
+    #[doc(hidden)]
+    pub fn test_connection(&self) -> impl std::ops::Deref<Target = Connection> + '_ {
+        self.db.lock().expect("no import session open on this thread")
+    }
+}
+
+/// Switches to WAL. A second process switching the same new file at the
+/// same moment gets SQLITE_BUSY without SQLite's busy handler being asked,
+/// so this waits by itself, as long as the busy timeout.
+fn wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e) if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy) && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Brings the schema up to date inside one write transaction. The version
+/// is read once without a lock (an up-to-date database, the usual case,
+/// takes no write lock: a report can open it while an import runs) and again
+/// after `BEGIN IMMEDIATE`: a second process that waited for the first one's
+/// migration then finds nothing left to do, instead of creating the tables
+/// again ("table communities already exists", issue 9).
+fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
+    let err = db(path);
+    let known = MIGRATIONS.len() as i64;
+    let version = |conn: &Connection| -> Result<i64, StoreError> {
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(&err)?;
+        if v > known {
+            return Err(StoreError::TooNew { path: path.to_string(), found: v, known });
+        }
+        Ok(v)
+    };
+    if version(conn)? == known {
+        return Ok(());
+    }
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
+    let result = (|| {
+        let from = version(conn)?;
+        for sql in &MIGRATIONS[from as usize..] {
+            conn.execute_batch(sql).map_err(&err)?;
+        }
+        conn.pragma_update(None, "user_version", known).map_err(&err)?;
+        conn.execute_batch("COMMIT").map_err(&err)
+    })();
+    if result.is_err() && !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    result
+}
+
+impl Ingest for SqliteStore {
+    fn begin_import(&self, community: &str) -> Result<Box<dyn ImportSession + '_>, StoreError> {
+        Ok(Box::new(import::SqliteSession::begin(&self.db, community)?))
+    }
+}
+
+impl Queries for SqliteStore {
+    fn groups(&self, community: &str) -> Result<Vec<GroupSummary>, StoreError> {
+        queries::groups(&*self.db.lock()?, &self.db.path, community)
+    }
+
+    fn members(&self, community: &str, group: &str) -> Result<Vec<MemberSummary>, StoreError> {
+        queries::members(&*self.db.lock()?, &self.db.path, community, group)
+    }
+
+    fn counts(&self) -> Result<TableCounts, StoreError> {
+        queries::counts(&*self.db.lock()?, &self.db.path)
+    }
+
+    fn snapshot(
+        &self,
+        community: &str,
+        as_of_ms: Option<i64>,
+        text_window_ms: Option<i64>,
+    ) -> Result<Snapshot, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = queries::community_or_err(&conn, path, community)?;
+        snapshot::load(&conn, cid, community, as_of_ms.unwrap_or(i64::MAX), text_window_ms).map_err(db(path))
+    }
+
+    fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        queries::imports(&*self.db.lock()?, &self.db.path)
+    }
+}
+
+impl Privacy for SqliteStore {
+    fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
+        let conn = self.db.lock()?;
+        let cid = queries::community_or_err(&conn, &self.db.path, community)?;
+        privacy::export(&conn, &self.db.path, cid, community, member_ref)
+    }
+
+    fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
+        let conn = self.db.lock()?;
+        let cid = queries::community_or_err(&conn, &self.db.path, community)?;
+        privacy::delete(&conn, &self.db.path, cid, community, member_ref, true)
+    }
+
+    fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
+        let conn = self.db.lock()?;
+        let cid = queries::community_or_err(&conn, &self.db.path, community)?;
+        privacy::delete(&conn, &self.db.path, cid, community, member_ref, false)
+    }
+}

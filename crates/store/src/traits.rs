@@ -1,0 +1,103 @@
+//! The store's interface, split by concern. Every backend implements
+//! [`Ingest`], [`Queries`] and [`Privacy`]; [`Store`] is all of them,
+//! `Send + Sync`, so a server can share one `Arc<dyn Store>` between
+//! requests. Receivers are `&self`: a backend synchronises inside (SQLite: one
+//! connection behind a mutex; PostgreSQL: a pool).
+//!
+//! Room for operations records (activities and their calendar, check-in
+//! ledgers, tasks, points, orders, next moves and their outcomes): they will
+//! be a fourth concern, `Operations`, added to [`Store`]'s list beside these,
+//! with its own tables in both backends' migrations, written when the `ops`
+//! crate defines what it records. Nothing here anticipates those tables.
+
+use crate::error::StoreError;
+use crate::privacy::{DeleteStats, MemberExport};
+use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
+use tonghao_model::snapshot::Snapshot;
+
+/// Getting events in.
+pub trait Ingest {
+    /// Opens an import session for `community` (created with its first
+    /// file): one write transaction holding any number of files, each
+    /// atomic. While it is open, other writers to the same database wait
+    /// (SQLite: a second session waits up to ten minutes to begin); on the
+    /// same store, calls from the thread holding the session fail as busy.
+    fn begin_import(&self, community: &str) -> Result<Box<dyn ImportSession + '_>, StoreError>;
+
+    /// Imports one file in a session of its own: everything `feed` pushes is
+    /// stored, or, if it fails, nothing is. `source` names the file in the
+    /// import log.
+    fn import(&self, community: &str, source: &str, feed: &mut Feed<'_>) -> Result<ImportStats, StoreError> {
+        let mut session = self.begin_import(community)?;
+        let stats = session.file(source, feed)?;
+        session.commit()?;
+        Ok(stats)
+    }
+}
+
+/// An open import: many files in one transaction, each file atomic.
+///
+/// Committing once for thousands of small files is what makes a folder of
+/// them fast (a commit per file pays a WAL write and its fsync each time).
+/// Dropping the session without [`ImportSession::commit`] rolls back every
+/// file of it.
+pub trait ImportSession {
+    /// Imports one file: all its events or, if `feed` fails or the store
+    /// refuses one, none of them (earlier files of the session stay).
+    /// `source` names the file in the import log. A feed that recognises
+    /// nothing (returns `None`) leaves nothing behind either.
+    fn file(&mut self, source: &str, feed: &mut Feed<'_>) -> Result<ImportStats, StoreError>;
+    /// Makes every file of the session durable at once.
+    fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Reading what is stored.
+pub trait Queries {
+    /// The community's groups, by platform then name.
+    fn groups(&self, community: &str) -> Result<Vec<GroupSummary>, StoreError>;
+    /// Members of the group whose external id or name is `group`, most active first.
+    fn members(&self, community: &str, group: &str) -> Result<Vec<MemberSummary>, StoreError>;
+    /// Row counts of every table, all communities together.
+    fn counts(&self) -> Result<TableCounts, StoreError>;
+    /// The community's history up to `as_of_ms` (UTC milliseconds; `None`:
+    /// everything), as columns for the insight engine. Message texts (for
+    /// reply inference) are kept only for the last `text_window_ms` before the
+    /// snapshot's end (`None`: no texts; `Some(i64::MAX)`: all): a report
+    /// needs them for its window, not for ten million old messages.
+    fn snapshot(
+        &self,
+        community: &str,
+        as_of_ms: Option<i64>,
+        text_window_ms: Option<i64>,
+    ) -> Result<Snapshot, StoreError>;
+    /// The import log, every community, oldest first.
+    fn imports(&self) -> Result<Vec<ImportRecord>, StoreError>;
+}
+
+/// One person's data: access requests and erasure.
+pub trait Privacy {
+    /// Everything stored about one member of `community`, for a data access
+    /// request. `member_ref` is the store id (`member_id` in
+    /// [`MemberSummary`]) or `platform:external_id` (`wechat:wxid_abc`); an
+    /// unknown reference is [`StoreError::NotFound`] naming it.
+    fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError>;
+    /// Deletes one member and everything theirs in one transaction (all of it
+    /// or, on any error, nothing): messages, joins/leaves/roles, activities,
+    /// names, identities and the member row. Other people's rows that point
+    /// at them are kept but unlinked: inviter/remover links become NULL, and
+    /// their entries leave other people's mention lists. Other people's
+    /// message *text* is not rewritten (a name in free text cannot be
+    /// removed safely), so their name may remain there. Their identities, and
+    /// `~name:<group>:<name>` for each name they used, are added to the
+    /// suppression list: later imports skip their events
+    /// ([`ImportStats::suppressed`]) and drop them from new mention lists.
+    fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
+    /// What [`Privacy::member_delete`] would remove, without removing it (the
+    /// same deletion, rolled back).
+    fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
+}
+
+/// The whole store: every concern, shareable between threads.
+pub trait Store: Ingest + Queries + Privacy + Send + Sync {}
+
+impl<T: Ingest + Queries + Privacy + Send + Sync + ?Sized> Store for T {}

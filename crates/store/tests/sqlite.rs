@@ -1,0 +1,314 @@
+//! What only the SQLite backend promises: its schema versions and
+//! migrations, concurrent first opens, the indexes merges rely on, and the
+//! one connection shared between threads.
+
+mod common;
+
+use common::{feed, file_store, import};
+use std::path::Path;
+use tonghao_model::{Event, Header, Message, Platform};
+use tonghao_store::{ErrorKind, Ingest, Privacy, Queries, SqliteStore};
+
+fn message(group: &str, member: &str, name: &str, t: &str, id: &str) -> Event {
+    Event::Message(Message {
+        header: Header {
+            platform: Platform::Wechat,
+            group: group.into(),
+            group_name: None,
+            member: Some(member.into()),
+            member_name: Some(name.into()),
+            at: chrono::DateTime::parse_from_rfc3339(t).expect("test time"),
+            id: Some(id.into()),
+        },
+        reply_to: None,
+        mentions: vec![],
+        content_type: Default::default(),
+        text: format!("message {id}"),
+        bot: false,
+        edited_at: None,
+    })
+}
+
+fn user_version(path: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+}
+
+/// A database from a newer tonghao is refused, not silently downgraded.
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&path).unwrap_err().to_string();
+    assert!(err.contains("schema version 99"), "{err}");
+}
+
+/// A store written by the previous release (schema v2, made here from its
+/// own migration files) opens, migrates to v3 with the merge indexes, keeps
+/// every row, and a later import merges a name-only member of the old data
+/// into a known id through the new indexes.
+#[test]
+fn a_v2_database_migrates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/sqlite/0001_init.sql")).unwrap();
+        conn.execute_batch(include_str!("../migrations/sqlite/0002_suppressed_identities.sql")).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        // 小徐 (wxid_xu) speaks in group h; in group g, a join line named
+        // 小徐 only, invited by 小李 (wxid_li).
+        conn.execute_batch(
+            "INSERT INTO communities (id, name, created_ms) VALUES (1, 'default', 0);
+             INSERT INTO groups (id, community_id, platform, external_id, name, tz_offset_s)
+                 VALUES (1, 1, 'wechat', 'h@chatroom', 'H', 28800), (2, 1, 'wechat', 'g@chatroom', 'G', 28800);
+             INSERT INTO members (id, community_id, display_name, name_ms) VALUES
+                 (1, 1, '小徐', 1709290000000), (2, 1, '小李', 1709290000000), (3, 1, '小徐', 1709300000000);
+             INSERT INTO identities VALUES
+                 (1, 'wechat', 'wxid_xu', 1), (1, 'wechat', 'wxid_li', 2), (1, 'wechat', '~name:g@chatroom:小徐', 3);
+             INSERT INTO member_names VALUES
+                 (1, 1, 1, '小徐', 1709290000000, 1709290000000), (1, 2, 2, '小李', 1709290000000, 1709290000000),
+                 (1, 3, 2, '小徐', 1709300000000, 1709300000000);
+             INSERT INTO messages (community_id, group_id, member_id, at_ms, key, content_type, text)
+                 VALUES (1, 1, 1, 1709290000000, 'h1', 'text', '在H群'), (1, 2, 2, 1709290000000, 'g1', 'text', '欢迎');
+             INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, key)
+                 VALUES (1, 2, 3, 'join', 1709300000000, 2, 'h:join');",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(user_version(&path), 3);
+    let indexes: Vec<String> = store
+        .test_connection()
+        .prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('messages_member', 'memberships_by')",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(indexes.len(), 2, "{indexes:?}");
+    let c = store.counts().unwrap();
+    assert_eq!((c.members, c.messages, c.memberships), (3, 2, 1));
+
+    // 小徐 speaks in g with the id known from h: the name-only member of the
+    // old data is them.
+    let stats = import(&store, &[message("g@chatroom", "wxid_xu", "小徐", "2024-03-02T20:00:00+08:00", "g2")]);
+    assert_eq!((stats.messages, stats.members), (1, 0));
+    assert_eq!(store.counts().unwrap().members, 2);
+    let xu = store.member_export("default", "wechat:wxid_xu").unwrap();
+    assert_eq!(xu.messages.len(), 2);
+    let join = xu.memberships.iter().find(|m| m.kind == "join").expect("the old join moved to 小徐");
+    assert_eq!(join.other_member_id, Some(2), "invited by 小李");
+    let check: String = store.test_connection().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    // Opening again finds nothing to do.
+    drop(store);
+    drop(SqliteStore::open(&path).unwrap());
+    assert_eq!(user_version(&path), 3);
+}
+
+/// Merges find the rows they move through indexes, never by scanning every
+/// message (issue 8: a full scan per merge made imports quadratic).
+#[test]
+fn merge_statements_use_indexes() {
+    let (_dir, store) = file_store();
+    let conn = store.test_connection();
+    for (sql, index) in [
+        ("UPDATE messages SET member_id = 2 WHERE member_id = 1", "messages_member"),
+        ("UPDATE memberships SET by_member_id = 2 WHERE by_member_id = 1", "memberships_by"),
+        ("UPDATE memberships SET member_id = 2 WHERE member_id = 1", "memberships_member"),
+        ("UPDATE activities SET member_id = 2 WHERE member_id = 1", "activities_member"),
+        ("UPDATE identities SET member_id = 2 WHERE member_id = 1", "identities_member"),
+    ] {
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(plan.iter().any(|p| p.contains(index)), "{sql}: {plan:?}");
+    }
+}
+
+/// Two processes doing their first import into the same new database at once
+/// both succeed (issue 9: one failed in 28 of 30 runs with "table
+/// communities already exists" or "database is locked"). Two threads with a
+/// store each stand in for the processes: each has its own connection, and
+/// SQLite's locks work the same between them. 30 rounds, a new file each.
+#[test]
+fn concurrent_first_imports_both_succeed() {
+    for round in 0..30 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let start = std::sync::Barrier::new(2);
+        std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2)
+                .map(|who| {
+                    let (path, start) = (&path, &start);
+                    s.spawn(move || -> Result<u64, String> {
+                        let events: Vec<Event> = (0..50)
+                            .map(|i| {
+                                let t = format!("2024-03-01T20:{:02}:00+08:00", i);
+                                message("g@chatroom", &format!("wxid_{who}"), "某人", &t, &format!("{who}-{i}"))
+                            })
+                            .collect();
+                        start.wait();
+                        let store = SqliteStore::open(path).map_err(|e| format!("open: {e}"))?;
+                        let stats =
+                            store.import("default", "f", &mut feed(&events)).map_err(|e| format!("import: {e}"))?;
+                        Ok(stats.messages)
+                    })
+                })
+                .collect();
+            for (who, run) in runs.into_iter().enumerate() {
+                assert_eq!(run.join().unwrap(), Ok(50), "round {round}, process {who}");
+            }
+        });
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.counts().unwrap().messages, 100, "round {round}");
+        assert_eq!(user_version(&path), 3);
+    }
+}
+
+/// One store shared between threads: a query from the thread holding an
+/// import session is refused as busy (it would wait for itself), another
+/// thread's query waits for the commit and then sees the rows.
+#[test]
+fn a_session_holds_the_store_until_it_ends() {
+    let (_dir, store) = file_store();
+    let store = std::sync::Arc::new(store);
+    let mut session = store.begin_import("default").unwrap();
+    session.file("f", &mut feed(&[message("g@chatroom", "wxid_a", "小李", "2024-03-01T20:00:00+08:00", "1")])).unwrap();
+    let err = store.counts().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Busy, "{err}");
+    let reader = {
+        let store = store.clone();
+        std::thread::spawn(move || store.counts().unwrap().messages)
+    };
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    session.commit().unwrap();
+    assert_eq!(reader.join().unwrap(), 1, "the reader saw the committed file");
+    assert_eq!(store.counts().unwrap().messages, 1);
+}
+
+/// A file whose event the database refuses (here a trigger) rolls back to
+/// its savepoint; the session goes on and commits the other files.
+#[test]
+fn a_refused_row_fails_only_its_file() {
+    let (_dir, store) = file_store();
+    store
+        .test_connection()
+        .execute_batch(
+            "CREATE TRIGGER refuse BEFORE INSERT ON messages WHEN NEW.key = 'bad'
+             BEGIN SELECT RAISE(ABORT, 'refused by test'); END;",
+        )
+        .unwrap();
+    let mut session = store.begin_import("default").unwrap();
+    let ok = [message("g@chatroom", "wxid_a", "小李", "2024-03-01T20:00:00+08:00", "1")];
+    session.file("one", &mut feed(&ok)).unwrap();
+    let bad = [
+        message("g@chatroom", "wxid_b", "小徐", "2024-03-01T20:01:00+08:00", "2"),
+        message("g@chatroom", "wxid_b", "小徐", "2024-03-01T20:02:00+08:00", "bad"),
+    ];
+    let err = session.file("two", &mut feed(&bad)).unwrap_err().to_string();
+    assert!(err.contains("refused by test") && err.contains("t.db"), "names the database: {err}");
+    let later = [message("g@chatroom", "wxid_c", "阿花", "2024-03-01T20:03:00+08:00", "3")];
+    session.file("three", &mut feed(&later)).unwrap();
+    session.commit().unwrap();
+    let c = store.counts().unwrap();
+    assert_eq!((c.messages, c.members), (2, 2));
+}
+
+/// In a session into an empty store, `messages_member` is rebuilt at commit
+/// and merges move their messages then: a name-only member's message ends
+/// up with the member their id names, a file rolled back after its merges
+/// moves nothing, and the index is back afterwards.
+#[test]
+fn merges_in_a_first_session_move_messages_at_commit() {
+    let (_dir, store) = file_store();
+    let by_name = |group: &str, name: &str, t: &str, id: &str| {
+        let mut e = message(group, "x", name, t, id);
+        if let Event::Message(m) = &mut e {
+            m.header.member = None;
+            m.header.id = None;
+            m.text = format!("name-only {id}");
+        }
+        e
+    };
+    let mut session = store.begin_import("default").unwrap();
+    let a = [message("h@chatroom", "wxid_xu", "小徐", "2024-03-01T20:00:00+08:00", "h1")];
+    session.file("a", &mut feed(&a)).unwrap();
+    // In g, 小徐 first speaks by name only, then with the id known from h.
+    let b = [
+        by_name("g@chatroom", "小徐", "2024-03-02T20:00:00+08:00", "g1"),
+        message("g@chatroom", "wxid_xu", "小徐", "2024-03-02T20:01:00+08:00", "g2"),
+    ];
+    let stats = session.file("b", &mut feed(&b)).unwrap();
+    assert_eq!((stats.messages, stats.members), (2, 0));
+    // The same in k, then the file fails: its merge must not move anything.
+    let c = [
+        by_name("k@chatroom", "小徐", "2024-03-03T20:00:00+08:00", "k1"),
+        message("k@chatroom", "wxid_xu", "小徐", "2024-03-03T20:01:00+08:00", "k2"),
+    ];
+    let failed = session.file("c", &mut |sink: &mut dyn tonghao_model::EventSink| {
+        for e in &c {
+            sink.push(e.clone())?;
+        }
+        Err("c.csv line 3: truncated".into())
+    });
+    assert!(failed.is_err());
+    session.commit().unwrap();
+
+    let xu = store.member_export("default", "wechat:wxid_xu").unwrap();
+    let keys: Vec<&str> = xu.messages.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    assert!(xu.messages.iter().any(|m| m.text == "name-only g1"));
+    let c = store.counts().unwrap();
+    assert_eq!((c.members, c.messages), (1, 3));
+    let conn = store.test_connection();
+    let plan: Vec<String> = conn
+        .prepare("EXPLAIN QUERY PLAN UPDATE messages SET member_id = 2 WHERE member_id = 1")
+        .unwrap()
+        .query_map([], |r| r.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(plan.iter().any(|p| p.contains("messages_member")), "{plan:?}");
+    let orphans: i64 = conn
+        .query_row("SELECT count(*) FROM messages WHERE member_id NOT IN (SELECT id FROM members)", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}
+
+/// A second import started while another one's session holds the database
+/// for longer than the usual five-second wait begins once the first commits,
+/// instead of failing with "database is locked".
+#[test]
+fn a_second_import_waits_for_the_first() {
+    let (dir, first) = file_store();
+    let path = dir.path().join("t.db");
+    let mut session = first.begin_import("default").unwrap();
+    session.file("a", &mut feed(&[message("g@chatroom", "wxid_a", "小李", "2024-03-01T20:00:00+08:00", "1")])).unwrap();
+    let second = std::thread::spawn(move || {
+        let store = SqliteStore::open(&path).unwrap();
+        let started = std::time::Instant::now();
+        let events = [message("g@chatroom", "wxid_b", "小徐", "2024-03-01T20:01:00+08:00", "2")];
+        let stats = store.import("default", "b", &mut feed(&events)).map_err(|e| e.to_string());
+        (stats.map(|s| s.messages), started.elapsed())
+    });
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    session.commit().unwrap();
+    let (stats, waited) = second.join().unwrap();
+    assert_eq!(stats, Ok(1));
+    assert!(waited >= std::time::Duration::from_secs(5), "{waited:?}");
+    assert_eq!(first.counts().unwrap().messages, 2);
+}
