@@ -109,6 +109,8 @@ pub struct Input<'a> {
     pub(crate) text: TextReader<'a>,
     reopen: Option<Reopen<'a>>,
     limits: Limits,
+    /// Made from a `str`: re-opened without guessing the encoding.
+    from_text: bool,
 }
 
 impl<'a> Input<'a> {
@@ -125,9 +127,9 @@ impl<'a> Input<'a> {
         reopen: Option<Reopen<'a>>,
         limits: Limits,
     ) -> Result<Self, SourceError> {
-        let mut text = TextReader::open(name, bytes)?;
-        let head = text.head()?;
-        Ok(Input { name: name.to_string(), head, text, reopen, limits })
+        let mut text = TextReader::open(name, bytes, false)?;
+        let head = text.head(true)?;
+        Ok(Input { name: name.to_string(), head, text, reopen, limits, from_text: false })
     }
 
     /// Text already decoded (tests, and files read whole with
@@ -135,7 +137,21 @@ impl<'a> Input<'a> {
     pub fn from_text(name: &str, text: &'a str) -> Self {
         let bytes = text.as_bytes();
         let reopen: Reopen<'a> = Box::new(move || Ok(Box::new(bytes) as Box<dyn Read + 'a>));
-        Self::open(name, Box::new(bytes), Some(reopen)).expect("a str is UTF-8 and reading it cannot fail")
+        // Reading a `&[u8]` cannot fail, and with `text` set nothing about
+        // the content is checked, so there is no error to return.
+        let mut reader = match TextReader::open(name, Box::new(bytes), true) {
+            Ok(r) => r,
+            Err(_) => unreachable!("reading a str as text cannot fail"),
+        };
+        let head = reader.head(false).unwrap_or_default();
+        Input {
+            name: name.to_string(),
+            head,
+            text: reader,
+            reopen: Some(reopen),
+            limits: Limits::default(),
+            from_text: true,
+        }
     }
 
     /// The name shown in messages: a path, or `archive.zip!inner/path`.
@@ -172,7 +188,8 @@ impl<'a> Input<'a> {
             return Err(SourceError::parse(&self.name, Position::Whole, "this input cannot be read twice"));
         };
         let bytes = reopen()?;
-        self.text = TextReader::open(&self.name, bytes)?;
+        self.text = TextReader::open(&self.name, bytes, self.from_text)?;
+        self.text.head(!self.from_text)?;
         Ok(())
     }
 
@@ -273,7 +290,10 @@ fn read_full(src: &mut dyn Read, out: &mut [u8], name: &str) -> Result<usize, So
 
 impl<'a> TextReader<'a> {
     /// Reads the probe, decides the encoding, strips a BOM.
-    fn open(name: &str, mut src: Box<dyn Read + 'a>) -> Result<Self, SourceError> {
+    /// `text`: the bytes are known to be UTF-8 text already (an `Input` made
+    /// from a `str`): no encoding is guessed and no binary check made, so
+    /// that nothing about the content can fail.
+    fn open(name: &str, mut src: Box<dyn Read + 'a>, text: bool) -> Result<Self, SourceError> {
         let mut probe = vec![0; PROBE];
         let n = read_full(&mut *src, &mut probe, name)?;
         probe.truncate(n);
@@ -297,6 +317,7 @@ impl<'a> TextReader<'a> {
             known: Cell::new((0, 1, Some(0))),
         };
         let (encoding, bom) = match Encoding::for_bom(&probe) {
+            _ if text => (None, if probe.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 }),
             Some((enc, bom)) => (Some(enc), bom),
             None => (utf16_without_bom(&probe), 0),
         };
@@ -340,7 +361,7 @@ impl<'a> TextReader<'a> {
 
     /// Decodes the head for sniffing, checks it is text, and drops a leading
     /// U+FEFF left by an encoding's BOM handling.
-    fn head(&mut self) -> Result<String, SourceError> {
+    fn head(&mut self, check: bool) -> Result<String, SourceError> {
         while self.end - self.start < SNIFF_BYTES + 4 && self.fill()? {}
         let text = self.chunk();
         if text.starts_with('\u{feff}') {
@@ -350,7 +371,9 @@ impl<'a> TextReader<'a> {
             self.end -= bom;
         }
         let text = self.chunk();
-        check_binary(&self.name, text, self.raw_offset_of_start())?;
+        if check {
+            check_binary(&self.name, text, self.raw_offset_of_start())?;
+        }
         let mut end = text.len().min(SNIFF_BYTES);
         while !text.is_char_boundary(end) {
             end -= 1;
@@ -750,5 +773,16 @@ mod tests {
         let mut bytes = "小李".repeat(10).into_bytes();
         bytes.pop();
         assert!(matches!(input(bytes), Err(SourceError::Encoding { .. })));
+    }
+
+    #[test]
+    fn text_in_memory_is_never_refused() {
+        // NULs and UTF-16-looking zeros: from a `str`, still just UTF-8 text.
+        let text = "a\0b\0c\0d\0e\0f\0g\0h\0i\0j\0\u{feff}x";
+        let mut input = Input::from_text("t.txt", text);
+        assert_eq!(input.encoding(), "UTF-8");
+        assert_eq!(input.read_to_string().unwrap(), text);
+        input.rewind().unwrap();
+        assert_eq!(input.read_to_string().unwrap(), text);
     }
 }
