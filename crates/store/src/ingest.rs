@@ -69,6 +69,26 @@ pub(crate) trait EventRows: IdentityRows {
     fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool>;
     /// Inserts an activity unless its (group, kind, key) is stored.
     fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool>;
+    /// Gives the activity stored under `legacy_key` by the same member at the
+    /// same moment the key `row.key` instead; returns whether one was there.
+    /// Stores written before activities were keyed as docs/events.md says
+    /// keyed them by their content alone (see [`legacy_activity_key`]).
+    fn upgrade_activity_key(&mut self, row: &ActivityRow<'_>, legacy_key: &str) -> RowResult<bool>;
+}
+
+/// How releases before 2026-11-30 keyed an activity: by its content alone
+/// (empty for a recall, the text of a check-in, amount and item of an order,
+/// target and emoji of a reaction), so that two people checking in with the
+/// same words, or buying the same item, stored once (issue 9). Kept only to
+/// recognise those rows on re-import.
+fn legacy_activity_key(event: &Event) -> Option<String> {
+    match event {
+        Event::Recall(_) => Some(String::new()),
+        Event::Checkin(c) => Some(c.text.clone()),
+        Event::Order(o) => Some(format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or(""))),
+        Event::Reaction(r) => Some(format!("{}{}", r.target, r.emoji)),
+        _ => None,
+    }
 }
 
 struct GroupState {
@@ -261,27 +281,30 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             }
             Event::Recall(r) => {
                 let data = serde_json::json!({});
-                self.activity(group, h, "recall", r.target.as_deref(), data, "")?;
+                self.activity(group, h, "recall", r.target.as_deref(), data, &key, event)?;
             }
             Event::Checkin(c) => {
                 let data = serde_json::json!({ "challenge": c.challenge, "day": c.day, "text": c.text });
-                self.activity(group, h, "checkin", None, data, &c.text)?;
+                self.activity(group, h, "checkin", None, data, &key, event)?;
             }
             Event::Order(o) => {
                 let data =
                     serde_json::json!({ "amount_minor": o.amount_minor, "currency": o.currency, "item": o.item });
-                let body = format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or(""));
-                self.activity(group, h, "order", None, data, &body)?;
+                self.activity(group, h, "order", None, data, &key, event)?;
             }
             Event::Reaction(r) => {
                 let data = serde_json::json!({ "emoji": r.emoji });
-                let body = format!("{}{}", r.target, r.emoji);
-                self.activity(group, h, "reaction", Some(&r.target), data, &body)?;
+                self.activity(group, h, "reaction", Some(&r.target), data, &key, event)?;
             }
         }
         Ok(())
     }
 
+    /// Stores an activity under its natural key (the source's id, or the
+    /// content hash of group, member, time, kind and content in file order:
+    /// docs/events.md), unless it is stored already, under that key or
+    /// under the content-only key an older release gave it.
+    #[allow(clippy::too_many_arguments)]
     fn activity(
         &mut self,
         group: i64,
@@ -290,10 +313,15 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         target: Option<&str>,
         data: serde_json::Value,
         key: &str,
+        event: &Event,
     ) -> RowResult<()> {
         let member = self.actor(group, h, false)?;
         let row = ActivityRow { group, member, kind, at: h.at.timestamp_millis(), key, target, data: data.to_string() };
-        if self.rows.insert_activity(row)? {
+        let upgraded = match legacy_activity_key(event) {
+            Some(legacy) if legacy != key => self.rows.upgrade_activity_key(&row, &legacy)?,
+            _ => false,
+        };
+        if !upgraded && self.rows.insert_activity(row)? {
             self.stats.activities += 1;
         } else {
             self.stats.duplicates += 1;

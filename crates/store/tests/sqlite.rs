@@ -312,3 +312,47 @@ fn a_second_import_waits_for_the_first() {
     assert!(waited >= std::time::Duration::from_secs(5), "{waited:?}");
     assert_eq!(first.counts().unwrap().messages, 2);
 }
+
+/// A store written before activities were keyed per docs/events.md holds
+/// each under its content alone: one of two identical check-ins. Importing
+/// the same export again gives that row its natural key and adds only the
+/// check-in that had been lost — nothing twice.
+#[test]
+fn activities_keyed_by_content_by_an_older_release_are_upgraded_not_duplicated() {
+    use tonghao_model::{Checkin, Event, Header, Platform};
+    let (_dir, store) = common::file_store();
+    let checkin = |member: &str, t: &str| {
+        Event::Checkin(Checkin {
+            header: Header {
+                platform: Platform::Wechat,
+                group: "g@chatroom".into(),
+                group_name: None,
+                member: Some(member.into()),
+                member_name: None,
+                at: chrono::DateTime::parse_from_rfc3339(t).unwrap(),
+                id: None,
+            },
+            challenge: None,
+            day: None,
+            text: "#打卡 第1天".into(),
+        })
+    };
+    let events = vec![checkin("wxid_a", "2024-03-01T07:00:00+08:00"), checkin("wxid_b", "2024-03-01T07:05:00+08:00")];
+    common::import(&store, &events[..1]);
+    // What the older release stored: the first check-in under its text.
+    store.test_connection().execute("UPDATE activities SET key = '#打卡 第1天'", []).unwrap();
+    let again = common::import(&store, &events);
+    assert_eq!((again.activities, again.duplicates), (1, 1));
+    let keys: Vec<String> = store
+        .test_connection()
+        .prepare("SELECT key FROM activities ORDER BY at_ms")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().all(|k| k != "#打卡 第1天"), "the old key was replaced: {keys:?}");
+    let third = common::import(&store, &events);
+    assert_eq!((third.activities, third.duplicates), (0, 2));
+}

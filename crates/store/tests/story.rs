@@ -443,3 +443,46 @@ fn merges_after_many_messages_give_the_same_members() {
         }
     });
 }
+
+/// Issue 9: activities keyed by their content alone were lost. Two people
+/// checking in with the same words, one person checking in the same words
+/// on two days, two people buying the same item and two recalls are each
+/// their own record; importing them again adds nothing.
+#[test]
+fn same_words_from_different_people_or_days_are_different_records() {
+    for_each_backend(|store| {
+        let checkin = |member: &str, t: &str| {
+            Event::Checkin(tonghao_model::Checkin {
+                header: header(Some(member), member, t, None),
+                challenge: Some("早起读书".into()),
+                day: None,
+                text: "#打卡 早起读书30分钟".into(),
+            })
+        };
+        let order = |member: &str, t: &str| {
+            Event::Order(tonghao_model::Order {
+                header: header(Some(member), member, t, None),
+                amount_minor: 9900,
+                currency: "CNY".into(),
+                item: Some("《小群效应》".into()),
+            })
+        };
+        let recall = |member: &str, t: &str| {
+            Event::Recall(tonghao_model::Recall { header: header(Some(member), member, t, None), target: None })
+        };
+        let events = vec![
+            checkin("wxid_a", "2024-03-01T07:00:00+08:00"),
+            checkin("wxid_b", "2024-03-01T07:05:00+08:00"),
+            checkin("wxid_a", "2024-03-02T07:00:00+08:00"),
+            order("wxid_a", "2024-03-05T12:00:00+08:00"),
+            order("wxid_b", "2024-03-05T12:30:00+08:00"),
+            recall("wxid_a", "2024-03-05T13:00:00+08:00"),
+            recall("wxid_b", "2024-03-05T13:01:00+08:00"),
+        ];
+        let first = import(store, &events);
+        assert_eq!((first.activities, first.duplicates), (7, 0));
+        let again = import(store, &events);
+        assert_eq!((again.activities, again.duplicates), (0, 7));
+        assert_eq!(store.counts().unwrap().activities, 7);
+    });
+}

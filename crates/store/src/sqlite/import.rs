@@ -487,6 +487,18 @@ impl EventRows for SqliteRows<'_> {
             .map_err(self.e())?;
         Ok(n == 1)
     }
+
+    fn upgrade_activity_key(&mut self, row: &ActivityRow<'_>, legacy_key: &str) -> RowResult<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "UPDATE OR IGNORE activities SET key = ?6
+                 WHERE group_id = ?1 AND kind = ?2 AND key = ?3 AND member_id = ?4 AND at_ms = ?5",
+            )
+            .and_then(|mut s| s.execute(params![row.group, row.kind, legacy_key, row.member, row.at, row.key]))
+            .map_err(self.e())?;
+        Ok(n == 1)
+    }
 }
 
 /// The messages INSERT, with each parameter bound only when it changes:
