@@ -170,15 +170,25 @@ pub fn import(
     req: &ImportRequest<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<FileReport>> {
+    // A path that cannot be read (missing, unreadable) is that input's
+    // failure, reported with the rest; the other paths still import.
     let mut jobs = Vec::new();
+    let mut reports = Vec::new();
     for path in &req.paths {
-        jobs.extend(plan(path, req.format.as_deref())?);
+        match plan(path, req.format.as_deref()) {
+            Ok(found) => jobs.extend(found),
+            Err(e) => reports.push(FileReport {
+                file: path.display().to_string(),
+                stats: ImportStats::default(),
+                skipped: None,
+                error: Some(e.to_string()),
+            }),
+        }
     }
-    if jobs.is_empty() {
+    if jobs.is_empty() && reports.is_empty() {
         return Err(AppError::NoFiles);
     }
     progress(Progress::Planned { jobs: jobs.len(), bytes: jobs.iter().map(|j| j.size()).sum() });
-    let mut reports = Vec::new();
     let mut total_events = 0;
     let mut since_commit = 0;
     let mut session = store.begin_import(community)?;

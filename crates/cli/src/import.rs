@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use tonghao_app::Lang;
 use tonghao_app::ingest::{ImportRequest, Progress, import, parse_offset};
-use tonghao_app::view::text::import_summary;
+use tonghao_app::view::text::{import_summary, printable};
 use tonghao_model::msg::Msg;
 use tonghao_sources::ReadOptions;
 use tonghao_store::Store;
@@ -76,7 +76,7 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32>
             .num("rate", events as f64 / elapsed.max(1e-9), 0);
         eprintln!("{}", lang.msg(&done));
         for r in reports.iter().filter_map(|r| r.error.as_deref()) {
-            eprintln!("{}", lang.msg(&Msg::new("import.failed").text("error", r)));
+            eprintln!("{}", lang.msg(&Msg::new("import.failed").text("error", printable(r))));
         }
     }
     Ok(if failed > 0 { 2 } else { 0 })

@@ -176,3 +176,37 @@ fn every_checkin_order_and_recall_of_the_demo_is_stored() {
     assert_eq!(total(&again, "activities"), 0);
     assert_eq!(total(&again, "messages"), 0);
 }
+
+/// Issue 9: a missing path exited 1 and printed the OS error twice; skipped
+/// files were counted but never named; control characters in names reached
+/// the terminal raw. Now: the other paths import, the exit status is 2 (some
+/// input failed), the error is said once, each skipped file is named with
+/// why (also in --json), and names are escaped.
+#[test]
+fn failures_and_skips_are_named_once_and_printed_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
+    std::fs::copy(&sample, folder.join("sample.jsonl")).unwrap();
+    std::fs::write(folder.join("notes\u{1b}[31m.txt"), "just some notes\n").unwrap();
+    let missing = dir.path().join("missing.json");
+    let out = common::run(Some(&db), &["import", missing.to_str().unwrap(), folder.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "some input failed");
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stderr.matches("No such file").count(), 1, "said once: {stderr}");
+    assert!(stdout.contains("sample.jsonl"), "the other path imported: {stdout}");
+    assert!(stdout.contains("notes\\u{1b}[31m.txt: not a chat export"), "named, escaped: {stdout}");
+    assert!(!stdout.contains('\u{1b}') && !stderr.contains('\u{1b}'), "no raw control character reaches the terminal");
+    let json = common::json(&common::run(Some(&db), &["--json", "import", folder.to_str().unwrap()]));
+    let skipped: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["skipped"].is_string())
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped.len(), 1);
+    assert!(skipped[0].ends_with("notes\u{1b}[31m.txt"), "JSON keeps the real name: {skipped:?}");
+}

@@ -165,7 +165,7 @@ pub fn import_summary(reports: &[FileReport], lang: Lang) -> String {
                 None => s.format.clone().unwrap_or_default(),
             };
             vec![
-                r.file.clone(),
+                printable(&r.file),
                 status,
                 s.messages.to_string(),
                 s.members.to_string(),
@@ -189,9 +189,18 @@ pub fn import_summary(reports: &[FileReport], lang: Lang) -> String {
     if suppressed > 0 {
         let _ = writeln!(out, "{}", lang.msg(&Msg::new("import.suppressed").int("n", suppressed)));
     }
-    let skipped = reports.iter().filter(|r| r.skipped.is_some()).count();
-    if skipped > 0 {
-        let _ = writeln!(out, "{}", lang.msg(&Msg::new("import.skipped_files").int("n", skipped)));
+    let skipped: Vec<&FileReport> = reports.iter().filter(|r| r.skipped.is_some()).collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "{}", lang.msg(&Msg::new("import.skipped_files").int("n", skipped.len())));
+        for r in skipped {
+            let _ = writeln!(out, "  {}: {}", printable(&r.file), r.skipped.as_deref().unwrap_or_default());
+        }
     }
     out
+}
+
+/// A file name safe to print on a terminal: control characters (a name may
+/// hold any byte but `/`) are shown escaped, never sent raw.
+pub fn printable(name: &str) -> String {
+    name.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
