@@ -210,3 +210,53 @@ fn failures_and_skips_are_named_once_and_printed_safely() {
     assert_eq!(skipped.len(), 1);
     assert!(skipped[0].ends_with("notes\u{1b}[31m.txt"), "JSON keeps the real name: {skipped:?}");
 }
+
+/// Issue 9: a FIFO inside an imported folder, or two links to their own
+/// folder, hung the import (the links also grew memory without limit). Both
+/// are now named as skipped, and the real export beside them imports. The
+/// import is killed after a minute so that a regression fails instead of
+/// hanging the suite.
+#[cfg(unix)]
+#[test]
+fn fifos_and_link_loops_in_a_folder_are_skipped_by_name() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
+    std::fs::copy(&sample, folder.join("sample.jsonl")).unwrap();
+    symlink(&folder, folder.join("loop-a")).unwrap();
+    symlink(&folder, folder.join("loop-b")).unwrap();
+    let fifo = folder.join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tonghao"))
+        .args(["--db", db.to_str().unwrap(), "--quiet", "--json", "import", folder.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("the import hung on a FIFO or a link loop");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let files: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = files.as_array().unwrap();
+    let imported: Vec<&serde_json::Value> = files.iter().filter(|f| f["format"] == "jsonl").collect();
+    assert_eq!(imported.len(), 1, "the export is imported once, not once per link: {files:?}");
+    let why = |name: &str| {
+        files
+            .iter()
+            .find(|f| f["file"].as_str().unwrap().ends_with(name))
+            .map(|f| f["skipped"].as_str().unwrap_or("").to_string())
+    };
+    assert!(why("pipe").unwrap().contains("FIFO"), "{files:?}");
+    assert!(why("loop-a").unwrap().contains("already"), "{files:?}");
+    assert!(why("loop-b").unwrap().contains("already"), "{files:?}");
+}

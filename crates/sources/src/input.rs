@@ -41,7 +41,14 @@ impl DirBundle {
         let label = root.display().to_string();
         let mut names = Vec::new();
         let mut stack = vec![root.to_path_buf()];
+        // Each folder once, however many links lead to it.
+        let mut seen = std::collections::HashSet::new();
         while let Some(dir) = stack.pop() {
+            if let Ok(id) = std::fs::canonicalize(&dir)
+                && !seen.insert(id)
+            {
+                continue;
+            }
             let entries = std::fs::read_dir(&dir)
                 .map_err(|source| SourceError::Io { file: dir.display().to_string(), source })?;
             for entry in entries {
@@ -52,6 +59,9 @@ impl DirBundle {
                 }
                 if path.is_dir() {
                     stack.push(path);
+                } else if !path.is_file() {
+                    // FIFOs, sockets, devices, broken links: never opened.
+                    continue;
                 } else if let Ok(rel) = path.strip_prefix(root) {
                     names.push(rel.to_string_lossy().replace('\\', "/"));
                 }
@@ -346,6 +356,15 @@ pub enum Job {
         /// The format that recognised it.
         source: &'static dyn BundleSource,
     },
+    /// Something found in a folder that is never opened (a FIFO, a socket,
+    /// a device, a link back into a folder already walked): named in the
+    /// summary with why, since opening a FIFO would wait forever.
+    Skip {
+        /// What was found.
+        path: PathBuf,
+        /// Why it is not read.
+        why: &'static str,
+    },
 }
 
 /// What running a job did.
@@ -369,6 +388,7 @@ impl Job {
             Job::File { path, .. } => path.display().to_string(),
             Job::ZipEntry { archive, name } => format!("{}!{}", archive.label(), name),
             Job::Bundle { bundle, .. } => bundle.label().to_string(),
+            Job::Skip { path, .. } => path.display().to_string(),
         }
     }
 
@@ -378,6 +398,7 @@ impl Job {
             Job::File { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
             Job::ZipEntry { archive, name } => archive.entry_size(name),
             Job::Bundle { bundle, .. } => bundle.size(),
+            Job::Skip { .. } => 0,
         }
     }
 
@@ -395,6 +416,7 @@ impl Job {
             }
             Job::File { path, explicit } => (open_path(path, Limits::default()), *explicit),
             Job::ZipEntry { archive, name } => (archive.open_text(name), false),
+            Job::Skip { why, .. } => return Ok(Outcome::Skipped(why.to_string())),
         };
         let mut input = match input {
             Ok(f) => f,
@@ -439,7 +461,8 @@ pub fn plan(path: &Path, format: Option<&str>) -> Result<Vec<Job>, SourceError> 
             .collect());
     }
     let mut jobs = Vec::new();
-    plan_dir(path, format, &mut jobs)?;
+    let mut walked = std::collections::HashSet::new();
+    plan_dir(path, format, &mut jobs, &mut walked)?;
     Ok(jobs)
 }
 
@@ -450,7 +473,25 @@ fn bundle_source(bundle: &dyn Bundle, format: Option<&str>) -> Option<&'static d
     }
 }
 
-fn plan_dir(dir: &Path, format: Option<&str>, jobs: &mut Vec<Job>) -> Result<(), SourceError> {
+/// A folder's identity on disk, so that a walk never enters one twice: two
+/// links to their own parent would otherwise walk forever, growing the job
+/// list without limit.
+fn folder_id(dir: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(dir).ok()
+}
+
+fn plan_dir(
+    dir: &Path,
+    format: Option<&str>,
+    jobs: &mut Vec<Job>,
+    walked: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), SourceError> {
+    if let Some(id) = folder_id(dir)
+        && !walked.insert(id)
+    {
+        jobs.push(Job::Skip { path: dir.to_path_buf(), why: "a link to a folder already imported" });
+        return Ok(());
+    }
     let bundle = DirBundle::open(dir)?;
     if let Some(source) = bundle_source(&bundle, format) {
         jobs.push(Job::Bundle { bundle: Box::new(bundle), source });
@@ -464,8 +505,15 @@ fn plan_dir(dir: &Path, format: Option<&str>, jobs: &mut Vec<Job>) -> Result<(),
         .collect();
     entries.sort();
     for entry in entries {
-        if entry.is_dir() {
-            plan_dir(&entry, format, jobs)?;
+        // Links are followed (an export folder may be a link), by what they point at.
+        let Ok(meta) = std::fs::metadata(&entry) else {
+            jobs.push(Job::Skip { path: entry, why: "a broken link or an unreadable entry" });
+            continue;
+        };
+        if meta.is_dir() {
+            plan_dir(&entry, format, jobs, walked)?;
+        } else if !meta.is_file() {
+            jobs.push(Job::Skip { path: entry, why: "not a regular file (a FIFO, a socket or a device)" });
         } else if entry.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
             // A zipped export inside the folder (WhatsApp's, Slack's).
             jobs.extend(plan(&entry, format)?);
