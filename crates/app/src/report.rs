@@ -6,8 +6,9 @@ use crate::{AppError, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use tonghao_insight::links::infer_missing;
-use tonghao_insight::report::{GroupReport, group_report, settle_as_of};
+use tonghao_insight::report::{GroupReport, group_report_at, settle_as_of};
 use tonghao_model::msg::Msg;
+use tonghao_model::snapshot::Snapshot;
 use tonghao_ops::moves::{Move, next_moves};
 use tonghao_store::Store;
 
@@ -36,8 +37,11 @@ impl Default for ReportRequest {
 pub struct Report {
     /// The community reported on.
     pub community: String,
-    /// The moment described, RFC 3339 UTC.
+    /// The moment described, RFC 3339 UTC: the latest of the groups' own
+    /// as-of times (each is in `groups[].as_of_ms`).
     pub as_of: String,
+    /// The same moment as UTC milliseconds.
+    pub as_of_ms: i64,
     /// Reply links inferred where the export had none.
     pub inferred_links: usize,
     /// One entry per group.
@@ -76,8 +80,6 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
         }
         None => req.window_days.max(1),
     };
-    let window_start = snap.as_of_ms - days as i64 * 86_400_000;
-    let inferred_links = infer_missing(&mut snap, window_start);
     let selected: Vec<usize> = match &req.group {
         None => (0..snap.groups.len()).collect(),
         Some(g) => {
@@ -92,8 +94,15 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
             hits
         }
     };
+    // Without an as-of or a start, each group is read as of the end of what
+    // its own files cover: an export that ended in 2019 beside a live one
+    // is reported as it was then (and says so), not as four silent years.
+    let own_end = req.as_of_ms.is_none() && req.since_ms.is_none();
+    let ends: Vec<i64> = selected.iter().map(|&g| if own_end { group_end(&snap, g) } else { snap.as_of_ms }).collect();
+    let window_start = ends.iter().min().copied().unwrap_or(snap.as_of_ms) - days as i64 * 86_400_000;
+    let inferred_links = infer_missing(&mut snap, window_start);
     let mut groups: Vec<GroupReport> =
-        tonghao_insight::par::map(selected.len(), 0, |k| group_report(&snap, selected[k], days));
+        tonghao_insight::par::map(selected.len(), 0, |k| group_report_at(&snap, selected[k], days, ends[k]));
     for g in &mut groups {
         localize(g);
     }
@@ -101,7 +110,25 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
     for m in &mut moves {
         localize_move(m);
     }
-    Ok(Report { community: community.to_string(), as_of: utc(snap.as_of_ms), inferred_links, groups, moves })
+    Ok(Report {
+        community: community.to_string(),
+        as_of: utc(snap.as_of_ms),
+        as_of_ms: snap.as_of_ms,
+        inferred_links,
+        groups,
+        moves,
+    })
+}
+
+/// The end of what group `g`'s files cover (or of its own events, where no
+/// coverage was recorded), as a report time: just after it.
+fn group_end(snap: &Snapshot, g: usize) -> i64 {
+    let group = &snap.groups[g];
+    let last_message = group.messages.clone().last().map(|i| snap.messages.at_ms[i]);
+    let last_membership = snap.memberships[group.memberships.clone()].iter().map(|r| r.at_ms).max();
+    let covered = group.covered.map(|c| c.1);
+    let end = [last_message, last_membership, covered].into_iter().flatten().max();
+    end.map_or(snap.as_of_ms, |t| (t + 1).min(snap.as_of_ms))
 }
 
 /// Words every message of the group report (its signals and its forecast's
@@ -137,6 +164,19 @@ pub fn localize_move(m: &mut Move) {
 /// A UTC instant as RFC 3339.
 pub fn utc(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+/// "2024-09-01 23:51 UTC+08:00": an instant in the one offset all `offsets`
+/// share (a community's groups usually do), else in UTC; the zone is said.
+pub fn local_time(ms: i64, offsets: impl IntoIterator<Item = i32>) -> String {
+    let mut offsets = offsets.into_iter();
+    let first = offsets.next().unwrap_or(0);
+    let tz_s = if offsets.all(|o| o == first) { first } else { 0 };
+    let tz = FixedOffset::east_opt(tz_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
+    let zone = if tz_s == 0 { "UTC".to_string() } else { format!("UTC{tz}") };
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| format!("{} {zone}", t.with_timezone(&tz).format("%Y-%m-%d %H:%M")))
+        .unwrap_or_default()
 }
 
 /// The local date (`YYYY-MM-DD`) of an instant at a UTC offset.

@@ -87,6 +87,40 @@ impl StageRules {
     }
 }
 
+/// What is known about where a group's history starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct History {
+    /// Its first event comes well after its export starts: its birth is seen.
+    pub birth_seen: bool,
+    /// Where its known history starts (UTC ms), if recorded.
+    pub from_ms: Option<i64>,
+}
+
+/// Fewer weeks of history than this, without its birth in it, is too short
+/// to call a group emerging, growing or declining.
+pub const SHORT_HISTORY_WEEKS: usize = 8;
+
+/// [`stages`] for a group whose history is `history`.
+pub fn stages_with(weeks: &[WeekPoint], rules: &StageRules, history: &History) -> Vec<Stage> {
+    (0..weeks.len()).map(|k| call_with(&weeks[..=k], rules, history).stage).collect()
+}
+
+/// [`call`] for a group whose history is `history`: when the export starts
+/// with the group already talking and holds fewer than
+/// [`SHORT_HISTORY_WEEKS`] weeks, it is not emerging (its birth is not in
+/// the export) and no trend can be judged: a group that talks is active,
+/// and says its history is short.
+pub fn call_with(weeks: &[WeekPoint], rules: &StageRules, history: &History) -> StageCall {
+    let mut c = call(weeks, rules);
+    if history.birth_seen || c.stage == Stage::Silent || c.age_weeks >= SHORT_HISTORY_WEEKS {
+        return c;
+    }
+    c.stage = Stage::Active;
+    c.rule = "short_history";
+    c.msg = Msg::new("stage_rule.short_history").int("weeks", c.age_weeks).int("last_4w", c.last_4w);
+    c
+}
+
 /// The stage at the end of each week of `weeks` (as from
 /// [`crate::metrics::weekly`], oldest first).
 pub fn stages(weeks: &[WeekPoint], rules: &StageRules) -> Vec<Stage> {

@@ -4,7 +4,7 @@
 
 use crate::forecast::{self, Forecast};
 use crate::graph::{Graph, GraphMetrics, metrics as graph_metrics};
-use crate::lifecycle::{Stage, StageCall, StageRules, call, stages};
+use crate::lifecycle::{History, Stage, StageCall, StageRules, call_with, stages_with};
 use crate::metrics::{self, Activity, Concentration, DAY_MS, Newcomers, Output, Responsiveness, WeekPoint, Window};
 use crate::roles::{MemberRoles, roles};
 use serde::Serialize;
@@ -26,6 +26,9 @@ pub struct GroupReport {
     pub name: String,
     /// The window the metrics cover.
     pub window: Window,
+    /// The moment this group is reported as of (UTC ms): the report's
+    /// as-of, or by default the end of what the group's files cover.
+    pub as_of_ms: i64,
     /// Lifecycle stage now.
     pub stage: Stage,
     /// Which rule decided the stage, with its figures.
@@ -101,23 +104,47 @@ pub struct Condition {
 /// [`settle_as_of`]). The snapshot's links should already be completed by
 /// [`crate::links::infer_missing`].
 pub fn group_report(snap: &Snapshot, g: usize, days: u32) -> GroupReport {
-    let end = snap.as_of_ms;
+    group_report_at(snap, g, days, snap.as_of_ms)
+}
+
+/// Whether group `g`'s birth is in its known history: its first event
+/// comes at least two weeks after the span its files cover begins (two
+/// quiet weeks before a first message is what a quiet channel shows too, so
+/// less is no evidence). An export that starts with the group already
+/// talking does not show its birth.
+pub fn birth_seen(snap: &Snapshot, g: usize) -> bool {
+    let group = &snap.groups[g];
+    let Some((from, _)) = group.covered else { return true };
+    let first_message = group.messages.clone().next().map(|i| snap.messages.at_ms[i]);
+    let first_membership = snap.memberships[group.memberships.clone()].first().map(|r| r.at_ms);
+    let first = first_message.into_iter().chain(first_membership).min();
+    first.is_some_and(|t| t >= from + 14 * DAY_MS)
+}
+
+/// [`group_report`] as of `end_ms` (at most the snapshot's time): each group
+/// of a store may be read as of the end of what its own files cover.
+pub fn group_report_at(snap: &Snapshot, g: usize, days: u32, end_ms: i64) -> GroupReport {
+    let end = end_ms.min(snap.as_of_ms);
     let w = Window::new(end, days);
     let group = &snap.groups[g];
     let graph = Graph::build(snap, g, w);
     let shape = graph_metrics(&graph);
     let weekly = metrics::weekly(snap, g, end);
-    let stages = stages(&weekly, &StageRules::default());
-    let last_message_ms = group.messages.clone().last().map(|i| snap.messages.at_ms[i]);
+    let rules = StageRules::default();
+    let history = History { birth_seen: birth_seen(snap, g), from_ms: group.covered.map(|c| c.0) };
+    let stages = stages_with(&weekly, &rules, &history);
+    let at = &snap.messages.at_ms;
+    let last_message_ms = group.messages.clone().rev().map(|i| at[i]).find(|&t| t < end);
     let mut r = GroupReport {
         group: g as u32,
         platform: group.platform.to_string(),
         external_id: group.external_id.clone(),
         tz_offset_s: group.tz_offset_s,
         name: group.label().to_string(),
+        as_of_ms: end,
         window: w,
         stage: stages.last().copied().unwrap_or(Stage::Silent),
-        stage_evidence: call(&weekly, &StageRules::default()),
+        stage_evidence: call_with(&weekly, &rules, &history),
         forecast: None,
         stages,
         last_message_ms,

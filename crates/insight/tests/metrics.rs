@@ -48,6 +48,7 @@ fn snapshot(members: usize, msgs: &[Msg], memberships: Vec<MembershipRow>, as_of
             tz_offset_s: 8 * 3600,
             messages: 0..n,
             memberships: 0..k,
+            covered: None,
         }],
         members: (0..members).map(|i| MemberMeta { store_id: i as i64, name: format!("m{i}"), bot: false }).collect(),
         messages: m,

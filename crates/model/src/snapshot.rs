@@ -47,6 +47,10 @@ pub struct GroupMeta {
     pub messages: Range<usize>,
     /// Its membership events: a range of indices into [`Snapshot::memberships`].
     pub memberships: Range<usize>,
+    /// The span (UTC ms, inclusive) its imported files cover: where its
+    /// known history starts and ends, which is not where its first and last
+    /// messages are. `None` when nothing was recorded.
+    pub covered: Option<(i64, i64)>,
 }
 
 impl GroupMeta {

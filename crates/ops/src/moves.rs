@@ -160,7 +160,7 @@ pub fn next_moves(snap: &Snapshot, reports: &[GroupReport]) -> Vec<Move> {
 fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
     let g = r.group as usize;
     let meta = &snap.groups[g];
-    let end = snap.as_of_ms;
+    let end = r.as_of_ms;
     let host = host(snap, r);
     let host_name = host.map(|h| snap.members[h as usize].name.clone());
     let name = |m: u32| snap.members[m as usize].name.clone();

@@ -94,6 +94,7 @@ fn group() -> Snapshot {
             tz_offset_s: 0,
             messages: 0..n,
             memberships: 0..k,
+            covered: None,
         }],
         members: NAMES
             .iter()

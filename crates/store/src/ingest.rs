@@ -69,6 +69,9 @@ pub(crate) trait EventRows: IdentityRows {
     fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool>;
     /// Inserts an activity unless its (group, kind, key) is stored.
     fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool>;
+    /// Extends the span group `group`'s imported files cover to include
+    /// `first_ms..=last_ms`.
+    fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()>;
     /// Gives the activity stored under `legacy_key` by the same member at the
     /// same moment the key `row.key` instead; returns whether one was there.
     /// Stores written before activities were keyed as docs/events.md says
@@ -128,6 +131,10 @@ pub(crate) struct FileSink<'s, R: EventRows> {
     keys: KeyCounter,
     /// Stored events, freed in batches on another thread.
     spent: Vec<Event>,
+    /// The span of the file's events (UTC ms), and the groups it touched:
+    /// each of them is covered for the whole span.
+    span: Option<(i64, i64)>,
+    touched: Vec<i64>,
 }
 
 impl<'s, R: EventRows> FileSink<'s, R> {
@@ -140,16 +147,23 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             stats: ImportStats::default(),
             keys: KeyCounter::default(),
             spent: Vec::with_capacity(SPENT_BATCH),
+            span: None,
+            touched: Vec::new(),
         }
     }
 
     /// What the file added (the format is the caller's to fill in), and the
     /// row operations back (a backend may have noted work for its commit).
-    pub(crate) fn finish(mut self) -> (ImportStats, R) {
+    pub(crate) fn finish(mut self) -> RowResult<(ImportStats, R)> {
         let spent = std::mem::take(&mut self.spent);
         self.state.dropper.drop_later(spent);
         self.stats.members = self.state.identities.members_added();
-        (self.stats, self.rows)
+        if let Some((first, last)) = self.span {
+            for &group in &self.touched {
+                self.rows.extend_coverage(group, first, last)?;
+            }
+        }
+        Ok((self.stats, self.rows))
     }
 
     fn group(&mut self, h: &Header) -> RowResult<i64> {
@@ -225,6 +239,10 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         }
         let group = self.group(h)?;
         let at = h.at.timestamp_millis();
+        self.span = Some(self.span.map_or((at, at), |(a, b)| (a.min(at), b.max(at))));
+        if self.touched.last() != Some(&group) && !self.touched.contains(&group) {
+            self.touched.push(group);
+        }
         match event {
             Event::Message(m) => {
                 let member = self.actor(group, h, m.bot)?;

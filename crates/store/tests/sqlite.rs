@@ -81,7 +81,17 @@ fn a_v2_database_migrates() {
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
+    // v4 backfills each group's covered span from its own events.
+    let covered: Vec<(i64, i64, i64)> = store
+        .test_connection()
+        .prepare("SELECT group_id, first_ms, last_ms FROM group_coverage ORDER BY group_id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!covered.is_empty() && covered.iter().all(|(_, a, b)| a <= b), "{covered:?}");
     let indexes: Vec<String> = store
         .test_connection()
         .prepare(
@@ -110,7 +120,7 @@ fn a_v2_database_migrates() {
     // Opening again finds nothing to do.
     drop(store);
     drop(SqliteStore::open(&path).unwrap());
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
 }
 
 /// Merges find the rows they move through indexes, never by scanning every
@@ -173,7 +183,7 @@ fn concurrent_first_imports_both_succeed() {
         });
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.counts().unwrap().messages, 100, "round {round}");
-        assert_eq!(user_version(&path), 3);
+        assert_eq!(user_version(&path), 4);
     }
 }
 

@@ -486,3 +486,38 @@ fn same_words_from_different_people_or_days_are_different_records() {
         assert_eq!(store.counts().unwrap().activities, 7);
     });
 }
+
+/// Issue 9: what span each group's files cover. A file whose events run
+/// from March to May covers every group in it for all of that span, even a
+/// group whose last message is in March: it was silent after, as far as the
+/// export knows. A later file extends the span.
+#[test]
+fn coverage_is_the_span_of_the_whole_file_for_each_group_in_it() {
+    for_each_backend(|store| {
+        let in_group = |group: &str, t: &str, text: &str| {
+            let mut e = message("wxid_a", "小李", t, None, text);
+            if let Event::Message(m) = &mut e {
+                m.header.group = group.into();
+            }
+            e
+        };
+        import(
+            store,
+            &[
+                in_group("quiet@chatroom", "2024-03-01T10:00:00+08:00", "早"),
+                in_group("busy@chatroom", "2024-03-01T11:00:00+08:00", "早"),
+                in_group("busy@chatroom", "2024-05-01T11:00:00+08:00", "还在"),
+            ],
+        );
+        let covered = |snap: &tonghao_model::snapshot::Snapshot, ext: &str| {
+            snap.groups.iter().find(|g| g.external_id == ext).unwrap().covered.unwrap()
+        };
+        let t = |s: &str| at(s).timestamp_millis();
+        let snap = store.snapshot("default", None, None).unwrap();
+        assert_eq!(covered(&snap, "quiet@chatroom"), (t("2024-03-01T10:00:00+08:00"), t("2024-05-01T11:00:00+08:00")));
+        import(store, &[in_group("quiet@chatroom", "2024-06-01T09:00:00+08:00", "回来了")]);
+        let snap = store.snapshot("default", None, None).unwrap();
+        assert_eq!(covered(&snap, "quiet@chatroom").1, t("2024-06-01T09:00:00+08:00"));
+        assert_eq!(covered(&snap, "busy@chatroom").1, t("2024-05-01T11:00:00+08:00"), "not in the later file");
+    });
+}

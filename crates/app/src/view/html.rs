@@ -44,7 +44,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
         lang.t("label.community_health_report"),
         esc(&report.community),
         lang.t("label.as_of"),
-        esc(&report.as_of),
+        esc(&crate::report::local_time(report.as_of_ms, report.groups.iter().map(|g| g.tz_offset_s))),
         lang.t("label.inferred_reply_links"),
         report.inferred_links
     ));

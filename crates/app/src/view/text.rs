@@ -19,7 +19,7 @@ pub fn report(report: &Report, lang: Lang) -> String {
         lang.t("label.community"),
         report.community,
         lang.t("label.as_of"),
-        report.as_of.get(..16).unwrap_or(&report.as_of).replace('T', " ")
+        crate::report::local_time(report.as_of_ms, report.groups.iter().map(|g| g.tz_offset_s))
     );
     let rows: Vec<Vec<String>> = report
         .groups
@@ -55,12 +55,12 @@ pub fn report(report: &Report, lang: Lang) -> String {
     }
     for g in &report.groups {
         out.push('\n');
-        group_text(&mut out, g, lang);
+        group_text(&mut out, g, lang, report.as_of_ms);
     }
     out
 }
 
-fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
+fn group_text(out: &mut String, g: &GroupReport, lang: Lang, report_as_of_ms: i64) {
     use std::fmt::Write;
     let a = &g.activity;
     let c = &g.concentration;
@@ -72,6 +72,11 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang) {
         .text("stage", super::stage_name(g.stage, lang))
         .text("why", lang.msg(&g.stage_evidence.msg));
     let _ = writeln!(out, "== {} ({} {}) — {}", g.name, g.platform, g.external_id, lang.msg(&stage));
+    if g.as_of_ms != report_as_of_ms {
+        // Read as of the end of its own export, not the report's latest moment.
+        let at = crate::report::local_time(g.as_of_ms, [g.tz_offset_s]);
+        let _ = writeln!(out, "  {}", lang.msg(&Msg::new("text.own_as_of").text("at", at)));
+    }
     let activity = Msg::new("text.activity")
         .int("days", g.window.days)
         .int("messages", a.messages)

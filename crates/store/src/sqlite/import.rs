@@ -166,7 +166,7 @@ impl<'s> SqliteSession<'s> {
         }
         let mut sink = FileSink::new(rows, &mut self.state);
         let format = feed(&mut sink);
-        let (mut stats, rows) = sink.finish();
+        let (mut stats, rows) = sink.finish().map_err(unbox)?;
         let merges = rows.deferred.unwrap_or_default();
         match format {
             Err(e) => Err(unbox(e)),
@@ -486,6 +486,18 @@ impl EventRows for SqliteRows<'_> {
             })
             .map_err(self.e())?;
         Ok(n == 1)
+    }
+
+    fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO group_coverage (group_id, community_id, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (group_id) DO UPDATE
+                 SET first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
+            )
+            .and_then(|mut s| s.execute(params![group, self.community, first_ms, last_ms]))
+            .map_err(self.e())?;
+        Ok(())
     }
 
     fn upgrade_activity_key(&mut self, row: &ActivityRow<'_>, legacy_key: &str) -> RowResult<bool> {

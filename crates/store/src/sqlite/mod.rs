@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_suppressed_identities.sql"),
     include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
+    include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
 ];
 
 /// A tonghao database in one SQLite file.

@@ -42,7 +42,9 @@ pub(crate) fn load(
 
     let mut group_index: IdMap<u32> = IdMap::default();
     let mut stmt = conn.prepare(
-        "SELECT id, platform, external_id, name, tz_offset_s FROM groups WHERE community_id = ?1 ORDER BY id",
+        "SELECT g.id, g.platform, g.external_id, g.name, g.tz_offset_s, c.first_ms, c.last_ms
+         FROM groups g LEFT JOIN group_coverage c ON c.group_id = g.id
+         WHERE g.community_id = ?1 ORDER BY g.id",
     )?;
     let mut rows = stmt.query([community_id])?;
     while let Some(r) = rows.next()? {
@@ -56,6 +58,10 @@ pub(crate) fn load(
             tz_offset_s: r.get(4)?,
             messages: 0..0,
             memberships: 0..0,
+            covered: match (r.get::<_, Option<i64>>(5)?, r.get::<_, Option<i64>>(6)?) {
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => None,
+            },
         });
     }
 
