@@ -7,9 +7,10 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use tonghao_insight::links::infer_missing;
 use tonghao_insight::report::{GroupReport, group_report_at, settle_as_of};
+use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::msg::Msg;
 use tonghao_model::snapshot::Snapshot;
-use tonghao_ops::moves::{Move, next_moves};
+use tonghao_ops::moves::{KindOutcome, Move, next_moves, outcomes};
 use tonghao_store::Store;
 
 /// What to report on.
@@ -46,8 +47,11 @@ pub struct Report {
     pub inferred_links: usize,
     /// One entry per group.
     pub groups: Vec<GroupReport>,
-    /// What to do next, across the groups, highest priority first.
+    /// What to do next, across the groups, highest priority first; moves
+    /// already decided (done or dismissed) are left out.
     pub moves: Vec<Move>,
+    /// How the moves marked done turned out, per kind.
+    pub outcomes: Vec<KindOutcome>,
 }
 
 /// A date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 time, as UTC ms.
@@ -106,10 +110,14 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
     for g in &mut groups {
         localize(g);
     }
+    let decisions = store.decisions(community)?;
+    let decided: std::collections::HashSet<&str> = decisions.iter().map(|d| d.move_id.as_str()).collect();
     let mut moves = next_moves(&snap, &groups);
+    moves.retain(|m| !decided.contains(m.id.as_str()));
     for m in &mut moves {
         localize_move(m);
     }
+    let outcomes = outcomes(&snap, &decisions);
     Ok(Report {
         community: community.to_string(),
         as_of: utc(snap.as_of_ms),
@@ -117,6 +125,7 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
         inferred_links,
         groups,
         moves,
+        outcomes,
     })
 }
 
@@ -148,6 +157,29 @@ pub fn localize(g: &mut GroupReport) {
             x.en = Lang::En.msg(&x.msg);
         }
     }
+}
+
+/// Records that move `move_id` (one of the current moves) was done or
+/// dismissed, now; returns the move. A decided move is not proposed again,
+/// and later reports measure how the done ones worked.
+pub fn decide(store: &dyn Store, community: &str, move_id: &str, verdict: Verdict) -> Result<Move> {
+    let report = build(store, community, &ReportRequest::default())?;
+    let Some(m) = report.moves.into_iter().find(|m| m.id == move_id) else {
+        return Err(AppError::NotFound(format!(
+            "no open move {move_id:?} in community {community:?}; `tonghao next` lists them"
+        )));
+    };
+    let at_ms = chrono::Utc::now().timestamp_millis();
+    let decision = Decision {
+        move_id: m.id.clone(),
+        kind: m.kind.as_str().to_string(),
+        group: m.group_store_id,
+        member: m.subject,
+        verdict,
+        at_ms,
+    };
+    store.record_decision(community, &decision)?;
+    Ok(m)
 }
 
 /// Words a move, its reason and its draft in both languages.

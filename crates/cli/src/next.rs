@@ -7,11 +7,16 @@ use anyhow::Result;
 use tonghao_app::Lang;
 use tonghao_app::report::{ReportRequest, build};
 use tonghao_app::view::text;
+use tonghao_model::decision::Verdict;
+use tonghao_model::msg::Msg;
 use tonghao_store::Store;
 
 /// Arguments of `tonghao next`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// Record a decision about one move instead of listing them.
+    #[command(subcommand)]
+    decide: Option<Decide>,
     /// Only this group (id or name; see `tonghao groups`).
     #[arg(long, short)]
     group: Option<String>,
@@ -20,15 +25,52 @@ pub struct Args {
     limit: usize,
 }
 
+/// A decision about one move (its id is in the list).
+#[derive(clap::Subcommand)]
+enum Decide {
+    /// Someone did it: it is not proposed again, and later imports show whether it worked.
+    Done {
+        /// The move's id, e.g. welcome-93e7fd4c717f.
+        id: String,
+    },
+    /// Not worth doing: it is not proposed again.
+    Dismiss {
+        /// The move's id.
+        id: String,
+    },
+}
+
 pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
+    if let Some(decide) = &args.decide {
+        let (id, verdict) = match decide {
+            Decide::Done { id } => (id, Verdict::Done),
+            Decide::Dismiss { id } => (id, Verdict::Dismissed),
+        };
+        let m = tonghao_app::report::decide(store, &cli.community, id, verdict)?;
+        if cli.json {
+            println!("{}", serde_json::to_string_pretty(&m)?);
+        } else {
+            let verdict = lang.t(match verdict {
+                Verdict::Done => "outcome.verdict_done",
+                Verdict::Dismissed => "outcome.verdict_dismissed",
+            });
+            let line = Msg::new("outcome.decided").text("verdict", verdict).text("id", &m.id);
+            println!("{}", lang.msg(&line));
+        }
+        return Ok(0);
+    }
     let req = ReportRequest { group: args.group.clone(), ..Default::default() };
     let report = build(store, &cli.community, &req)?;
     let limit = if args.limit == 0 { usize::MAX } else { args.limit };
     if cli.json {
         let moves: Vec<_> = report.moves.iter().take(limit).collect();
-        println!("{}", serde_json::to_string_pretty(&moves)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({"moves": moves, "outcomes": report.outcomes}))?
+        );
     } else {
         print!("{}", text::moves(&report.moves, lang, limit));
+        print!("{}", text::outcomes(&report.outcomes, lang));
     }
     Ok(0)
 }

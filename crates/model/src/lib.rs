@@ -17,6 +17,7 @@
 //!   one, otherwise a content hash (see [`fallback_key`]).
 #![deny(missing_docs)]
 
+pub mod decision;
 mod event;
 mod key;
 pub mod msg;

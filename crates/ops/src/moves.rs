@@ -22,6 +22,7 @@ use tonghao_insight::metrics::{DAY_MS, Window, starters};
 use tonghao_insight::report::GroupReport;
 use tonghao_insight::roles::Role;
 use tonghao_model::Role as GroupRole;
+use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::msg::Msg;
 use tonghao_model::snapshot::{MembershipKind, Snapshot, flags};
 
@@ -79,6 +80,10 @@ pub struct Move {
     pub group: u32,
     /// The group's name.
     pub group_name: String,
+    /// The group's store id (what a decision records).
+    pub group_store_id: i64,
+    /// The store id of the member the move is about, if any.
+    pub subject: Option<i64>,
     /// Who should act: a member's name (the group's host), or `None` for
     /// the operators in general.
     pub by: Option<String>,
@@ -175,6 +180,8 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                 kind,
                 group: r.group,
                 group_name: r.name.clone(),
+                group_store_id: meta.store_id,
+                subject: about.map(store_id),
                 by: if about.is_some() && about == host { None } else { host_name.clone() },
                 about: about.map(name),
                 priority,
@@ -391,4 +398,70 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
     if let Some(last) = out.last_mut() {
         last.why = Some(e.msg.clone());
     }
+}
+
+/// How the moves of one kind that were done turned out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct KindOutcome {
+    /// The kind (`welcome`, `re_engage`, `intervene`; the others have no
+    /// outcome the history can show).
+    pub kind: &'static str,
+    /// Moves of this kind marked done.
+    pub done: u32,
+    /// Of those, the ones whose outcome the history shows yet.
+    pub measured: u32,
+    /// Of those, the ones that worked: the newcomer spoke, the drifting
+    /// member posted again, the group talked more in the 4 weeks after than
+    /// in the 4 before.
+    pub worked: u32,
+    /// Moves of this kind dismissed.
+    pub dismissed: u32,
+}
+
+/// What became of the moves decided in `decisions`, judged on `snap`
+/// (a later import than the decision's). A welcome or re-engagement worked
+/// when the member posted in the group after the decision; an intervention,
+/// once four weeks have passed, when the group's messages in the four weeks
+/// after exceed those in the four before.
+pub fn outcomes(snap: &Snapshot, decisions: &[Decision]) -> Vec<KindOutcome> {
+    let group_of: HashMap<i64, usize> = snap.groups.iter().enumerate().map(|(i, g)| (g.store_id, i)).collect();
+    let member_of: HashMap<i64, u32> = snap.members.iter().enumerate().map(|(i, m)| (m.store_id, i as u32)).collect();
+    let m = &snap.messages;
+    let mut out: Vec<KindOutcome> = ["welcome", "re_engage", "intervene"]
+        .into_iter()
+        .map(|kind| KindOutcome { kind, ..Default::default() })
+        .collect();
+    for d in decisions {
+        let Some(o) = out.iter_mut().find(|o| o.kind == d.kind) else { continue };
+        if d.verdict == Verdict::Dismissed {
+            o.dismissed += 1;
+            continue;
+        }
+        o.done += 1;
+        let Some(&g) = group_of.get(&d.group) else { continue };
+        let range = snap.groups[g].messages.clone();
+        // Only history imported after the decision can show its result.
+        let seen_until = snap.groups[g].covered.map_or(snap.as_of_ms, |c| c.1);
+        if seen_until <= d.at_ms {
+            continue;
+        }
+        let worked = match d.kind.as_str() {
+            "intervene" => {
+                let span = 28 * DAY_MS;
+                if seen_until < d.at_ms + span {
+                    continue;
+                }
+                let count = |from: i64, to: i64| range.clone().filter(|&i| (from..to).contains(&m.at_ms[i])).count();
+                count(d.at_ms, d.at_ms + span) > count(d.at_ms - span, d.at_ms)
+            }
+            _ => {
+                let Some(who) = d.member.and_then(|id| member_of.get(&id).copied()) else { continue };
+                range.clone().any(|i| m.member[i] == who && m.at_ms[i] > d.at_ms)
+            }
+        };
+        o.measured += 1;
+        o.worked += u32::from(worked);
+    }
+    out.retain(|o| o.done + o.dismissed > 0);
+    out
 }

@@ -43,5 +43,5 @@ pub use privacy::{
     ExportedMessage, ExportedName, MemberExport,
 };
 pub use sqlite::SqliteStore;
-pub use traits::{ImportSession, Ingest, Privacy, Queries, Store};
+pub use traits::{ImportSession, Ingest, Operations, Privacy, Queries, Store};
 pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};

@@ -4,15 +4,14 @@
 //! requests. Receivers are `&self`: a backend synchronises inside (SQLite: one
 //! connection behind a mutex; PostgreSQL: a pool).
 //!
-//! Room for operations records (activities and their calendar, check-in
-//! ledgers, tasks, points, orders, next moves and their outcomes): they will
-//! be a fourth concern, `Operations`, added to [`Store`]'s list beside these,
-//! with its own tables in both backends' migrations, written when the `ops`
-//! crate defines what it records. Nothing here anticipates those tables.
+//! Operations records are the fourth concern, [`Operations`]: today the
+//! decisions about next moves; activities, check-in ledgers, tasks, points
+//! and orders join it as the `ops` crate defines them.
 
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
+use tonghao_model::decision::Decision;
 use tonghao_model::snapshot::Snapshot;
 
 /// Getting events in.
@@ -97,7 +96,16 @@ pub trait Privacy {
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
 }
 
-/// The whole store: every concern, shareable between threads.
-pub trait Store: Ingest + Queries + Privacy + Send + Sync {}
+/// The operators' own records.
+pub trait Operations {
+    /// Records what was decided about a move (a later decision about the
+    /// same move replaces it).
+    fn record_decision(&self, community: &str, decision: &Decision) -> Result<(), StoreError>;
+    /// Every decision recorded in `community`, oldest first.
+    fn decisions(&self, community: &str) -> Result<Vec<Decision>, StoreError>;
+}
 
-impl<T: Ingest + Queries + Privacy + Send + Sync + ?Sized> Store for T {}
+/// The whole store: every concern, shareable between threads.
+pub trait Store: Ingest + Queries + Privacy + Operations + Send + Sync {}
+
+impl<T: Ingest + Queries + Privacy + Operations + Send + Sync + ?Sized> Store for T {}

@@ -81,7 +81,7 @@ fn a_v2_database_migrates() {
         .unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION);
     // v4 backfills each group's covered span from its own events.
     let covered: Vec<(i64, i64, i64)> = store
         .test_connection()
@@ -120,7 +120,7 @@ fn a_v2_database_migrates() {
     // Opening again finds nothing to do.
     drop(store);
     drop(SqliteStore::open(&path).unwrap());
-    assert_eq!(user_version(&path), 4);
+    assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION);
 }
 
 /// Merges find the rows they move through indexes, never by scanning every
@@ -183,7 +183,7 @@ fn concurrent_first_imports_both_succeed() {
         });
         let store = SqliteStore::open(&path).unwrap();
         assert_eq!(store.counts().unwrap().messages, 100, "round {round}");
-        assert_eq!(user_version(&path), 4);
+        assert_eq!(user_version(&path), SqliteStore::SCHEMA_VERSION);
     }
 }
 

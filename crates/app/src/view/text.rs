@@ -7,7 +7,7 @@ use crate::ingest::FileReport;
 use crate::report::Report;
 use tonghao_insight::report::GroupReport;
 use tonghao_model::msg::Msg;
-use tonghao_ops::moves::Move;
+use tonghao_ops::moves::{KindOutcome, Move};
 
 /// Renders the whole report.
 pub fn report(report: &Report, lang: Lang) -> String {
@@ -153,6 +153,31 @@ pub fn moves(moves: &[Move], lang: Lang, limit: usize) -> String {
         if !draft.is_empty() {
             let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
         }
+    }
+    out
+}
+
+/// How the moves marked done turned out: one line per kind.
+pub fn outcomes(outcomes: &[KindOutcome], lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if outcomes.is_empty() {
+        return out;
+    }
+    let _ = writeln!(out, "{}", lang.t("outcome.heading"));
+    for o in outcomes {
+        let kind = lang.t(match o.kind {
+            "welcome" => "outcome.welcome",
+            "re_engage" => "outcome.re_engage",
+            _ => "outcome.intervene",
+        });
+        let line = Msg::new("outcome.line")
+            .text("kind", kind)
+            .int("done", o.done)
+            .int("measured", o.measured)
+            .int("worked", o.worked)
+            .int("dismissed", o.dismissed);
+        let _ = writeln!(out, "  {}", lang.msg(&line));
     }
     out
 }

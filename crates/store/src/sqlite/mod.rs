@@ -17,11 +17,12 @@ use self::conn::{BUSY_TIMEOUT, Db};
 use self::error::db;
 use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, MemberExport};
-use crate::traits::{ImportSession, Ingest, Privacy, Queries};
+use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberSummary, TableCounts};
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
+use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -30,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_suppressed_identities.sql"),
     include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
+    include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
 ];
 
 /// A tonghao database in one SQLite file.
@@ -48,6 +50,8 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
+    /// The schema version this tonghao writes: how many migrations it knows.
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
     /// Opens (or creates) the database at `path` and brings its schema up to
     /// date. Several processes may do this at once on a new file: the schema
     /// is created by whichever takes the write lock first, and the others
@@ -188,6 +192,47 @@ impl Queries for SqliteStore {
 
     fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
         queries::imports(&*self.db.lock()?, &self.db.path)
+    }
+}
+
+impl Operations for SqliteStore {
+    fn record_decision(&self, community: &str, d: &Decision) -> Result<(), StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = queries::community_or_err(&conn, path, community)?;
+        conn.execute(
+            "INSERT INTO move_decisions (community_id, move_id, kind, group_id, member_id, verdict, at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (community_id, move_id) DO UPDATE SET verdict = excluded.verdict, at_ms = excluded.at_ms",
+            rusqlite::params![cid, d.move_id, d.kind, d.group, d.member, d.verdict.as_str(), d.at_ms],
+        )
+        .map_err(db(path))?;
+        Ok(())
+    }
+
+    fn decisions(&self, community: &str) -> Result<Vec<Decision>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        let mut stmt = conn
+            .prepare(
+                "SELECT move_id, kind, group_id, member_id, verdict, at_ms FROM move_decisions
+                 WHERE community_id = ?1 ORDER BY at_ms, move_id",
+            )
+            .map_err(db(path))?;
+        let rows = stmt
+            .query_map([cid], |r| {
+                Ok(Decision {
+                    move_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    group: r.get(2)?,
+                    member: r.get(3)?,
+                    verdict: r.get::<_, String>(4)?.parse().unwrap_or(Verdict::Dismissed),
+                    at_ms: r.get(5)?,
+                })
+            })
+            .map_err(db(path))?;
+        rows.collect::<Result<_, _>>().map_err(db(path))
     }
 }
 
