@@ -105,12 +105,20 @@ pub(crate) struct SessionState {
     groups: FastMap<Platform, FastMap<String, GroupState>>,
     identities: Identities,
     dropper: Dropper,
+    /// The store may hold activities keyed by content alone (written before
+    /// natural keys): look for them to upgrade. False for every new store.
+    pub(crate) legacy_activity_keys: bool,
 }
 
 impl SessionState {
     /// A session's state, with the community's suppression list.
     pub(crate) fn new(suppressed: HashSet<(String, String)>) -> Self {
-        SessionState { groups: Default::default(), identities: Identities::new(suppressed), dropper: Dropper::new() }
+        SessionState {
+            groups: Default::default(),
+            identities: Identities::new(suppressed),
+            dropper: Dropper::new(),
+            legacy_activity_keys: false,
+        }
     }
 
     /// After a file was rolled back: cached ids may name rows that are gone.
@@ -336,7 +344,9 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         let member = self.actor(group, h, false)?;
         let row = ActivityRow { group, member, kind, at: h.at.timestamp_millis(), key, target, data: data.to_string() };
         let upgraded = match legacy_activity_key(event) {
-            Some(legacy) if legacy != key => self.rows.upgrade_activity_key(&row, &legacy)?,
+            Some(legacy) if self.state.legacy_activity_keys && legacy != key => {
+                self.rows.upgrade_activity_key(&row, &legacy)?
+            }
             _ => false,
         };
         if !upgraded && self.rows.insert_activity(row)? {

@@ -351,6 +351,8 @@ fn activities_keyed_by_content_by_an_older_release_are_upgraded_not_duplicated()
     common::import(&store, &events[..1]);
     // What the older release stored: the first check-in under its text.
     store.test_connection().execute("UPDATE activities SET key = '#打卡 第1天'", []).unwrap();
+    // As migration 0005 marks a store that held activities before.
+    store.test_connection().execute("INSERT INTO store_flags VALUES ('legacy_activity_keys', 1)", []).unwrap();
     let again = common::import(&store, &events);
     assert_eq!((again.activities, again.duplicates), (1, 1));
     let keys: Vec<String> = store

@@ -15,3 +15,13 @@ CREATE TABLE move_decisions (
     PRIMARY KEY (community_id, move_id)
 );
 CREATE INDEX move_decisions_member ON move_decisions(member_id) WHERE member_id IS NOT NULL;
+
+-- Facts about the store itself. `legacy_activity_keys`: the store held
+-- activities before they were keyed by their natural key (2026-11-30), so
+-- imports look for rows keyed by content alone to upgrade (crates/store,
+-- `ingest.rs`); a store that never held such rows skips that lookup.
+CREATE TABLE store_flags (
+    name   TEXT PRIMARY KEY,
+    value  INTEGER NOT NULL
+);
+INSERT INTO store_flags (name, value) SELECT 'legacy_activity_keys', 1 WHERE EXISTS (SELECT 1 FROM activities);

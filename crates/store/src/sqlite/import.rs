@@ -126,6 +126,10 @@ impl<'s> SqliteSession<'s> {
             session.state = SessionState::new(suppressed);
             session.community_id = Some(cid);
         }
+        session.state.legacy_activity_keys = session
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM store_flags WHERE name = 'legacy_activity_keys')", [], |r| r.get(0))
+            .map_err(&err)?;
         Ok(session)
     }
 
