@@ -128,7 +128,9 @@ impl<'s> SqliteSession<'s> {
         }
         session.state.legacy_activity_keys = session
             .conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM store_flags WHERE name = 'legacy_activity_keys')", [], |r| r.get(0))
+            .query_row("SELECT EXISTS (SELECT 1 FROM store_flags WHERE name = 'legacy_activity_keys')", [], |r| {
+                r.get(0)
+            })
             .map_err(&err)?;
         Ok(session)
     }
