@@ -5,6 +5,7 @@
 
 mod demo;
 mod eval;
+mod groups;
 mod import;
 mod member;
 mod next;
@@ -47,8 +48,13 @@ struct Cli {
 enum Command {
     /// Import chat exports: files, folders or .zip archives (format detected).
     Import(import::Args),
-    /// List the groups in the store.
-    Groups,
+    /// List the groups in the store (or delete one: `tonghao groups delete GROUP`).
+    Groups {
+        #[command(subcommand)]
+        action: Option<groups::Action>,
+    },
+    /// List the imports: when, which file, what it added.
+    Imports,
     /// List the members of one group.
     Members {
         /// The group's id or name (see `tonghao groups`).
@@ -112,7 +118,9 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
     let open = || SqliteStore::open(&db_path).with_context(|| format!("opening {}", db_path.display()));
     match &cli.command {
         Command::Import(args) => import::run(&open()?, &cli, lang, args),
-        Command::Groups => {
+        Command::Groups { action: Some(action) } => groups::run(&open()?, &cli, lang, action),
+        Command::Imports => groups::imports(&open()?, &cli, lang),
+        Command::Groups { action: None } => {
             let groups = open()?.groups(&cli.community)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&groups)?);

@@ -260,3 +260,26 @@ fn fifos_and_link_loops_in_a_folder_are_skipped_by_name() {
     assert!(why("loop-a").unwrap().contains("already"), "{files:?}");
     assert!(why("loop-b").unwrap().contains("already"), "{files:?}");
 }
+
+/// Issue 9: `tonghao imports` lists what each import added, and `tonghao
+/// groups delete` removes one group (refusing without --yes when it cannot
+/// ask), leaving the others.
+#[test]
+fn imports_are_listed_and_a_group_can_be_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
+    let whatsapp = common::data().join("formats/whatsapp/2A_5M.txt");
+    common::ok(Some(&db), &["import", sample.to_str().unwrap(), whatsapp.to_str().unwrap()]);
+    let log = common::json(&common::ok(Some(&db), &["--json", "imports"]));
+    let added: Vec<u64> = log.as_array().unwrap().iter().map(|i| i["stats"]["messages"].as_u64().unwrap()).collect();
+    assert_eq!(added, vec![10, 5], "sample.jsonl holds 10 messages, 2A_5M.txt 5");
+
+    let refused = common::run(Some(&db), &["groups", "delete", "2A_5M"]);
+    assert!(!refused.status.success(), "no terminal to ask: --yes is required");
+    let deleted = common::json(&common::ok(Some(&db), &["--json", "groups", "delete", "--yes", "2A_5M"]));
+    assert_eq!(deleted["messages"], 5);
+    let groups = common::json(&common::ok(Some(&db), &["--json", "groups"]));
+    let names: Vec<&str> = groups.as_array().unwrap().iter().map(|g| g["external_id"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["demo-reading@chatroom"]);
+}

@@ -156,6 +156,21 @@ pub struct ExportedActivity {
     pub data: serde_json::Value,
 }
 
+/// What `group_delete` removed: the group and its rows per table.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroupDeleteStats {
+    /// The group's store id.
+    pub group_id: i64,
+    /// Messages.
+    pub messages: u64,
+    /// Joins, leaves and role changes.
+    pub memberships: u64,
+    /// Recalls, check-ins, orders and reactions.
+    pub activities: u64,
+    /// Names members used in the group.
+    pub member_names: u64,
+}
+
 /// What `member_delete` removed (or, previewed, would remove): rows per table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DeleteStats {

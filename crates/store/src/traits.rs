@@ -9,7 +9,7 @@
 //! and orders join it as the `ops` crate defines them.
 
 use crate::error::StoreError;
-use crate::privacy::{DeleteStats, MemberExport};
+use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
 use tonghao_model::snapshot::Snapshot;
@@ -94,6 +94,11 @@ pub trait Privacy {
     /// What [`Privacy::member_delete`] would remove, without removing it (the
     /// same deletion, rolled back).
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
+    /// Deletes the group whose external id or name is `group` and every row
+    /// of it (messages, joins/leaves/roles, activities, names used there,
+    /// its covered span, decisions about it), in one transaction. Members
+    /// stay: they may be in other groups.
+    fn group_delete(&self, community: &str, group: &str) -> Result<GroupDeleteStats, StoreError>;
 }
 
 /// The operators' own records.

@@ -521,3 +521,34 @@ fn coverage_is_the_span_of_the_whole_file_for_each_group_in_it() {
         assert_eq!(covered(&snap, "busy@chatroom").1, t("2024-05-01T11:00:00+08:00"), "not in the later file");
     });
 }
+
+/// Issue 9: a group can be deleted, with every row of it, in one
+/// transaction; the other group and the members stay.
+#[test]
+fn a_deleted_group_takes_its_rows_and_nothing_else() {
+    for_each_backend(|store| {
+        let in_group = |group: &str, t: &str| {
+            let mut e = message("wxid_a", "小李", t, None, "早");
+            if let Event::Message(m) = &mut e {
+                m.header.group = group.into();
+                m.header.group_name = Some(group.into());
+            }
+            e
+        };
+        import(
+            store,
+            &[
+                in_group("gone@chatroom", "2024-03-01T10:00:00+08:00"),
+                in_group("gone@chatroom", "2024-03-02T10:00:00+08:00"),
+                in_group("kept@chatroom", "2024-03-01T11:00:00+08:00"),
+            ],
+        );
+        let stats = store.group_delete("default", "gone@chatroom").unwrap();
+        assert_eq!((stats.messages, stats.memberships, stats.activities), (2, 0, 0));
+        let c = store.counts().unwrap();
+        assert_eq!((c.groups, c.messages, c.members), (1, 1, 1));
+        assert!(matches!(store.group_delete("default", "gone@chatroom"), Err(tonghao_store::StoreError::NotFound(_))));
+        let snap = store.snapshot("default", None, None).unwrap();
+        assert_eq!(snap.groups.iter().map(|g| g.external_id.as_str()).collect::<Vec<_>>(), vec!["kept@chatroom"]);
+    });
+}

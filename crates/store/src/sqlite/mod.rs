@@ -16,7 +16,7 @@ mod snapshot;
 use self::conn::{BUSY_TIMEOUT, Db};
 use self::error::db;
 use crate::error::{ErrorKind, StoreError};
-use crate::privacy::{DeleteStats, MemberExport};
+use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberSummary, TableCounts};
 use rusqlite::{Connection, ErrorCode};
@@ -253,5 +253,27 @@ impl Privacy for SqliteStore {
         let conn = self.db.lock()?;
         let cid = queries::community_or_err(&conn, &self.db.path, community)?;
         privacy::delete(&conn, &self.db.path, cid, community, member_ref, false)
+    }
+
+    fn group_delete(&self, community: &str, group: &str) -> Result<GroupDeleteStats, StoreError> {
+        let mut conn = self.db.lock()?;
+        let path = &self.db.path;
+        let (gid, _) = queries::find_group(&conn, path, community, group)?;
+        let tx = conn.transaction().map_err(db(path))?;
+        let count = |table: &str| -> Result<u64, StoreError> {
+            tx.query_row(&format!("SELECT count(*) FROM {table} WHERE group_id = ?1"), [gid], |r| r.get(0))
+                .map_err(db(path))
+        };
+        let stats = GroupDeleteStats {
+            group_id: gid,
+            messages: count("messages")?,
+            memberships: count("memberships")?,
+            activities: count("activities")?,
+            member_names: count("member_names")?,
+        };
+        // Every table that names the group references it ON DELETE CASCADE.
+        tx.execute("DELETE FROM groups WHERE id = ?1", [gid]).map_err(db(path))?;
+        tx.commit().map_err(db(path))?;
+        Ok(stats)
     }
 }

@@ -58,12 +58,14 @@ pub(crate) fn groups(conn: &Connection, path: &str, community: &str) -> Result<V
     Ok(out)
 }
 
-pub(crate) fn members(
+/// The one group of `community` whose external id or name is `group`: its
+/// row id and offset; a clear error when none or several match.
+pub(crate) fn find_group(
     conn: &Connection,
     path: &str,
     community: &str,
     group: &str,
-) -> Result<Vec<MemberSummary>, StoreError> {
+) -> Result<(i64, i32), StoreError> {
     let cid = community_or_err(conn, path, community)?;
     let matches: Vec<(i64, i32)> = {
         let mut stmt = conn
@@ -74,20 +76,25 @@ pub(crate) fn members(
             .collect::<Result<_, _>>()
             .map_err(db(path))?
     };
-    let (gid, tz) = match matches.as_slice() {
-        [one] => *one,
-        [] => {
-            return Err(StoreError::NotFound(format!(
-                "no group {group:?} in community {community:?}; `tonghao groups` lists them"
-            )));
-        }
-        _ => {
-            return Err(StoreError::NotFound(format!(
-                "{group:?} names {} groups; use the group id from `tonghao groups`",
-                matches.len()
-            )));
-        }
-    };
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(StoreError::NotFound(format!(
+            "no group {group:?} in community {community:?}; `tonghao groups` lists them"
+        ))),
+        _ => Err(StoreError::NotFound(format!(
+            "{group:?} names {} groups; use the group id from `tonghao groups`",
+            matches.len()
+        ))),
+    }
+}
+
+pub(crate) fn members(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    group: &str,
+) -> Result<Vec<MemberSummary>, StoreError> {
+    let (gid, tz) = find_group(conn, path, community, group)?;
     let mut stmt = conn
         .prepare(
             // One pass over the group's messages and memberships each

@@ -1,0 +1,86 @@
+//! `tonghao groups delete` and `tonghao imports`: managing what is stored,
+//! group by group and import by import.
+
+use crate::Cli;
+use anyhow::{Result, bail};
+use std::io::IsTerminal;
+use tonghao_app::Lang;
+use tonghao_app::view::table;
+use tonghao_model::msg::Msg;
+use tonghao_store::{Privacy, Queries, SqliteStore};
+
+/// What to do with the groups.
+#[derive(clap::Subcommand)]
+pub enum Action {
+    /// Delete a group and every row of it (messages, joins/leaves/roles,
+    /// check-ins/orders/recalls/reactions, names used there), in one
+    /// transaction. Members stay: they may be in other groups. Importing its
+    /// export again brings it back.
+    Delete {
+        /// The group's id or name (see `tonghao groups`).
+        group: String,
+        /// Delete without asking (required when input is not a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+pub fn run(store: &SqliteStore, cli: &Cli, lang: Lang, action: &Action) -> Result<i32> {
+    let Action::Delete { group, yes } = action;
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            bail!("{}", lang.msg(&Msg::new("groups.needs_yes").text("group", group)));
+        }
+        eprint!("{} ", lang.msg(&Msg::new("groups.confirm").text("group", group)));
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是") {
+            eprintln!("{}", lang.t("label.cancelled_nothing_was_deleted"));
+            return Ok(1);
+        }
+    }
+    let stats = store.group_delete(&cli.community, group)?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+    } else {
+        let done = Msg::new("groups.deleted")
+            .text("group", group)
+            .int("messages", stats.messages)
+            .int("memberships", stats.memberships)
+            .int("activities", stats.activities);
+        println!("{}", lang.msg(&done));
+    }
+    Ok(0)
+}
+
+/// `tonghao imports`: the import log, oldest first.
+pub fn imports(store: &SqliteStore, cli: &Cli, lang: Lang) -> Result<i32> {
+    let log: Vec<_> = store.imports()?.into_iter().filter(|i| i.community == cli.community).collect();
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&log)?);
+        return Ok(0);
+    }
+    let rows: Vec<Vec<String>> = log
+        .iter()
+        .map(|i| {
+            vec![
+                i.id.to_string(),
+                tonghao_app::report::local_time(i.at_ms, [0]),
+                tonghao_app::view::text::printable(&i.source),
+                i.format.clone(),
+                i.stats.messages.to_string(),
+                i.stats.duplicates.to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        lang.t("label.id"),
+        lang.t("label.imported_at"),
+        lang.t("label.file"),
+        lang.t("label.format"),
+        lang.t("label.new_messages"),
+        lang.t("label.duplicates"),
+    ];
+    print!("{}", table::render(&header, &rows, &[0, 4, 5]));
+    Ok(0)
+}
