@@ -142,11 +142,15 @@ impl Source for Irc {
 
     fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
         let (channel, date) = channel_and_date(input.base_name());
+        // ZNC and other loggers write a folder per channel with a file per
+        // day (`#channel/2024-03-02.log`): the folder names the channel.
+        let channel = channel.or_else(|| folder_channel(input.name()));
         let Some(group) = channel else {
             return Err(SourceError::parse(
                 input.name(),
                 Position::Whole,
-                "cannot tell the channel from the file name; name the log like `#channel.2014-03-02.log`",
+                "cannot tell the channel from the file name or its folder; name the log like \
+                 `#channel.2014-03-02.log`, or put the day files in a folder named after the channel",
             ));
         };
         let name = input.name().to_string();
@@ -207,6 +211,18 @@ fn channel_and_date(base: &str) -> (Option<String>, Option<NaiveDate>) {
         Some(format!("#{prefix}"))
     };
     (channel, date)
+}
+
+/// The channel a day file's folder names (`logs/#rust/2024-03-02.log` →
+/// `#rust`; `znc/rust/…` → `#rust`), if the file sits in one.
+fn folder_channel(name: &str) -> Option<String> {
+    let mut parts = name.rsplit(['/', '\\', '!']);
+    parts.next()?;
+    let folder = parts.next()?.trim();
+    if folder.is_empty() || folder == "." || folder == ".." {
+        return None;
+    }
+    Some(if folder.starts_with(['#', '&']) { folder.to_string() } else { format!("#{folder}") })
 }
 
 /// The first `YYYY-MM-DD` or `YYYYMMDD` in `s` not glued to other digits: its

@@ -571,3 +571,48 @@ for path in sys.argv[1:]:
     print(path, dict(messages=len(msgs), users=len({u for u, _ in msgs}), mentioning=withm, mentions=total,
                      multiline=sum('\n' in t for _, t in msgs)))
 "#;
+
+/// Issue 9: ZNC and other loggers write a folder per channel with a file
+/// per day; every such file was refused ("cannot tell the channel from the
+/// file name"). The folder now names the channel (`#` added when missing),
+/// the file name gives the date, and the three line styles read alike:
+/// `[HH:MM:SS] <nick>`, `HH:MM <nick>` and `HH:MM < nick>`.
+#[test]
+fn day_files_in_a_folder_per_channel() {
+    let read = |name: &str, text: &str| read_text(&text_file(name, text)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let (format, events) =
+        read("logs/#rust/2024-03-02.log", "[09:15:02] <alice> hello everyone\n[09:16:10] <bob> hi alice\n");
+    assert_eq!(format, "irc");
+    let (format2, events2) = read("znc/tokio/2024-03-03.log", "09:15 <carol> morning\n09:17 < dave> hey carol\n");
+    assert_eq!(format2, "irc");
+    let messages = |events: &[tonghao_model::Event]| -> Vec<(String, String, String)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                tonghao_model::Event::Message(m) => Some((
+                    m.header.group.clone(),
+                    m.header.member_name.clone().unwrap_or_default(),
+                    m.header.at.to_rfc3339(),
+                )),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        messages(&events),
+        vec![
+            ("#rust".into(), "alice".into(), "2024-03-02T09:15:02+00:00".into()),
+            ("#rust".into(), "bob".into(), "2024-03-02T09:16:10+00:00".into()),
+        ]
+    );
+    assert_eq!(
+        messages(&events2),
+        vec![
+            ("#tokio".into(), "carol".into(), "2024-03-03T09:15:00+00:00".into()),
+            ("#tokio".into(), "dave".into(), "2024-03-03T09:17:00+00:00".into()),
+        ]
+    );
+    // A day file with no folder to name the channel is still a clear error.
+    let err = read_text(&text_file("2024-03-02.log", "09:15 <carol> morning\n")).unwrap_err().to_string();
+    assert!(err.contains("cannot tell the channel"), "{err}");
+}
