@@ -4,7 +4,9 @@
 //!   @mentioned at least two different members;
 //! - connector: an articulation point of the interaction graph (removing
 //!   them splits a circle off);
-//! - newcomer: joined (or, without join records, first posted) in the last 30 days;
+//! - newcomer: joined (or, without join records, first posted) in the last 30
+//!   days, an arrival the history shows (a week or more after it starts), not
+//!   an owner, deputy or admin;
 //! - lurker: a member who sent nothing in the window;
 //! - drifting: sent at least 5 messages in the 56 days before the window's
 //!   last 28 days, and at most 1 in those 28: the people worth a personal message.
