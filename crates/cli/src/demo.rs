@@ -196,11 +196,14 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     ];
     if has_report {
         tries.push((format!("{bin} --db {db_arg} report"), "demo.try_report"));
+        tries.push((format!("{bin} --db {db_arg} next --limit 10"), "demo.try_next_moves"));
     }
     tries.push((format!("{bin} sim --scenario demo --out {} --format native", lang.t("demo.dir")), "demo.try_sim"));
-    let width = tries.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0);
+    // Display width, not chars: a group name in Chinese takes two columns a character.
+    use unicode_width::UnicodeWidthStr;
+    let width = tries.iter().map(|(c, _)| c.width()).max().unwrap_or(0);
     for (command, comment) in tries {
-        println!("  {command:width$}  # {}", lang.t(comment));
+        println!("  {command}{}  # {}", " ".repeat(width - command.width()), lang.t(comment));
     }
     if let Some(dir) = &args.out {
         println!("{} {}", lang.t("label.simulated_history_and_ground_truth_kept_in"), dir.display());
