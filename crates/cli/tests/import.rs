@@ -184,12 +184,7 @@ fn every_checkin_order_and_recall_of_the_demo_is_stored() {
 /// why (also in --json), and names are escaped.
 #[test]
 fn failures_and_skips_are_named_once_and_printed_safely() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
-    let folder = dir.path().join("in");
-    std::fs::create_dir(&folder).unwrap();
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
-    std::fs::copy(&sample, folder.join("sample.jsonl")).unwrap();
+    let (dir, db, folder) = folder_with_sample();
     std::fs::write(folder.join("notes\u{1b}[31m.txt"), "just some notes\n").unwrap();
     let missing = dir.path().join("missing.json");
     let out = common::run(Some(&db), &["import", missing.to_str().unwrap(), folder.to_str().unwrap()]);
@@ -220,12 +215,7 @@ fn failures_and_skips_are_named_once_and_printed_safely() {
 #[test]
 fn fifos_and_link_loops_in_a_folder_are_skipped_by_name() {
     use std::os::unix::fs::symlink;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
-    let folder = dir.path().join("in");
-    std::fs::create_dir(&folder).unwrap();
-    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
-    std::fs::copy(&sample, folder.join("sample.jsonl")).unwrap();
+    let (_dir, db, folder) = folder_with_sample();
     symlink(&folder, folder.join("loop-a")).unwrap();
     symlink(&folder, folder.join("loop-b")).unwrap();
     let fifo = folder.join("pipe");
@@ -282,4 +272,16 @@ fn imports_are_listed_and_a_group_can_be_deleted() {
     let groups = common::json(&common::ok(Some(&db), &["--json", "groups"]));
     let names: Vec<&str> = groups.as_array().unwrap().iter().map(|g| g["external_id"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["demo-reading@chatroom"]);
+}
+
+/// A temporary folder `in/` holding a copy of examples/sample.jsonl, and a
+/// database path beside it.
+fn folder_with_sample() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
+    std::fs::copy(&sample, folder.join("sample.jsonl")).unwrap();
+    (dir, db, folder)
 }
