@@ -61,8 +61,11 @@ pub trait Queries {
     /// The community's history up to `as_of_ms` (UTC milliseconds; `None`:
     /// everything), as columns for the insight engine. Message texts (for
     /// reply inference) are kept only for the last `text_window_ms` before the
-    /// snapshot's end (`None`: no texts; `Some(i64::MAX)`: all): a report
-    /// needs them for its window, not for ten million old messages.
+    /// snapshot's end — without an as-of, before each group's own end (its
+    /// latest message or the end of what its files cover), as reports read
+    /// each group as of its own end — (`None`: no texts; `Some(i64::MAX)`:
+    /// all): a report needs them for its window, not for ten million old
+    /// messages.
     fn snapshot(
         &self,
         community: &str,

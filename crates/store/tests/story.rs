@@ -552,3 +552,30 @@ fn a_deleted_group_takes_its_rows_and_nothing_else() {
         assert_eq!(snap.groups.iter().map(|g| g.external_id.as_str()).collect::<Vec<_>>(), vec!["kept@chatroom"]);
     });
 }
+
+/// Texts are kept for the window before each group's own end when no as-of
+/// is given: a group whose export ended in March keeps its last week's
+/// texts beside a group that goes on to June (its report reads it as of
+/// March, and reply inference needs those texts).
+#[test]
+fn texts_are_kept_for_each_groups_own_last_window() {
+    for_each_backend(|store| {
+        let in_group = |group: &str, t: &str, text: &str| {
+            let mut e = message("wxid_a", "小李", t, None, text);
+            if let Event::Message(m) = &mut e {
+                m.header.group = group.into();
+            }
+            e
+        };
+        import(store, &[in_group("march@chatroom", "2024-03-01T10:00:00+08:00", "三月的最后一句")]);
+        import(store, &[in_group("june@chatroom", "2024-06-01T10:00:00+08:00", "六月")]);
+        let week = 7 * 86_400_000;
+        let snap = store.snapshot("default", None, Some(week)).unwrap();
+        let texts: Vec<&str> = snap.messages.text.values().map(|t| &**t).collect();
+        assert_eq!(texts.len(), 2, "both groups' last messages keep their text: {texts:?}");
+        // With an as-of, one moment for every group: March is long before it.
+        let at =
+            store.snapshot("default", Some(at("2024-06-02T00:00:00+08:00").timestamp_millis()), Some(week)).unwrap();
+        assert_eq!(at.messages.text.values().map(|t| &**t).collect::<Vec<_>>(), vec!["六月"]);
+    });
+}

@@ -94,23 +94,23 @@ pub(crate) fn load(
         }
     }
 
-    // Texts are kept from this time on: the window before the snapshot's end,
-    // which without an as-of is the latest message (found per group through
-    // the (group, time) index, not by scanning every message).
-    let text_since = match text_window_ms {
-        None => i64::MAX,
+    // Texts are kept from this time on, per group: the window before the
+    // snapshot's end, which without an as-of is each group's own end (the
+    // later of its latest message, found through the (group, time) index,
+    // and the end of what its files cover), since a report reads each group
+    // as of its own end.
+    let text_since: Vec<i64> = match text_window_ms {
+        None => vec![i64::MAX; snap.groups.len()],
+        Some(w) if as_of_ms != i64::MAX => vec![as_of_ms.saturating_sub(w); snap.groups.len()],
         Some(w) => {
-            let end = if as_of_ms == i64::MAX {
-                let mut latest = conn.prepare("SELECT max(at_ms) FROM messages WHERE group_id = ?1")?;
-                let mut end = i64::MIN;
-                for g in &snap.groups {
-                    end = end.max(latest.query_row([g.store_id], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(i64::MIN));
-                }
-                end
-            } else {
-                as_of_ms
-            };
-            end.saturating_sub(w)
+            let mut latest = conn.prepare("SELECT max(at_ms) FROM messages WHERE group_id = ?1")?;
+            let mut since = Vec::with_capacity(snap.groups.len());
+            for g in &snap.groups {
+                let last = latest.query_row([g.store_id], |r| r.get::<_, Option<i64>>(0))?.unwrap_or(i64::MIN);
+                let end = last.max(g.covered.map_or(i64::MIN, |c| c.1));
+                since.push(end.saturating_sub(w));
+            }
+            since
         }
     };
     // A plain scan in row-id order, sorted in memory below: walking the
@@ -132,7 +132,7 @@ pub(crate) fn load(
         members: &snap.members,
         by_identity: &by_identity,
         by_name: &by_name,
-        text_since,
+        text_since: &text_since,
     };
     let (messages, mut parent_ids, sorted) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<RawRows>(4);
@@ -262,7 +262,8 @@ struct Columns<'a> {
     members: &'a [MemberMeta],
     by_identity: &'a HashMap<(String, String), u32>,
     by_name: &'a HashMap<(i64, String), u32>,
-    text_since: i64,
+    /// Per group: texts are kept from this time on.
+    text_since: &'a [i64],
 }
 
 impl Columns<'_> {
@@ -294,7 +295,7 @@ impl Columns<'_> {
                 m.content.push(raw.content[row]);
                 m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
                 m.flags.push(text_flags(text, raw.bot[row] || self.members[who as usize].bot));
-                if at >= self.text_since {
+                if at >= self.text_since[g as usize] {
                     m.text.insert(m.at_ms.len() as u32 - 1, text.into());
                 }
                 parent_ids.push(raw.parent[row]);
