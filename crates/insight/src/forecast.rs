@@ -590,28 +590,7 @@ pub fn reliability(probs: &[f64], labels: &[bool], bins: usize) -> Vec<Bin> {
         .collect()
 }
 
-/// A small deterministic generator (SplitMix64) for bootstraps and tests.
-#[derive(Clone, Debug)]
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    /// Next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform index below `n` (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize % n
-    }
-}
+pub use crate::rng::SplitMix;
 
 /// One scored test sample of a backtest.
 #[derive(Clone, Debug, Serialize)]

@@ -27,5 +27,6 @@ pub mod links;
 pub mod metrics;
 pub mod par;
 pub mod report;
+pub mod rng;
 pub mod roles;
 pub mod split;

@@ -41,6 +41,7 @@
 //! Everything is deterministic for a seed: the only randomness is a small
 //! generator seeded from [`Options::seed`].
 
+use crate::rng::SplitMix;
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -437,39 +438,6 @@ fn renumber(labels: &mut [u32]) -> usize {
     next as usize
 }
 
-/// A small deterministic generator (SplitMix64, Steele et al. 2014): good
-/// enough for node orders, and no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (n > 0).
-    fn below(&mut self, n: usize) -> usize {
-        (((self.next() >> 32) * n as u64) >> 32) as usize
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// `0..n` in a random order (Fisher–Yates).
-    fn permutation(&mut self, n: usize) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        for i in (1..n).rev() {
-            order.swap(i, self.below(i + 1));
-        }
-        order
-    }
-}
-
 /// The quality function at one level: gain of moving node v (null-model
 /// weight a_v) into community D (total null-model weight A_D, v not in it)
 /// is w(v, D) − λ a_v A_D, with a_v = weighted degree and λ = γ / 2m for
@@ -574,7 +542,7 @@ impl Accumulator {
 /// random order; each moves to the community of largest gain among its
 /// neighbours' communities and an empty one, skipping any community the
 /// move would take over the cap. Returns whether any node moved.
-fn move_nodes_fast(g: &Graph, model: &Model, membership: &mut [u32], rng: &mut Rng) -> bool {
+fn move_nodes_fast(g: &Graph, model: &Model, membership: &mut [u32], rng: &mut SplitMix) -> bool {
     let n = g.nodes();
     let mut comms = Communities::new(g, model, membership);
     let mut acc = Accumulator::new(n);
@@ -640,7 +608,7 @@ fn move_nodes_fast(g: &Graph, model: &Model, membership: &mut [u32], rng: &mut R
 /// (w(T, S − T) ≥ λ A_T (A_S − A_T)) of non-negative gain, chosen at random
 /// with probability ∝ exp(gain / θ), staying alone included, and never past
 /// the cap. Returns the refined labels (ids `0..n`).
-fn refine(g: &Graph, model: &Model, membership: &[u32], rng: &mut Rng) -> Vec<u32> {
+fn refine(g: &Graph, model: &Model, membership: &[u32], rng: &mut SplitMix) -> Vec<u32> {
     let n = g.nodes();
     let mut refined: Vec<u32> = (0..n as u32).collect();
     let mut weight: Vec<f64> = (0..n).map(|v| model.weight(g, v)).collect();
@@ -749,7 +717,7 @@ fn aggregate(g: &Graph, labels: &mut [u32]) -> Graph {
 }
 
 /// One Leiden iteration from `membership` (labels `0..n`), in place.
-fn leiden_iteration(base: &Graph, model: &Model, membership: &mut [u32], rng: &mut Rng) {
+fn leiden_iteration(base: &Graph, model: &Model, membership: &mut [u32], rng: &mut SplitMix) {
     let mut level: std::borrow::Cow<Graph> = std::borrow::Cow::Borrowed(base);
     let mut part: Vec<u32> = membership.to_vec();
     // The level node each original node is in.
@@ -796,10 +764,10 @@ fn leiden(graph: &Graph, opts: &Options) -> Vec<u32> {
         return (0..n as u32).collect();
     }
     let model = Model::new(graph, opts);
-    let mut seeds = Rng(opts.seed);
+    let mut seeds = SplitMix(opts.seed);
     let mut best: Option<(f64, Vec<u32>)> = None;
     for _ in 0..opts.runs.max(1) {
-        let mut rng = Rng(seeds.next());
+        let mut rng = SplitMix(seeds.next_u64());
         let mut membership: Vec<u32> = (0..n as u32).collect();
         let mut quality = model.quality(graph, &membership);
         for _ in 0..opts.iterations.max(1) {
@@ -865,7 +833,7 @@ fn partition(graph: &Graph, opts: &Options) -> Vec<u32> {
         // wrong side. Single moves do not merge two circles back: the first
         // member to cross a sparse cut would lower the quality.
         let model = Model::new(graph, opts);
-        move_nodes_fast(graph, &model, &mut out, &mut Rng(opts.seed ^ 0x5EED));
+        move_nodes_fast(graph, &model, &mut out, &mut SplitMix(opts.seed ^ 0x5EED));
     }
     out
 }

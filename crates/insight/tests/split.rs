@@ -8,6 +8,7 @@
 //! this machine (docs/insight.md, "Splitting a group"); the constants below
 //! are those figures.
 
+use tonghao_insight::rng::SplitMix;
 use tonghao_insight::split::{Graph, Group, Options, Quality, adjusted_rand_index, describe, split, ties_kept};
 
 /// leidenalg 0.12.0, modularity, best of 5 seeds, uncapped.
@@ -30,34 +31,21 @@ fn planted() -> (Graph, Vec<u32>) {
     (Graph::from_edges(2000, &edges), truth)
 }
 
-/// A deterministic stream for test graphs (SplitMix64).
-struct Stream(u64);
-impl Stream {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
+/// Uniform below `n` by modulo, as the test graphs were drawn.
+fn below(s: &mut SplitMix, n: u64) -> u64 {
+    s.next_u64() % n
 }
 
 /// Share of ties a random split into groups of `size` keeps (mean of 20
 /// shuffles): the baseline a split must beat.
 fn random_baseline(graph: &Graph, size: usize) -> f64 {
     let n = graph.nodes();
-    let mut s = Stream(7);
+    let mut s = SplitMix(7);
     let mut total = 0.0;
     for _ in 0..20 {
         let mut order: Vec<usize> = (0..n).collect();
         for i in (1..n).rev() {
-            order.swap(i, s.below(i as u64 + 1) as usize);
+            order.swap(i, below(&mut s, i as u64 + 1) as usize);
         }
         let mut labels = vec![0u32; n];
         for (pos, &v) in order.iter().enumerate() {
@@ -128,7 +116,7 @@ fn planted_graph_uncapped_matches_leidenalg_modularity() {
 /// to the next by one bridge, plus members who talk to two or three circles.
 fn uneven() -> (Graph, Vec<u32>) {
     let sizes = [8u32, 12, 25, 40];
-    let mut s = Stream(42);
+    let mut s = SplitMix(42);
     let (mut truth, mut start) = (Vec::new(), Vec::new());
     for c in 0..40u32 {
         start.push(truth.len() as u32);
@@ -139,7 +127,7 @@ fn uneven() -> (Graph, Vec<u32>) {
     for i in 0..n {
         for j in i + 1..n {
             if truth[i as usize] == truth[j as usize] && s.unit() < 0.5 {
-                edges.push((i, j, 1.0 + s.below(3) as f64));
+                edges.push((i, j, 1.0 + below(&mut s, 3) as f64));
             }
         }
     }
@@ -149,9 +137,9 @@ fn uneven() -> (Graph, Vec<u32>) {
     }
     // Bridging members: 30 people with ties into one or two other circles.
     for _ in 0..30 {
-        let v = s.below(n as u64) as u32;
-        for _ in 0..1 + s.below(2) {
-            let u = s.below(n as u64) as u32;
+        let v = below(&mut s, n as u64) as u32;
+        for _ in 0..1 + below(&mut s, 2) {
+            let u = below(&mut s, n as u64) as u32;
             edges.push((v, u, 1.0));
         }
     }
