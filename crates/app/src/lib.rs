@@ -8,6 +8,10 @@
 //! - [`report`]: the report model for an as-of time and a window (snapshot →
 //!   insight → [`report::Report`]), its messages worded from the catalogue.
 //! - [`view`]: the report and listings as text and self-contained HTML.
+//! - [`accounts`]: the console's users, sessions, login throttling and audit.
+//! - [`console`]: the web console's pages, computed once per change of the
+//!   data and kept in the store.
+//! - [`export`]: listings as terminal tables, CSV and .xlsx.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
 //! - [`split`]: a weighted edge list split into small groups
 //!   (`tonghao split`), with its figures.
@@ -18,7 +22,10 @@
 //! and get plain data back; nothing here prints, reads arguments or exits.
 #![deny(missing_docs)]
 
+pub mod accounts;
+pub mod console;
 pub mod eval;
+pub mod export;
 pub mod i18n;
 pub mod ingest;
 pub mod report;

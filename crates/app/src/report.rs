@@ -67,6 +67,13 @@ pub fn parse_time(s: &str) -> Result<i64> {
 /// Builds the report for `req` from the store, its words filled in both
 /// languages (see [`localize`]).
 pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<Report> {
+    build_with_snapshot(store, community, req).map(|(report, _)| report)
+}
+
+/// [`build`], also returning the snapshot the report was computed from
+/// (reply links inferred), for faces that draw more of it (the console's
+/// interaction graphs).
+pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<(Report, Snapshot)> {
     // Texts only for the window plus a week of context for reply inference
     // (with a start date the window's length is only known after loading: all).
     let text_window = match req.since_ms {
@@ -118,7 +125,7 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
         localize_move(m);
     }
     let outcomes = outcomes(&snap, &decisions);
-    Ok(Report {
+    let report = Report {
         community: community.to_string(),
         as_of: utc(snap.as_of_ms),
         as_of_ms: snap.as_of_ms,
@@ -126,7 +133,8 @@ pub fn build(store: &dyn Store, community: &str, req: &ReportRequest) -> Result<
         groups,
         moves,
         outcomes,
-    })
+    };
+    Ok((report, snap))
 }
 
 /// The end of what group `g`'s files cover (or of its own events, where no

@@ -4,13 +4,16 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Every `.rs` file under the workspace's crates.
+/// Every `.rs` file under the workspace's crates, and the console's own
+/// scripts (`L.t("key")`); not the third-party files npm puts beside them.
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            sources(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
+            if !path.ends_with("node_modules") {
+                sources(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs" || e == "js") {
             out.push(path);
         }
     }

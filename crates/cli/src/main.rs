@@ -10,6 +10,7 @@ mod import;
 mod member;
 mod next;
 mod report;
+mod serve;
 mod sim;
 mod split;
 
@@ -76,6 +77,11 @@ enum Command {
     Demo(demo::Args),
     /// Propose small groups from a weighted edge list (Leiden with a hard size cap).
     Split(split::Args),
+    /// The web console and its JSON API (http://127.0.0.1:8421/ by default).
+    Serve(serve::Args),
+    /// The console's users: list, add, remove, role, password, grant, revoke.
+    #[command(subcommand)]
+    User(serve::UserCommand),
     /// Measure tonghao's inferences against human annotations.
     #[command(subcommand)]
     Eval(eval::Command),
@@ -195,6 +201,8 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),
         Command::Split(args) => split::run(&cli, lang, args),
+        Command::Serve(args) => serve::run(open()?, lang, args),
+        Command::User(cmd) => serve::user(&open()?, &cli, lang, cmd),
         Command::Formats => {
             let formats = tonghao_sources::formats();
             if cli.json {

@@ -36,6 +36,9 @@ pub enum StoreError {
     /// The named thing does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The thing to create exists already (a user name taken).
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl StoreError {

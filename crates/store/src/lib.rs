@@ -29,6 +29,7 @@
 //!   back (see the `privacy` module for what is and is not touched).
 #![deny(missing_docs)]
 
+mod accounts;
 mod error;
 mod identity;
 mod ingest;
@@ -37,11 +38,12 @@ mod sqlite;
 mod traits;
 mod types;
 
+pub use accounts::{AuditEntry, Role, User};
 pub use error::{ErrorKind, FeedError, StoreError};
 pub use privacy::{
     DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
     ExportedMessage, ExportedName, GroupDeleteStats, MemberExport,
 };
 pub use sqlite::SqliteStore;
-pub use traits::{ImportSession, Ingest, Operations, Privacy, Queries, Store};
+pub use traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries, Store};
 pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};

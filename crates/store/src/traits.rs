@@ -8,6 +8,7 @@
 //! decisions about next moves; activities, check-in ledgers, tasks, points
 //! and orders join it as the `ops` crate defines them.
 
+use crate::accounts::{AuditEntry, Role, User};
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
@@ -113,7 +114,57 @@ pub trait Operations {
     fn decisions(&self, community: &str) -> Result<Vec<Decision>, StoreError>;
 }
 
-/// The whole store: every concern, shareable between threads.
-pub trait Store: Ingest + Queries + Privacy + Operations + Send + Sync {}
+/// The console's accounts and what several server processes share:
+/// sessions, failed logins, the audit log, ingest tokens and computed pages.
+pub trait Accounts {
+    /// Every community's name, sorted.
+    fn communities(&self) -> Result<Vec<String>, StoreError>;
+    /// Creates a user; a taken name is [`StoreError::Conflict`].
+    fn user_add(&self, name: &str, password_hash: &str, role: Role) -> Result<User, StoreError>;
+    /// The user named `name` and their password hash.
+    fn user_with_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError>;
+    /// Every user, by name.
+    fn users(&self) -> Result<Vec<User>, StoreError>;
+    /// Removes a user and their sessions.
+    fn user_remove(&self, name: &str) -> Result<(), StoreError>;
+    /// Changes a user's role.
+    fn user_set_role(&self, name: &str, role: Role) -> Result<(), StoreError>;
+    /// Changes a user's password hash and ends their sessions.
+    fn user_set_password(&self, name: &str, password_hash: &str) -> Result<(), StoreError>;
+    /// Assigns `community` (created if new) to a user, or takes it away.
+    fn user_grant(&self, name: &str, community: &str, granted: bool) -> Result<(), StoreError>;
+    /// Starts a session (the token's SHA-256, never the token).
+    fn session_add(&self, token_sha256: &str, user_id: i64, csrf: &str, expires_ms: i64) -> Result<(), StoreError>;
+    /// The user and CSRF token of a session that has not expired at `now_ms`.
+    fn session_user(&self, token_sha256: &str, now_ms: i64) -> Result<Option<(User, String)>, StoreError>;
+    /// Ends a session (and every expired one).
+    fn session_remove(&self, token_sha256: &str, now_ms: i64) -> Result<(), StoreError>;
+    /// Records a failed login for `name` and returns how many there were
+    /// since `since_ms` (this one included).
+    fn login_failed(&self, name: &str, at_ms: i64, since_ms: i64) -> Result<u32, StoreError>;
+    /// Failed logins for `name` since `since_ms`.
+    fn login_failures(&self, name: &str, since_ms: i64) -> Result<u32, StoreError>;
+    /// Forgets the failed logins of `name` (after a successful one).
+    fn login_failures_clear(&self, name: &str) -> Result<(), StoreError>;
+    /// Appends to the audit log.
+    fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// The audit log, newest first, at most `limit` lines.
+    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError>;
+    /// Sets the community's ingest token (its SHA-256), creating the community.
+    fn ingest_token_set(&self, community: &str, token_sha256: &str) -> Result<(), StoreError>;
+    /// Whether `token_sha256` is the community's ingest token.
+    fn ingest_token_valid(&self, community: &str, token_sha256: &str) -> Result<bool, StoreError>;
+    /// The community's data generation: it changes whenever what a report
+    /// reads changes (`None`: no such community).
+    fn generation(&self, community: &str) -> Result<Option<i64>, StoreError>;
+    /// A computed page, if it was computed for `generation`.
+    fn page(&self, community: &str, page: &str, generation: i64) -> Result<Option<String>, StoreError>;
+    /// Stores computed pages for `generation`, replacing every older page of
+    /// the community, in one transaction.
+    fn pages_put(&self, community: &str, generation: i64, pages: &[(String, String)]) -> Result<(), StoreError>;
+}
 
-impl<T: Ingest + Queries + Privacy + Operations + Send + Sync + ?Sized> Store for T {}
+/// The whole store: every concern, shareable between threads.
+pub trait Store: Ingest + Queries + Privacy + Operations + Accounts + Send + Sync {}
+
+impl<T: Ingest + Queries + Privacy + Operations + Accounts + Send + Sync + ?Sized> Store for T {}

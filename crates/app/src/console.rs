@@ -1,0 +1,302 @@
+//! The console's pages: the report cut into what each screen shows, as
+//! JSON, computed once per change of the community's data and kept in the
+//! store ([`tonghao_store::Accounts::pages_put`]), so every request after
+//! an import reads one row and several server processes share the work.
+//!
+//! Pages: `overview` (one row per group), `moves` (the inbox across groups
+//! and the outcomes), and `group/<store id>` (a group's report, its
+//! interaction graph coloured by a proposed split, its moves).
+
+use crate::report::{ReportRequest, build_with_snapshot};
+use crate::{AppError, Result};
+use serde::Serialize;
+use tonghao_insight::graph::Graph as InteractionGraph;
+use tonghao_insight::metrics::Window;
+use tonghao_insight::report::GroupReport;
+use tonghao_insight::split;
+use tonghao_model::snapshot::Snapshot;
+use tonghao_ops::moves::{KindOutcome, Move};
+use tonghao_store::Store;
+
+/// A group's size goal: larger groups get a split proposal (DESIGN: at
+/// most about 40 people who know each other).
+pub const SPLIT_GOAL: usize = 40;
+/// The most ties drawn in a group's graph (the strongest): a browser
+/// lays out a few thousand edges smoothly, not a hundred thousand.
+const MAX_EDGES: usize = 3000;
+
+/// One row of the overview.
+#[derive(Serialize)]
+pub struct OverviewRow {
+    /// The group's store id (the `group/<id>` page).
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Platform.
+    pub platform: String,
+    /// Lifecycle stage of the last week.
+    pub stage: String,
+    /// Members at the window's end.
+    pub members: u32,
+    /// Members who posted in the window, over members.
+    pub active_ratio: f64,
+    /// Messages in the window.
+    pub messages: u64,
+    /// Messages per week, the last twelve weeks, oldest first.
+    pub trend: Vec<u32>,
+    /// Chance of silence in four weeks, where forecast.
+    pub silence_risk: Option<f64>,
+    /// The weakest signal, worded.
+    pub weakest_zh: Option<String>,
+    /// The weakest signal, in English.
+    pub weakest_en: Option<String>,
+    /// The top move for this group, worded.
+    pub top_move_zh: Option<String>,
+    /// The top move, in English.
+    pub top_move_en: Option<String>,
+    /// When the group is read (its own as-of), UTC ms.
+    pub as_of_ms: i64,
+}
+
+/// The overview page.
+#[derive(Serialize)]
+pub struct Overview {
+    /// The community.
+    pub community: String,
+    /// The report time, UTC ms.
+    pub as_of_ms: i64,
+    /// Reply links inferred where the export had none.
+    pub inferred_links: usize,
+    /// Open moves across the groups.
+    pub open_moves: usize,
+    /// One row per group.
+    pub groups: Vec<OverviewRow>,
+}
+
+/// A tie of the interaction graph (replies and mentions in the window).
+#[derive(Serialize)]
+pub struct Edge {
+    /// Member store id.
+    pub from: i64,
+    /// Member store id.
+    pub to: i64,
+    /// Replies and mentions from `from` to `to`.
+    pub weight: f64,
+}
+
+/// A node of the interaction graph.
+#[derive(Serialize)]
+pub struct Node {
+    /// Member store id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// The proposed small group (index into `split.groups`), where a split is proposed.
+    pub circle: Option<u32>,
+    /// The group's hub (most of the replies go through them).
+    pub hub: bool,
+    /// Bridges two parts of the group.
+    pub bridge: bool,
+}
+
+/// A proposed split of a group over its size goal.
+#[derive(Serialize)]
+pub struct SplitProposal {
+    /// The size cap used.
+    pub max_size: usize,
+    /// Share of the tie weight kept inside the new groups.
+    pub ties_kept: f64,
+    /// Modularity of the split.
+    pub modularity: f64,
+    /// Each proposed group: its members (store ids) and host.
+    pub groups: Vec<ProposedGroup>,
+}
+
+/// One proposed small group.
+#[derive(Serialize)]
+pub struct ProposedGroup {
+    /// Member store ids.
+    pub members: Vec<i64>,
+    /// The host: the member who answers most others inside it.
+    pub host: Option<i64>,
+}
+
+/// A group's page.
+#[derive(Serialize)]
+pub struct GroupPage {
+    /// The group's store id.
+    pub id: i64,
+    /// The group's report (as `tonghao report --format json` has it).
+    pub report: GroupReport,
+    /// The report's `members[].member` (snapshot indices) → store ids.
+    pub member_ids: std::collections::BTreeMap<u32, i64>,
+    /// The interaction graph's nodes.
+    pub nodes: Vec<Node>,
+    /// Its ties, strongest first (at most a few thousand).
+    pub edges: Vec<Edge>,
+    /// Ties left out of `edges`.
+    pub edges_left_out: usize,
+    /// A split proposal, for a group over the size goal.
+    pub split: Option<SplitProposal>,
+    /// Open moves about this group.
+    pub moves: Vec<Move>,
+}
+
+/// The next-moves inbox.
+#[derive(Serialize)]
+pub struct MovesPage {
+    /// Open moves, highest priority first.
+    pub moves: Vec<Move>,
+    /// How the moves marked done turned out.
+    pub outcomes: Vec<KindOutcome>,
+}
+
+/// Every page of a community, as `(name, JSON)`.
+pub fn compute(store: &dyn Store, community: &str) -> Result<Vec<(String, String)>> {
+    let (report, snap) = build_with_snapshot(store, community, &ReportRequest::default())?;
+    let mut pages = Vec::with_capacity(report.groups.len() + 2);
+    let overview = Overview {
+        community: community.to_string(),
+        as_of_ms: report.as_of_ms,
+        inferred_links: report.inferred_links,
+        open_moves: report.moves.len(),
+        groups: report.groups.iter().map(|g| overview_row(&snap, g, &report.moves)).collect(),
+    };
+    pages.push(("overview".to_string(), json(&overview)?));
+    let groups: Vec<GroupPage> =
+        tonghao_insight::par::map(report.groups.len(), 0, |k| group_page(&snap, &report.groups[k], &report.moves));
+    for page in &groups {
+        pages.push((format!("group/{}", page.id), json(page)?));
+    }
+    pages.push(("moves".to_string(), json(&MovesPage { moves: report.moves, outcomes: report.outcomes })?));
+    Ok(pages)
+}
+
+/// The page named `name`, from the store's cache when it was computed for
+/// the community's current data, else computed (all pages at once) and kept.
+pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
+    let unknown = || AppError::NotFound(format!("no community named {community:?}"));
+    let generation = store.generation(community)?.ok_or_else(unknown)?;
+    if let Some(body) = store.page(community, name, generation)? {
+        return Ok(body);
+    }
+    let pages = compute(store, community)?;
+    store.pages_put(community, generation, &pages)?;
+    pages
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, body)| body)
+        .ok_or_else(|| AppError::NotFound(format!("no page {name:?} in community {community:?}")))
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| AppError::Input(format!("cannot write a page as JSON: {e}")))
+}
+
+fn overview_row(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> OverviewRow {
+    let meta = &snap.groups[g.group as usize];
+    let top = moves.iter().find(|m| m.group == g.group);
+    let weakest = g.weakest.first();
+    let weeks = g.weekly.len();
+    OverviewRow {
+        id: meta.store_id,
+        name: g.name.clone(),
+        platform: g.platform.clone(),
+        stage: serde_json::to_value(g.stage).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        members: g.activity.members,
+        active_ratio: g.activity.active_ratio,
+        messages: g.activity.messages,
+        trend: g.weekly[weeks.saturating_sub(12)..].iter().map(|w| w.messages).collect(),
+        silence_risk: g.forecast.as_ref().map(|f| f.probability),
+        weakest_zh: weakest.map(|s| s.zh.clone()),
+        weakest_en: weakest.map(|s| s.en.clone()),
+        top_move_zh: top.map(|m| m.zh.clone()),
+        top_move_en: top.map(|m| m.en.clone()),
+        as_of_ms: g.as_of_ms,
+    }
+}
+
+fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
+    let gi = g.group as usize;
+    let window = Window::new(g.as_of_ms, g.window.days);
+    let graph = InteractionGraph::build(snap, gi, window);
+    let store_id = |node: usize| snap.members[graph.nodes[node] as usize].store_id;
+    let mut ties: Vec<(usize, usize, f64)> = Vec::new();
+    for (a, out) in graph.out.iter().enumerate() {
+        for (&b, &w) in out {
+            ties.push((a, b, w));
+        }
+    }
+    ties.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+    let edges_left_out = ties.len().saturating_sub(MAX_EDGES);
+    let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| propose_split(&graph, &ties));
+    let hub = g.graph.hub;
+    let nodes = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(k, &m)| Node {
+            id: snap.members[m as usize].store_id,
+            name: snap.members[m as usize].name.clone(),
+            circle: proposal.as_ref().map(|(s, _)| s.membership[k]),
+            hub: hub == Some(m),
+            bridge: g.graph.bridges.contains(&m),
+        })
+        .collect();
+    let split = proposal.map(|(s, max_size)| SplitProposal {
+        max_size,
+        ties_kept: s.ties_kept,
+        modularity: s.modularity,
+        groups: s
+            .groups
+            .iter()
+            .map(|c| ProposedGroup {
+                members: c.members.iter().map(|&k| store_id(k as usize)).collect(),
+                host: c.host.map(|k| store_id(k as usize)),
+            })
+            .collect(),
+    });
+    ties.truncate(MAX_EDGES);
+    GroupPage {
+        id: snap.groups[gi].store_id,
+        member_ids: g.members.iter().map(|m| (m.member, snap.members[m.member as usize].store_id)).collect(),
+        nodes,
+        edges: ties.iter().map(|&(a, b, w)| Edge { from: store_id(a), to: store_id(b), weight: w }).collect(),
+        edges_left_out,
+        split,
+        moves: moves.iter().filter(|m| m.group == g.group).cloned().collect(),
+        report: g.clone(),
+    }
+}
+
+/// Leiden with the size goal as a hard cap, on the window's ties.
+fn propose_split(graph: &InteractionGraph, ties: &[(usize, usize, f64)]) -> (split::Split, usize) {
+    let edges: Vec<(u32, u32, f64)> = ties.iter().map(|&(a, b, w)| (a as u32, b as u32, w)).collect();
+    let g = split::Graph::from_edges(graph.nodes.len(), &edges);
+    let opts = split::Options { max_size: Some(SPLIT_GOAL), ..split::Options::default() };
+    (split::split(&g, &opts), SPLIT_GOAL)
+}
+
+/// How many of a member's messages the member page shows (the latest).
+pub const MEMBER_PAGE_MESSAGES: usize = 50;
+
+/// A member's page: who they are across groups, what they said lately, and
+/// the open moves about them. Read from the store on each request (one
+/// member's rows, through indexes), the moves from the cached `moves` page.
+pub fn member_page(store: &dyn Store, community: &str, member_ref: &str) -> Result<serde_json::Value> {
+    let export = store.member_export(community, member_ref)?;
+    let total = export.messages.len();
+    let mut value = serde_json::to_value(&export).map_err(|e| AppError::Input(e.to_string()))?;
+    let messages = value["messages"].as_array_mut().expect("messages is a list");
+    let keep = messages.split_off(total.saturating_sub(MEMBER_PAGE_MESSAGES));
+    *messages = keep;
+    value["messages_total"] = total.into();
+    let moves: serde_json::Value =
+        serde_json::from_str(&page(store, community, "moves")?).map_err(|e| AppError::Input(e.to_string()))?;
+    let id = export.member.member_id;
+    value["moves"] = moves["moves"]
+        .as_array()
+        .map(|all| all.iter().filter(|m| m["subject"].as_i64() == Some(id)).cloned().collect())
+        .unwrap_or_default();
+    Ok(value)
+}

@@ -1,0 +1,538 @@
+//! The API's handlers. Each checks who may do what ([`Auth`]), hands the
+//! work to the application layer on a blocking thread (SQLite and the
+//! report are synchronous), and answers JSON.
+
+use crate::AppState;
+use crate::auth::{Auth, cookie};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use tonghao_app::accounts::{self, LoginError};
+use tonghao_app::export::{self, Format};
+use tonghao_app::ingest::{FileReport, ImportRequest, Progress};
+use tonghao_app::{AppError, Lang, console};
+use tonghao_model::decision::Verdict;
+use tonghao_store::{Role, Store, StoreError};
+
+/// An answer other than 200, with a JSON body `{"error": code, "message": text}`.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 401: no live session (or no valid ingest token).
+    Unauthorized,
+    /// 403: the role is not enough.
+    Forbidden(Role),
+    /// 403: a state change without the session's CSRF token.
+    Csrf,
+    /// 404.
+    NotFound(String),
+    /// 400: the request is wrong.
+    BadRequest(String),
+    /// 409: exists already.
+    Conflict(String),
+    /// 429: too many failed logins.
+    Throttled,
+    /// 500.
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "log in first".to_string()),
+            ApiError::Forbidden(role) => {
+                (StatusCode::FORBIDDEN, "forbidden", format!("this needs the role {} or above", role.as_str()))
+            }
+            ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token header".to_string()),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
+            ApiError::Throttled => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                "too many failed logins for this name; try again in 15 minutes".to_string(),
+            ),
+            ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+        };
+        (status, Json(json!({"error": code, "message": message}))).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(m) => ApiError::NotFound(m),
+            AppError::Store(StoreError::NotFound(m)) => ApiError::NotFound(m),
+            AppError::Store(StoreError::Conflict(m)) => ApiError::Conflict(m),
+            AppError::Input(m) => ApiError::BadRequest(m),
+            AppError::NoFiles => ApiError::BadRequest(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+type ApiResult<T = Response> = Result<T, ApiError>;
+
+/// Runs `f` on a blocking thread with the store.
+pub async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&dyn Store) -> tonghao_app::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|e| ApiError::Internal(format!("the request's worker failed: {e}")))?
+        .map_err(ApiError::from)
+}
+
+/// A JSON string already computed (a cached page), answered as it is.
+fn raw_json(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn audit(state: &AppState, user: &str, community: Option<&str>, action: &str, target: &str) {
+    // The audit log must not make the action fail after it happened; a
+    // failure to write it is reported on the server's console.
+    if let Err(e) = accounts::audit(state.store.as_ref(), user, community, action, target) {
+        eprintln!("tonghao serve: cannot write the audit log: {e}");
+    }
+}
+
+/// `GET /api/health`
+pub async fn health() -> Json<Value> {
+    Json(json!({"ok": true}))
+}
+
+/// `GET /api/openapi.json`
+pub async fn openapi() -> Json<Value> {
+    Json(crate::routes::openapi())
+}
+
+/// `GET /api/catalogue/{lang}`
+pub async fn catalogue(Path(lang): Path<String>) -> ApiResult<Json<Value>> {
+    let lang = match lang.as_str() {
+        "zh" => Lang::Zh,
+        "en" => Lang::En,
+        _ => return Err(ApiError::NotFound(format!("no language {lang:?}: zh or en"))),
+    };
+    let words: serde_json::Map<String, Value> =
+        tonghao_app::i18n::keys().map(|k| (k.to_string(), lang.t(k).into())).collect();
+    Ok(Json(Value::Object(words)))
+}
+
+/// The login form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    name: String,
+    password: String,
+}
+
+/// `POST /api/login`. JSON only: a cross-site form cannot send it, and the
+/// cookie is SameSite=Strict.
+pub async fn login(State(state): State<AppState>, Json(form): Json<LoginForm>) -> ApiResult {
+    let now = chrono::Utc::now().timestamp_millis();
+    let name = form.name.clone();
+    let outcome = blocking(&state, move |store| accounts::login(store, &form.name, &form.password, now)).await?;
+    match outcome {
+        Ok(session) => {
+            let mut headers = HeaderMap::new();
+            let c = cookie(&session.token, state.config.secure_cookies);
+            headers.insert(header::SET_COOKIE, HeaderValue::from_str(&c).expect("a cookie of ASCII"));
+            Ok((headers, Json(json!({"user": session.user, "csrf": session.csrf}))).into_response())
+        }
+        Err(LoginError::Invalid) => {
+            eprintln!("tonghao serve: failed login for {:?}", name.chars().take(64).collect::<String>());
+            Err(ApiError::Unauthorized)
+        }
+        Err(LoginError::Throttled) => Err(ApiError::Throttled),
+    }
+}
+
+/// `POST /api/logout`
+pub async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult {
+    let now = chrono::Utc::now().timestamp_millis();
+    blocking(&state, move |store| accounts::logout(store, &auth.token, now)).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::SET_COOKIE, HeaderValue::from_str(&cookie("", state.config.secure_cookies)).expect("ASCII"));
+    Ok((headers, Json(json!({"ok": true}))).into_response())
+}
+
+/// `GET /api/me`
+pub async fn me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    let token = auth.token.clone();
+    let now = chrono::Utc::now().timestamp_millis();
+    let (_, csrf) =
+        blocking(&state, move |store| accounts::session(store, &token, now)).await?.ok_or(ApiError::Unauthorized)?;
+    Ok(Json(json!({"user": auth.user, "csrf": csrf})))
+}
+
+/// `GET /api/communities`
+pub async fn communities(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<String>>> {
+    let all = blocking(&state, |store| Ok(store.communities()?)).await?;
+    Ok(Json(all.into_iter().filter(|c| auth.user.sees(c)).collect()))
+}
+
+/// `GET /api/audit`
+pub async fn audit_log(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Value>> {
+    auth.require(Role::Owner)?;
+    let log = blocking(&state, |store| Ok(store.audit_log(1000)?)).await?;
+    Ok(Json(json!(log)))
+}
+
+async fn cached_page(state: &AppState, auth: &Auth, community: String, page: String) -> ApiResult {
+    auth.community(&community)?;
+    let body = blocking(state, move |store| console::page(store, &community, &page)).await?;
+    Ok(raw_json(body))
+}
+
+/// `GET /api/c/{community}/overview`
+pub async fn overview(State(state): State<AppState>, auth: Auth, Path(community): Path<String>) -> ApiResult {
+    cached_page(&state, &auth, community, "overview".into()).await
+}
+
+/// `GET /api/c/{community}/groups/{group}` (the group's store id)
+pub async fn group(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, group)): Path<(String, i64)>,
+) -> ApiResult {
+    cached_page(&state, &auth, community, format!("group/{group}")).await
+}
+
+/// The group's name as the store knows it, from its store id (the delete
+/// call takes names or external ids).
+async fn group_ref(state: &AppState, community: &str, group: i64) -> ApiResult<String> {
+    let c = community.to_string();
+    let page = blocking(state, move |store| console::page(store, &c, &format!("group/{group}"))).await?;
+    let v: Value = serde_json::from_str(&page).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(v["report"]["external_id"].as_str().unwrap_or_default().to_string())
+}
+
+/// `DELETE /api/c/{community}/groups/{group}`
+pub async fn group_delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, group)): Path<(String, i64)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let external = group_ref(&state, &community, group).await?;
+    let c = community.clone();
+    let e = external.clone();
+    let stats = blocking(&state, move |store| Ok(store.group_delete(&c, &e)?)).await?;
+    audit(&state, &auth.user.name, Some(&community), "delete-group", &external);
+    Ok(Json(json!(stats)))
+}
+
+/// `GET /api/c/{community}/members/{member}` (store id or `platform:id`)
+pub async fn member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, member)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    Ok(Json(blocking(&state, move |store| console::member_page(store, &community, &member)).await?))
+}
+
+/// `GET /api/c/{community}/members/{member}/export`
+pub async fn member_export(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, member)): Path<(String, String)>,
+) -> ApiResult {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let (c, m) = (community.clone(), member.clone());
+    let export = blocking(&state, move |store| Ok(store.member_export(&c, &m)?)).await?;
+    audit(&state, &auth.user.name, Some(&community), "export-member", &member);
+    let disposition = format!("attachment; filename=\"member-{}.json\"", export.member.member_id);
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(json!(export))).into_response())
+}
+
+/// `DELETE /api/c/{community}/members/{member}`
+pub async fn member_delete(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, member)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let (c, m) = (community.clone(), member.clone());
+    let stats = blocking(&state, move |store| Ok(store.member_delete(&c, &m)?)).await?;
+    audit(&state, &auth.user.name, Some(&community), "delete-member", &member);
+    Ok(Json(json!(stats)))
+}
+
+/// `GET /api/c/{community}/moves`
+pub async fn moves(State(state): State<AppState>, auth: Auth, Path(community): Path<String>) -> ApiResult {
+    cached_page(&state, &auth, community, "moves".into()).await
+}
+
+/// `POST /api/c/{community}/moves/{move}/{verdict}` (`done` or `dismiss`)
+pub async fn decide(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, move_id, verdict)): Path<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let verdict = match verdict.as_str() {
+        "done" => Verdict::Done,
+        "dismiss" | "dismissed" => Verdict::Dismissed,
+        _ => return Err(ApiError::NotFound(format!("no verdict {verdict:?}: done or dismiss"))),
+    };
+    let (c, id) = (community.clone(), move_id.clone());
+    let decided = blocking(&state, move |store| tonghao_app::report::decide(store, &c, &id, verdict)).await?;
+    audit(&state, &auth.user.name, Some(&community), &format!("decide-{}", verdict.as_str()), &move_id);
+    Ok(Json(json!(decided)))
+}
+
+/// `GET /api/c/{community}/imports`
+pub async fn imports(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let all = blocking(&state, |store| Ok(store.imports()?)).await?;
+    Ok(Json(json!(all.into_iter().filter(|r| r.community == community).collect::<Vec<_>>())))
+}
+
+/// Uploads running or finished in this process.
+#[derive(Default)]
+pub struct Jobs(Mutex<HashMap<String, JobStatus>>);
+
+/// An upload's state.
+#[derive(Clone, Default, Serialize)]
+pub struct JobStatus {
+    /// The community it imports into.
+    pub community: String,
+    /// The uploaded file's name.
+    pub file: String,
+    /// `running`, `done` or `failed`.
+    pub state: &'static str,
+    /// Files (or folder exports) found in the upload.
+    pub files: usize,
+    /// Their size in bytes.
+    pub bytes: u64,
+    /// Bytes of finished files.
+    pub bytes_done: u64,
+    /// Events read so far.
+    pub events: u64,
+    /// Per-file results, when done.
+    pub reports: Vec<FileReport>,
+    /// Why the whole import failed, if it did.
+    pub error: Option<String>,
+}
+
+impl Jobs {
+    fn update(&self, id: &str, f: impl FnOnce(&mut JobStatus)) {
+        if let Some(job) = self.0.lock().expect("jobs lock").get_mut(id) {
+            f(job);
+        }
+    }
+}
+
+/// `?name=` of an upload.
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    name: Option<String>,
+}
+
+/// The file name of an upload, without any folder part (so it cannot
+/// point outside the upload's own folder).
+fn upload_name(name: Option<&str>) -> ApiResult<String> {
+    let name = name.unwrap_or("upload");
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+    if base.is_empty() || base == "." || base == ".." || base.chars().any(char::is_control) || base.len() > 255 {
+        return Err(ApiError::BadRequest(format!("{name:?} is not a file name")));
+    }
+    Ok(base.to_string())
+}
+
+/// `POST /api/c/{community}/imports?name=FILE` with the file as the body.
+pub async fn upload(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let name = upload_name(q.name.as_deref())?;
+    if body.is_empty() {
+        return Err(ApiError::BadRequest("the upload is empty".into()));
+    }
+    let id = accounts::random_hex(8);
+    let status =
+        JobStatus { community: community.clone(), file: name.clone(), state: "running", ..JobStatus::default() };
+    state.jobs.0.lock().expect("jobs lock").insert(id.clone(), status);
+    audit(&state, &auth.user.name, Some(&community), "import", &name);
+    let (store, jobs, job) = (state.store.clone(), state.jobs.clone(), id.clone());
+    tokio::task::spawn_blocking(move || {
+        let result = import_upload(store.as_ref(), &community, &name, &body, &mut |p| {
+            jobs.update(&job, |s| match p {
+                Progress::Planned { jobs, bytes } => (s.files, s.bytes) = (jobs, bytes),
+                Progress::Events(n) => s.events = n,
+                Progress::JobDone(b) => s.bytes_done += b,
+            })
+        });
+        jobs.update(&job, |s| match result {
+            Ok(reports) => {
+                s.state = if reports.iter().any(|r| r.error.is_some()) { "failed" } else { "done" };
+                s.reports = reports;
+            }
+            Err(e) => {
+                s.state = "failed";
+                s.error = Some(e.to_string());
+            }
+        });
+    });
+    Ok((StatusCode::ACCEPTED, Json(json!({"job": id}))))
+}
+
+/// Writes the upload to a private temporary folder and imports it from
+/// there; the import log names it `upload:FILE`.
+fn import_upload(
+    store: &dyn Store,
+    community: &str,
+    name: &str,
+    body: &[u8],
+    progress: &mut dyn FnMut(Progress),
+) -> tonghao_app::Result<Vec<FileReport>> {
+    let dir = tempfile::tempdir().map_err(|e| AppError::Input(format!("cannot make a folder for the upload: {e}")))?;
+    let path = dir.path().join(name);
+    std::fs::write(&path, body).map_err(|e| AppError::Input(format!("cannot keep the upload: {e}")))?;
+    let prefix = dir.path().display().to_string();
+    let relabel = move |label: String| format!("upload:{}", label.trim_start_matches(&prefix).trim_start_matches('/'));
+    let req = ImportRequest { paths: vec![path], relabel: Some(&relabel), ..ImportRequest::default() };
+    tonghao_app::ingest::import(store, community, &req, progress)
+}
+
+/// `GET /api/c/{community}/imports/{job}`
+pub async fn job(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, job)): Path<(String, String)>,
+) -> ApiResult<Json<JobStatus>> {
+    auth.community(&community)?;
+    let jobs = state.jobs.0.lock().expect("jobs lock");
+    match jobs.get(&job) {
+        Some(s) if s.community == community => Ok(Json(s.clone())),
+        _ => Err(ApiError::NotFound(format!("no import {job:?} in this community"))),
+    }
+}
+
+/// `POST /api/c/{community}/ingest` with `Authorization: Bearer TOKEN` and
+/// canonical JSONL as the body; answers the import's per-file result.
+pub async fn ingest(
+    State(state): State<AppState>,
+    Path(community): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized)?
+        .to_string();
+    let c = community.clone();
+    if !blocking(&state, move |store| accounts::ingest_token_valid(store, &c, &token)).await? {
+        return Err(ApiError::Unauthorized);
+    }
+    let c = community.clone();
+    let reports = blocking(&state, move |store| {
+        let dir = tempfile::tempdir().map_err(|e| AppError::Input(e.to_string()))?;
+        let path = dir.path().join("events.jsonl");
+        std::fs::write(&path, &body).map_err(|e| AppError::Input(e.to_string()))?;
+        let relabel = |_: String| "ingest:events.jsonl".to_string();
+        let req = ImportRequest {
+            paths: vec![path],
+            format: Some("jsonl".into()),
+            relabel: Some(&relabel),
+            ..ImportRequest::default()
+        };
+        tonghao_app::ingest::import(store, &c, &req, &mut |_| {})
+    })
+    .await?;
+    audit(&state, "ingest-token", Some(&community), "ingest", "events.jsonl");
+    if let Some(e) = reports.iter().find_map(|r| r.error.clone()) {
+        return Err(ApiError::BadRequest(e));
+    }
+    Ok(Json(json!(reports)))
+}
+
+/// `POST /api/c/{community}/ingest-token`
+pub async fn ingest_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+) -> ApiResult<Json<Value>> {
+    auth.require(Role::Owner)?;
+    let c = community.clone();
+    let token = blocking(&state, move |store| accounts::new_ingest_token(store, &c)).await?;
+    audit(&state, &auth.user.name, Some(&community), "ingest-token", &community);
+    Ok(Json(json!({"token": token})))
+}
+
+/// `?format=&lang=&group=` of an export.
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    format: Option<String>,
+    lang: Option<String>,
+    group: Option<String>,
+}
+
+/// `GET /api/c/{community}/export/{table}`: `groups`, `members` (with
+/// `?group=`) or `moves`, as CSV (UTF-8 with BOM) or .xlsx.
+pub async fn export(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, table)): Path<(String, String)>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult {
+    auth.community(&community)?;
+    let format: Format = q.format.as_deref().unwrap_or("csv").parse().map_err(ApiError::BadRequest)?;
+    if format == Format::Table {
+        return Err(ApiError::BadRequest("an export is csv or xlsx".into()));
+    }
+    let lang = Lang::pick(q.lang.as_deref());
+    let c = community.clone();
+    let t = table.clone();
+    let bytes = blocking(&state, move |store| {
+        let table = match t.as_str() {
+            "groups" => export::groups(&store.groups(&c)?),
+            "members" => {
+                let group = q.group.ok_or_else(|| AppError::Input("members needs ?group=".into()))?;
+                export::members(&store.members(&c, &group)?)
+            }
+            "moves" => {
+                let report = tonghao_app::report::build(store, &c, &tonghao_app::report::ReportRequest::default())?;
+                export::moves(&report.moves, lang)
+            }
+            _ => return Err(AppError::NotFound(format!("no table {t:?}: groups, members or moves"))),
+        };
+        table.write(format, lang, &t)
+    })
+    .await?;
+    audit(&state, &auth.user.name, Some(&community), "export", &table);
+    let (mime, ext) = match format {
+        Format::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        _ => ("text/csv; charset=utf-8", "csv"),
+    };
+    let disposition = format!("attachment; filename=\"{table}.{ext}\"");
+    Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}

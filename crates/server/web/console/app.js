@@ -1,0 +1,554 @@
+// tonghao's console: one page, plain DOM, ECharts for charts. Every word
+// comes from the server's message catalogue (/api/catalogue/{lang}); every
+// figure from the API, which computes it from the imported history. Text
+// from chats (names, messages) only ever enters the page as text nodes.
+"use strict";
+
+const L = {
+  lang: localStorage.getItem("tonghao.lang") || "zh",
+  words: {},
+  t(key) {
+    return this.words[key] ?? key;
+  },
+  // "{n} messages" style templates of the catalogue: {name} arguments only.
+  f(key, args) {
+    return this.t(key)
+      .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, (_, k, one, other) => (Number(args[k]) === 1 ? one : other))
+      .replace(/\{(\w+)\}/g, (_, k) => (k in args ? String(args[k]) : `{${k}}`));
+  },
+  locale() {
+    return this.lang === "zh" ? "zh-CN" : "en";
+  },
+};
+
+const state = { me: null, csrf: "", community: null, charts: [] };
+
+// ---- small helpers -------------------------------------------------------
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+const num = (x, digits = 0) =>
+  x === null || x === undefined ? "-" : new Intl.NumberFormat(L.locale(), { maximumFractionDigits: digits }).format(x);
+const pct = (x) =>
+  x === null || x === undefined ? "-" : new Intl.NumberFormat(L.locale(), { style: "percent", maximumFractionDigits: 0 }).format(x);
+
+// A date as the group's own clock shows it (its UTC offset), with the offset named.
+function date(ms, tzS = 0, withTime = false) {
+  if (ms === null || ms === undefined) return "-";
+  const opts = { timeZone: "UTC", year: "numeric", month: "2-digit", day: "2-digit" };
+  if (withTime) Object.assign(opts, { hour: "2-digit", minute: "2-digit", hour12: false });
+  const s = new Intl.DateTimeFormat(L.locale(), opts).format(new Date(ms + tzS * 1000));
+  if (!withTime) return s;
+  const hrs = tzS / 3600;
+  return `${s} UTC${hrs >= 0 ? "+" : ""}${Number.isInteger(hrs) ? hrs : hrs.toFixed(1)}`;
+}
+
+function sparkline(values) {
+  const w = 84, hgt = 20, max = Math.max(1, ...values);
+  const pts = values.map((v, i) => `${(i * w) / Math.max(1, values.length - 1)},${hgt - (v / max) * (hgt - 2) - 1}`);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("width", w);
+  svg.setAttribute("height", hgt);
+  svg.setAttribute("class", "spark");
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  line.setAttribute("points", pts.join(" "));
+  svg.append(line);
+  const title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+  title.textContent = values.join(", ");
+  svg.append(title);
+  return svg;
+}
+
+// Catalogue keys of the values the API answers with (written out, so the
+// catalogue's test finds every key a page uses).
+const KEYS = {
+  stage: { emerging: "label.stage_emerging", growing: "label.stage_growing", active: "label.stage_active", declining: "label.stage_declining", silent: "label.stage_silent" },
+  role: { core: "label.core", connector: "label.connector", newcomer: "label.newcomer", lurker: "label.lurker", drifting: "label.drifting" },
+  account: { owner: "console.role_owner", admin: "console.role_admin", analyst: "console.role_analyst" },
+  kind: { welcome: "console.kind_welcome", re_engage: "console.kind_re_engage", answer: "console.kind_answer", promote: "console.kind_promote", spam: "console.kind_spam", intervene: "console.kind_intervene" },
+  nav: { overview: "console.nav_overview", moves: "console.nav_moves", import: "console.nav_import" },
+  verdict: { done: "console.move_done", dismiss: "console.move_dismiss" },
+  job: { running: "console.uploading", done: "console.import_done", failed: "console.import_failed" },
+};
+const word = (kind, value) => L.t(KEYS[kind][value] || value);
+const stageName = (s) => word("stage", s);
+const canOperate = () => state.me && state.me.role !== "analyst";
+
+async function api(method, path, body, raw = false) {
+  const opts = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET") opts.headers["X-CSRF-Token"] = state.csrf;
+  if (body !== undefined) {
+    if (raw) opts.body = body;
+    else {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+  }
+  const r = await fetch(path, opts);
+  const isJson = (r.headers.get("content-type") || "").includes("json");
+  const data = isJson ? await r.json() : await r.text();
+  if (r.status === 401 && path !== "/api/login") {
+    state.me = null;
+    render();
+  }
+  if (!r.ok) throw Object.assign(new Error((data && data.message) || String(r.status)), { status: r.status, data });
+  return data;
+}
+
+function clearCharts() {
+  for (const c of state.charts) c.dispose();
+  state.charts = [];
+}
+
+function chart(el, option) {
+  const c = echarts.init(el, null, { renderer: "canvas" });
+  c.setOption(Object.assign({ animation: false, textStyle: { fontFamily: "inherit" } }, option));
+  state.charts.push(c);
+  return c;
+}
+
+function errorBox(e) {
+  const code = e && e.data && e.data.error;
+  const key = { not_found: "console.error_not_found", forbidden: "console.error_forbidden", csrf: "console.error_csrf" }[code];
+  return h("p", { class: "error", role: "alert" }, key ? L.t(key) : L.f("console.error_other", { message: e.message }));
+}
+
+async function loadWords() {
+  L.words = await api("GET", `/api/catalogue/${L.lang}`);
+  document.documentElement.lang = L.locale();
+}
+
+// ---- login and frame -----------------------------------------------------
+
+function loginPage(main) {
+  const name = h("input", { id: "login-name", autocomplete: "username", required: true, value: "admin" });
+  const pw = h("input", { id: "login-password", type: "password", autocomplete: "current-password", required: true });
+  const msg = h("p", { class: "error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "login", id: "login-form" },
+    h("h1", {}, "同好 tonghao"),
+    h("label", {}, L.t("console.login_name"), name),
+    h("label", {}, L.t("console.login_password"), pw),
+    h("button", { type: "submit", id: "login-submit" }, L.t("console.login")),
+    msg,
+  );
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api("POST", "/api/login", { name: name.value, password: pw.value });
+      state.me = r.user;
+      state.csrf = r.csrf;
+      await start();
+    } catch (e) {
+      msg.textContent = L.t(e.status === 429 ? "console.login_throttled" : "console.login_failed");
+    }
+  });
+  main.append(form);
+}
+
+function frame() {
+  const bar = document.getElementById("bar");
+  bar.hidden = !state.me;
+  for (const a of document.querySelectorAll("[data-nav]")) a.textContent = word("nav", a.dataset.nav);
+  document.getElementById("lang").textContent = L.lang === "zh" ? "English" : "中文";
+  document.getElementById("logout").textContent = L.t("console.logout");
+  document.getElementById("who").textContent = state.me ? `${state.me.name} · ${word("account", state.me.role)}` : "";
+}
+
+async function start() {
+  const communities = await api("GET", "/api/communities");
+  const sel = document.getElementById("community");
+  sel.replaceChildren(...communities.map((c) => h("option", { value: c }, c)));
+  const saved = localStorage.getItem("tonghao.community");
+  state.community = communities.includes(saved) ? saved : communities[0] || null;
+  if (state.community) sel.value = state.community;
+  render();
+}
+
+// ---- pages ---------------------------------------------------------------
+
+async function overviewPage(main) {
+  const data = await api("GET", `/api/c/${encodeURIComponent(state.community)}/overview`);
+  const filter = h("input", { id: "filter", type: "search", placeholder: L.t("console.filter") });
+  const stageSel = h(
+    "select",
+    { id: "stage-filter" },
+    h("option", { value: "" }, L.t("console.all_stages")),
+    ["emerging", "growing", "active", "declining", "silent"].map((s) => h("option", { value: s }, stageName(s))),
+  );
+  const cols = [
+    ["name", "label.group_name", (g) => h("a", { href: `#/group/${g.id}` }, g.name)],
+    ["platform", "label.platform", (g) => g.platform],
+    ["stage", "label.stage", (g) => h("span", { class: `stage ${g.stage}` }, stageName(g.stage))],
+    ["members", "label.members", (g) => num(g.members), true],
+    ["active_ratio", "console.active_ratio_28d", (g) => pct(g.active_ratio), true],
+    ["messages", "console.messages_28d", (g) => num(g.messages), true],
+    ["trend", "label.12_weeks", (g) => sparkline(g.trend)],
+    ["silence_risk", "console.silence_risk", (g) => pct(g.silence_risk), true],
+    ["weakest", "label.weakest_signal", (g) => (L.lang === "zh" ? g.weakest_zh : g.weakest_en) || "-"],
+    ["top_move", "console.top_move", (g) => (L.lang === "zh" ? g.top_move_zh : g.top_move_en) || "-"],
+  ];
+  let sortKey = "name", desc = false;
+  const tbody = h("tbody");
+  const draw = () => {
+    const q = filter.value.trim().toLowerCase();
+    const rows = data.groups
+      .filter((g) => (!q || g.name.toLowerCase().includes(q) || g.platform.includes(q)) && (!stageSel.value || g.stage === stageSel.value))
+      .sort((a, b) => {
+        const x = sortKey === "trend" ? a.trend.at(-1) : a[sortKey], y = sortKey === "trend" ? b.trend.at(-1) : b[sortKey];
+        const c = typeof x === "string" ? x.localeCompare(y, L.locale()) : (x ?? -1) - (y ?? -1);
+        return desc ? -c : c;
+      });
+    tbody.replaceChildren(...rows.map((g) => h("tr", {}, cols.map(([, , cell, right]) => h("td", { class: right ? "num" : "" }, cell(g))))));
+    count.textContent = L.f("console.groups_shown", { shown: rows.length, total: data.groups.length });
+  };
+  const head = h(
+    "tr",
+    {},
+    cols.map(([key, label, , right]) =>
+      h("th", { class: right ? "num sortable" : "sortable", onclick: () => { desc = sortKey === key ? !desc : false; sortKey = key; draw(); } }, L.t(label)),
+    ),
+  );
+  const count = h("span", { class: "muted" });
+  filter.addEventListener("input", draw);
+  stageSel.addEventListener("change", draw);
+  main.append(
+    h("h1", {}, L.t("console.nav_overview")),
+    h("p", { class: "muted" }, L.f("console.as_of", { time: date(data.as_of_ms, 0, true), moves: data.open_moves })),
+    h("div", { class: "tools" }, filter, stageSel, count, h("span", { class: "grow" }), exportLinks("groups")),
+    h("table", { class: "grid", id: "groups" }, h("thead", {}, head), tbody),
+  );
+  draw();
+}
+
+function exportLinks(table, extra = "") {
+  const base = `/api/c/${encodeURIComponent(state.community)}/export/${table}?lang=${L.lang}${extra}`;
+  return h(
+    "span",
+    { class: "exports" },
+    L.t("console.download"),
+    " ",
+    h("a", { href: `${base}&format=csv`, download: `${table}.csv` }, "CSV"),
+    " · ",
+    h("a", { href: `${base}&format=xlsx`, download: `${table}.xlsx` }, "Excel"),
+  );
+}
+
+function moveCard(m, onDecided) {
+  const text = L.lang === "zh" ? m.zh : m.en;
+  const draft = L.lang === "zh" ? m.draft_zh : m.draft_en;
+  const buttons = canOperate()
+    ? h(
+        "div",
+        { class: "actions" },
+        ["done", "dismiss"].map((v) =>
+          h("button", { type: "button", "data-verdict": v, onclick: async () => {
+            await api("POST", `/api/c/${encodeURIComponent(state.community)}/moves/${encodeURIComponent(m.id)}/${v}`);
+            onDecided();
+          } }, word("verdict", v)),
+        ),
+      )
+    : null;
+  return h(
+    "article",
+    { class: `move ${m.kind}`, "data-move": m.id },
+    h("div", { class: "move-head" }, h("span", { class: "kind" }, word("kind", m.kind)), " ", h("a", { href: `#/group/${m.group_store_id}` }, m.group_name), m.by ? ` · ${L.t("label.move_by")}: ${m.by}` : ""),
+    h("p", {}, text),
+    draft ? h("blockquote", { class: "draft" }, draft, " ", h("button", { type: "button", class: "copy", onclick: () => navigator.clipboard && navigator.clipboard.writeText(draft) }, L.t("console.copy"))) : null,
+    m.subject ? h("a", { href: `#/member/${m.subject}` }, L.t("console.open_member")) : null,
+    h("details", {}, h("summary", {}, L.t("console.evidence")), h("ul", {}, m.evidence.figures.map(([k, v]) => h("li", {}, `${k}: ${num(v, 2)}`)), m.evidence.messages.length ? h("li", {}, L.f("console.evidence_messages", { n: m.evidence.messages.length })) : null)),
+    buttons,
+  );
+}
+
+async function movesPage(main) {
+  const data = await api("GET", `/api/c/${encodeURIComponent(state.community)}/moves`);
+  main.append(h("h1", {}, L.t("console.nav_moves")), h("div", { class: "tools" }, h("span", { class: "muted" }, L.f("console.open_moves", { n: data.moves.length })), h("span", { class: "grow" }), exportLinks("moves")));
+  const list = h("div", { class: "moves", id: "moves" }, data.moves.slice(0, 200).map((m) => moveCard(m, render)));
+  main.append(list);
+  if (data.outcomes.length) {
+    main.append(
+      h("h2", {}, L.t("console.outcomes")),
+      h("table", { class: "grid" },
+        h("thead", {}, h("tr", {}, ["console.kind", "console.outcome_done", "console.outcome_measured", "console.outcome_worked", "console.outcome_dismissed"].map((k) => h("th", {}, L.t(k))))),
+        h("tbody", {}, data.outcomes.map((o) => h("tr", {}, h("td", {}, word("kind", o.kind)), [o.done, o.measured, o.worked, o.dismissed].map((x) => h("td", { class: "num" }, num(x)))))),
+      ),
+    );
+  }
+}
+
+async function groupPage(main, id) {
+  const page = await api("GET", `/api/c/${encodeURIComponent(state.community)}/groups/${encodeURIComponent(id)}`);
+  const g = page.report;
+  const tz = g.tz_offset_s;
+  const ev = L.lang === "zh" ? g.stage_evidence.zh : g.stage_evidence.en;
+  main.append(
+    h("h1", {}, g.name, " ", h("span", { class: `stage ${g.stage}` }, stageName(g.stage))),
+    h("p", { class: "muted" }, `${g.platform} · ${L.f("console.read_as_of", { time: date(g.as_of_ms, tz, true) })} · ${ev}`),
+    h("div", { class: "cards" },
+      card("label.members", num(g.activity.members)),
+      card("console.active_ratio_28d", pct(g.activity.active_ratio)),
+      card("console.messages_28d", num(g.activity.messages)),
+      card("label.threads_unanswered", g.responsiveness.threads ? `${pct(g.responsiveness.unanswered_share)} (${num(g.responsiveness.threads - g.responsiveness.answered)}/${num(g.responsiveness.threads)})` : "-"),
+      card("label.median_first_response", g.responsiveness.median_first_response_s == null ? "-" : L.f("console.minutes", { n: num(g.responsiveness.median_first_response_s / 60, 1) })),
+      card("console.silence_risk", g.forecast ? pct(g.forecast.probability) : "-"),
+    ),
+    h("h2", {}, L.t("label.weakest_signals_heading")),
+    h("ul", {}, g.weakest.map((s) => h("li", {}, L.lang === "zh" ? s.zh : s.en))),
+  );
+  const grid = h("div", { class: "charts" });
+  main.append(grid);
+  const box = (titleKey, cls = "") => {
+    const el = h("div", { class: `chart ${cls}` });
+    grid.append(h("section", {}, h("h3", {}, L.t(titleKey)), el));
+    return el;
+  };
+  const weeks = g.weekly.map((w) => date(w.start_ms, tz));
+  chart(box("console.chart_activity", "wide"), {
+    tooltip: { trigger: "axis" },
+    legend: { data: [L.t("label.messages"), L.t("console.active_members")] },
+    xAxis: { type: "category", data: weeks },
+    yAxis: [{ type: "value", name: L.t("label.messages") }, { type: "value", name: L.t("console.active_members") }],
+    dataZoom: [{ type: "inside" }, { type: "slider", height: 16 }],
+    series: [
+      { name: L.t("label.messages"), type: "bar", data: g.weekly.map((w) => w.messages) },
+      { name: L.t("console.active_members"), type: "line", yAxisIndex: 1, data: g.weekly.map((w) => w.active) },
+    ],
+  });
+  const stages = ["emerging", "growing", "active", "declining", "silent"];
+  chart(box("console.chart_stages", "wide thin"), {
+    tooltip: { formatter: (p) => `${weeks[p.data[0]]}: ${stageName(stages[p.data[2]])}` },
+    grid: { top: 10, bottom: 64 },
+    xAxis: { type: "category", data: weeks },
+    yAxis: { type: "category", data: [""], show: false },
+    visualMap: { type: "piecewise", orient: "horizontal", bottom: 0, left: "center", pieces: stages.map((s, i) => ({ value: i, label: stageName(s), color: ["#9ecae1", "#31a354", "#3182bd", "#fd8d3c", "#bdbdbd"][i] })) },
+    series: [{ type: "heatmap", data: g.stages.map((s, i) => [i, 0, stages.indexOf(s)]) }],
+  });
+  const days = L.t("console.weekdays").split(",");
+  const heat = [];
+  g.heatmap.forEach((row, d) => row.forEach((v, hr) => heat.push([hr, d, v])));
+  chart(box("label.when_the_group_talks_local_time_mon_sun_hour"), {
+    tooltip: { formatter: (p) => `${days[p.data[1]]} ${p.data[0]}:00 — ${num(p.data[2])}` },
+    grid: { top: 10, left: 40, bottom: 60 },
+    xAxis: { type: "category", data: [...Array(24).keys()].map(String) },
+    yAxis: { type: "category", data: days, inverse: true },
+    visualMap: { min: 0, max: Math.max(1, ...heat.map((x) => x[2])), orient: "horizontal", left: "center", bottom: 0, calculable: true },
+    series: [{ type: "heatmap", data: heat }],
+  });
+  const msgs = g.members.map((m) => m.messages_window).filter((x) => x > 0).sort((a, b) => a - b);
+  const total = msgs.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  const lorenz = [[0, 0], ...msgs.map((x, i) => { acc += x; return [(i + 1) / msgs.length, total ? acc / total : 0]; })];
+  chart(box("console.chart_lorenz"), {
+    tooltip: { trigger: "axis", valueFormatter: pct },
+    xAxis: { type: "value", min: 0, max: 1, name: L.t("console.share_of_speakers"), nameLocation: "middle", nameGap: 24, axisLabel: { formatter: pct } },
+    yAxis: { type: "value", min: 0, max: 1, name: L.t("console.share_of_messages"), axisLabel: { formatter: pct } },
+    series: [
+      { type: "line", data: lorenz, showSymbol: false, areaStyle: { opacity: 0.15 }, name: L.f("console.gini", { gini: num(g.concentration.gini, 2) }) },
+      { type: "line", data: [[0, 0], [1, 1]], showSymbol: false, lineStyle: { type: "dashed" }, silent: true },
+    ],
+    legend: { data: [L.f("console.gini", { gini: num(g.concentration.gini, 2) })] },
+  });
+  const n = g.newcomers;
+  const funnel = [
+    [L.t("console.funnel_arrived"), n.newcomers, 1],
+    [L.t("console.funnel_spoke_14d"), n.spoke_within_14d],
+    [L.t("console.funnel_active_30d"), n.active_after_30d],
+    [L.t("console.funnel_active_90d"), n.active_after_90d],
+  ].filter((x) => x[1] !== null && x[1] !== undefined);
+  chart(box("console.chart_newcomers"), {
+    tooltip: {},
+    series: [{
+      type: "funnel", sort: "none", minSize: "10%", left: "10%", width: "80%",
+      label: { formatter: (p) => `${p.name}: ${p.dataIndex === 0 ? num(p.value) : pct(p.value / 100)}` },
+      data: funnel.map(([name, v], i) => ({ name, value: i === 0 ? v : v * 100 })),
+    }],
+  });
+  graphSection(main, page);
+  main.append(
+    h("h2", {}, L.t("label.member_roles"), " ", exportLinks("members", `&group=${encodeURIComponent(g.external_id)}`)),
+    h("table", { class: "grid", id: "members" },
+      h("thead", {}, h("tr", {}, ["label.member", "label.role", "console.messages_28d", "console.messages_before", "console.answered_people", "label.last"].map((k) => h("th", {}, L.t(k))))),
+      h("tbody", {}, g.members.slice(0, 300).map((m) => h("tr", {},
+        h("td", {}, h("a", { href: `#/member/${page.member_ids[m.member]}` }, m.name)),
+        h("td", {}, m.roles.map((r) => word("role", r)).join(" · ")),
+        h("td", { class: "num" }, num(m.messages_window)),
+        h("td", { class: "num" }, num(m.messages_before)),
+        h("td", { class: "num" }, num(m.answered_people)),
+        h("td", {}, date(m.last_message_ms, tz)),
+      ))),
+    ),
+  );
+  if (page.moves.length) main.append(h("h2", {}, L.t("console.nav_moves")), h("div", { class: "moves" }, page.moves.map((m) => moveCard(m, render))));
+}
+
+function card(labelKey, value) {
+  return h("div", { class: "card" }, h("div", { class: "label" }, L.t(labelKey)), h("div", { class: "value" }, value));
+}
+
+function graphSection(main, page) {
+  const el = h("div", { class: "chart graph", id: "graph" });
+  const s = page.split;
+  const note = s
+    ? L.f("console.split_summary", { groups: s.groups.length, max: s.max_size, kept: pct(s.ties_kept), modularity: num(s.modularity, 2) })
+    : L.t("console.no_split");
+  main.append(h("h2", {}, L.t("console.chart_graph")), h("p", { class: "muted" }, note, page.edges_left_out ? ` ${L.f("console.edges_left_out", { n: page.edges_left_out })}` : ""), el);
+  const degree = new Map();
+  for (const e of page.edges) for (const k of [e.from, e.to]) degree.set(k, (degree.get(k) || 0) + e.weight);
+  const hosts = new Set(s ? s.groups.map((x) => x.host).filter((x) => x !== null) : []);
+  const c = chart(el, {
+    tooltip: { formatter: (p) => (p.dataType === "node" ? `${p.data.name}${p.data.tag ? ` (${p.data.tag})` : ""}` : num(p.data.value)) },
+    series: [{
+      type: "graph", layout: "force", roam: true, draggable: true,
+      force: { repulsion: 60, edgeLength: 40, gravity: 0.1 },
+      categories: s ? s.groups.map((_, i) => ({ name: `${L.t("console.circle")} ${i + 1}` })) : [{ name: L.t("label.members") }],
+      data: page.nodes.map((n) => ({
+        id: String(n.id), name: n.name, value: degree.get(n.id) || 0,
+        category: n.circle ?? 0,
+        symbol: n.hub ? "diamond" : "circle",
+        symbolSize: 6 + Math.min(24, Math.sqrt(degree.get(n.id) || 0) * 3),
+        itemStyle: n.bridge || hosts.has(n.id) ? { borderColor: "#111", borderWidth: 2 } : undefined,
+        tag: [n.hub ? L.t("console.hub") : "", n.bridge ? L.t("console.bridge") : "", hosts.has(n.id) ? L.t("console.host") : ""].filter(Boolean).join(", "),
+      })),
+      links: page.edges.map((e) => ({ source: String(e.from), target: String(e.to), value: e.weight, lineStyle: { width: Math.min(4, 0.5 + Math.log1p(e.weight)) } })),
+      lineStyle: { opacity: 0.35, curveness: 0.1 },
+      emphasis: { focus: "adjacency" },
+    }],
+  });
+  c.on("dblclick", (p) => { if (p.dataType === "node") location.hash = `#/member/${p.data.id}`; });
+}
+
+async function memberPage(main, id) {
+  const c = encodeURIComponent(state.community);
+  const m = await api("GET", `/api/c/${c}/members/${encodeURIComponent(id)}`);
+  const tzOf = new Map(m.groups.map((g) => [g.group_id ?? g.id, g.tz_offset_s ?? 0]));
+  main.append(
+    h("h1", {}, m.member.display_name),
+    h("p", { class: "muted" }, m.identities.map((i) => `${i.platform}:${i.external_id}`).join(" · ")),
+    h("h2", {}, L.t("console.groups_of_member")),
+    h("ul", {}, m.groups.map((g) => h("li", {}, g.name || g.external_id, ` (${g.platform})`))),
+  );
+  if (m.moves.length) main.append(h("h2", {}, L.t("console.nav_moves")), h("div", { class: "moves" }, m.moves.map((mv) => moveCard(mv, render))));
+  main.append(
+    h("h2", {}, L.f("console.latest_messages", { shown: m.messages.length, total: m.messages_total })),
+    h("table", { class: "grid", id: "messages" }, h("tbody", {}, m.messages.slice().reverse().map((x) =>
+      h("tr", {}, h("td", { class: "nowrap" }, x.at || date(x.at_ms, tzOf.get(x.group_id) || 0, true)), h("td", {}, x.group || ""), h("td", {}, x.text || "")))),
+    ),
+  );
+  if (canOperate()) {
+    const del = h("button", { type: "button", class: "danger", id: "member-delete", onclick: async () => {
+      if (!confirm(L.f("console.confirm_delete_member", { name: m.member.display_name }))) return;
+      await api("DELETE", `/api/c/${c}/members/${encodeURIComponent(id)}`);
+      location.hash = "#/";
+    } }, L.t("console.delete_member"));
+    main.append(h("div", { class: "actions" }, h("a", { href: `/api/c/${c}/members/${encodeURIComponent(id)}/export`, download: `member-${id}.json` }, L.t("console.export_member")), " ", del));
+  }
+}
+
+function importPage(main) {
+  main.append(h("h1", {}, L.t("console.nav_import")), h("p", { class: "muted" }, L.t("console.import_help")));
+  if (!canOperate()) {
+    main.append(h("p", {}, L.t("console.error_forbidden")));
+    return;
+  }
+  const input = h("input", { type: "file", id: "upload", multiple: true });
+  const results = h("div", { id: "import-results" });
+  input.addEventListener("change", async () => {
+    for (const file of input.files) {
+      const bar = h("progress", { max: 1, value: 0 });
+      const line = h("div", { class: "upload" }, h("strong", {}, file.name), " ", bar, " ", h("span", { class: "status" }, L.t("console.uploading")));
+      results.append(line);
+      try {
+        const { job } = await api("POST", `/api/c/${encodeURIComponent(state.community)}/imports?name=${encodeURIComponent(file.name)}`, file, true);
+        let s;
+        do {
+          await new Promise((r) => setTimeout(r, 300));
+          s = await api("GET", `/api/c/${encodeURIComponent(state.community)}/imports/${job}`);
+          bar.value = s.bytes ? s.bytes_done / s.bytes : 0;
+          line.querySelector(".status").textContent = L.f("console.events_read", { n: num(s.events) });
+        } while (s.state === "running");
+        bar.value = 1;
+        line.querySelector(".status").textContent = word("job", s.state);
+        line.append(
+          s.error ? h("p", { class: "error" }, s.error) : "",
+          h("table", { class: "grid" },
+            h("thead", {}, h("tr", {}, ["label.file", "label.format", "label.new_messages", "label.new_members", "label.duplicates", "label.error"].map((k) => h("th", {}, L.t(k))))),
+            h("tbody", {}, s.reports.map((r) => h("tr", {}, h("td", {}, r.file), h("td", {}, r.format || "-"), h("td", { class: "num" }, num(r.messages)), h("td", { class: "num" }, num(r.members)), h("td", { class: "num" }, num(r.duplicates)), h("td", { class: "error" }, r.error || r.skipped || "")))),
+          ),
+        );
+      } catch (e) {
+        line.append(errorBox(e));
+      }
+    }
+  });
+  main.append(h("label", { class: "file" }, L.t("console.choose_files"), " ", input), results);
+}
+
+// ---- routing -------------------------------------------------------------
+
+async function render() {
+  clearCharts();
+  frame();
+  const main = document.getElementById("main");
+  main.replaceChildren();
+  if (!state.me) return loginPage(main);
+  if (!state.community) return main.append(h("p", {}, L.t("console.no_community")));
+  const [, page, id] = (location.hash || "#/").split("/");
+  for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("here", a.dataset.nav === (page || "overview"));
+  try {
+    if (page === "group") await groupPage(main, id);
+    else if (page === "member") await memberPage(main, id);
+    else if (page === "moves") await movesPage(main);
+    else if (page === "import") importPage(main);
+    else await overviewPage(main);
+  } catch (e) {
+    if (e.status !== 401) main.append(errorBox(e));
+  }
+}
+
+async function boot() {
+  await loadWords();
+  document.getElementById("lang").addEventListener("click", async () => {
+    L.lang = L.lang === "zh" ? "en" : "zh";
+    localStorage.setItem("tonghao.lang", L.lang);
+    await loadWords();
+    render();
+  });
+  document.getElementById("logout").addEventListener("click", async () => {
+    await api("POST", "/api/logout").catch(() => {});
+    state.me = null;
+    render();
+  });
+  document.getElementById("community").addEventListener("change", (ev) => {
+    state.community = ev.target.value;
+    localStorage.setItem("tonghao.community", state.community);
+    location.hash = "#/";
+    render();
+  });
+  window.addEventListener("hashchange", render);
+  window.addEventListener("resize", () => state.charts.forEach((c) => c.resize()));
+  try {
+    const me = await api("GET", "/api/me");
+    state.me = me.user;
+    state.csrf = me.csrf;
+    await start();
+  } catch {
+    render();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", boot);

@@ -1,0 +1,100 @@
+// Drives the console in a real headless Chromium (Debian's, through
+// playwright-core: no browser download). Run by crates/cli/tests/console.rs:
+//   node console.mjs URL PASSWORD UPLOAD_FILE SHOT_DIR
+// Logs in, uploads a real export, opens the overview, a group, a member and
+// the next moves, switches language, and saves a screenshot of each. Fails
+// (exit 1) on any page error, any failed check, or any request that would
+// leave 127.0.0.1.
+import { chromium } from "playwright-core";
+import path from "node:path";
+
+const [url, password, upload, shots] = process.argv.slice(2);
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const offsite = [];
+const problems = [];
+await page.route("**/*", (route) => {
+  const u = new URL(route.request().url());
+  if (u.hostname !== "127.0.0.1" && u.protocol !== "data:" && u.protocol !== "blob:") {
+    offsite.push(u.href);
+    return route.abort();
+  }
+  return route.continue();
+});
+page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+page.on("console", (m) => m.type() === "error" && !m.text().includes("401") && problems.push(`console: ${m.text()}`));
+
+const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
+const step = async (name, fn) => {
+  try {
+    await fn();
+    console.log(`ok ${name}`);
+  } catch (e) {
+    problems.push(`${name}: ${e.message}`);
+    await shot(`failed-${name}`).catch(() => {});
+    throw e;
+  }
+};
+
+try {
+  await page.goto(url);
+  await step("login", async () => {
+    await page.fill("#login-name", "admin");
+    await page.fill("#login-password", password);
+    await page.click("#login-submit");
+    await page.waitForSelector("#bar:not([hidden])");
+  });
+  await step("import", async () => {
+    await page.click('a[data-nav="import"]');
+    await page.setInputFiles("#upload", upload);
+    await page.waitForSelector("#import-results table", { timeout: 60000 });
+    const status = await page.textContent("#import-results .status");
+    if (!["完成", "done"].includes(status.trim())) throw new Error(`import status ${status}`);
+    await shot("import");
+  });
+  await step("overview", async () => {
+    await page.click('a[data-nav="overview"]');
+    await page.waitForSelector("#groups tbody tr");
+    const rows = await page.locator("#groups tbody tr").count();
+    if (rows < 1) throw new Error("no group rows");
+    await page.click("#groups th:nth-child(4)"); // sort by members
+    await shot("overview");
+  });
+  await step("group", async () => {
+    await page.locator("#groups tbody tr a").first().click();
+    await page.waitForSelector("#graph canvas");
+    await page.waitForSelector("#members tbody tr");
+    const charts = await page.locator(".charts canvas").count();
+    if (charts < 4) throw new Error(`only ${charts} charts drawn`);
+    await shot("group");
+  });
+  await step("member", async () => {
+    await page.locator("#members tbody tr a").first().click();
+    await page.waitForSelector("#messages");
+    await shot("member");
+  });
+  await step("moves", async () => {
+    await page.click('a[data-nav="moves"]');
+    await page.waitForSelector("#moves");
+    await shot("moves");
+  });
+  await step("language", async () => {
+    const before = await page.textContent('a[data-nav="overview"]');
+    await page.click("#lang");
+    await page.waitForFunction((b) => document.querySelector('a[data-nav="overview"]').textContent !== b, before);
+    const after = await page.textContent('a[data-nav="overview"]');
+    if (![before, after].includes("总览") || ![before, after].includes("Overview")) throw new Error(`${before} -> ${after}`);
+    await page.waitForSelector("#moves");
+    await shot("moves-other-language");
+  });
+} catch {
+  // recorded in problems
+}
+await browser.close();
+if (offsite.length) problems.push(`requests left 127.0.0.1: ${offsite.join(", ")}`);
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}
+console.log("console ok");
