@@ -36,6 +36,12 @@ pub struct Args {
     /// JSON through their readers).
     #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "native"])]
     pub format: String,
+    /// Then start the web console on the demo store (`tonghao serve`).
+    #[arg(long)]
+    pub serve: bool,
+    /// The console's port with --serve.
+    #[arg(long, default_value_t = 8421)]
+    pub port: u16,
 }
 
 /// Marks the folders the demo simulates into; a store whose every import came
@@ -197,6 +203,7 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     if has_report {
         tries.push((format!("{bin} --db {db_arg} report"), "demo.try_report"));
         tries.push((format!("{bin} --db {db_arg} next --limit 10"), "demo.try_next_moves"));
+        tries.push((format!("{bin} --db {db_arg} serve"), "demo.try_serve"));
     }
     tries.push((format!("{bin} sim --scenario demo --out {} --format native", lang.t("demo.dir")), "demo.try_sim"));
     // Display width, not chars: a group name in Chinese takes two columns a character.
@@ -207,6 +214,15 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     }
     if let Some(dir) = &args.out {
         println!("{} {}", lang.t("label.simulated_history_and_ground_truth_kept_in"), dir.display());
+    }
+    if args.serve {
+        let serve = crate::serve::Args {
+            port: args.port,
+            listen: std::net::Ipv4Addr::LOCALHOST.into(),
+            max_upload_mb: 512,
+            secure_cookies: false,
+        };
+        return crate::serve::run(SqliteStore::open(&db)?, lang, &serve);
     }
     Ok(0)
 }

@@ -18,7 +18,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use tonghao_app::Lang;
-use tonghao_app::view::{short_time, table};
+use tonghao_app::export;
+use tonghao_app::view::table;
 use tonghao_store::{Queries, SqliteStore};
 
 /// 同好 tonghao: community operations from chat history.
@@ -53,6 +54,9 @@ enum Command {
     Groups {
         #[command(subcommand)]
         action: Option<groups::Action>,
+        /// Write the list as a table to open in a spreadsheet: csv or xlsx.
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: Option<String>,
     },
     /// List the imports: when, which file, what it added.
     Imports,
@@ -61,6 +65,9 @@ enum Command {
         /// The group's id or name (see `tonghao groups`).
         #[arg(long, short)]
         group: String,
+        /// Write the list as a table to open in a spreadsheet: csv or xlsx.
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: Option<String>,
     },
     /// Group health, lifecycle and member roles (text, JSON or HTML).
     Report(report::Args),
@@ -85,6 +92,18 @@ enum Command {
     /// Measure tonghao's inferences against human annotations.
     #[command(subcommand)]
     Eval(eval::Command),
+}
+
+/// Writes a listing to stdout as a terminal table, CSV or .xlsx (a
+/// workbook is binary: it goes to a file or a pipe, not to a terminal).
+fn print_table(table: &export::Table, format: &str, lang: Lang, sheet: &str) -> Result<i32> {
+    use std::io::{IsTerminal, Write};
+    let format: export::Format = format.parse().map_err(anyhow::Error::msg)?;
+    if format == export::Format::Xlsx && std::io::stdout().is_terminal() {
+        anyhow::bail!("{}", lang.t("label.xlsx_needs_a_file"));
+    }
+    std::io::stdout().write_all(&table.write(format, lang, sheet)?)?;
+    Ok(0)
 }
 
 /// Where the database lives when neither --db nor $TONGHAO_DB says.
@@ -124,73 +143,27 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
     let open = || SqliteStore::open(&db_path).with_context(|| format!("opening {}", db_path.display()));
     match &cli.command {
         Command::Import(args) => import::run(&open()?, &cli, lang, args),
-        Command::Groups { action: Some(action) } => groups::run(&open()?, &cli, lang, action),
+        Command::Groups { action: Some(action), .. } => groups::run(&open()?, &cli, lang, action),
         Command::Imports => groups::imports(&open()?, &cli, lang),
-        Command::Groups { action: None } => {
+        Command::Groups { action: None, format } => {
             let groups = open()?.groups(&cli.community)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&groups)?);
+            } else if let Some(format) = format {
+                return print_table(&export::groups(&groups), format, lang, "groups");
             } else if groups.is_empty() {
                 println!("{}", lang.t("label.no_groups_yet_import_an_export_first_tonghao"));
             } else {
-                let rows: Vec<Vec<String>> = groups
-                    .iter()
-                    .map(|g| {
-                        vec![
-                            g.platform.clone(),
-                            g.name.clone().unwrap_or_default(),
-                            g.external_id.clone(),
-                            g.members.to_string(),
-                            g.messages.to_string(),
-                            short_time(g.first_message.as_deref()),
-                            short_time(g.last_message.as_deref()),
-                        ]
-                    })
-                    .collect();
-                let header = [
-                    lang.t("label.platform"),
-                    lang.t("label.group_name"),
-                    lang.t("label.id"),
-                    lang.t("label.members"),
-                    lang.t("label.messages"),
-                    lang.t("label.first_message"),
-                    lang.t("label.last_message"),
-                ];
-                print!("{}", table::render(&header, &rows, &[3, 4]));
+                print_table(&export::groups(&groups), "table", lang, "groups")?;
             }
             Ok(0)
         }
-        Command::Members { group } => {
+        Command::Members { group, format } => {
             let members = open()?.members(&cli.community, group)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&members)?);
             } else {
-                let rows: Vec<Vec<String>> = members
-                    .iter()
-                    .map(|m| {
-                        vec![
-                            m.name.clone(),
-                            m.ids.join(" "),
-                            m.messages.to_string(),
-                            short_time(m.first_message.as_deref()),
-                            short_time(m.last_message.as_deref()),
-                            short_time(m.joined.as_deref()),
-                            short_time(m.left.as_deref()),
-                            m.role.clone().unwrap_or_default(),
-                        ]
-                    })
-                    .collect();
-                let header = [
-                    lang.t("label.member"),
-                    lang.t("label.ids"),
-                    lang.t("label.messages"),
-                    lang.t("label.first_said"),
-                    lang.t("label.last_said"),
-                    lang.t("label.joined"),
-                    lang.t("label.left"),
-                    lang.t("label.role"),
-                ];
-                print!("{}", table::render(&header, &rows, &[2]));
+                print_table(&export::members(&members), format.as_deref().unwrap_or("table"), lang, "members")?;
             }
             Ok(0)
         }

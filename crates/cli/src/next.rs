@@ -23,6 +23,9 @@ pub struct Args {
     /// At most this many moves (0: all).
     #[arg(long, default_value_t = 0)]
     limit: usize,
+    /// Write the list as a table to open in a spreadsheet: csv or xlsx.
+    #[arg(long, value_parser = ["csv", "xlsx"])]
+    format: Option<String>,
 }
 
 /// A decision about one move (its id is in the list).
@@ -62,6 +65,10 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32>
     let req = ReportRequest { group: args.group.clone(), ..Default::default() };
     let report = build(store, &cli.community, &req)?;
     let limit = if args.limit == 0 { usize::MAX } else { args.limit };
+    if let Some(format) = &args.format {
+        let moves: Vec<_> = report.moves.iter().take(limit).cloned().collect();
+        return crate::print_table(&tonghao_app::export::moves(&moves, lang), format, lang, "moves");
+    }
     if cli.json {
         let moves: Vec<_> = report.moves.iter().take(limit).collect();
         println!(

@@ -418,7 +418,15 @@ fn import_upload(
     let prefix = dir.path().display().to_string();
     let relabel = move |label: String| format!("upload:{}", label.trim_start_matches(&prefix).trim_start_matches('/'));
     let req = ImportRequest { paths: vec![path], relabel: Some(&relabel), ..ImportRequest::default() };
-    tonghao_app::ingest::import(store, community, &req, progress)
+    let mut reports = tonghao_app::ingest::import(store, community, &req, progress)?;
+    // Errors name the file as the person uploaded it, not the server's folder.
+    let prefix = format!("{}/", dir.path().display());
+    for r in &mut reports {
+        for text in [&mut r.error, &mut r.skipped].into_iter().flatten() {
+            *text = text.replace(&prefix, "upload:");
+        }
+    }
+    Ok(reports)
 }
 
 /// `GET /api/c/{community}/imports/{job}`

@@ -171,6 +171,11 @@ function frame() {
 
 async function start() {
   const communities = await api("GET", "/api/communities");
+  // An owner of an empty store imports into the CLI's default community.
+  if (!communities.length && state.me.role === "owner") {
+    communities.push("default");
+    location.hash = "#/import";
+  }
   const sel = document.getElementById("community");
   sel.replaceChildren(...communities.map((c) => h("option", { value: c }, c)));
   const saved = localStorage.getItem("tonghao.community");
@@ -435,7 +440,13 @@ function graphSection(main, page) {
 async function memberPage(main, id) {
   const c = encodeURIComponent(state.community);
   const m = await api("GET", `/api/c/${c}/members/${encodeURIComponent(id)}`);
-  const tzOf = new Map(m.groups.map((g) => [g.group_id ?? g.id, g.tz_offset_s ?? 0]));
+  const groupName = new Map(m.groups.map((g) => [g.external_id, g.name || g.external_id]));
+  // Export times are RFC 3339 with the group's own offset: show that clock.
+  const localTime = (at) => {
+    const off = /([+-])(\d\d):(\d\d)$/.exec(at);
+    const tzS = off ? (off[1] === "-" ? -1 : 1) * (Number(off[2]) * 3600 + Number(off[3]) * 60) : 0;
+    return date(Date.parse(at), tzS, true);
+  };
   main.append(
     h("h1", {}, m.member.display_name),
     h("p", { class: "muted" }, m.identities.map((i) => `${i.platform}:${i.external_id}`).join(" · ")),
@@ -446,7 +457,7 @@ async function memberPage(main, id) {
   main.append(
     h("h2", {}, L.f("console.latest_messages", { shown: m.messages.length, total: m.messages_total })),
     h("table", { class: "grid", id: "messages" }, h("tbody", {}, m.messages.slice().reverse().map((x) =>
-      h("tr", {}, h("td", { class: "nowrap" }, x.at || date(x.at_ms, tzOf.get(x.group_id) || 0, true)), h("td", {}, x.group || ""), h("td", {}, x.text || "")))),
+      h("tr", {}, h("td", { class: "nowrap" }, localTime(x.at)), h("td", {}, groupName.get(x.group) || x.group), h("td", {}, x.text || "")))),
     ),
   );
   if (canOperate()) {

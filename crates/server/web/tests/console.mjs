@@ -23,7 +23,8 @@ await page.route("**/*", (route) => {
   return route.continue();
 });
 page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.on("console", (m) => m.type() === "error" && !m.text().includes("401") && problems.push(`console: ${m.text()}`));
+// Before logging in, /api/me answers 401: expected. Any other failure is not.
+page.on("response", (r) => r.status() >= 400 && !(r.status() === 401 && r.url().endsWith("/api/me")) && problems.push(`${r.status()} ${r.url()}`));
 
 const shot = (name) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: false });
 const step = async (name, fn) => {
