@@ -180,6 +180,14 @@ pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
     if let Some(body) = store.page(community, name, generation)? {
         return Ok(body);
     }
+    // One computation at a time in this process: requests that arrive while
+    // the pages are computed wait for them instead of computing them again.
+    static COMPUTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = COMPUTING.lock().unwrap_or_else(|e| e.into_inner());
+    let generation = store.generation(community)?.ok_or_else(unknown)?;
+    if let Some(body) = store.page(community, name, generation)? {
+        return Ok(body);
+    }
     let pages = compute(store, community)?;
     store.pages_put(community, generation, &pages)?;
     pages
