@@ -288,8 +288,8 @@ fn propose_split(graph: &InteractionGraph, ties: &[(usize, usize, f64)]) -> (spl
 /// How many of a member's messages the member page shows (the latest).
 pub const MEMBER_PAGE_MESSAGES: usize = 50;
 
-/// A member's page: who they are across groups, what they said lately, and
-/// the open moves about them. Read from the store on each request (one
+/// A member's page: who they are across groups, what they said lately, the
+/// team's notes (in the export) and the open moves about them. Read from the store on each request (one
 /// member's rows, through indexes), the moves from the cached `moves` page.
 pub fn member_page(store: &dyn Store, community: &str, member_ref: &str) -> Result<serde_json::Value> {
     let export = store.member_export(community, member_ref)?;

@@ -260,6 +260,30 @@ pub async fn member_export(
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(json!(export))).into_response())
 }
 
+/// A note's body.
+#[derive(Deserialize)]
+pub struct NoteForm {
+    text: String,
+}
+
+/// `POST /api/c/{community}/members/{member}/notes`
+pub async fn note_add(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, member)): Path<(String, String)>,
+    Json(form): Json<NoteForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let text = form.text.trim().to_string();
+    if text.is_empty() || text.chars().count() > 4000 {
+        return Err(ApiError::BadRequest("a note has 1 to 4,000 characters".into()));
+    }
+    let author = auth.user.name.clone();
+    let note = blocking(&state, move |store| Ok(store.note_add(&community, &member, &author, &text)?)).await?;
+    Ok(Json(json!(note)))
+}
+
 /// `DELETE /api/c/{community}/members/{member}`
 pub async fn member_delete(
     State(state): State<AppState>,

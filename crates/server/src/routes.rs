@@ -63,6 +63,7 @@ pub const ROUTES: &[Route] = &[
     route!(delete "/api/c/{community}/groups/{group}", Operate, "Deletes a group and every row of it.", api::group_delete),
     route!(get "/api/c/{community}/members/{member}", Read, "One member: identities, groups, latest messages, moves about them.", api::member),
     route!(get "/api/c/{community}/members/{member}/export", Operate, "Everything stored about one member (a data access request), as JSON.", api::member_export),
+    route!(post "/api/c/{community}/members/{member}/notes", Operate, "Adds the team's note about a member ({text}); the member page lists them.", api::note_add),
     route!(delete "/api/c/{community}/members/{member}", Operate, "Deletes a member's data and keeps them out of later imports.", api::member_delete),
     route!(get "/api/c/{community}/moves", Read, "The next moves across groups, and how the done ones turned out.", api::moves),
     route!(post "/api/c/{community}/moves/{move}/{verdict}", Operate, "Records a move as done or dismissed.", api::decide),

@@ -266,11 +266,25 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     assert!(error.starts_with("upload:broken.jsonl") && error.contains("line 2"), "{status}");
     assert_eq!(t.get(&viewer, "/api/c/a/imports/nope").await.status, StatusCode::NOT_FOUND);
 
+    // The team's notes: admins write, everyone given the community reads;
+    // they are in the member's export and go with the member.
+    let note_uri = format!("/api/c/a/members/{member_a}/notes");
+    let note = |text: &str| Some(serde_json::to_vec(&json!({ "text": text })).unwrap());
+    assert_eq!(t.post(&viewer, &note_uri, note("hi")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post(&ops, &note_uri, note("  ")).await.status, StatusCode::BAD_REQUEST);
+    let added = t.post(&ops, &note_uri, note("五月线下见过，喜欢晚上聊")).await.json();
+    assert_eq!((added["author"].as_str(), added["member_id"].as_i64()), (Some("ops"), Some(member_a)));
+    let page = t.get(&viewer, &format!("/api/c/a/members/{member_a}")).await.json();
+    assert_eq!(page["notes"][0]["text"], "五月线下见过，喜欢晚上聊");
+    let other = format!("/api/c/a/members/{member_b}/notes");
+    assert_eq!(t.post(&ops, &other, note("x")).await.status, StatusCode::NOT_FOUND);
+
     // Data rights: export then delete one member; the group delete after.
     let export = t.get(&ops, &format!("/api/c/a/members/{member_a}/export")).await;
     assert_eq!(export.json()["member"]["member_id"], member_a);
+    assert_eq!(export.json()["notes"].as_array().map(Vec::len), Some(1));
     let res = t.call(&ops, "DELETE", &format!("/api/c/a/members/{member_a}"), None, true).await;
-    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!((res.status, res.json()["notes"].as_u64()), (StatusCode::OK, Some(1)));
     assert_eq!(t.get(&ops, &format!("/api/c/a/members/{member_a}")).await.status, StatusCode::NOT_FOUND);
     let res = t.call(&ops, "DELETE", &format!("/api/c/a/groups/{group_b}"), None, true).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "another community's group");

@@ -46,4 +46,4 @@ pub use privacy::{
 };
 pub use sqlite::SqliteStore;
 pub use traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries, Store};
-pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
+pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};

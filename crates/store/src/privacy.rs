@@ -46,6 +46,8 @@ pub struct MemberExport {
     pub memberships: Vec<ExportedMembership>,
     /// Their recalls, check-ins, orders and reactions.
     pub activities: Vec<ExportedActivity>,
+    /// The team's notes about them.
+    pub notes: Vec<crate::types::MemberNote>,
     /// Other people's messages whose structured mention list names them (the
     /// messages themselves are the other people's data and not included).
     pub mentioned_in: u64,
@@ -188,6 +190,8 @@ pub struct DeleteStats {
     pub memberships: u64,
     /// Their recalls, check-ins, orders and reactions.
     pub activities: u64,
+    /// The team's notes about them.
+    pub notes: u64,
     /// Other people's joins/leaves/roles where they were the inviter, remover
     /// or role giver: kept, with that link set to unknown.
     pub inviter_links_cleared: u64,

@@ -11,7 +11,7 @@
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
-use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
+use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
 use tonghao_model::snapshot::Snapshot;
 
@@ -112,6 +112,11 @@ pub trait Operations {
     fn record_decision(&self, community: &str, decision: &Decision) -> Result<(), StoreError>;
     /// Every decision recorded in `community`, oldest first.
     fn decisions(&self, community: &str) -> Result<Vec<Decision>, StoreError>;
+    /// Adds the team's note about a member (`member_ref` as in
+    /// [`Privacy::member_export`]), written by `author` now.
+    fn note_add(&self, community: &str, member_ref: &str, author: &str, text: &str) -> Result<MemberNote, StoreError>;
+    /// The team's notes about a member, oldest first.
+    fn notes(&self, community: &str, member_ref: &str) -> Result<Vec<MemberNote>, StoreError>;
 }
 
 /// The console's accounts and what several server processes share:

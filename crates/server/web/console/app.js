@@ -460,6 +460,18 @@ async function memberPage(main, id) {
       h("tr", {}, h("td", { class: "nowrap" }, localTime(x.at)), h("td", {}, groupName.get(x.group) || x.group), h("td", {}, x.text || "")))),
     ),
   );
+  const notes = h("ul", { class: "notes", id: "notes" }, m.notes.map((n) => h("li", {}, h("span", { class: "muted" }, `${date(n.at_ms, 0, true)} · ${n.author}: `), n.text)));
+  main.append(h("h2", {}, L.t("console.notes")), notes);
+  if (canOperate()) {
+    const text = h("textarea", { id: "note-text", rows: 2, maxlength: 4000, placeholder: L.t("console.note_placeholder") });
+    const add = h("button", { type: "button", id: "note-add", onclick: async () => {
+      if (!text.value.trim()) return;
+      const n = await api("POST", `/api/c/${c}/members/${encodeURIComponent(id)}/notes`, { text: text.value });
+      notes.append(h("li", {}, h("span", { class: "muted" }, `${date(n.at_ms, 0, true)} · ${n.author}: `), n.text));
+      text.value = "";
+    } }, L.t("console.note_add"));
+    main.append(h("div", { class: "actions" }, text, add));
+  }
   if (canOperate()) {
     const del = h("button", { type: "button", class: "danger", id: "member-delete", onclick: async () => {
       if (!confirm(L.f("console.confirm_delete_member", { name: m.member.display_name }))) return;

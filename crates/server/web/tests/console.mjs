@@ -1,8 +1,8 @@
 // Drives the console in a real headless Chromium (Debian's, through
 // playwright-core: no browser download). Run by crates/cli/tests/console.rs:
 //   node console.mjs URL PASSWORD UPLOAD_FILE SHOT_DIR
-// Logs in, uploads a real export, opens the overview, a group, a member and
-// the next moves, switches language, and saves a screenshot of each. Fails
+// Logs in, uploads a real export, opens the overview, a group, a member (and
+// adds a team note) and the next moves, switches language, and saves a screenshot of each. Fails
 // (exit 1) on any page error, any failed check, or any request that would
 // leave 127.0.0.1.
 import { chromium } from "playwright-core";
@@ -73,6 +73,9 @@ try {
   await step("member", async () => {
     await page.locator("#members tbody tr a").first().click();
     await page.waitForSelector("#messages");
+    await page.fill("#note-text", "五月线下见过 · met at the May meetup");
+    await page.click("#note-add");
+    await page.waitForSelector("#notes li:has-text('met at the May meetup')");
     await shot("member");
   });
   await step("moves", async () => {

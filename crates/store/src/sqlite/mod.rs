@@ -20,7 +20,7 @@ use crate::accounts::{AuditEntry, Role, User};
 use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries};
-use crate::types::{GroupSummary, ImportRecord, MemberSummary, TableCounts};
+use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
     include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
     include_str!("../../migrations/sqlite/0007_accounts.sql"),
+    include_str!("../../migrations/sqlite/0008_member_notes.sql"),
 ];
 
 /// A tonghao database in one SQLite file.
@@ -236,6 +237,34 @@ impl Operations for SqliteStore {
             })
             .map_err(db(path))?;
         rows.collect::<Result<_, _>>().map_err(db(path))
+    }
+
+    fn note_add(&self, community: &str, member_ref: &str, author: &str, text: &str) -> Result<MemberNote, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = queries::community_or_err(&conn, path, community)?;
+        let member = privacy::resolve(&conn, path, cid, community, member_ref)?;
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        conn.execute(
+            "INSERT INTO member_notes (community_id, member_id, author, at_ms, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![cid, member, author, at_ms, text],
+        )
+        .map_err(db(path))?;
+        Ok(MemberNote {
+            id: conn.last_insert_rowid(),
+            member_id: member,
+            author: author.into(),
+            at_ms,
+            text: text.into(),
+        })
+    }
+
+    fn notes(&self, community: &str, member_ref: &str) -> Result<Vec<MemberNote>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = queries::community_or_err(&conn, path, community)?;
+        let member = privacy::resolve(&conn, path, cid, community, member_ref)?;
+        privacy::notes(&conn, member).map_err(db(path))
     }
 }
 

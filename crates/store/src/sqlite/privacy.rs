@@ -11,13 +11,19 @@ use crate::privacy::{
     DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
     ExportedMessage, ExportedName, MemberExport,
 };
-use crate::types::rfc3339;
+use crate::types::{MemberNote, rfc3339};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The member a reference names in community `cid`.
-fn resolve(conn: &Connection, path: &str, cid: i64, community: &str, member_ref: &str) -> Result<i64, StoreError> {
+pub(crate) fn resolve(
+    conn: &Connection,
+    path: &str,
+    cid: i64,
+    community: &str,
+    member_ref: &str,
+) -> Result<i64, StoreError> {
     let db = db(path);
     let found: Option<i64> = if !member_ref.is_empty() && member_ref.bytes().all(|b| b.is_ascii_digit()) {
         match member_ref.parse::<i64>() {
@@ -288,6 +294,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         .collect();
 
     let mentioned_in = mention_edits(conn, cid, member)?.len() as u64;
+    let notes = notes(conn, member)?;
     Ok(MemberExport {
         community: community.to_string(),
         exported_at: Utc::now().to_rfc3339(),
@@ -298,6 +305,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         messages,
         memberships,
         activities,
+        notes,
         mentioned_in,
     })
 }
@@ -350,6 +358,7 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
     stats.memberships = tx.execute("DELETE FROM memberships WHERE member_id = ?1", [member])? as u64;
     stats.activities = tx.execute("DELETE FROM activities WHERE member_id = ?1", [member])? as u64;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE member_id = ?1", [member])? as u64;
+    stats.notes = tx.execute("DELETE FROM member_notes WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
     stats.members = tx.execute("DELETE FROM members WHERE id = ?1", [member])? as u64;
     Ok(stats)
@@ -359,5 +368,15 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
 pub(crate) fn suppressed(conn: &Connection, cid: i64) -> rusqlite::Result<HashSet<(String, String)>> {
     let mut stmt = conn.prepare("SELECT platform, external_id FROM suppressed_identities WHERE community_id = ?1")?;
     let rows = stmt.query_map([cid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// The team's notes about `member`, oldest first.
+pub(crate) fn notes(conn: &Connection, member: i64) -> rusqlite::Result<Vec<MemberNote>> {
+    let mut stmt =
+        conn.prepare("SELECT id, author, at_ms, text FROM member_notes WHERE member_id = ?1 ORDER BY at_ms, id")?;
+    let rows = stmt.query_map([member], |r| {
+        Ok(MemberNote { id: r.get(0)?, member_id: member, author: r.get(1)?, at_ms: r.get(2)?, text: r.get(3)? })
+    })?;
     rows.collect()
 }
