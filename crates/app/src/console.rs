@@ -121,6 +121,20 @@ pub struct ProposedGroup {
     pub host: Option<i64>,
 }
 
+/// A conversation starter nobody answered (the evidence of the report's
+/// unanswered share).
+#[derive(Serialize)]
+pub struct Unanswered {
+    /// When, UTC ms.
+    pub at_ms: i64,
+    /// Who asked (member store id).
+    pub member: i64,
+    /// Their name.
+    pub name: String,
+    /// What they wrote, where the store kept the text for the window.
+    pub text: Option<String>,
+}
+
 /// A group's page.
 #[derive(Serialize)]
 pub struct GroupPage {
@@ -140,6 +154,8 @@ pub struct GroupPage {
     pub split: Option<SplitProposal>,
     /// Open moves about this group.
     pub moves: Vec<Move>,
+    /// The latest conversation starters nobody answered (at most 20).
+    pub unanswered: Vec<Unanswered>,
 }
 
 /// The next-moves inbox.
@@ -265,6 +281,23 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
             .collect(),
     });
     ties.truncate(MAX_EDGES);
+    let wanted: std::collections::HashSet<i64> = g.responsiveness.unanswered_examples.iter().copied().collect();
+    let m = &snap.messages;
+    let mut unanswered: Vec<Unanswered> = snap.groups[gi]
+        .messages
+        .clone()
+        .filter(|&i| wanted.contains(&m.store_id[i]))
+        .map(|i| {
+            let who = &snap.members[m.member[i] as usize];
+            Unanswered {
+                at_ms: m.at_ms[i],
+                member: who.store_id,
+                name: who.name.clone(),
+                text: m.text.get(&(i as u32)).map(|t| t.to_string()),
+            }
+        })
+        .collect();
+    unanswered.reverse();
     GroupPage {
         id: snap.groups[gi].store_id,
         member_ids: g.members.iter().map(|m| (m.member, snap.members[m.member as usize].store_id)).collect(),
@@ -273,6 +306,7 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
         edges_left_out,
         split,
         moves: moves.iter().filter(|m| m.group == g.group).cloned().collect(),
+        unanswered,
         report: g.clone(),
     }
 }

@@ -177,6 +177,11 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     let page = t.get(&viewer, &format!("/api/c/a/groups/{group_a}")).await.json();
     assert_eq!(page["report"]["activity"]["members"], overview["groups"][0]["members"]);
     assert!(page["edges"].as_array().unwrap().iter().all(|e| e["weight"].as_f64().unwrap() > 0.0));
+    // The unanswered starters behind the report's share, with their texts.
+    let unanswered = page["unanswered"].as_array().unwrap();
+    let examples = page["report"]["responsiveness"]["unanswered_examples"].as_array().unwrap();
+    assert_eq!(unanswered.len(), examples.len());
+    assert!(!unanswered.is_empty() && unanswered.iter().all(|u| u["text"].is_string()));
     let member_a = page["nodes"][0]["id"].as_i64().unwrap();
     let member = t.get(&viewer, &format!("/api/c/a/members/{member_a}")).await.json();
     assert_eq!(member["member"]["member_id"], member_a);

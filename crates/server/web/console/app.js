@@ -315,6 +315,17 @@ async function groupPage(main, id) {
     h("h2", {}, L.t("label.weakest_signals_heading")),
     h("ul", {}, g.weakest.map((s) => h("li", {}, L.lang === "zh" ? s.zh : s.en))),
   );
+  if (page.unanswered.length) {
+    main.append(
+      h("details", { id: "unanswered" },
+        h("summary", {}, L.f("console.unanswered_list", { n: page.unanswered.length })),
+        h("table", { class: "grid" }, h("tbody", {}, page.unanswered.map((u) => h("tr", {},
+          h("td", { class: "nowrap" }, date(u.at_ms, tz, true)),
+          h("td", { class: "nowrap" }, h("a", { href: `#/member/${u.member}` }, u.name)),
+          h("td", {}, u.text ?? L.t("console.text_not_kept")))))),
+      ),
+    );
+  }
   const grid = h("div", { class: "charts" });
   main.append(grid);
   const box = (titleKey, cls = "") => {
