@@ -402,10 +402,10 @@ impl Reader<'_> {
             .map_err(Fail::Data)?
             .or_else(|| id.as_ref().and_then(|i| self.notes.redactions.get(i)).cloned());
         if let Some(r) = redactor {
-            if let Some(i) = &id {
-                if !self.recalled.insert(i.clone()) {
-                    return Ok(());
-                }
+            if let Some(i) = &id
+                && !self.recalled.insert(i.clone())
+            {
+                return Ok(());
             }
             let at = self.at(r.at_ms)?;
             let header = self.header(r.sender.or(Some(sender)), at, r.id);
@@ -482,10 +482,10 @@ impl Reader<'_> {
         let prev = e.unsigned.as_ref().and_then(|u| u.prev_content.as_ref()).and_then(|p| p.membership.as_ref());
         let prev = prev.map_or("", |p| &*p.0);
         let name = content.as_ref().and_then(|c| c.displayname.as_ref()).map(|d| d.0.to_string());
-        if membership == "join" {
-            if let Some(name) = name.filter(|n| !n.is_empty()) {
-                self.names.insert(target.clone(), name);
-            }
+        if membership == "join"
+            && let Some(name) = name.filter(|n| !n.is_empty())
+        {
+            self.names.insert(target.clone(), name);
         }
         let leave = match (membership, prev) {
             ("join", "join") => return Ok(()),
