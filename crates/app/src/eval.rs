@@ -11,13 +11,16 @@
 //! `tonghao_insight::replies::LinkScore` and docs/insight.md.
 //!
 //! `tonghao eval forecast [PATH…]` imports the exports under the paths into
-//! a temporary store (or, without paths, reads the store), builds one sample
-//! per group-week (features before the week end, label: silent four weeks
-//! later), backtests the forecast leave-one-group-out with a time cut and
-//! prints AUC, calibration and the one-feature baselines as JSON; with
-//! `--rust` it refits on every sample and prints the `MODEL` constant of
-//! `tonghao_insight::forecast` instead.
-
+//! a temporary store, one community per corpus ([`corpora`]), or reads the
+//! store; builds one sample per group-week (features before the week end,
+//! label: silent four weeks later) with each chat counted once ([`pool`]);
+//! compares the forecast designs on development groups, then scores the
+//! chosen one on held-out test groups and communities, with every
+//! one-feature baseline, bootstrap intervals and calibration
+//! ([`forecast_eval`]); `--train`/`--test` measures transfer
+//! ([`forecast_transfer`]); with `--rust` it refits on the development
+//! groups and prints the `MODEL` constant of `tonghao_insight::forecast`.
+//! What was found is in docs/insight.md ("Forecast").
 use crate::ingest::{ImportRequest, import};
 use crate::report::local_date;
 use crate::{AppError, Result};

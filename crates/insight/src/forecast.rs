@@ -19,8 +19,8 @@
 //!
 //! The weights ([`MODEL`]) are pasted here; `tonghao eval forecast --rust`
 //! refits them and prints this constant, `tonghao eval forecast` prints the
-//! backtest (leave-one-group-out with a time cut: AUC, calibration,
-//! one-feature baselines). The figures and what they can and cannot claim
+//! evaluation (designs compared on development groups, held-out test groups
+//! and communities: AUC, calibration, one-feature baselines). The figures and what they can and cannot claim
 //! are in docs/insight.md ("Forecast").
 //!
 //! Each prediction is explained by its inputs' contributions
@@ -619,70 +619,6 @@ pub struct Scored {
     pub baseline: [f64; N],
     /// Outcome.
     pub silent_later: bool,
-}
-
-/// One fold of the backtest.
-#[derive(Clone, Debug, Serialize)]
-pub struct Fold {
-    /// The held-out group (`None`: the time cut alone, every group).
-    pub held_out: Option<u32>,
-    /// Training samples (other groups, label known before the cut).
-    pub train_samples: usize,
-    /// Positives among them.
-    pub train_positives: usize,
-    /// Test samples (the held-out group at or after the cut).
-    pub test_samples: usize,
-    /// Positives among them.
-    pub test_positives: usize,
-    /// Why the fold was not run, if it was not.
-    pub skipped: Option<&'static str>,
-}
-
-/// Backtest with a time cut. With `hold_out_groups` (leave-one-group-out):
-/// for each group H, fit on the other groups' samples whose label is known
-/// before `cut_ms` (`at + 4 weeks ≤ cut`) and score H's samples at or after
-/// `cut_ms`. Without it, one fold: fit on every group's samples labelled
-/// before the cut, score every sample at or after it. A fold needs at least
-/// `min_train_positives` training positives, a training negative and a test
-/// sample.
-pub fn backtest(
-    samples: &[Sample],
-    cut_ms: i64,
-    l2: f64,
-    min_train_positives: usize,
-    hold_out_groups: bool,
-) -> (Vec<Fold>, Vec<Scored>) {
-    let horizon = HORIZON_WEEKS as i64 * 7 * DAY_MS;
-    let mut groups: Vec<u32> = samples.iter().map(|s| s.group).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    let specs: Vec<Option<u32>> = if hold_out_groups { groups.into_iter().map(Some).collect() } else { vec![None] };
-    let mut folds = Vec::new();
-    let mut scored = Vec::new();
-    for h in specs {
-        let train: Vec<&Sample> =
-            samples.iter().filter(|s| h != Some(s.group) && s.at_ms + horizon <= cut_ms).collect();
-        let test: Vec<&Sample> =
-            samples.iter().filter(|s| h.is_none_or(|h| s.group == h) && s.at_ms >= cut_ms).collect();
-        let mut fold = Fold {
-            held_out: h,
-            train_samples: train.len(),
-            train_positives: train.iter().filter(|s| s.silent_later).count(),
-            test_samples: test.len(),
-            test_positives: test.iter().filter(|s| s.silent_later).count(),
-            skipped: None,
-        };
-        if test.is_empty() {
-            fold.skipped = Some("no test samples after the cut");
-        } else if fold.train_positives < min_train_positives || fold.train_positives == fold.train_samples {
-            fold.skipped = Some("too few training positives");
-        }
-        if fold.skipped.is_none() {
-            scored.extend(fit_and_score(&train, &test, Design::Shipped, l2));
-        }
-        folds.push(fold);
-    }
-    (folds, scored)
 }
 
 /// A candidate forecast design: what is fitted on the training samples.
