@@ -29,6 +29,7 @@ pub mod gitter;
 mod input;
 pub mod irc;
 pub mod jsonl;
+pub mod matrix_json;
 pub mod qq_txt;
 pub mod slack;
 mod stream;
@@ -135,6 +136,7 @@ pub const SOURCES: &[&dyn Source] = &[
     &qq_txt::QqTxt,
     &telegram::Telegram,
     &discord_json::DiscordJson,
+    &matrix_json::MatrixJson,
     &discord_csv::DiscordCsv,
     &whatsapp::Whatsapp,
     &gitter::Gitter,

@@ -56,7 +56,7 @@ pub fn metric_name(metric: &str, lang: Lang) -> &'static str {
     })
 }
 
-/// "4 周后沉寂概率 38%（最强因素：…）" for a group with a forecast.
+/// "4 周后沉寂概率 38%（粗略提示，只依据：…）" for a group with a forecast.
 pub fn forecast_line(g: &GroupReport, lang: Lang) -> Option<String> {
     let f = g.forecast.as_ref()?;
     let factors: Vec<String> = f
