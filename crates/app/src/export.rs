@@ -11,6 +11,7 @@
 //! evaluates, so the text stays as it was.
 
 use crate::i18n::Lang;
+use crate::report::{Report, local_date};
 use crate::view::short_time;
 use crate::{AppError, Result};
 use tonghao_ops::moves::Move;
@@ -31,7 +32,7 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Number(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
-            Cell::Number(x) => format!("{x:.3}"),
+            Cell::Number(x) => format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_string(),
         }
     }
 }
@@ -249,5 +250,59 @@ pub fn moves(moves: &[Move], lang: Lang) -> Table {
             })
             .collect(),
         right: vec![],
+    }
+}
+
+/// The report's per-group figures: one row per group, as of its own time.
+/// Shares are fractions (0.25), so a spreadsheet can sort and sum them.
+pub fn report(report: &Report, lang: Lang) -> Table {
+    let share = |x: Option<f64>| x.map_or(Cell::Text(String::new()), Cell::Number);
+    Table {
+        columns: vec![
+            "label.platform",
+            "label.group_name",
+            "label.id",
+            "label.as_of",
+            "label.stage",
+            "label.members",
+            "console.active_ratio_28d",
+            "console.messages_28d",
+            "label.messages_per_day",
+            "label.top_20_share_of_messages",
+            "label.threads_unanswered",
+            "label.newcomers_speaking_in_14_days",
+            "label.bus_factor_explained",
+            "console.silence_risk",
+            "label.weakest_signal",
+        ],
+        rows: report
+            .groups
+            .iter()
+            .map(|g| {
+                let r = &g.responsiveness;
+                let weakest = g.weakest.first().map(|s| match lang {
+                    Lang::Zh => s.zh.clone(),
+                    Lang::En => s.en.clone(),
+                });
+                vec![
+                    g.platform.as_str().into(),
+                    g.name.as_str().into(),
+                    g.external_id.as_str().into(),
+                    local_date(g.as_of_ms, g.tz_offset_s).into(),
+                    crate::view::stage_name(g.stage, lang).into(),
+                    u64::from(g.activity.members).into(),
+                    Cell::Number(g.activity.active_ratio),
+                    g.activity.messages.into(),
+                    Cell::Number((g.activity.messages_per_day * 10.0).round() / 10.0),
+                    Cell::Number(g.concentration.top20_share),
+                    share((r.threads > 0).then_some(r.unanswered_share)),
+                    share(g.newcomers.spoke_within_14d),
+                    u64::from(g.graph.bus_factor).into(),
+                    share(g.forecast.as_ref().map(|f| f.probability)),
+                    weakest.unwrap_or_default().into(),
+                ]
+            })
+            .collect(),
+        right: vec![5, 6, 7, 8, 9, 10, 11, 12, 13],
     }
 }

@@ -529,7 +529,8 @@ pub struct ExportQuery {
 }
 
 /// `GET /api/c/{community}/export/{table}`: `groups`, `members` (with
-/// `?group=`) or `moves`, as CSV (UTF-8 with BOM) or .xlsx.
+/// `?group=`), `moves` or `report` (the per-group figures), as CSV (UTF-8
+/// with BOM) or .xlsx.
 pub async fn export(
     State(state): State<AppState>,
     auth: Auth,
@@ -551,11 +552,11 @@ pub async fn export(
                 let group = q.group.ok_or_else(|| AppError::Input("members needs ?group=".into()))?;
                 export::members(&store.members(&c, &group)?)
             }
-            "moves" => {
+            "moves" | "report" => {
                 let report = tonghao_app::report::build(store, &c, &tonghao_app::report::ReportRequest::default())?;
-                export::moves(&report.moves, lang)
+                if t == "moves" { export::moves(&report.moves, lang) } else { export::report(&report, lang) }
             }
-            _ => return Err(AppError::NotFound(format!("no table {t:?}: groups, members or moves"))),
+            _ => return Err(AppError::NotFound(format!("no table {t:?}: groups, members, moves or report"))),
         };
         table.write(format, lang, &t)
     })

@@ -253,6 +253,10 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     let names: BTreeSet<&str> = cells[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(names, BTreeSet::from(["=HYPERLINK(\"http://evil.invalid\",\"点我\")", "小明-杭州"]));
     assert_eq!(t.get(&viewer, "/api/c/a/export/groups?format=xlsx").await.status, StatusCode::OK);
+    // The report's per-group figures, as the overview downloads them.
+    let report = read_xlsx(&t.get(&viewer, "/api/c/a/export/report?format=xlsx&lang=zh").await.body);
+    assert_eq!((report[0][1].as_str(), report[1][1].as_str()), ("群名", "Big sample"));
+    assert_eq!(report[1][5], overview["groups"][0]["members"].to_string());
     assert_eq!(t.get(&viewer, "/api/c/a/export/nothing?format=csv").await.status, StatusCode::NOT_FOUND);
     assert_eq!(t.get(&viewer, "/api/c/a/export/groups?format=pdf").await.status, StatusCode::BAD_REQUEST);
 

@@ -234,7 +234,7 @@ async function overviewPage(main) {
   main.append(
     h("h1", {}, L.t("console.nav_overview")),
     h("p", { class: "muted" }, L.f("console.as_of", { time: date(data.as_of_ms, 0, true), moves: data.open_moves })),
-    h("div", { class: "tools" }, filter, stageSel, count, h("span", { class: "grow" }), exportLinks("groups")),
+    h("div", { class: "tools" }, filter, stageSel, count, h("span", { class: "grow" }), exportLinks("report")),
     h("table", { class: "grid", id: "groups" }, h("thead", {}, head), tbody),
   );
   draw();
