@@ -8,6 +8,7 @@
 //! - [`report`]: the report model for an as-of time and a window (snapshot →
 //!   insight → [`report::Report`]), its messages worded from the catalogue.
 //! - [`view`]: the report and listings as text and self-contained HTML.
+//! - [`orders`]: an orders file imported, and conversion per group.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
 //! - [`split`]: a weighted edge list split into small groups
 //!   (`tonghao split`), with its figures.
@@ -21,6 +22,7 @@
 pub mod eval;
 pub mod i18n;
 pub mod ingest;
+pub mod orders;
 pub mod report;
 pub mod split;
 pub mod view;

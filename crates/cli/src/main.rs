@@ -9,6 +9,7 @@ mod groups;
 mod import;
 mod member;
 mod next;
+mod orders;
 mod report;
 mod sim;
 mod split;
@@ -68,6 +69,11 @@ enum Command {
     /// One person's data: export everything stored about them, or delete it.
     #[command(subcommand)]
     Member(member::Command),
+    /// Orders from a shop: `tonghao orders import FILE.csv`.
+    #[command(subcommand)]
+    Orders(orders::Command),
+    /// Buyers, revenue, repeat buyers and time to first order, per group.
+    Conversion,
     /// List the export formats tonghao reads.
     Formats,
     /// Generate a simulated community history (for demos, tests, benchmarks).
@@ -191,6 +197,8 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Report(args) => report::run(&open()?, &cli, lang, args),
         Command::Next(args) => next::run(&open()?, &cli, lang, args),
         Command::Member(cmd) => member::run(&open()?, &cli, lang, cmd),
+        Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
+        Command::Conversion => orders::conversion(&open()?, &cli, lang),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),

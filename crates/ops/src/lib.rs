@@ -1,4 +1,5 @@
-//! Operations: what the people who run a community should do next.
+//! Operations: what the people who run a community should do next, and
+//! their records: orders and conversion ([`orders`]).
 //!
 //! [`moves::next_moves`] turns a group's report (insight) and its history
 //! (the snapshot) into a ranked to-do list. Each [`moves::Move`] says who
@@ -17,3 +18,4 @@
 #![deny(missing_docs)]
 
 pub mod moves;
+pub mod orders;

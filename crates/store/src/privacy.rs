@@ -4,7 +4,8 @@
 //! shows `member_id`) or `platform:external_id` (`wechat:wxid_abc`).
 //!
 //! Deleting removes, in one transaction, the member row and everything that
-//! is theirs: messages, joins/leaves/roles, activities, names, identities.
+//! is theirs: messages, joins/leaves/roles, activities, orders imported
+//! from files, names, identities.
 //! Other people's rows that merely point at them are kept and unlinked: the
 //! inviter/remover of someone else's join or leave becomes unknown (NULL), and
 //! their entries are taken out of the structured mention lists of other
@@ -46,6 +47,8 @@ pub struct MemberExport {
     pub memberships: Vec<ExportedMembership>,
     /// Their recalls, check-ins, orders and reactions.
     pub activities: Vec<ExportedActivity>,
+    /// Orders imported from files under any of their identities.
+    pub orders: Vec<ExportedOrder>,
     /// Other people's messages whose structured mention list names them (the
     /// messages themselves are the other people's data and not included).
     pub mentioned_in: u64,
@@ -156,6 +159,21 @@ pub struct ExportedActivity {
     pub data: serde_json::Value,
 }
 
+/// An order imported from a file (`tonghao orders import`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportedOrder {
+    /// The buyer as the file named them (`platform:id`).
+    pub buyer: String,
+    /// When (UTC).
+    pub at: String,
+    /// Amount in fen (分).
+    pub amount_fen: i64,
+    /// What was bought.
+    pub product: String,
+    /// The group the file credited it to, as written.
+    pub group: Option<String>,
+}
+
 /// What `group_delete` removed: the group and its rows per table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GroupDeleteStats {
@@ -188,6 +206,8 @@ pub struct DeleteStats {
     pub memberships: u64,
     /// Their recalls, check-ins, orders and reactions.
     pub activities: u64,
+    /// Orders imported from files under any of their identities.
+    pub orders: u64,
     /// Other people's joins/leaves/roles where they were the inviter, remover
     /// or role giver: kept, with that link set to unknown.
     pub inviter_links_cleared: u64,

@@ -5,13 +5,15 @@
 //! connection behind a mutex; PostgreSQL: a pool).
 //!
 //! Operations records are the fourth concern, [`Operations`]: today the
-//! decisions about next moves; activities, check-in ledgers, tasks, points
-//! and orders join it as the `ops` crate defines them.
+//! decisions about next moves and the orders imported from files;
+//! activities, check-in ledgers, tasks and points join it as the `ops` crate
+//! defines them.
 
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
+use tonghao_model::records::{OrderImportStats, OrderRecord, StoredOrder};
 use tonghao_model::snapshot::Snapshot;
 
 /// Getting events in.
@@ -84,7 +86,7 @@ pub trait Privacy {
     /// unknown reference is [`StoreError::NotFound`] naming it.
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError>;
     /// Deletes one member and everything theirs in one transaction (all of it
-    /// or, on any error, nothing): messages, joins/leaves/roles, activities,
+    /// or, on any error, nothing): messages, joins/leaves/roles, activities, orders imported from files,
     /// names, identities and the member row. Other people's rows that point
     /// at them are kept but unlinked: inviter/remover links become NULL, and
     /// their entries leave other people's mention lists. Other people's
@@ -111,6 +113,14 @@ pub trait Operations {
     fn record_decision(&self, community: &str, decision: &Decision) -> Result<(), StoreError>;
     /// Every decision recorded in `community`, oldest first.
     fn decisions(&self, community: &str) -> Result<Vec<Decision>, StoreError>;
+    /// Stores orders read from one file, in one transaction (all or none),
+    /// creating the community if new. An order already stored under its key
+    /// is a duplicate; one under a deleted member's identity is skipped.
+    fn import_orders(&self, community: &str, orders: &[OrderRecord]) -> Result<OrderImportStats, StoreError>;
+    /// Every order of `community`, oldest first: those imported from files,
+    /// linked to the members and groups known now, and the `order` events of
+    /// chat imports (CNY only).
+    fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError>;
 }
 
 /// The whole store: every concern, shareable between threads.

@@ -234,3 +234,71 @@ pub fn import_summary(reports: &[FileReport], lang: Lang) -> String {
 pub fn printable(name: &str) -> String {
     name.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
+
+/// Fen as yuan with two decimals (`12345` → `123.45`).
+pub fn yuan(fen: i64) -> String {
+    format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, fen.abs() / 100, fen.abs() % 100)
+}
+
+/// What an orders import did, in one line.
+pub fn order_import(file: &str, s: &tonghao_model::records::OrderImportStats, lang: Lang) -> String {
+    let line = Msg::new("orders.imported")
+        .text("file", printable(file))
+        .int("added", s.added)
+        .int("duplicates", s.duplicates)
+        .int("suppressed", s.suppressed);
+    let mut out = format!("{}\n", lang.msg(&line));
+    if s.unlinked > 0 {
+        let line = Msg::new("orders.unlinked").int("orders", s.unlinked).int("buyers", s.unlinked_buyers);
+        out.push_str(&format!("{}\n", lang.msg(&line)));
+    }
+    out
+}
+
+/// The conversion table per group, then the community's totals.
+pub fn conversion(c: &tonghao_ops::orders::Conversion, lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if c.orders == 0 {
+        let _ = writeln!(out, "{}", lang.t("orders.none"));
+        return out;
+    }
+    let rows: Vec<Vec<String>> = c
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.group.clone(),
+                g.buyers.to_string(),
+                g.orders.to_string(),
+                yuan(g.revenue_fen),
+                g.repeat_buyers.to_string(),
+                // Half away from zero (48.25 → 48.3), as people round.
+                g.median_days_to_first_order.map_or("-".into(), |d| format!("{:.1}", (d * 10.0).round() / 10.0)),
+                pct_or_dash(g.share_within_90_days),
+            ]
+        })
+        .collect();
+    let header = [
+        lang.t("label.group_name"),
+        lang.t("label.buyers"),
+        lang.t("label.orders"),
+        lang.t("label.revenue_yuan"),
+        lang.t("label.repeat_buyers"),
+        lang.t("label.days_to_first_order"),
+        lang.t("label.first_order_within_90_days"),
+    ];
+    out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6]));
+    let total = Msg::new("orders.total")
+        .int("orders", c.orders)
+        .text("revenue", yuan(c.revenue_fen))
+        .int("buyers", c.buyers)
+        .int("repeat", c.repeat_buyers);
+    let _ = writeln!(out, "{}", lang.msg(&total));
+    if c.unlinked_orders + c.uncredited_orders > 0 {
+        let line =
+            Msg::new("orders.not_credited").int("unlinked", c.unlinked_orders).int("uncredited", c.uncredited_orders);
+        let _ = writeln!(out, "{}", lang.msg(&line));
+    }
+    out
+}

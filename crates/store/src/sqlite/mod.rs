@@ -9,6 +9,7 @@
 mod conn;
 mod error;
 mod import;
+mod ops;
 mod privacy;
 mod queries;
 mod snapshot;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::records::{OrderImportStats, OrderRecord, StoredOrder};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -32,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
     include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
+    include_str!("../../migrations/sqlite/0006_operations.sql"),
 ];
 
 /// A tonghao database in one SQLite file.
@@ -233,6 +236,17 @@ impl Operations for SqliteStore {
             })
             .map_err(db(path))?;
         rows.collect::<Result<_, _>>().map_err(db(path))
+    }
+
+    fn import_orders(&self, community: &str, orders: &[OrderRecord]) -> Result<OrderImportStats, StoreError> {
+        ops::import_orders(&*self.db.lock()?, &self.db.path, community, orders)
+    }
+
+    fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::orders(&conn, cid).map_err(db(path))
     }
 }
 

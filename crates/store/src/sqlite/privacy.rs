@@ -9,7 +9,7 @@ use super::error::db;
 use crate::error::StoreError;
 use crate::privacy::{
     DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, MemberExport,
+    ExportedMessage, ExportedName, ExportedOrder, MemberExport,
 };
 use crate::types::rfc3339;
 use chrono::Utc;
@@ -275,6 +275,24 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         }
     }
 
+    let orders = conn
+        .prepare(
+            "SELECT o.platform, o.external_id, o.at_ms, o.amount_fen, o.product, o.group_ref FROM orders o
+             WHERE o.community_id = ?2 AND (o.platform, o.external_id) IN
+                 (SELECT platform, external_id FROM identities WHERE member_id = ?1)
+             ORDER BY o.at_ms, o.key",
+        )?
+        .query_map(params![member, cid], |r| {
+            Ok(ExportedOrder {
+                buyer: format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                at: rfc3339(r.get(2)?, 0),
+                amount_fen: r.get(3)?,
+                product: r.get(4)?,
+                group: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
     let groups_in = seen
         .iter()
         .filter_map(|g| {
@@ -298,6 +316,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         messages,
         memberships,
         activities,
+        orders,
         mentioned_in,
     })
 }
@@ -344,6 +363,12 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
         tx.execute("UPDATE messages SET mentions = ?1 WHERE id = ?2", params![mentions, id])?;
         stats.mentions_removed += removed;
     }
+    // Orders imported from files name them by identity, not by member id.
+    stats.orders = tx.execute(
+        "DELETE FROM orders WHERE community_id = ?2 AND (platform, external_id) IN
+             (SELECT platform, external_id FROM identities WHERE member_id = ?1)",
+        params![member, cid],
+    )? as u64;
     stats.inviter_links_cleared =
         tx.execute("UPDATE memberships SET by_member_id = NULL WHERE by_member_id = ?1", [member])? as u64;
     stats.messages = tx.execute("DELETE FROM messages WHERE member_id = ?1", [member])? as u64;

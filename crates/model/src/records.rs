@@ -1,0 +1,67 @@
+//! Operators' records that are not chat events: orders from a shop's CSV,
+//! check-ins added by hand. The store keeps them beside the chat history
+//! (same community, same privacy rules); the `ops` crate reads and computes.
+
+use serde::{Deserialize, Serialize};
+
+/// One order as read from an orders file, ready to store.
+///
+/// The buyer is named by platform identity, not by store id: an order may
+/// arrive before the chat that shows its buyer, and links to them as soon
+/// as that chat is imported.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRecord {
+    /// Natural key (`h:` + 32 hex digits): the content of the row plus its
+    /// ordinal among identical rows of the same file, so re-importing the
+    /// file stores nothing twice while two identical purchases stay two.
+    pub key: String,
+    /// The buyer's platform.
+    pub platform: String,
+    /// The buyer's id on that platform.
+    pub member: String,
+    /// When it was bought (UTC milliseconds).
+    pub at_ms: i64,
+    /// The amount in fen (分, 1/100 yuan).
+    pub amount_fen: i64,
+    /// What was bought.
+    pub product: String,
+    /// The group it is credited to, as written (its id or name), if any.
+    pub group: Option<String>,
+}
+
+/// An order as stored, linked to what the store knows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredOrder {
+    /// The buyer's member id, or `None` while no imported chat knows them.
+    pub member: Option<i64>,
+    /// The buyer as the order names them (`platform:id`).
+    pub buyer: String,
+    /// The credited group's store id: the group the order names (if exactly
+    /// one group has that id or name), or the group of an `order` event.
+    pub group: Option<i64>,
+    /// The group as written in the orders file, when it names one.
+    pub group_ref: Option<String>,
+    /// When (UTC milliseconds).
+    pub at_ms: i64,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// What was bought.
+    pub product: String,
+}
+
+/// What an orders import did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderImportStats {
+    /// Rows in the file.
+    pub rows: u64,
+    /// Orders stored now.
+    pub added: u64,
+    /// Orders already stored (the same row imported before).
+    pub duplicates: u64,
+    /// Orders of deleted members, skipped.
+    pub suppressed: u64,
+    /// Orders stored whose buyer no imported chat knows yet (kept unlinked).
+    pub unlinked: u64,
+    /// Distinct buyers among them.
+    pub unlinked_buyers: u64,
+}

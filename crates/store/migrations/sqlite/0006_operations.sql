@@ -1,0 +1,22 @@
+-- tonghao schema v6: the operators' own records (issue 12).
+--
+-- Orders come from a shop's CSV, not from the chat: `tonghao orders import`.
+-- The buyer is kept as the file names them (platform and id), not as a
+-- member id, so an order imported before the chat that shows its buyer
+-- links to them once that chat is imported; `group_ref` is the group as
+-- written (its id or name), resolved when read. Deleting a member deletes
+-- the orders under any of their identities (crates/store privacy).
+CREATE TABLE orders (
+    community_id  INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+    -- Natural key: a hash of the row's content and its ordinal among
+    -- identical rows of its file (crates/ops, `orders.rs`).
+    key           TEXT NOT NULL,
+    platform      TEXT NOT NULL,
+    external_id   TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    amount_fen    INTEGER NOT NULL CHECK (amount_fen >= 0),
+    product       TEXT NOT NULL,
+    group_ref     TEXT,
+    PRIMARY KEY (community_id, key)
+);
+CREATE INDEX orders_buyer ON orders(community_id, platform, external_id);
