@@ -3,6 +3,7 @@
 //! Thin by design: it parses arguments, opens the store, calls the library
 //! crates and prints. All logic lives in the crates it calls.
 
+mod checkins;
 mod demo;
 mod eval;
 mod groups;
@@ -69,6 +70,11 @@ enum Command {
     /// One person's data: export everything stored about them, or delete it.
     #[command(subcommand)]
     Member(member::Command),
+    /// Check-in challenges per group: streaks, misses, who missed yesterday, bare-form share.
+    Checkins(checkins::Args),
+    /// Record a check-in, make-up or leave day by hand: `tonghao checkin add`.
+    #[command(subcommand)]
+    Checkin(checkins::Command),
     /// Orders from a shop: `tonghao orders import FILE.csv`.
     #[command(subcommand)]
     Orders(orders::Command),
@@ -197,6 +203,8 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Report(args) => report::run(&open()?, &cli, lang, args),
         Command::Next(args) => next::run(&open()?, &cli, lang, args),
         Command::Member(cmd) => member::run(&open()?, &cli, lang, cmd),
+        Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
+        Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
         Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
         Command::Conversion => orders::conversion(&open()?, &cli, lang),
         Command::Sim(args) => sim::run(&cli, lang, args),

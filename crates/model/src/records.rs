@@ -65,3 +65,54 @@ pub struct OrderImportStats {
     /// Distinct buyers among them.
     pub unlinked_buyers: u64,
 }
+
+/// What a day's check-in record says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MarkKind {
+    /// Checked in (打卡).
+    Checkin,
+    /// A make-up check-in for a missed day (补卡).
+    Makeup,
+    /// A declared leave day (请假): neither done nor missed.
+    Leave,
+}
+
+impl MarkKind {
+    /// The code name, as stored and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MarkKind::Checkin => "checkin",
+            MarkKind::Makeup => "makeup",
+            MarkKind::Leave => "leave",
+        }
+    }
+}
+
+impl std::str::FromStr for MarkKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "checkin" => Ok(MarkKind::Checkin),
+            "makeup" => Ok(MarkKind::Makeup),
+            "leave" => Ok(MarkKind::Leave),
+            other => Err(format!("{other:?} is not checkin, makeup or leave")),
+        }
+    }
+}
+
+/// A check-in record that is not a recognised message: added by hand, or a
+/// canonical `checkin` event of an import.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckinMark {
+    /// The group's store id.
+    pub group: i64,
+    /// The member's store id.
+    pub member: i64,
+    /// The local day, `YYYY-MM-DD` (the group's UTC offset).
+    pub day: String,
+    /// Check-in, make-up or leave.
+    pub kind: MarkKind,
+    /// Added by hand (`true`) or an imported `checkin` event.
+    pub by_hand: bool,
+}

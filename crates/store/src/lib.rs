@@ -39,8 +39,8 @@ mod types;
 
 pub use error::{ErrorKind, FeedError, StoreError};
 pub use privacy::{
-    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, ExportedOrder, GroupDeleteStats, MemberExport,
+    DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, GroupDeleteStats, MemberExport,
 };
 pub use sqlite::SqliteStore;
 pub use traits::{ImportSession, Ingest, Operations, Privacy, Queries, Store};

@@ -5,7 +5,7 @@
 //!
 //! Deleting removes, in one transaction, the member row and everything that
 //! is theirs: messages, joins/leaves/roles, activities, orders imported
-//! from files, names, identities.
+//! from files, check-ins recorded by hand, names, identities.
 //! Other people's rows that merely point at them are kept and unlinked: the
 //! inviter/remover of someone else's join or leave becomes unknown (NULL), and
 //! their entries are taken out of the structured mention lists of other
@@ -49,6 +49,8 @@ pub struct MemberExport {
     pub activities: Vec<ExportedActivity>,
     /// Orders imported from files under any of their identities.
     pub orders: Vec<ExportedOrder>,
+    /// Check-ins, make-ups and leave days recorded by hand.
+    pub checkin_marks: Vec<ExportedCheckinMark>,
     /// Other people's messages whose structured mention list names them (the
     /// messages themselves are the other people's data and not included).
     pub mentioned_in: u64,
@@ -174,6 +176,17 @@ pub struct ExportedOrder {
     pub group: Option<String>,
 }
 
+/// A check-in, make-up or leave day recorded by hand (`tonghao checkin add`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportedCheckinMark {
+    /// The group's id on its platform.
+    pub group: String,
+    /// The local day, `YYYY-MM-DD`.
+    pub day: String,
+    /// `checkin`, `makeup` or `leave`.
+    pub kind: String,
+}
+
 /// What `group_delete` removed: the group and its rows per table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GroupDeleteStats {
@@ -208,6 +221,8 @@ pub struct DeleteStats {
     pub activities: u64,
     /// Orders imported from files under any of their identities.
     pub orders: u64,
+    /// Check-ins, make-ups and leave days recorded by hand.
+    pub checkin_marks: u64,
     /// Other people's joins/leaves/roles where they were the inviter, remover
     /// or role giver: kept, with that link set to unknown.
     pub inviter_links_cleared: u64,

@@ -5,15 +5,15 @@
 //! connection behind a mutex; PostgreSQL: a pool).
 //!
 //! Operations records are the fourth concern, [`Operations`]: today the
-//! decisions about next moves and the orders imported from files;
-//! activities, check-in ledgers, tasks and points join it as the `ops` crate
-//! defines them.
+//! decisions about next moves, the orders imported from files and the
+//! check-ins recorded by hand; activities, tasks and points join it as the
+//! `ops` crate defines them.
 
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
-use tonghao_model::records::{OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
 use tonghao_model::snapshot::Snapshot;
 
 /// Getting events in.
@@ -86,8 +86,9 @@ pub trait Privacy {
     /// unknown reference is [`StoreError::NotFound`] naming it.
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError>;
     /// Deletes one member and everything theirs in one transaction (all of it
-    /// or, on any error, nothing): messages, joins/leaves/roles, activities, orders imported from files,
-    /// names, identities and the member row. Other people's rows that point
+    /// or, on any error, nothing): messages, joins/leaves/roles, activities,
+    /// orders imported from files, check-ins recorded by hand, names,
+    /// identities and the member row. Other people's rows that point
     /// at them are kept but unlinked: inviter/remover links become NULL, and
     /// their entries leave other people's mention lists. Other people's
     /// message *text* is not rewritten (a name in free text cannot be
@@ -121,6 +122,22 @@ pub trait Operations {
     /// linked to the members and groups known now, and the `order` events of
     /// chat imports (CNY only).
     fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError>;
+    /// Records a check-in, make-up (补卡) or leave day (请假) by hand for the
+    /// member `member` (store id, `platform:id`, or a name they used in the
+    /// group) in `group` (id or name) on the local day `day` (`YYYY-MM-DD`),
+    /// replacing what was recorded by hand for that day.
+    fn add_checkin_mark(
+        &self,
+        community: &str,
+        group: &str,
+        member: &str,
+        day: &str,
+        kind: MarkKind,
+    ) -> Result<CheckinMark, StoreError>;
+    /// Check-in records that are not messages: those added by hand and the
+    /// imported `checkin` events (docs/events.md). Recognising check-ins in
+    /// messages is the reader's job (`tonghao_ops::checkins`).
+    fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError>;
 }
 
 /// The whole store: every concern, shareable between threads.

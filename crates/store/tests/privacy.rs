@@ -361,3 +361,29 @@ fn orders_go_with_the_member_and_stay_gone() {
     let again = store.import_orders("default", &orders).unwrap();
     assert_eq!((again.added, again.duplicates, again.suppressed), (0, 1, 2));
 }
+
+/// Check-ins recorded by hand are the member's: exported, deleted with them
+/// (preview included); deleting the group deletes its marks too.
+#[test]
+fn hand_checkins_go_with_the_member_and_the_group() {
+    use tonghao_model::records::MarkKind;
+    use tonghao_store::Operations;
+    let (_dir, store) = file_store();
+    import(&store, &story());
+    store.add_checkin_mark("default", G1, "wechat:wxid_b", "2024-03-01", MarkKind::Checkin).unwrap();
+    store.add_checkin_mark("default", G1, "wechat:wxid_b", "2024-03-02", MarkKind::Leave).unwrap();
+    store.add_checkin_mark("default", G1, "wechat:wxid_a", "2024-03-01", MarkKind::Checkin).unwrap();
+    // The same day again replaces, it does not add.
+    store.add_checkin_mark("default", G1, "wechat:wxid_a", "2024-03-01", MarkKind::Makeup).unwrap();
+    let hand = |store: &SqliteStore| store.checkin_marks("default").unwrap().into_iter().filter(|m| m.by_hand).count();
+    assert_eq!(hand(&store), 3);
+    let e = store.member_export("default", "wechat:wxid_b").unwrap();
+    let days: Vec<(&str, &str)> = e.checkin_marks.iter().map(|m| (m.day.as_str(), m.kind.as_str())).collect();
+    assert_eq!(days, vec![("2024-03-01", "checkin"), ("2024-03-02", "leave")]);
+    assert_eq!(store.member_delete_preview("default", "wechat:wxid_b").unwrap().checkin_marks, 2);
+    assert_eq!(hand(&store), 3, "a preview changes nothing");
+    assert_eq!(store.member_delete("default", "wechat:wxid_b").unwrap().checkin_marks, 2);
+    assert_eq!(hand(&store), 1);
+    store.group_delete("default", G1).unwrap();
+    assert_eq!(hand(&store), 0);
+}

@@ -302,3 +302,63 @@ pub fn conversion(c: &tonghao_ops::orders::Conversion, lang: Lang) -> String {
     }
     out
 }
+
+/// Each group's check-in challenge: a summary line, a table per member, and
+/// the supervision list.
+pub fn checkins(groups: &[tonghao_ops::checkins::GroupCheckins], lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if groups.is_empty() {
+        let _ = writeln!(out, "{}", lang.t("checkins.none"));
+        return out;
+    }
+    for g in groups {
+        let head = Msg::new("checkins.group")
+            .text("group", g.group.clone())
+            .text("start", g.start.clone())
+            .text("yesterday", g.yesterday.clone())
+            .int("members", g.members.len());
+        let _ = writeln!(out, "{}", lang.msg(&head));
+        if let Some(share) = g.bare_share {
+            let bare = Msg::new("checkins.bare")
+                .share("share", share)
+                .int("bare", g.bare_messages)
+                .int("messages", g.checkin_messages);
+            let _ = writeln!(out, "{}", lang.msg(&bare));
+        }
+        let rows: Vec<Vec<String>> = g
+            .members
+            .iter()
+            .map(|m| {
+                vec![
+                    m.name.clone(),
+                    m.days.to_string(),
+                    m.makeup.to_string(),
+                    m.leave.to_string(),
+                    m.misses.to_string(),
+                    pct_or_dash(m.completion),
+                    m.current_streak.to_string(),
+                    m.longest_streak.to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            lang.t("label.member"),
+            lang.t("label.checkin_days"),
+            lang.t("label.makeup_days"),
+            lang.t("label.leave_days"),
+            lang.t("label.missed_days"),
+            lang.t("label.completion"),
+            lang.t("label.current_streak"),
+            lang.t("label.longest_streak"),
+        ];
+        out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6, 7]));
+        let line = if g.missed_yesterday.is_empty() {
+            Msg::new("checkins.nobody_missed")
+        } else {
+            Msg::new("checkins.missed").text("names", g.missed_yesterday.join(lang.t("checkins.name_separator")))
+        };
+        let _ = writeln!(out, "{}\n", lang.msg(&line));
+    }
+    out
+}

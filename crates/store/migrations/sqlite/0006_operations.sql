@@ -20,3 +20,19 @@ CREATE TABLE orders (
     PRIMARY KEY (community_id, key)
 );
 CREATE INDEX orders_buyer ON orders(community_id, platform, external_id);
+
+-- Check-ins (打卡) added by hand, and declared make-ups (补卡) and leave
+-- days (请假): one row per member, group and local day. Check-ins found in
+-- messages are recognised when read, not stored here (the pattern is the
+-- reader's choice); `tonghao checkins` merges both into one record per
+-- member per day. `day` is `YYYY-MM-DD` in the group's local time.
+CREATE TABLE checkin_marks (
+    community_id  INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+    group_id      INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    member_id     INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+    day           TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('checkin', 'makeup', 'leave')),
+    at_ms         INTEGER NOT NULL,
+    PRIMARY KEY (community_id, group_id, member_id, day)
+);
+CREATE INDEX checkin_marks_member ON checkin_marks(member_id);

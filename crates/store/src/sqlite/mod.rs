@@ -24,7 +24,7 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
-use tonghao_model::records::{OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -247,6 +247,24 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         ops::orders(&conn, cid).map_err(db(path))
+    }
+
+    fn add_checkin_mark(
+        &self,
+        community: &str,
+        group: &str,
+        member: &str,
+        day: &str,
+        kind: MarkKind,
+    ) -> Result<CheckinMark, StoreError> {
+        ops::add_checkin_mark(&*self.db.lock()?, &self.db.path, community, group, member, day, kind)
+    }
+
+    fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::checkin_marks(&conn, cid).map_err(db(path))
     }
 }
 

@@ -1,11 +1,11 @@
-//! The operators' records in SQLite: orders (and, below the decisions kept in
-//! `mod.rs`, what else the `Operations` concern holds).
+//! The operators' records in SQLite: orders and check-in marks (the
+//! decisions about moves are in `mod.rs`).
 
 use super::error::db;
 use crate::error::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
-use tonghao_model::records::{OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
 
 /// The id of `community`, created if new.
 pub(crate) fn community_create(conn: &Connection, path: &str, community: &str) -> Result<i64, StoreError> {
@@ -156,5 +156,81 @@ pub(crate) fn orders(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<Stored
         });
     }
     out.sort_by_key(|o| o.at_ms);
+    Ok(out)
+}
+
+/// Records a check-in, make-up or leave day by hand (replacing what was
+/// recorded by hand for that member, group and day).
+pub(crate) fn add_checkin_mark(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    group: &str,
+    member_ref: &str,
+    day: &str,
+    kind: MarkKind,
+) -> Result<CheckinMark, StoreError> {
+    let err = db(path);
+    let (gid, _) = super::queries::find_group(conn, path, community, group)?;
+    let cid = super::queries::community_or_err(conn, path, community)?;
+    // A member by store id or platform:id, else by a name they used in the group.
+    let member = match super::privacy::resolve(conn, path, cid, community, member_ref) {
+        Ok(m) => m,
+        Err(e) => {
+            let by_name: Vec<i64> = conn
+                .prepare("SELECT DISTINCT member_id FROM member_names WHERE group_id = ?1 AND name = ?2")
+                .and_then(|mut s| s.query_map(params![gid, member_ref], |r| r.get(0))?.collect())
+                .map_err(&err)?;
+            match by_name.as_slice() {
+                [m] => *m,
+                [] => return Err(e),
+                _ => {
+                    return Err(StoreError::NotFound(format!(
+                        "{} members used the name {member_ref:?} in {group:?}: name them by platform:id",
+                        by_name.len()
+                    )));
+                }
+            }
+        }
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    conn.execute(
+        "INSERT INTO checkin_marks (community_id, group_id, member_id, day, kind, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (community_id, group_id, member_id, day) DO UPDATE SET kind = excluded.kind, at_ms = excluded.at_ms",
+        params![cid, gid, member, day, kind.as_str(), now],
+    )
+    .map_err(&err)?;
+    Ok(CheckinMark { group: gid, member, day: day.to_string(), kind, by_hand: true })
+}
+
+/// Check-in records of community `cid` that are not messages: by hand, and
+/// imported `checkin` events (their day in the group's offset).
+pub(crate) fn checkin_marks(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<CheckinMark>> {
+    let mut out: Vec<CheckinMark> = conn
+        .prepare("SELECT group_id, member_id, day, kind FROM checkin_marks WHERE community_id = ?1 ORDER BY day, group_id, member_id")?
+        .query_map([cid], |r| {
+            Ok(CheckinMark {
+                group: r.get(0)?,
+                member: r.get(1)?,
+                day: r.get(2)?,
+                kind: r.get::<_, String>(3)?.parse().unwrap_or(MarkKind::Checkin),
+                by_hand: true,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT a.group_id, a.member_id, a.at_ms, g.tz_offset_s FROM activities a JOIN groups g ON g.id = a.group_id
+         WHERE a.community_id = ?1 AND a.kind = 'checkin' ORDER BY a.at_ms, a.id",
+    )?;
+    let rows = stmt.query_map([cid], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i32>(3)?))
+    })?;
+    for row in rows {
+        let (group, member, at_ms, tz) = row?;
+        let tz = chrono::FixedOffset::east_opt(tz).unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
+        let Some(t) = chrono::DateTime::from_timestamp_millis(at_ms) else { continue };
+        let day = t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+        out.push(CheckinMark { group, member, day, kind: MarkKind::Checkin, by_hand: false });
+    }
     Ok(out)
 }

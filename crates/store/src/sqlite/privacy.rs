@@ -8,8 +8,8 @@
 use super::error::db;
 use crate::error::StoreError;
 use crate::privacy::{
-    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, ExportedOrder, MemberExport,
+    DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, MemberExport,
 };
 use crate::types::rfc3339;
 use chrono::Utc;
@@ -17,7 +17,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The member a reference names in community `cid`.
-fn resolve(conn: &Connection, path: &str, cid: i64, community: &str, member_ref: &str) -> Result<i64, StoreError> {
+pub(crate) fn resolve(
+    conn: &Connection,
+    path: &str,
+    cid: i64,
+    community: &str,
+    member_ref: &str,
+) -> Result<i64, StoreError> {
     let db = db(path);
     let found: Option<i64> = if !member_ref.is_empty() && member_ref.bytes().all(|b| b.is_ascii_digit()) {
         match member_ref.parse::<i64>() {
@@ -293,6 +299,19 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         })?
         .collect::<Result<Vec<_>, _>>()?;
 
+    let mut checkin_marks = Vec::new();
+    {
+        let mut stmt =
+            conn.prepare("SELECT group_id, day, kind FROM checkin_marks WHERE member_id = ?1 ORDER BY day, group_id")?;
+        let rows =
+            stmt.query_map([member], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        for row in rows {
+            let (g, day, kind) = row?;
+            seen.insert(g);
+            checkin_marks.push(ExportedCheckinMark { group: group(g), day, kind });
+        }
+    }
+
     let groups_in = seen
         .iter()
         .filter_map(|g| {
@@ -317,6 +336,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         memberships,
         activities,
         orders,
+        checkin_marks,
         mentioned_in,
     })
 }
@@ -374,6 +394,7 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
     stats.messages = tx.execute("DELETE FROM messages WHERE member_id = ?1", [member])? as u64;
     stats.memberships = tx.execute("DELETE FROM memberships WHERE member_id = ?1", [member])? as u64;
     stats.activities = tx.execute("DELETE FROM activities WHERE member_id = ?1", [member])? as u64;
+    stats.checkin_marks = tx.execute("DELETE FROM checkin_marks WHERE member_id = ?1", [member])? as u64;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
     stats.members = tx.execute("DELETE FROM members WHERE id = ?1", [member])? as u64;
