@@ -8,7 +8,9 @@
 //! - A message is a check-in when it opens with a check-in tag (`#打卡`,
 //!   `打卡 第3天`, `【打卡】`, `#checkin`) or holds `#打卡` anywhere: the
 //!   snapshot's [`flags::CHECKIN`], shared with the report's output score.
-//!   A custom pattern (`--pattern`) replaces that rule.
+//!   A message spelling the format out (`第N天` with a literal N) is a
+//!   challenge's announcement, not a check-in. A custom pattern
+//!   (`--pattern`) replaces that rule.
 //! - `补卡` / `请假` the same way (opening the message, or `#补卡` /
 //!   `#请假` anywhere). A make-up message fills the member's latest missed
 //!   day before it; a leave message declares its own day (the next day
@@ -25,8 +27,11 @@
 //!   the current streak may end today or yesterday.
 //! - Bare form (seed 000: check-ins that have become a form nobody
 //!   answers): a check-in message no other member replied to (a reply or
-//!   quote the export recorded) and whose author nobody else @-mentioned
-//!   within 24 hours after it. Inferred reply links are not used: among a
+//!   quote the export recorded, from a message that is not itself a
+//!   check-in) and whose author nobody else @-mentioned within 3 hours
+//!   after it, before their next check-in. Later mentions belong to other
+//!   conversations (a reminder the next day, praise for speaking in the
+//!   evening's discussion). Inferred reply links are not used: among a
 //!   morning's stream of check-ins, timing would link check-ins to each
 //!   other.
 
@@ -35,8 +40,6 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tonghao_model::records::{CheckinMark, MarkKind};
 use tonghao_model::snapshot::{MembershipKind, NONE, Snapshot, flags};
-
-const DAY_MS: i64 = 86_400_000;
 
 /// How messages are recognised.
 #[derive(Debug, Default)]
@@ -65,7 +68,9 @@ impl Recogniser {
         }
         let checkin = match &self.pattern {
             Some(re) => re.is_match(text),
-            None => message_flags & flags::CHECKIN != 0,
+            // A message that spells the format out ("每天打卡：#打卡 第N天")
+            // announces a challenge; it is nobody's check-in.
+            None => message_flags & flags::CHECKIN != 0 && !text.contains("第N天"),
         };
         checkin.then_some((MarkKind::Checkin, 0))
     }
@@ -114,6 +119,8 @@ pub struct GroupCheckins {
     pub group_id: i64,
     /// Name (or platform id).
     pub group: String,
+    /// The group's id on its platform.
+    pub external_id: String,
     /// The challenge's first day (the group's first record).
     pub start: String,
     /// The day the figures are for.
@@ -308,6 +315,7 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
         out.push(GroupCheckins {
             group_id: group.store_id,
             group: group.label().to_string(),
+            external_id: group.external_id.clone(),
             start: start.format("%Y-%m-%d").to_string(),
             today: today.format("%Y-%m-%d").to_string(),
             yesterday: yesterday.format("%Y-%m-%d").to_string(),
@@ -330,36 +338,38 @@ fn group_end(snap: &Snapshot, g: usize) -> i64 {
     [last_message, last_membership, group.covered.map(|c| c.1)].into_iter().flatten().max().unwrap_or(0)
 }
 
+/// How long after a check-in an @-mention of its author answers it.
+pub const MENTION_ANSWERS_MS: i64 = 3 * 3_600_000;
+
 /// Check-in messages among `checkins` (sorted, one group) that no other
-/// member answered by a reply or an @-mention within 24 hours.
+/// member answered: by a reply or quote, or by an @-mention of the author
+/// within [`MENTION_ANSWERS_MS`] after it (it answers their latest check-in).
 fn bare_messages(snap: &Snapshot, checkins: &[usize]) -> u32 {
     let Some(group) = checkins.first().map(|&i| snap.messages.group[i] as usize) else { return 0 };
     let m = &snap.messages;
     let is_checkin: HashSet<usize> = checkins.iter().copied().collect();
-    let mut replied: HashSet<usize> = HashSet::new();
-    // Member index → times others @-mentioned them (not in check-ins).
-    let mut mentioned: HashMap<u32, Vec<i64>> = HashMap::new();
+    let mut answered: HashSet<usize> = HashSet::new();
+    // Member index → their latest check-in so far (messages are in time order).
+    let mut latest: HashMap<u32, usize> = HashMap::new();
     for j in snap.groups[group].messages.clone() {
         if is_checkin.contains(&j) {
+            latest.insert(m.member[j], j);
             continue;
         }
         let parent = m.reply_to[j];
         if parent != NONE && m.member[parent as usize] != m.member[j] {
-            replied.insert(parent as usize);
+            answered.insert(parent as usize);
         }
         for &t in m.mentions(j) {
-            if t != m.member[j] {
-                mentioned.entry(t).or_default().push(m.at_ms[j]);
+            if let Some(&i) = latest.get(&t)
+                && t != m.member[j]
+                && m.at_ms[j] - m.at_ms[i] <= MENTION_ANSWERS_MS
+            {
+                answered.insert(i);
             }
         }
     }
-    let answered = |i: usize| {
-        replied.contains(&i)
-            || mentioned
-                .get(&m.member[i])
-                .is_some_and(|ts| ts.iter().any(|&t| t >= m.at_ms[i] && t <= m.at_ms[i] + DAY_MS))
-    };
-    checkins.iter().filter(|&&i| !answered(i)).count() as u32
+    checkins.iter().filter(|i| !answered.contains(i)).count() as u32
 }
 
 #[cfg(test)]
@@ -374,6 +384,7 @@ mod tests {
         assert_eq!(r.kind("今天 #请假", 0), Some((MarkKind::Leave, 0)));
         assert_eq!(r.kind("明天继续打卡", 0), None);
         assert_eq!(r.kind("#打卡 第1天", flags::CHECKIN), Some((MarkKind::Checkin, 0)));
+        assert_eq!(r.kind("【打卡挑战】今天开始，每天打卡：#打卡 第N天 + 今日内容", flags::CHECKIN), None);
         let custom = Recogniser::new(Some("^Day \\d+")).unwrap();
         assert_eq!(custom.kind("Day 3 done", 0), Some((MarkKind::Checkin, 0)));
         assert_eq!(custom.kind("#打卡", flags::CHECKIN), None);
