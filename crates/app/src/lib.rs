@@ -8,6 +8,7 @@
 //! - [`report`]: the report model for an as-of time and a window (snapshot →
 //!   insight → [`report::Report`]), its messages worded from the catalogue.
 //! - [`view`]: the report and listings as text and self-contained HTML.
+//! - [`activities`]: planned activities and their calendar (text, `.ics`).
 //! - [`checkins`]: check-in challenges, and records added by hand.
 //! - [`orders`]: an orders file imported, and conversion per group.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
@@ -20,6 +21,7 @@
 //! and get plain data back; nothing here prints, reads arguments or exits.
 #![deny(missing_docs)]
 
+pub mod activities;
 pub mod checkins;
 pub mod eval;
 pub mod i18n;

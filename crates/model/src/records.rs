@@ -116,3 +116,84 @@ pub struct CheckinMark {
     /// Added by hand (`true`) or an imported `checkin` event.
     pub by_hand: bool,
 }
+
+/// What kind of ritual an activity is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivityKind {
+    /// 话题讨论: a previewed, time-boxed topic discussion.
+    Topic,
+    /// 嘉宾分享: a guest share.
+    Guest,
+    /// 打卡: a check-in challenge.
+    Checkin,
+    /// 线下活动: an offline event.
+    Offline,
+    /// 试用 / 投票: a product trial or a vote.
+    Trial,
+    /// 作业: homework.
+    Homework,
+}
+
+impl ActivityKind {
+    /// Every kind.
+    pub const ALL: [ActivityKind; 6] = [
+        ActivityKind::Topic,
+        ActivityKind::Guest,
+        ActivityKind::Checkin,
+        ActivityKind::Offline,
+        ActivityKind::Trial,
+        ActivityKind::Homework,
+    ];
+
+    /// The code name, as stored and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Topic => "topic",
+            ActivityKind::Guest => "guest",
+            ActivityKind::Checkin => "checkin",
+            ActivityKind::Offline => "offline",
+            ActivityKind::Trial => "trial",
+            ActivityKind::Homework => "homework",
+        }
+    }
+}
+
+impl std::str::FromStr for ActivityKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ActivityKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not one of topic, guest, checkin, offline, trial, homework"))
+    }
+}
+
+/// A planned activity (a ritual): one-off, or recurring by an RFC 5545
+/// rule in a time zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Its id within the community.
+    pub id: i64,
+    /// The group's store id.
+    pub group_id: i64,
+    /// The group's name (or platform id); when adding, the group as the
+    /// user named it (id or name).
+    pub group: String,
+    /// The group's id on its platform.
+    pub group_external_id: String,
+    /// What kind of ritual.
+    pub kind: ActivityKind,
+    /// Its title, e.g. "每周三话题讨论".
+    pub title: String,
+    /// The first occurrence's start (UTC milliseconds).
+    pub start_ms: i64,
+    /// The IANA time zone its recurrence keeps wall time in, e.g. `Asia/Shanghai`.
+    pub tz: String,
+    /// The RFC 5545 recurrence rule (`FREQ=WEEKLY;BYDAY=WE;COUNT=8`), if it recurs.
+    pub rrule: Option<String>,
+    /// How long each occurrence lasts, in seconds.
+    pub duration_s: i64,
+    /// When it was recorded (UTC milliseconds).
+    pub created_ms: i64,
+}

@@ -44,14 +44,14 @@ use tonghao_model::snapshot::{MembershipKind, NONE, Snapshot, flags};
 /// How messages are recognised.
 #[derive(Debug, Default)]
 pub struct Recogniser {
-    pattern: Option<regex_lite::Regex>,
+    pattern: Option<regex::Regex>,
 }
 
 impl Recogniser {
     /// The default rule, or `pattern` (a regular expression) for check-ins.
     pub fn new(pattern: Option<&str>) -> Result<Self, String> {
         let pattern = pattern
-            .map(|p| regex_lite::Regex::new(p).map_err(|e| format!("--pattern {p:?} is not a regular expression: {e}")))
+            .map(|p| regex::Regex::new(p).map_err(|e| format!("--pattern {p:?} is not a regular expression: {e}")))
             .transpose()?;
         Ok(Recogniser { pattern })
     }

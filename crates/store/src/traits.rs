@@ -6,14 +6,14 @@
 //!
 //! Operations records are the fourth concern, [`Operations`]: today the
 //! decisions about next moves, the orders imported from files and the
-//! check-ins recorded by hand; activities, tasks and points join it as the
-//! `ops` crate defines them.
+//! check-ins recorded by hand and the planned activities; tasks and points
+//! join it as the `ops` crate defines them.
 
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
-use tonghao_model::records::{CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
 use tonghao_model::snapshot::Snapshot;
 
 /// Getting events in.
@@ -138,6 +138,11 @@ pub trait Operations {
     /// imported `checkin` events (docs/events.md). Recognising check-ins in
     /// messages is the reader's job (`tonghao_ops::checkins`).
     fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError>;
+    /// Records a planned activity in the group `activity.group` names (id
+    /// or name); its `id` and `group_id` are assigned. Returns it as stored.
+    fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError>;
+    /// Every planned activity of `community`, by id.
+    fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError>;
 }
 
 /// The whole store: every concern, shareable between threads.

@@ -362,3 +362,90 @@ pub fn checkins(groups: &[tonghao_ops::checkins::GroupCheckins], lang: Lang) -> 
     }
     out
 }
+
+/// Minutes as `1h30m`, `45m`, `2h`.
+fn duration(seconds: i64) -> String {
+    let (h, m) = (seconds / 3600, seconds % 3600 / 60);
+    match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m}m"),
+    }
+}
+
+/// `2024-03-06T21:00:00+08:00` as `2024-03-06 21:00 +08:00`.
+fn local(t: &str) -> String {
+    if t.len() < 19 {
+        return t.to_string();
+    }
+    format!("{} {} {}", &t[..10], &t[11..16], &t[19..])
+}
+
+/// The planned activities, one line each.
+pub fn activities(list: &[crate::activities::Listed], lang: Lang) -> String {
+    if list.is_empty() {
+        return format!("{}\n", lang.t("activity.none"));
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|l| {
+            let a = &l.activity;
+            vec![
+                a.id.to_string(),
+                a.group.clone(),
+                crate::activities::kind_name(a.kind, lang).to_string(),
+                a.title.clone(),
+                local(&l.first),
+                a.tz.clone(),
+                a.rrule.clone().unwrap_or_else(|| "-".into()),
+                duration(a.duration_s),
+                l.next.as_deref().map_or("-".into(), local),
+            ]
+        })
+        .collect();
+    let header = [
+        "#",
+        lang.t("label.group"),
+        lang.t("label.kind"),
+        lang.t("label.title"),
+        lang.t("label.first_start"),
+        lang.t("label.zone"),
+        lang.t("label.schedule"),
+        lang.t("label.duration"),
+        lang.t("label.next_start"),
+    ];
+    table::render(&header, &rows, &[0])
+}
+
+/// The calendar's occurrences, one line each, in each activity's zone.
+pub fn calendar(cal: &crate::activities::Calendar, lang: Lang) -> String {
+    if cal.occurrences.is_empty() {
+        return format!("{}\n", lang.t("activity.no_occurrences"));
+    }
+    let by_id: std::collections::HashMap<i64, &tonghao_model::records::Activity> =
+        cal.activities.iter().map(|a| (a.id, a)).collect();
+    let rows: Vec<Vec<String>> = cal
+        .occurrences
+        .iter()
+        .filter_map(|o| {
+            let a = by_id.get(&o.activity)?;
+            Some(vec![
+                local(&o.local_start),
+                duration(a.duration_s),
+                a.group.clone(),
+                crate::activities::kind_name(a.kind, lang).to_string(),
+                a.title.clone(),
+                format!("#{}", a.id),
+            ])
+        })
+        .collect();
+    let header = [
+        lang.t("label.starts"),
+        lang.t("label.duration"),
+        lang.t("label.group"),
+        lang.t("label.kind"),
+        lang.t("label.title"),
+        "#",
+    ];
+    table::render(&header, &rows, &[])
+}

@@ -36,3 +36,25 @@ CREATE TABLE checkin_marks (
     PRIMARY KEY (community_id, group_id, member_id, day)
 );
 CREATE INDEX checkin_marks_member ON checkin_marks(member_id);
+
+-- Planned activities (rituals): topic discussions, guest shares, check-in
+-- challenges, offline events, trials and votes, homework. `start_ms` is the
+-- first occurrence (UTC); `tz` the IANA zone whose wall time a recurrence
+-- keeps (a weekly 21:00 stays 21:00 across daylight saving); `rrule` the
+-- RFC 5545 rule, NULL for a one-off. Deleting a group deletes its
+-- activities. (`activities` above, from schema v1, holds recalls,
+-- check-ins, orders and reactions of imported chats.)
+CREATE TABLE planned_activities (
+    community_id  INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+    id            INTEGER NOT NULL,
+    group_id      INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    kind          TEXT NOT NULL CHECK (kind IN ('topic', 'guest', 'checkin', 'offline', 'trial', 'homework')),
+    title         TEXT NOT NULL,
+    start_ms      INTEGER NOT NULL,
+    tz            TEXT NOT NULL,
+    rrule         TEXT,
+    duration_s    INTEGER NOT NULL CHECK (duration_s > 0),
+    created_ms    INTEGER NOT NULL,
+    PRIMARY KEY (community_id, id)
+);
+CREATE INDEX planned_activities_group ON planned_activities(group_id);

@@ -24,7 +24,7 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
-use tonghao_model::records::{CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -265,6 +265,17 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         ops::checkin_marks(&conn, cid).map_err(db(path))
+    }
+
+    fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError> {
+        ops::add_activity(&*self.db.lock()?, &self.db.path, community, activity)
+    }
+
+    fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::activities(&conn, cid).map_err(db(path))
     }
 }
 

@@ -1,11 +1,13 @@
-//! The operators' records in SQLite: orders and check-in marks (the
-//! decisions about moves are in `mod.rs`).
+//! The operators' records in SQLite: orders, check-in marks and planned
+//! activities (the decisions about moves are in `mod.rs`).
 
 use super::error::db;
 use crate::error::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
-use tonghao_model::records::{CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{
+    Activity, ActivityKind, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder,
+};
 
 /// The id of `community`, created if new.
 pub(crate) fn community_create(conn: &Connection, path: &str, community: &str) -> Result<i64, StoreError> {
@@ -233,4 +235,58 @@ pub(crate) fn checkin_marks(conn: &Connection, cid: i64) -> rusqlite::Result<Vec
         out.push(CheckinMark { group, member, day, kind: MarkKind::Checkin, by_hand: false });
     }
     Ok(out)
+}
+
+/// Records a planned activity in `group` (id or name); its id is the next
+/// free one in the community.
+pub(crate) fn add_activity(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    a: &Activity,
+) -> Result<Activity, StoreError> {
+    let err = db(path);
+    let (gid, _) = super::queries::find_group(conn, path, community, &a.group)?;
+    let cid = super::queries::community_or_err(conn, path, community)?;
+    let tx = conn.unchecked_transaction().map_err(&err)?;
+    let id: i64 = tx
+        .query_row("SELECT coalesce(max(id), 0) + 1 FROM planned_activities WHERE community_id = ?1", [cid], |r| {
+            r.get(0)
+        })
+        .map_err(&err)?;
+    tx.execute(
+        "INSERT INTO planned_activities (community_id, id, group_id, kind, title, start_ms, tz, rrule, duration_s, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![cid, id, gid, a.kind.as_str(), a.title, a.start_ms, a.tz, a.rrule, a.duration_s, a.created_ms],
+    )
+    .map_err(&err)?;
+    tx.commit().map_err(&err)?;
+    let mut stored = activities(conn, cid).map_err(&err)?;
+    stored.retain(|x| x.id == id);
+    stored.pop().ok_or_else(|| StoreError::NotFound(format!("activity {id} vanished")))
+}
+
+/// The planned activities of community `cid`, by id.
+pub(crate) fn activities(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<Activity>> {
+    conn.prepare(
+        "SELECT a.id, a.group_id, coalesce(g.name, g.external_id), a.kind, a.title, a.start_ms, a.tz, a.rrule,
+                a.duration_s, a.created_ms, g.external_id
+         FROM planned_activities a JOIN groups g ON g.id = a.group_id WHERE a.community_id = ?1 ORDER BY a.id",
+    )?
+    .query_map([cid], |r| {
+        Ok(Activity {
+            id: r.get(0)?,
+            group_id: r.get(1)?,
+            group: r.get(2)?,
+            kind: r.get::<_, String>(3)?.parse().unwrap_or(ActivityKind::Topic),
+            title: r.get(4)?,
+            start_ms: r.get(5)?,
+            tz: r.get(6)?,
+            rrule: r.get(7)?,
+            duration_s: r.get(8)?,
+            created_ms: r.get(9)?,
+            group_external_id: r.get(10)?,
+        })
+    })?
+    .collect()
 }
