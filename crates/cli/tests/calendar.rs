@@ -157,6 +157,7 @@ fn windows_errors_and_group_deletion() {
     assert!(err(&["--start", "2024-03-01 07:00", "--duration", "1d"]).contains("--duration"));
     assert!(err(&["--start", "tomorrow"]).contains("--start"));
     assert_eq!(json(&ok(Some(&db), &["--json", "activity", "list"])).as_array().unwrap().len(), 1);
-    ok(Some(&db), &["groups", "delete", "--yes", "读书会1群"]);
+    let deleted = json(&ok(Some(&db), &["--json", "groups", "delete", "--yes", "读书会1群"]));
+    assert_eq!(deleted["planned_activities"], 1);
     assert_eq!(json(&ok(Some(&db), &["--json", "activity", "list"])).as_array().unwrap().len(), 0);
 }

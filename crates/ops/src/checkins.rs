@@ -177,7 +177,7 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
         }
         let tz = FixedOffset::east_opt(group.tz_offset_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
         let m = &snap.messages;
-        let today = req.today.unwrap_or_else(|| local_day(group_end(snap, g), tz) + Duration::days(1));
+        let today = req.today.unwrap_or_else(|| local_day(snap.history_end(g).unwrap_or(0), tz) + Duration::days(1));
         let yesterday = today - Duration::days(1);
         // (member index, day) → (kind, rank); nothing after today counts.
         let mut days: HashMap<(usize, NaiveDate), (MarkKind, u8)> = HashMap::new();
@@ -327,15 +327,6 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
         });
     }
     out
-}
-
-/// The end of a group's known history (UTC ms): its files' covered span,
-/// else its last message or membership event.
-fn group_end(snap: &Snapshot, g: usize) -> i64 {
-    let group = &snap.groups[g];
-    let last_message = group.messages.clone().last().map(|i| snap.messages.at_ms[i]);
-    let last_membership = snap.memberships[group.memberships.clone()].iter().map(|r| r.at_ms).max();
-    [last_message, last_membership, group.covered.map(|c| c.1)].into_iter().flatten().max().unwrap_or(0)
 }
 
 /// How long after a check-in an @-mention of its author answers it.

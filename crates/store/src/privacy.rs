@@ -200,6 +200,10 @@ pub struct GroupDeleteStats {
     pub activities: u64,
     /// Names members used in the group.
     pub member_names: u64,
+    /// Activities planned in it.
+    pub planned_activities: u64,
+    /// Check-ins, make-ups and leave days recorded by hand in it.
+    pub checkin_marks: u64,
 }
 
 /// What `member_delete` removed (or, previewed, would remove): rows per table.

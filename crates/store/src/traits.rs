@@ -102,7 +102,8 @@ pub trait Privacy {
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
     /// Deletes the group whose external id or name is `group` and every row
     /// of it (messages, joins/leaves/roles, activities, names used there,
-    /// its covered span, decisions about it), in one transaction. Members
+    /// its covered span, decisions about it, activities planned and
+    /// check-ins recorded by hand there), in one transaction. Members
     /// stay: they may be in other groups.
     fn group_delete(&self, community: &str, group: &str) -> Result<GroupDeleteStats, StoreError>;
 }

@@ -313,6 +313,8 @@ impl Privacy for SqliteStore {
             memberships: count("memberships")?,
             activities: count("activities")?,
             member_names: count("member_names")?,
+            planned_activities: count("planned_activities")?,
+            checkin_marks: count("checkin_marks")?,
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE id = ?1", [gid]).map_err(db(path))?;
