@@ -12,6 +12,9 @@
 //! - [`console`]: the web console's pages, computed once per change of the
 //!   data and kept in the store.
 //! - [`export`]: listings as terminal tables, CSV and .xlsx.
+//! - [`activities`]: planned activities and their calendar (text, `.ics`).
+//! - [`checkins`]: check-in challenges, and records added by hand.
+//! - [`orders`]: an orders file imported, and conversion per group.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
 //! - [`split`]: a weighted edge list split into small groups
 //!   (`tonghao split`), with its figures.
@@ -23,11 +26,14 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod activities;
+pub mod checkins;
 pub mod console;
 pub mod eval;
 pub mod export;
 pub mod i18n;
 pub mod ingest;
+pub mod orders;
 pub mod report;
 pub mod split;
 pub mod view;

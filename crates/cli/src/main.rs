@@ -3,12 +3,15 @@
 //! Thin by design: it parses arguments, opens the store, calls the library
 //! crates and prints. All logic lives in the crates it calls.
 
+mod activity;
+mod checkins;
 mod demo;
 mod eval;
 mod groups;
 mod import;
 mod member;
 mod next;
+mod orders;
 mod report;
 mod serve;
 mod sim;
@@ -76,6 +79,21 @@ enum Command {
     /// One person's data: export everything stored about them, or delete it.
     #[command(subcommand)]
     Member(member::Command),
+    /// Planned activities (rituals): `tonghao activity add|list`.
+    #[command(subcommand)]
+    Activity(activity::Command),
+    /// Every occurrence of the planned activities, as text or an .ics file.
+    Calendar(activity::Args),
+    /// Check-in challenges per group: streaks, misses, who missed yesterday, bare-form share.
+    Checkins(checkins::Args),
+    /// Record a check-in, make-up or leave day by hand: `tonghao checkin add`.
+    #[command(subcommand)]
+    Checkin(checkins::Command),
+    /// Orders from a shop: `tonghao orders import FILE.csv`.
+    #[command(subcommand)]
+    Orders(orders::Command),
+    /// Buyers, revenue, repeat buyers and time to first order, per group.
+    Conversion,
     /// List the export formats tonghao reads.
     Formats,
     /// Generate a simulated community history (for demos, tests, benchmarks).
@@ -170,6 +188,12 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Report(args) => report::run(&open()?, &cli, lang, args),
         Command::Next(args) => next::run(&open()?, &cli, lang, args),
         Command::Member(cmd) => member::run(&open()?, &cli, lang, cmd),
+        Command::Activity(cmd) => activity::run(&open()?, &cli, lang, cmd),
+        Command::Calendar(args) => activity::calendar_run(&open()?, &cli, lang, args),
+        Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
+        Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
+        Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
+        Command::Conversion => orders::conversion(&open()?, &cli, lang),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),

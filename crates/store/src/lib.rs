@@ -41,8 +41,8 @@ mod types;
 pub use accounts::{AuditEntry, Role, User};
 pub use error::{ErrorKind, FeedError, StoreError};
 pub use privacy::{
-    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, GroupDeleteStats, MemberExport,
+    DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, GroupDeleteStats, MemberExport,
 };
 pub use sqlite::SqliteStore;
 pub use traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries, Store};

@@ -234,3 +234,218 @@ pub fn import_summary(reports: &[FileReport], lang: Lang) -> String {
 pub fn printable(name: &str) -> String {
     name.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
+
+/// Fen as yuan with two decimals (`12345` → `123.45`).
+pub fn yuan(fen: i64) -> String {
+    format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, fen.abs() / 100, fen.abs() % 100)
+}
+
+/// What an orders import did, in one line.
+pub fn order_import(file: &str, s: &tonghao_model::records::OrderImportStats, lang: Lang) -> String {
+    let line = Msg::new("orders.imported")
+        .text("file", printable(file))
+        .int("added", s.added)
+        .int("duplicates", s.duplicates)
+        .int("suppressed", s.suppressed);
+    let mut out = format!("{}\n", lang.msg(&line));
+    if s.unlinked > 0 {
+        let line = Msg::new("orders.unlinked").int("orders", s.unlinked).int("buyers", s.unlinked_buyers);
+        out.push_str(&format!("{}\n", lang.msg(&line)));
+    }
+    out
+}
+
+/// The conversion table per group, then the community's totals.
+pub fn conversion(c: &tonghao_ops::orders::Conversion, lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if c.orders == 0 {
+        let _ = writeln!(out, "{}", lang.t("orders.none"));
+        return out;
+    }
+    let rows: Vec<Vec<String>> = c
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.group.clone(),
+                g.buyers.to_string(),
+                g.orders.to_string(),
+                yuan(g.revenue_fen),
+                g.repeat_buyers.to_string(),
+                // Half away from zero (48.25 → 48.3), as people round.
+                g.median_days_to_first_order.map_or("-".into(), |d| format!("{:.1}", (d * 10.0).round() / 10.0)),
+                pct_or_dash(g.share_within_90_days),
+            ]
+        })
+        .collect();
+    let header = [
+        lang.t("label.group_name"),
+        lang.t("label.buyers"),
+        lang.t("label.orders"),
+        lang.t("label.revenue_yuan"),
+        lang.t("label.repeat_buyers"),
+        lang.t("label.days_to_first_order"),
+        lang.t("label.first_order_within_90_days"),
+    ];
+    out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6]));
+    let total = Msg::new("orders.total")
+        .int("orders", c.orders)
+        .text("revenue", yuan(c.revenue_fen))
+        .int("buyers", c.buyers)
+        .int("repeat", c.repeat_buyers);
+    let _ = writeln!(out, "{}", lang.msg(&total));
+    if c.unlinked_orders + c.uncredited_orders > 0 {
+        let line =
+            Msg::new("orders.not_credited").int("unlinked", c.unlinked_orders).int("uncredited", c.uncredited_orders);
+        let _ = writeln!(out, "{}", lang.msg(&line));
+    }
+    out
+}
+
+/// Each group's check-in challenge: a summary line, a table per member, and
+/// the supervision list.
+pub fn checkins(groups: &[tonghao_ops::checkins::GroupCheckins], lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if groups.is_empty() {
+        let _ = writeln!(out, "{}", lang.t("checkins.none"));
+        return out;
+    }
+    for g in groups {
+        let head = Msg::new("checkins.group")
+            .text("group", g.group.clone())
+            .text("start", g.start.clone())
+            .text("yesterday", g.yesterday.clone())
+            .int("members", g.members.len());
+        let _ = writeln!(out, "{}", lang.msg(&head));
+        if let Some(share) = g.bare_share {
+            let bare = Msg::new("checkins.bare")
+                .share("share", share)
+                .int("bare", g.bare_messages)
+                .int("messages", g.checkin_messages);
+            let _ = writeln!(out, "{}", lang.msg(&bare));
+        }
+        let rows: Vec<Vec<String>> = g
+            .members
+            .iter()
+            .map(|m| {
+                vec![
+                    m.name.clone(),
+                    m.days.to_string(),
+                    m.makeup.to_string(),
+                    m.leave.to_string(),
+                    m.misses.to_string(),
+                    pct_or_dash(m.completion),
+                    m.current_streak.to_string(),
+                    m.longest_streak.to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            lang.t("label.member"),
+            lang.t("label.checkin_days"),
+            lang.t("label.makeup_days"),
+            lang.t("label.leave_days"),
+            lang.t("label.missed_days"),
+            lang.t("label.completion"),
+            lang.t("label.current_streak"),
+            lang.t("label.longest_streak"),
+        ];
+        out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6, 7]));
+        let line = if g.missed_yesterday.is_empty() {
+            Msg::new("checkins.nobody_missed")
+        } else {
+            Msg::new("checkins.missed").text("names", g.missed_yesterday.join(lang.t("checkins.name_separator")))
+        };
+        let _ = writeln!(out, "{}\n", lang.msg(&line));
+    }
+    out
+}
+
+/// Minutes as `1h30m`, `45m`, `2h`.
+fn duration(seconds: i64) -> String {
+    let (h, m) = (seconds / 3600, seconds % 3600 / 60);
+    match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m}m"),
+    }
+}
+
+/// `2024-03-06T21:00:00+08:00` as `2024-03-06 21:00 +08:00`.
+fn local(t: &str) -> String {
+    if t.len() < 19 {
+        return t.to_string();
+    }
+    format!("{} {} {}", &t[..10], &t[11..16], &t[19..])
+}
+
+/// The planned activities, one line each.
+pub fn activities(list: &[crate::activities::Listed], lang: Lang) -> String {
+    if list.is_empty() {
+        return format!("{}\n", lang.t("activity.none"));
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|l| {
+            let a = &l.activity;
+            vec![
+                a.id.to_string(),
+                a.group.clone(),
+                crate::activities::kind_name(a.kind, lang).to_string(),
+                a.title.clone(),
+                local(&l.first),
+                a.tz.clone(),
+                a.rrule.clone().unwrap_or_else(|| "-".into()),
+                duration(a.duration_s),
+                l.next.as_deref().map_or("-".into(), local),
+            ]
+        })
+        .collect();
+    let header = [
+        "#",
+        lang.t("label.group"),
+        lang.t("label.kind"),
+        lang.t("label.title"),
+        lang.t("label.first_start"),
+        lang.t("label.zone"),
+        lang.t("label.schedule"),
+        lang.t("label.duration"),
+        lang.t("label.next_start"),
+    ];
+    table::render(&header, &rows, &[0])
+}
+
+/// The calendar's occurrences, one line each, in each activity's zone.
+pub fn calendar(cal: &crate::activities::Calendar, lang: Lang) -> String {
+    if cal.occurrences.is_empty() {
+        return format!("{}\n", lang.t("activity.no_occurrences"));
+    }
+    let by_id: std::collections::HashMap<i64, &tonghao_model::records::Activity> =
+        cal.activities.iter().map(|a| (a.id, a)).collect();
+    let rows: Vec<Vec<String>> = cal
+        .occurrences
+        .iter()
+        .filter_map(|o| {
+            let a = by_id.get(&o.activity)?;
+            Some(vec![
+                local(&o.local_start),
+                duration(a.duration_s),
+                a.group.clone(),
+                crate::activities::kind_name(a.kind, lang).to_string(),
+                a.title.clone(),
+                format!("#{}", a.id),
+            ])
+        })
+        .collect();
+    let header = [
+        lang.t("label.starts"),
+        lang.t("label.duration"),
+        lang.t("label.group"),
+        lang.t("label.kind"),
+        lang.t("label.title"),
+        "#",
+    ];
+    table::render(&header, &rows, &[])
+}

@@ -10,6 +10,7 @@ mod accounts;
 mod conn;
 mod error;
 mod import;
+mod ops;
 mod privacy;
 mod queries;
 mod snapshot;
@@ -25,6 +26,7 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -34,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
     include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
+    include_str!("../../migrations/sqlite/0006_operations.sql"),
     include_str!("../../migrations/sqlite/0007_accounts.sql"),
     include_str!("../../migrations/sqlite/0008_member_notes.sql"),
 ];
@@ -266,6 +269,46 @@ impl Operations for SqliteStore {
         let member = privacy::resolve(&conn, path, cid, community, member_ref)?;
         privacy::notes(&conn, member).map_err(db(path))
     }
+
+    fn import_orders(&self, community: &str, orders: &[OrderRecord]) -> Result<OrderImportStats, StoreError> {
+        ops::import_orders(&*self.db.lock()?, &self.db.path, community, orders)
+    }
+
+    fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::orders(&conn, cid).map_err(db(path))
+    }
+
+    fn add_checkin_mark(
+        &self,
+        community: &str,
+        group: &str,
+        member: &str,
+        day: &str,
+        kind: MarkKind,
+    ) -> Result<CheckinMark, StoreError> {
+        ops::add_checkin_mark(&*self.db.lock()?, &self.db.path, community, group, member, day, kind)
+    }
+
+    fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::checkin_marks(&conn, cid).map_err(db(path))
+    }
+
+    fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError> {
+        ops::add_activity(&*self.db.lock()?, &self.db.path, community, activity)
+    }
+
+    fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::activities(&conn, cid).map_err(db(path))
+    }
 }
 
 /// Every [`Accounts`] call: take the connection, hand it to `accounts`.
@@ -376,6 +419,8 @@ impl Privacy for SqliteStore {
             memberships: count("memberships")?,
             activities: count("activities")?,
             member_names: count("member_names")?,
+            planned_activities: count("planned_activities")?,
+            checkin_marks: count("checkin_marks")?,
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE id = ?1", [gid]).map_err(db(path))?;

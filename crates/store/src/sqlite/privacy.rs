@@ -8,8 +8,8 @@
 use super::error::db;
 use crate::error::StoreError;
 use crate::privacy::{
-    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, MemberExport,
+    DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, MemberExport,
 };
 use crate::types::{MemberNote, rfc3339};
 use chrono::Utc;
@@ -281,6 +281,37 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         }
     }
 
+    let orders = conn
+        .prepare(
+            "SELECT o.platform, o.external_id, o.at_ms, o.amount_fen, o.product, o.group_ref FROM orders o
+             WHERE o.community_id = ?2 AND (o.platform, o.external_id) IN
+                 (SELECT platform, external_id FROM identities WHERE member_id = ?1)
+             ORDER BY o.at_ms, o.key",
+        )?
+        .query_map(params![member, cid], |r| {
+            Ok(ExportedOrder {
+                buyer: format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                at: rfc3339(r.get(2)?, 0),
+                amount_fen: r.get(3)?,
+                product: r.get(4)?,
+                group: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut checkin_marks = Vec::new();
+    {
+        let mut stmt =
+            conn.prepare("SELECT group_id, day, kind FROM checkin_marks WHERE member_id = ?1 ORDER BY day, group_id")?;
+        let rows =
+            stmt.query_map([member], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        for row in rows {
+            let (g, day, kind) = row?;
+            seen.insert(g);
+            checkin_marks.push(ExportedCheckinMark { group: group(g), day, kind });
+        }
+    }
+
     let groups_in = seen
         .iter()
         .filter_map(|g| {
@@ -306,6 +337,8 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         memberships,
         activities,
         notes,
+        orders,
+        checkin_marks,
         mentioned_in,
     })
 }
@@ -352,11 +385,18 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
         tx.execute("UPDATE messages SET mentions = ?1 WHERE id = ?2", params![mentions, id])?;
         stats.mentions_removed += removed;
     }
+    // Orders imported from files name them by identity, not by member id.
+    stats.orders = tx.execute(
+        "DELETE FROM orders WHERE community_id = ?2 AND (platform, external_id) IN
+             (SELECT platform, external_id FROM identities WHERE member_id = ?1)",
+        params![member, cid],
+    )? as u64;
     stats.inviter_links_cleared =
         tx.execute("UPDATE memberships SET by_member_id = NULL WHERE by_member_id = ?1", [member])? as u64;
     stats.messages = tx.execute("DELETE FROM messages WHERE member_id = ?1", [member])? as u64;
     stats.memberships = tx.execute("DELETE FROM memberships WHERE member_id = ?1", [member])? as u64;
     stats.activities = tx.execute("DELETE FROM activities WHERE member_id = ?1", [member])? as u64;
+    stats.checkin_marks = tx.execute("DELETE FROM checkin_marks WHERE member_id = ?1", [member])? as u64;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE member_id = ?1", [member])? as u64;
     stats.notes = tx.execute("DELETE FROM member_notes WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
