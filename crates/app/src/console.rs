@@ -5,7 +5,9 @@
 //!
 //! Pages: `overview` (one row per group), `moves` (the inbox across groups
 //! and the outcomes), and `group/<store id>` (a group's report, its
-//! interaction graph coloured by a proposed split, its moves).
+//! interaction graph coloured by a proposed split, its moves), computed
+//! together; `checkins` and `conversion` (the operators' records), each
+//! computed when first asked for.
 
 use crate::report::{ReportRequest, build_with_snapshot};
 use crate::{AppError, Result};
@@ -204,7 +206,15 @@ pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
     if let Some(body) = store.page(community, name, generation)? {
         return Ok(body);
     }
-    let pages = compute(store, community)?;
+    let pages = match name {
+        // The operators' records, each computed when first asked for.
+        "checkins" => {
+            let report = crate::checkins::report(store, community, &crate::checkins::CheckinsRequest::default())?;
+            vec![(name.to_string(), json(&report)?)]
+        }
+        "conversion" => vec![(name.to_string(), json(&crate::orders::conversion(store, community)?)?)],
+        _ => compute(store, community)?,
+    };
     store.pages_put(community, generation, &pages)?;
     pages
         .into_iter()

@@ -191,6 +191,28 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     let move_id = moves["moves"][0]["id"].as_str().expect("the sample has open moves").to_string();
     assert_eq!(t.get(&viewer, "/api/c/a/imports").await.json().as_array().unwrap().len(), 1);
 
+    // The operators' records: plan an activity, read the calendar, check-ins, orders.
+    assert_eq!(t.get(&viewer, "/api/c/a/activities").await.json()["activities"], json!([]));
+    let tomorrow = (chrono::Utc::now() + chrono::Days::new(1)).format("%Y-%m-%d 21:00").to_string();
+    let activity = json!({"group": "Big sample", "kind": "topic", "title": "每周话题", "start": tomorrow,
+                          "rrule": "FREQ=WEEKLY;COUNT=4", "duration": "30m", "tz": "Asia/Shanghai"});
+    let body = Some(serde_json::to_vec(&activity).unwrap());
+    assert_eq!(t.post(&viewer, "/api/c/a/activities", body.clone()).await.status, StatusCode::FORBIDDEN);
+    let bad = Some(
+        serde_json::to_vec(&json!({"group": "Big sample", "kind": "party", "title": "x", "start": tomorrow})).unwrap(),
+    );
+    assert_eq!(t.post(&ops, "/api/c/a/activities", bad).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(t.post(&ops, "/api/c/a/activities", body).await.status, StatusCode::OK);
+    let acts = t.get(&viewer, "/api/c/a/activities").await.json();
+    assert_eq!(acts["activities"][0]["title"], "每周话题");
+    assert_eq!(acts["upcoming"].as_array().map(Vec::len), Some(4), "weekly, four times, all within 60 days");
+    let ics = t.get(&viewer, "/api/c/a/calendar.ics").await;
+    let ics = String::from_utf8(ics.body).unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 4, "{ics}");
+    assert!(t.get(&viewer, "/api/c/a/checkins").await.json().is_array());
+    assert_eq!(t.get(&viewer, "/api/c/a/conversion").await.json()["orders"], 0);
+    assert_eq!(t.get(&ops, "/api/c/b/checkins").await.status, StatusCode::NOT_FOUND);
+
     // Wrong role.
     let decide = format!("/api/c/a/moves/{move_id}/done");
     assert_eq!(t.post(&viewer, &decide, None).await.status, StatusCode::FORBIDDEN);
@@ -318,6 +340,7 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
         ("ops", "export-member"),
         ("ops", "delete-member"),
         ("ops", "delete-group"),
+        ("ops", "activity-add"),
     ] {
         assert!(actions.contains(&(user.to_string(), action.to_string())), "no {user} {action} in {actions:?}");
     }

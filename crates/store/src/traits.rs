@@ -197,8 +197,8 @@ pub trait Accounts {
     fn generation(&self, community: &str) -> Result<Option<i64>, StoreError>;
     /// A computed page, if it was computed for `generation`.
     fn page(&self, community: &str, page: &str, generation: i64) -> Result<Option<String>, StoreError>;
-    /// Stores computed pages for `generation`, replacing every older page of
-    /// the community, in one transaction.
+    /// Stores computed pages for `generation`, replacing every page of the
+    /// community computed for an older one, in one transaction.
     fn pages_put(&self, community: &str, generation: i64, pages: &[(String, String)]) -> Result<(), StoreError>;
 }
 

@@ -83,14 +83,31 @@ try {
     await page.waitForSelector("#moves");
     await shot("moves");
   });
+  await step("operations", async () => {
+    await page.click('a[data-nav="ops"]');
+    await page.click("#plan summary");
+    const groupName = "Big sample";
+    await page.fill("#act-group", groupName);
+    await page.selectOption("#act-kind", "topic");
+    await page.fill("#act-title", "每周三话题讨论 · weekly topic");
+    const d = new Date(Date.now() + 2 * 86400000);
+    const local = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}T21:00`;
+    await page.fill("#act-start", local);
+    await page.fill("#act-rrule", "FREQ=WEEKLY;COUNT=3");
+    await page.click("#act-submit");
+    await page.waitForSelector("#upcoming tr:has-text('weekly topic')");
+    const rows = await page.locator("#upcoming tr").count();
+    if (rows !== 3) throw new Error(`${rows} occurrences in the calendar, expected 3`);
+    await shot("operations");
+  });
   await step("language", async () => {
     const before = await page.textContent('a[data-nav="overview"]');
     await page.click("#lang");
     await page.waitForFunction((b) => document.querySelector('a[data-nav="overview"]').textContent !== b, before);
     const after = await page.textContent('a[data-nav="overview"]');
     if (![before, after].includes("总览") || ![before, after].includes("Overview")) throw new Error(`${before} -> ${after}`);
-    await page.waitForSelector("#moves");
-    await shot("moves-other-language");
+    await page.waitForSelector("#upcoming");
+    await shot("operations-other-language");
   });
 } catch {
   // recorded in problems

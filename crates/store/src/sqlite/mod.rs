@@ -38,7 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
     include_str!("../../migrations/sqlite/0006_operations.sql"),
     include_str!("../../migrations/sqlite/0007_accounts.sql"),
-    include_str!("../../migrations/sqlite/0008_member_notes.sql"),
+    include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql"),
 ];
 
 /// A tonghao database in one SQLite file.
