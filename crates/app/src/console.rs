@@ -36,6 +36,8 @@ pub struct OverviewRow {
     pub name: String,
     /// Platform.
     pub platform: String,
+    /// The platform's id for the group.
+    pub external_id: String,
     /// Lifecycle stage of the last week.
     pub stage: String,
     /// Members at the window's end.
@@ -236,6 +238,7 @@ fn overview_row(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> OverviewRow
         id: meta.store_id,
         name: g.name.clone(),
         platform: g.platform.clone(),
+        external_id: g.external_id.clone(),
         stage: serde_json::to_value(g.stage).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         members: g.activity.members,
         active_ratio: g.activity.active_ratio,
@@ -350,5 +353,63 @@ pub fn member_page(store: &dyn Store, community: &str, member_ref: &str) -> Resu
         .as_array()
         .map(|all| all.iter().filter(|m| m["subject"].as_i64() == Some(id)).cloned().collect())
         .unwrap_or_default();
+    value["in_groups"] = member_in_groups(store, community, id, &export.groups)?;
     Ok(value)
+}
+
+/// How many of a member's strongest ties the member page lists per group.
+const MEMBER_PAGE_TIES: usize = 10;
+
+/// A member's place in each group's report: their roles with the numbers
+/// behind them, and their strongest ties in the window (replies and
+/// mentions both ways), read from the cached group pages.
+fn member_in_groups(
+    store: &dyn Store,
+    community: &str,
+    id: i64,
+    groups: &[tonghao_store::ExportedGroup],
+) -> Result<serde_json::Value> {
+    let parse = |body: String| -> Result<serde_json::Value> {
+        serde_json::from_str(&body).map_err(|e| AppError::Input(format!("a cached page is not JSON: {e}")))
+    };
+    let overview = parse(page(store, community, "overview")?)?;
+    let mut out = Vec::new();
+    for g in groups {
+        let Some(row) = overview["groups"].as_array().and_then(|rows| {
+            rows.iter().find(|r| r["platform"] == g.platform.as_str() && r["external_id"] == g.external_id.as_str())
+        }) else {
+            continue;
+        };
+        let gid = row["id"].as_i64().unwrap_or_default();
+        let p = parse(page(store, community, &format!("group/{gid}"))?)?;
+        let index = p["member_ids"]
+            .as_object()
+            .and_then(|m| m.iter().find(|(_, v)| v.as_i64() == Some(id)).map(|(k, _)| k.clone()));
+        let roles = index
+            .and_then(|k| p["report"]["members"].as_array()?.iter().find(|m| m["member"].to_string() == k).cloned());
+        let mut ties: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+        for e in p["edges"].as_array().into_iter().flatten() {
+            let (from, to, w) = (e["from"].as_i64(), e["to"].as_i64(), e["weight"].as_f64().unwrap_or(0.0));
+            match (from, to) {
+                (Some(f), Some(t)) if f == id => *ties.entry(t).or_default() += w,
+                (Some(f), Some(t)) if t == id => *ties.entry(f).or_default() += w,
+                _ => {}
+            }
+        }
+        let name = |other: i64| {
+            p["nodes"]
+                .as_array()
+                .and_then(|n| n.iter().find(|x| x["id"].as_i64() == Some(other)))
+                .map(|x| x["name"].clone())
+        };
+        let mut ties: Vec<(i64, f64)> = ties.into_iter().collect();
+        ties.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let ties: Vec<serde_json::Value> = ties
+            .into_iter()
+            .take(MEMBER_PAGE_TIES)
+            .map(|(other, weight)| serde_json::json!({"member": other, "name": name(other), "weight": weight}))
+            .collect();
+        out.push(serde_json::json!({"group": gid, "name": row["name"], "roles": roles, "ties": ties}));
+    }
+    Ok(serde_json::Value::Array(out))
 }

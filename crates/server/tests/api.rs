@@ -185,6 +185,21 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     let member_a = page["nodes"][0]["id"].as_i64().unwrap();
     let member = t.get(&viewer, &format!("/api/c/a/members/{member_a}")).await.json();
     assert_eq!(member["member"]["member_id"], member_a);
+    // Their place in the group: roles with numbers, and ties that are edges of the graph.
+    let place = &member["in_groups"][0];
+    assert_eq!(place["group"], group_a);
+    assert!(place["roles"]["messages_window"].is_u64(), "{place}");
+    for tie in place["ties"].as_array().unwrap() {
+        let other = tie["member"].as_i64().unwrap();
+        let weight: f64 = page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| (e["from"] == member_a && e["to"] == other) || (e["to"] == member_a && e["from"] == other))
+            .map(|e| e["weight"].as_f64().unwrap())
+            .sum();
+        assert_eq!(tie["weight"].as_f64(), Some(weight));
+    }
     let member_b = t.store.snapshot("b", None, None).unwrap().members[0].store_id;
     assert_eq!(t.get(&ops, &format!("/api/c/a/members/{member_b}")).await.status, StatusCode::NOT_FOUND);
     let moves = t.get(&viewer, "/api/c/a/moves").await.json();

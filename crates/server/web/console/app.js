@@ -463,7 +463,17 @@ async function memberPage(main, id) {
     h("h1", {}, m.member.display_name),
     h("p", { class: "muted" }, m.identities.map((i) => `${i.platform}:${i.external_id}`).join(" · ")),
     h("h2", {}, L.t("console.groups_of_member")),
-    h("ul", {}, m.groups.map((g) => h("li", {}, g.name || g.external_id, ` (${g.platform})`))),
+    h("table", { class: "grid", id: "member-groups" },
+      h("thead", {}, h("tr", {}, ["label.group_name", "label.role", "console.messages_28d", "console.messages_before", "console.answered_people", "console.ties"].map((k) => h("th", {}, L.t(k))))),
+      h("tbody", {}, m.in_groups.map((g) => h("tr", {},
+        h("td", {}, h("a", { href: `#/group/${g.group}` }, g.name)),
+        h("td", {}, g.roles ? g.roles.roles.map((r) => word("role", r)).join(" · ") : "-"),
+        h("td", { class: "num" }, g.roles ? num(g.roles.messages_window) : "-"),
+        h("td", { class: "num" }, g.roles ? num(g.roles.messages_before) : "-"),
+        h("td", { class: "num" }, g.roles ? num(g.roles.answered_people) : "-"),
+        h("td", {}, g.ties.length ? g.ties.map((t, i) => [i ? "、" : "", h("a", { href: `#/member/${t.member}` }, t.name ?? String(t.member)), ` (${num(t.weight)})`]) : "-"),
+      ))),
+    ),
   );
   if (m.moves.length) main.append(h("h2", {}, L.t("console.nav_moves")), h("div", { class: "moves" }, m.moves.map((mv) => moveCard(mv, render))));
   main.append(

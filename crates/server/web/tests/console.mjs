@@ -73,6 +73,7 @@ try {
   await step("member", async () => {
     await page.locator("#members tbody tr a").first().click();
     await page.waitForSelector("#messages");
+    await page.waitForSelector("#member-groups tbody tr");
     await page.fill("#note-text", "五月线下见过 · met at the May meetup");
     await page.click("#note-add");
     await page.waitForSelector("#notes li:has-text('met at the May meetup')");
