@@ -386,7 +386,8 @@ fn member_in_groups(
             .as_object()
             .and_then(|m| m.iter().find(|(_, v)| v.as_i64() == Some(id)).map(|(k, _)| k.clone()));
         let roles = index
-            .and_then(|k| p["report"]["members"].as_array()?.iter().find(|m| m["member"].to_string() == k).cloned());
+            .and_then(|k| k.parse::<u64>().ok())
+            .and_then(|k| p["report"]["members"].as_array()?.iter().find(|m| m["member"].as_u64() == Some(k)).cloned());
         let mut ties: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
         for e in p["edges"].as_array().into_iter().flatten() {
             let (from, to, w) = (e["from"].as_i64(), e["to"].as_i64(), e["weight"].as_f64().unwrap_or(0.0));
