@@ -66,7 +66,7 @@
 use crate::common::content::text_type;
 use crate::common::json::{self, Fail, JsonStream, Scalar, Str};
 use crate::{Input, Position, ReadOptions, Source, SourceError};
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use tonghao_model::{
@@ -209,7 +209,7 @@ impl Notes {
 
 struct Reader<'s> {
     sink: &'s mut dyn EventSink,
-    tz: FixedOffset,
+    tz: crate::Zone,
     group: String,
     notes: Notes,
     /// Each member's latest display name seen so far.
@@ -361,7 +361,7 @@ impl Reader<'_> {
 
     fn at(&self, ms: i64) -> Result<Timestamp, Fail> {
         DateTime::from_timestamp_millis(ms)
-            .map(|t| t.with_timezone(&self.tz))
+            .map(|t| self.tz.from_utc(t))
             .ok_or_else(|| Fail::Data(format!("`origin_server_ts` {ms} is not a time in ms since 1970")))
     }
 
