@@ -33,21 +33,8 @@ fn console_in_a_real_browser_logs_in_imports_and_shows_every_page() {
     );
     let dir = tempfile::tempdir().unwrap();
     let password = "browser-test-password";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tonghao"))
-        .arg("--db")
-        .arg(dir.path().join("console.db"))
-        .args(["--lang", "en", "serve", "--port", "0"])
-        .env("TONGHAO_ADMIN_PASSWORD", password)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("tonghao serve starts");
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let url = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("http://127.0.0.1:")).map(str::to_string))
-        .expect("the server prints its address");
+    let (_server, url) = serve(&dir.path().join("console.db"), password);
+    let url = format!("{url}/");
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-shots");
     std::fs::create_dir_all(&shots).unwrap();
     let out = Command::new("node")
