@@ -566,13 +566,19 @@ async function opsPage(main) {
   main.append(h("h2", {}, L.t("console.checkins")));
   if (!checkins.length) main.append(h("p", { class: "muted" }, L.t("console.no_checkins")));
   for (const g of checkins) {
+    // Who missed yesterday after checking in during the week before it is
+    // slipping and worth a personal word; who stopped long ago is counted.
+    const weekBefore = new Date(Date.parse(`${g.yesterday}T00:00:00Z`) - 7 * 86400000).toISOString().slice(0, 10);
+    const missed = g.members.filter((m) => m.missed_yesterday);
+    const slipping = missed.filter((m) => Object.keys(m.calendar).some((d) => d >= weekBefore && d < g.yesterday));
     main.append(
       h("h3", {}, g.group, " ", h("span", { class: "muted" }, L.f("console.checkin_summary", { start: g.start, today: g.today, bare: pct(g.bare_share) }))),
-      g.missed_yesterday.length ? h("p", {}, h("strong", {}, L.t("console.missed_yesterday")), " ", g.missed_yesterday.join("、")) : "",
+      slipping.length ? h("p", { class: "slipping" }, h("strong", {}, L.t("console.missed_yesterday")), " ", slipping.map((m) => m.name).join("、")) : "",
+      missed.length > slipping.length ? h("p", { class: "muted" }, L.f("console.stopped_checking_in", { n: missed.length - slipping.length })) : "",
       h("table", { class: "grid checkins" },
         h("thead", {}, h("tr", {}, ["label.member", "console.checkin_days", "console.checkin_makeup", "console.checkin_leave", "console.checkin_misses", "console.checkin_completion", "console.streak_now", "console.streak_longest"].map((k) => h("th", {}, L.t(k))))),
         h("tbody", {}, g.members.map((m) => h("tr", {},
-          h("td", {}, h("a", { href: `#/member/${m.member_id}` }, m.name), m.missed_yesterday ? " ⚠" : ""),
+          h("td", {}, h("a", { href: `#/member/${m.member_id}` }, m.name), slipping.includes(m) ? " ⚠" : ""),
           [m.days, m.makeup, m.leave, m.misses].map((x) => h("td", { class: "num" }, num(x))),
           h("td", { class: "num" }, pct(m.completion)),
           h("td", { class: "num" }, num(m.current_streak)),
