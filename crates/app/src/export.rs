@@ -14,7 +14,9 @@ use crate::i18n::Lang;
 use crate::report::{Report, local_date};
 use crate::view::short_time;
 use crate::{AppError, Result};
+use tonghao_ops::checkins::GroupCheckins;
 use tonghao_ops::moves::Move;
+use tonghao_ops::orders::Conversion;
 use tonghao_store::{GroupSummary, MemberSummary};
 
 /// One cell.
@@ -304,5 +306,77 @@ pub fn report(report: &Report, lang: Lang) -> Table {
             })
             .collect(),
         right: vec![5, 6, 7, 8, 9, 10, 11, 12, 13],
+    }
+}
+
+/// `tonghao checkins`: one row per member of each group's challenge.
+pub fn checkins(groups: &[GroupCheckins]) -> Table {
+    let share = |x: Option<f64>| x.map_or(Cell::Text(String::new()), Cell::Number);
+    let mut rows = Vec::new();
+    for g in groups {
+        for m in &g.members {
+            rows.push(vec![
+                g.group.as_str().into(),
+                m.name.as_str().into(),
+                u64::from(m.days).into(),
+                u64::from(m.makeup).into(),
+                u64::from(m.leave).into(),
+                u64::from(m.misses).into(),
+                share(m.completion),
+                u64::from(m.current_streak).into(),
+                u64::from(m.longest_streak).into(),
+                g.yesterday.as_str().into(),
+                Cell::Text(if m.missed_yesterday { "✗".into() } else { String::new() }),
+            ]);
+        }
+    }
+    Table {
+        columns: vec![
+            "label.group_name",
+            "label.member",
+            "console.checkin_days",
+            "console.checkin_makeup",
+            "console.checkin_leave",
+            "console.checkin_misses",
+            "console.checkin_completion",
+            "console.streak_now",
+            "console.streak_longest",
+            "console.yesterday",
+            "console.missed",
+        ],
+        rows,
+        right: vec![2, 3, 4, 5, 6, 7, 8],
+    }
+}
+
+/// `tonghao conversion`: one row per group, amounts in yuan.
+pub fn conversion(c: &Conversion) -> Table {
+    let share = |x: Option<f64>| x.map_or(Cell::Text(String::new()), Cell::Number);
+    Table {
+        columns: vec![
+            "label.group_name",
+            "console.buyers",
+            "console.orders",
+            "console.revenue_yuan",
+            "console.repeat_buyers",
+            "console.median_days_to_first_order",
+            "console.first_order_within_90d",
+        ],
+        rows: c
+            .groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.group.as_str().into(),
+                    g.buyers.into(),
+                    g.orders.into(),
+                    Cell::Number(g.revenue_fen as f64 / 100.0),
+                    g.repeat_buyers.into(),
+                    share(g.median_days_to_first_order),
+                    share(g.share_within_90_days),
+                ]
+            })
+            .collect(),
+        right: vec![1, 2, 3, 4, 5, 6],
     }
 }

@@ -24,6 +24,9 @@ pub struct Args {
     /// default (#打卡 anywhere, or 打卡/【打卡】/#checkin opening the message).
     #[arg(long)]
     pattern: Option<String>,
+    /// Write one row per member as a table to open in a spreadsheet: csv or xlsx.
+    #[arg(long, value_parser = ["csv", "xlsx"])]
+    format: Option<String>,
 }
 
 /// `tonghao checkin ...`.
@@ -49,6 +52,9 @@ pub enum Command {
 pub fn list(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     let req = CheckinsRequest { group: args.group.clone(), today: args.today.clone(), pattern: args.pattern.clone() };
     let groups = report(store, &cli.community, &req)?;
+    if let Some(format) = &args.format {
+        return crate::print_table(&tonghao_app::export::checkins(&groups), format, lang, "checkins");
+    }
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&groups)?);
     } else {

@@ -93,7 +93,11 @@ enum Command {
     #[command(subcommand)]
     Orders(orders::Command),
     /// Buyers, revenue, repeat buyers and time to first order, per group.
-    Conversion,
+    Conversion {
+        /// Write the table to open in a spreadsheet: csv or xlsx.
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: Option<String>,
+    },
     /// List the export formats tonghao reads.
     Formats,
     /// Generate a simulated community history (for demos, tests, benchmarks).
@@ -193,7 +197,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
         Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
         Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
-        Command::Conversion => orders::conversion(&open()?, &cli, lang),
+        Command::Conversion { format } => orders::conversion(&open()?, &cli, lang, format.as_deref()),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),

@@ -43,8 +43,11 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
     Ok(0)
 }
 
-pub fn conversion(store: &dyn Store, cli: &Cli, lang: Lang) -> Result<i32> {
+pub fn conversion(store: &dyn Store, cli: &Cli, lang: Lang, format: Option<&str>) -> Result<i32> {
     let c = tonghao_app::orders::conversion(store, &cli.community)?;
+    if let Some(format) = format {
+        return crate::print_table(&tonghao_app::export::conversion(&c), format, lang, "conversion");
+    }
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&c)?);
     } else {

@@ -529,8 +529,8 @@ pub struct ExportQuery {
 }
 
 /// `GET /api/c/{community}/export/{table}`: `groups`, `members` (with
-/// `?group=`), `moves` or `report` (the per-group figures), as CSV (UTF-8
-/// with BOM) or .xlsx.
+/// `?group=`), `moves`, `report` (the per-group figures), `checkins` or
+/// `conversion`, as CSV (UTF-8 with BOM) or .xlsx.
 pub async fn export(
     State(state): State<AppState>,
     auth: Auth,
@@ -552,11 +552,21 @@ pub async fn export(
                 let group = q.group.ok_or_else(|| AppError::Input("members needs ?group=".into()))?;
                 export::members(&store.members(&c, &group)?)
             }
+            "checkins" => export::checkins(&tonghao_app::checkins::report(
+                store,
+                &c,
+                &tonghao_app::checkins::CheckinsRequest::default(),
+            )?),
+            "conversion" => export::conversion(&tonghao_app::orders::conversion(store, &c)?),
             "moves" | "report" => {
                 let report = tonghao_app::report::build(store, &c, &tonghao_app::report::ReportRequest::default())?;
                 if t == "moves" { export::moves(&report.moves, lang) } else { export::report(&report, lang) }
             }
-            _ => return Err(AppError::NotFound(format!("no table {t:?}: groups, members, moves or report"))),
+            _ => {
+                return Err(AppError::NotFound(format!(
+                    "no table {t:?}: groups, members, moves, report, checkins or conversion"
+                )));
+            }
         };
         table.write(format, lang, &t)
     })

@@ -77,7 +77,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/c/{community}/imports/{job}", Read, "An upload's progress and, when done, its per-file result.", api::job),
     route!(post "/api/c/{community}/ingest", IngestToken, "Pushes canonical JSONL events (docs/events.md) with the community's ingest token.", api::ingest),
     route!(post "/api/c/{community}/ingest-token", Owner, "Creates (or replaces) the community's ingest token; shown once.", api::ingest_token),
-    route!(get "/api/c/{community}/export/{table}", Read, "A listing (groups, members with ?group=, moves, report: the per-group figures) as ?format=csv or xlsx, columns in ?lang=.", api::export),
+    route!(get "/api/c/{community}/export/{table}", Read, "A listing (groups, members with ?group=, moves, report: the per-group figures, checkins, conversion) as ?format=csv or xlsx, columns in ?lang=.", api::export),
 ];
 
 /// The API's router (state to be given).

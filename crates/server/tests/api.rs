@@ -295,6 +295,11 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     assert_eq!((report[0][1].as_str(), report[1][1].as_str()), ("群名", "Big sample"));
     assert_eq!(report[1][5], overview["groups"][0]["members"].to_string());
     assert_eq!(t.get(&viewer, "/api/c/a/export/nothing?format=csv").await.status, StatusCode::NOT_FOUND);
+    for table in ["checkins", "conversion", "moves"] {
+        let res = t.get(&viewer, &format!("/api/c/a/export/{table}?format=csv&lang=en")).await;
+        assert_eq!(res.status, StatusCode::OK, "{table}");
+        assert!(res.body.starts_with("\u{feff}".as_bytes()), "{table}: UTF-8 with BOM");
+    }
     assert_eq!(t.get(&viewer, "/api/c/a/export/groups?format=pdf").await.status, StatusCode::BAD_REQUEST);
 
     // Upload with progress: the job runs to done; a bad file fails alone, named.

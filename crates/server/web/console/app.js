@@ -563,7 +563,7 @@ async function opsPage(main) {
       : h("p", { class: "muted", id: "upcoming" }, L.t("console.nothing_planned")),
   );
   if (canOperate()) main.append(activityForm(c));
-  main.append(h("h2", {}, L.t("console.checkins")));
+  main.append(h("h2", {}, L.t("console.checkins"), " ", checkins.length ? exportLinks("checkins") : ""));
   if (!checkins.length) main.append(h("p", { class: "muted" }, L.t("console.no_checkins")));
   for (const g of checkins) {
     // Who missed yesterday after checking in during the week before it is
@@ -587,7 +587,7 @@ async function opsPage(main) {
     );
   }
   const yuan = (fen) => new Intl.NumberFormat(L.locale(), { style: "currency", currency: "CNY" }).format(fen / 100);
-  main.append(h("h2", {}, L.t("console.conversion")));
+  main.append(h("h2", {}, L.t("console.conversion"), " ", conversion.orders ? exportLinks("conversion") : ""));
   if (!conversion.orders) {
     main.append(h("p", { class: "muted" }, L.t("console.no_orders")));
     return;
