@@ -58,6 +58,10 @@ pub enum AppError {
     /// The named thing does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// An import was rolled back as a whole (nothing of it was committed),
+    /// with the failure that caused it.
+    #[error("{0}")]
+    Aborted(String),
 }
 
 /// A result of this crate.
