@@ -417,3 +417,47 @@ async fn five_failed_logins_lock_the_name_even_for_the_right_password() {
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(t.store.users().unwrap().iter().any(|u| u.name == "ops"));
 }
+
+/// Hostile uploads: a zip bomb (a small file that expands to a gigabyte), a
+/// binary blob, an empty body, a name that is no file name. Each is refused
+/// at the door or fails as a job with a clear error; nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_uploads_fail_clearly_and_store_nothing() {
+    use std::io::Write;
+    let t = Harness::new(64 << 20);
+    let ops = t.login("ops", "ops-password").await;
+    let before = t.store.counts().unwrap();
+
+    // 1 GiB of one letter, deflated to about a MiB.
+    let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    bomb.start_file("chat.txt", opts).unwrap();
+    let block = vec![b'a'; 1 << 20];
+    for _ in 0..1024 {
+        bomb.write_all(&block).unwrap();
+    }
+    let bomb = bomb.finish().unwrap().into_inner();
+    assert!(bomb.len() < 8 << 20, "{} bytes", bomb.len());
+    let job = t.post(&ops, "/api/c/a/imports?name=bomb.zip", Some(bomb)).await;
+    assert_eq!(job.status, StatusCode::ACCEPTED);
+    let status = wait(&t, &ops, job.json()["job"].as_str().unwrap()).await;
+    assert_eq!(status["state"], "failed", "{status}");
+    let error = status["reports"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("bomb.zip") && error.contains("zip bomb"), "{status}");
+
+    let blob: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let job = t.post(&ops, "/api/c/a/imports?name=blob.bin", Some(blob)).await;
+    let status = wait(&t, &ops, job.json()["job"].as_str().unwrap()).await;
+    assert_eq!(status["state"], "failed", "{status}");
+    assert!(status["reports"][0]["error"].as_str().unwrap_or_default().starts_with("upload:blob.bin"), "{status}");
+
+    assert_eq!(
+        t.post(&ops, "/api/c/a/imports?name=empty.json", Some(Vec::new())).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    for name in ["..", "a%0Ab.json", "%2F"] {
+        let res = t.post(&ops, &format!("/api/c/a/imports?name={name}"), Some(b"{}".to_vec())).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{name}");
+    }
+    assert_eq!(t.store.counts().unwrap(), before, "nothing stored");
+}
