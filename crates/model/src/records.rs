@@ -196,4 +196,7 @@ pub struct Activity {
     pub duration_s: i64,
     /// When it was recorded (UTC milliseconds).
     pub created_ms: i64,
+    /// Who runs it (a name, as the operators call them), if given.
+    #[serde(default)]
+    pub host: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! Operations: what the people who run a community should do next, and
 //! their records: planned activities and their calendar ([`activities`]),
-//! check-in challenges ([`checkins`]), orders and conversion ([`orders`]).
+//! check-in challenges ([`checkins`]), orders and conversion ([`orders`]),
+//! the measured outcome of an activity's occurrence ([`outcomes`]).
 //!
 //! [`moves::next_moves`] turns a group's report (insight) and its history
 //! (the snapshot) into a ranked to-do list. Each [`moves::Move`] says who
@@ -22,3 +23,4 @@ pub mod activities;
 pub mod checkins;
 pub mod moves;
 pub mod orders;
+pub mod outcomes;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_operations.sql"),
     include_str!("../../migrations/sqlite/0007_accounts.sql"),
     include_str!("../../migrations/sqlite/0008_member_notes.sql"),
+    include_str!("../../migrations/sqlite/0009_operations_team.sql"),
 ];
 
 /// A tonghao database in one SQLite file.

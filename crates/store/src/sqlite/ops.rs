@@ -255,9 +255,9 @@ pub(crate) fn add_activity(
         })
         .map_err(&err)?;
     tx.execute(
-        "INSERT INTO planned_activities (community_id, id, group_id, kind, title, start_ms, tz, rrule, duration_s, created_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![cid, id, gid, a.kind.as_str(), a.title, a.start_ms, a.tz, a.rrule, a.duration_s, a.created_ms],
+        "INSERT INTO planned_activities (community_id, id, group_id, kind, title, start_ms, tz, rrule, duration_s, created_ms, host)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![cid, id, gid, a.kind.as_str(), a.title, a.start_ms, a.tz, a.rrule, a.duration_s, a.created_ms, a.host],
     )
     .map_err(&err)?;
     tx.commit().map_err(&err)?;
@@ -270,7 +270,7 @@ pub(crate) fn add_activity(
 pub(crate) fn activities(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<Activity>> {
     conn.prepare(
         "SELECT a.id, a.group_id, coalesce(g.name, g.external_id), a.kind, a.title, a.start_ms, a.tz, a.rrule,
-                a.duration_s, a.created_ms, g.external_id
+                a.duration_s, a.created_ms, g.external_id, a.host
          FROM planned_activities a JOIN groups g ON g.id = a.group_id WHERE a.community_id = ?1 ORDER BY a.id",
     )?
     .query_map([cid], |r| {
@@ -286,6 +286,7 @@ pub(crate) fn activities(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<Ac
             duration_s: r.get(8)?,
             created_ms: r.get(9)?,
             group_external_id: r.get(10)?,
+            host: r.get(11)?,
         })
     })?
     .collect()
