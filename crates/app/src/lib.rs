@@ -15,6 +15,8 @@
 //! - [`activities`]: planned activities and their calendar (text, `.ics`).
 //! - [`checkins`]: check-in challenges, and records added by hand.
 //! - [`orders`]: an orders file imported, and conversion per group.
+//! - [`tasks`]: tasks for the team, by hand or generated from activities
+//!   and the check-in supervision list.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
 //! - [`split`]: a weighted edge list split into small groups
 //!   (`tonghao split`), with its figures.
@@ -36,6 +38,7 @@ pub mod ingest;
 pub mod orders;
 pub mod report;
 pub mod split;
+pub mod tasks;
 pub mod view;
 
 pub use i18n::Lang;

@@ -16,6 +16,7 @@ mod report;
 mod serve;
 mod sim;
 mod split;
+mod task;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -89,6 +90,9 @@ enum Command {
     /// Record a check-in, make-up or leave day by hand: `tonghao checkin add`.
     #[command(subcommand)]
     Checkin(checkins::Command),
+    /// Tasks for the team: `tonghao task add|list|done|generate`.
+    #[command(subcommand)]
+    Task(task::Command),
     /// Orders from a shop: `tonghao orders import FILE.csv`.
     #[command(subcommand)]
     Orders(orders::Command),
@@ -192,6 +196,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Calendar(args) => activity::calendar_run(&open()?, &cli, lang, args),
         Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
         Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
+        Command::Task(cmd) => task::run(&open()?, &cli, lang, cmd),
         Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
         Command::Conversion => orders::conversion(&open()?, &cli, lang),
         Command::Sim(args) => sim::run(&cli, lang, args),

@@ -620,3 +620,35 @@ pub fn activity_drafts(d: &crate::activities::Drafts, lang: Lang) -> String {
     }
     out
 }
+
+/// Tasks, one line each.
+pub fn tasks(list: &[tonghao_model::records::Task], lang: Lang) -> String {
+    if list.is_empty() {
+        return format!("{}\n", lang.t("task.none"));
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|t| {
+            let about = [t.group.clone(), t.member.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+            vec![
+                t.id.to_string(),
+                t.due_day.clone().unwrap_or_else(|| "-".into()),
+                crate::tasks::kind_label(t.kind, lang).to_string(),
+                t.assignee.clone().unwrap_or_else(|| "-".into()),
+                lang.t(if t.done_ms.is_some() { "task.state_done" } else { "task.state_open" }).to_string(),
+                t.title.clone(),
+                if about.is_empty() { "-".into() } else { about },
+            ]
+        })
+        .collect();
+    let header = [
+        "#",
+        lang.t("task.due"),
+        lang.t("label.kind"),
+        lang.t("task.to"),
+        lang.t("task.state"),
+        lang.t("label.title"),
+        lang.t("task.about"),
+    ];
+    table::render(&header, &rows, &[0])
+}

@@ -26,7 +26,7 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
-use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder, Task};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -309,6 +309,21 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         ops::activities(&conn, cid).map_err(db(path))
+    }
+
+    fn add_task(&self, community: &str, task: &Task) -> Result<Option<Task>, StoreError> {
+        ops::add_task(&*self.db.lock()?, &self.db.path, community, task)
+    }
+
+    fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::tasks(&conn, cid).map_err(db(path))
+    }
+
+    fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError> {
+        ops::set_task_done(&*self.db.lock()?, &self.db.path, community, id, done_ms)
     }
 }
 
