@@ -15,6 +15,7 @@
 //! - [`activities`]: planned activities and their calendar (text, `.ics`).
 //! - [`checkins`]: check-in challenges, and records added by hand.
 //! - [`orders`]: an orders file imported, and conversion per group.
+//! - [`points`]: the points ledger by rule and by hand, and the leaderboard.
 //! - [`tasks`]: tasks for the team, by hand or generated from activities
 //!   and the check-in supervision list.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
@@ -36,6 +37,7 @@ pub mod export;
 pub mod i18n;
 pub mod ingest;
 pub mod orders;
+pub mod points;
 pub mod report;
 pub mod split;
 pub mod tasks;

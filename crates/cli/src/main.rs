@@ -12,6 +12,7 @@ mod import;
 mod member;
 mod next;
 mod orders;
+mod points;
 mod report;
 mod serve;
 mod sim;
@@ -90,6 +91,8 @@ enum Command {
     /// Record a check-in, make-up or leave day by hand: `tonghao checkin add`.
     #[command(subcommand)]
     Checkin(checkins::Command),
+    /// Points: the leaderboard and ledger by rule and by hand; `tonghao points add`.
+    Points(points::Args),
     /// Tasks for the team: `tonghao task add|list|done|generate`.
     #[command(subcommand)]
     Task(task::Command),
@@ -197,6 +200,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
         Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
         Command::Task(cmd) => task::run(&open()?, &cli, lang, cmd),
+        Command::Points(args) => points::run(&open()?, &cli, lang, args),
         Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
         Command::Conversion => orders::conversion(&open()?, &cli, lang),
         Command::Sim(args) => sim::run(&cli, lang, args),

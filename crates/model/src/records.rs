@@ -273,3 +273,25 @@ pub struct Task {
     /// When it was recorded (UTC milliseconds).
     pub created_ms: i64,
 }
+
+/// Points given by hand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsEntry {
+    /// Its id within the community.
+    pub id: i64,
+    /// The member: when adding, a member id, `platform:id` or a name used
+    /// in the group; when read, their latest name.
+    pub member: String,
+    /// The member's store id (when read).
+    pub member_id: i64,
+    /// The group: when adding, its id or name; when read, its name.
+    pub group: Option<String>,
+    /// The group's store id (when read).
+    pub group_id: Option<i64>,
+    /// How many (negative to take back).
+    pub amount: i64,
+    /// Why.
+    pub reason: String,
+    /// When (UTC milliseconds).
+    pub at_ms: i64,
+}

@@ -1,7 +1,8 @@
 //! Operations: what the people who run a community should do next, and
 //! their records: planned activities and their calendar ([`activities`]),
 //! check-in challenges ([`checkins`]), orders and conversion ([`orders`]),
-//! the measured outcome of an activity's occurrence ([`outcomes`]).
+//! the measured outcome of an activity's occurrence ([`outcomes`]), points
+//! ([`points`]).
 //!
 //! [`moves::next_moves`] turns a group's report (insight) and its history
 //! (the snapshot) into a ranked to-do list. Each [`moves::Move`] says who
@@ -24,3 +25,4 @@ pub mod checkins;
 pub mod moves;
 pub mod orders;
 pub mod outcomes;
+pub mod points;

@@ -14,7 +14,9 @@ use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
-use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder, Task};
+use tonghao_model::records::{
+    Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+};
 use tonghao_model::snapshot::Snapshot;
 
 /// Getting events in.
@@ -159,6 +161,11 @@ pub trait Operations {
     fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError>;
     /// Marks task `id` done at `done_ms`, or open again (`None`).
     fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError>;
+    /// Records points given by hand; `entry.member` and `entry.group` are
+    /// resolved as in [`Operations::add_task`], its `id` assigned.
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError>;
+    /// Every hand entry of `community`, by id.
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError>;
 }
 
 /// The console's accounts and what several server processes share:

@@ -652,3 +652,54 @@ pub fn tasks(list: &[tonghao_model::records::Task], lang: Lang) -> String {
     ];
     table::render(&header, &rows, &[0])
 }
+
+/// The leaderboard, then (with `ledger`) every entry.
+pub fn points(p: &crate::points::Points, ledger: bool, lang: Lang) -> String {
+    use tonghao_ops::points::Rule;
+    if p.ledger.is_empty() {
+        return format!("{}\n", lang.t("points.none"));
+    }
+    let rules = [
+        (Rule::Speaker, "points.rule_speaker"),
+        (Rule::Streak, "points.rule_streak"),
+        (Rule::Output, "points.rule_output"),
+        (Rule::Manual, "points.rule_manual"),
+    ];
+    let rows: Vec<Vec<String>> = p
+        .leaderboard
+        .iter()
+        .map(|s| {
+            let mut row = vec![s.rank.to_string(), s.name.clone(), s.total.to_string()];
+            row.extend(rules.iter().map(|(r, _)| s.by_rule.get(r).map_or("-".into(), |n| n.to_string())));
+            row
+        })
+        .collect();
+    let mut header = vec![lang.t("points.rank"), lang.t("label.member"), lang.t("points.total")];
+    header.extend(rules.iter().map(|(_, k)| lang.t(k)));
+    let mut out = table::render(&header, &rows, &[0, 2, 3, 4, 5, 6]);
+    if ledger {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = p
+            .ledger
+            .iter()
+            .map(|e| {
+                vec![
+                    e.day.clone(),
+                    e.name.clone(),
+                    e.points.to_string(),
+                    e.group.clone().unwrap_or_else(|| "-".into()),
+                    e.reason.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            lang.t("points.day"),
+            lang.t("label.member"),
+            lang.t("points.points"),
+            lang.t("label.group"),
+            lang.t("points.reason"),
+        ];
+        out.push_str(&table::render(&header, &rows, &[2]));
+    }
+    out
+}

@@ -30,3 +30,21 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_member ON tasks(member_id);
 CREATE INDEX tasks_group ON tasks(group_id);
+
+-- Points given by hand (`tonghao points add`). Points by rule (good
+-- speakers, check-in streaks, output) are computed from the records when
+-- read (crates/ops, `points.rs`), not stored: a new import or a changed
+-- rule applies to the whole history. Deleting the member deletes their
+-- points; deleting the group, the points given in it.
+CREATE TABLE points (
+    community_id  INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+    id            INTEGER NOT NULL,
+    member_id     INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,
+    group_id      INTEGER REFERENCES groups(id) ON DELETE CASCADE,
+    amount        INTEGER NOT NULL,
+    reason        TEXT NOT NULL,
+    at_ms         INTEGER NOT NULL,
+    PRIMARY KEY (community_id, id)
+);
+CREATE INDEX points_member ON points(member_id);
+CREATE INDEX points_group ON points(group_id);

@@ -26,7 +26,9 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
-use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder, Task};
+use tonghao_model::records::{
+    Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -324,6 +326,17 @@ impl Operations for SqliteStore {
 
     fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError> {
         ops::set_task_done(&*self.db.lock()?, &self.db.path, community, id, done_ms)
+    }
+
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError> {
+        ops::add_points(&*self.db.lock()?, &self.db.path, community, entry)
+    }
+
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::points(&conn, cid).map_err(db(path))
     }
 }
 

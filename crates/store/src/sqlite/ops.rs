@@ -6,7 +6,8 @@ use crate::error::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 use tonghao_model::records::{
-    Activity, ActivityKind, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder, Task, TaskKind,
+    Activity, ActivityKind, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    TaskKind,
 };
 
 /// The id of `community`, created if new.
@@ -400,4 +401,57 @@ pub(crate) fn set_task_done(
         .into_iter()
         .find(|t| t.id == id)
         .ok_or_else(|| StoreError::NotFound(format!("task #{id}")))
+}
+
+/// Records points given by hand.
+pub(crate) fn add_points(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    e: &PointsEntry,
+) -> Result<PointsEntry, StoreError> {
+    let err = db(path);
+    let cid = super::queries::community_or_err(conn, path, community)?;
+    let group = match &e.group {
+        Some(g) => Some((super::queries::find_group(conn, path, community, g)?.0, g.as_str())),
+        None => None,
+    };
+    let member = member_in_group(conn, path, cid, community, group, &e.member)?;
+    let tx = conn.unchecked_transaction().map_err(&err)?;
+    let id: i64 = tx
+        .query_row("SELECT coalesce(max(id), 0) + 1 FROM points WHERE community_id = ?1", [cid], |r| r.get(0))
+        .map_err(&err)?;
+    tx.execute(
+        "INSERT INTO points (community_id, id, member_id, group_id, amount, reason, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![cid, id, member, group.map(|g| g.0), e.amount, e.reason, e.at_ms],
+    )
+    .map_err(&err)?;
+    tx.commit().map_err(&err)?;
+    points(conn, cid)
+        .map_err(&err)?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| StoreError::NotFound(format!("points #{id}")))
+}
+
+/// The hand entries of community `cid`, by id.
+pub(crate) fn points(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<PointsEntry>> {
+    conn.prepare(
+        "SELECT p.id, m.display_name, p.member_id, coalesce(g.name, g.external_id), p.group_id, p.amount, p.reason, p.at_ms
+         FROM points p JOIN members m ON m.id = p.member_id LEFT JOIN groups g ON g.id = p.group_id
+         WHERE p.community_id = ?1 ORDER BY p.id",
+    )?
+    .query_map([cid], |r| {
+        Ok(PointsEntry {
+            id: r.get(0)?,
+            member: r.get(1)?,
+            member_id: r.get(2)?,
+            group: r.get(3)?,
+            group_id: r.get(4)?,
+            amount: r.get(5)?,
+            reason: r.get(6)?,
+            at_ms: r.get(7)?,
+        })
+    })?
+    .collect()
 }
