@@ -12,6 +12,8 @@
 //! - [`console`]: the web console's pages, computed once per change of the
 //!   data and kept in the store.
 //! - [`export`]: listings as terminal tables, CSV and .xlsx.
+//! - [`canvas`]: the community canvas, its checks against the history, and
+//!   the operators' records in the scorecard.
 //! - [`activities`]: planned activities and their calendar (text, `.ics`).
 //! - [`checkins`]: check-in challenges, and records added by hand.
 //! - [`orders`]: an orders file imported, and conversion per group.
@@ -30,6 +32,7 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod canvas;
 pub mod checkins;
 pub mod console;
 pub mod eval;

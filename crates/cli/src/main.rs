@@ -4,6 +4,7 @@
 //! crates and prints. All logic lives in the crates it calls.
 
 mod activity;
+mod canvas;
 mod checkins;
 mod demo;
 mod eval;
@@ -91,6 +92,9 @@ enum Command {
     /// Record a check-in, make-up or leave day by hand: `tonghao checkin add`.
     #[command(subcommand)]
     Checkin(checkins::Command),
+    /// The community canvas: `tonghao canvas show|set FIELD VALUE|history`.
+    #[command(subcommand)]
+    Canvas(canvas::Command),
     /// Points: the leaderboard and ledger by rule and by hand; `tonghao points add`.
     Points(points::Args),
     /// Tasks for the team: `tonghao task add|list|done|generate`.
@@ -200,6 +204,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
         Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
         Command::Task(cmd) => task::run(&open()?, &cli, lang, cmd),
+        Command::Canvas(cmd) => canvas::run(&open()?, &cli, lang, cmd),
         Command::Points(args) => points::run(&open()?, &cli, lang, args),
         Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
         Command::Conversion => orders::conversion(&open()?, &cli, lang),

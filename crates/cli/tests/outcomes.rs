@@ -14,20 +14,31 @@ fn msg(id: &str, who: &str, at: &str, text: &str, extra: &str) -> String {
     )
 }
 
+/// A join of 读书会1群.
+fn join(who: &str, at: &str) -> String {
+    format!(
+        r#"{{"kind":"join","platform":"wechat","group":"rc@chatroom","group_name":"读书会1群","member":"wxid_{who}","at":"{at}+08:00"}}"#
+    )
+}
+
 /// The history (all times +08:00). A weekly Wednesday discussion 21:00–21:30
 /// from 2024-03-06; its second occurrence is 2024-03-13. The history starts
 /// on 03-10 at 20:00, so the baseline has three days: 03-10, 03-11, 03-12
 /// (03-09 and before come before the history).
 ///
+/// Newcomers: d and f, whose joins are recorded (03-12, 03-13); b and c
+/// speak first within the history's first 7 days with no join recorded:
+/// not counted (at the start of a history everyone speaks first).
+///
 /// Baseline, same hours (21:00–21:30 during, 21:30–00:30 after):
 /// - 03-10 during: a asks (21:10), b replies (21:12, b's first message):
-///   2 messages, 2 speakers, 1 newcomer, 1 answered;
+///   2 messages, 2 speakers, 0 newcomers, 1 answered;
 /// - 03-11 after: c says good night (22:00, c's first): 1 message, 1
-///   speaker, 1 newcomer, 0 answered;
+///   speaker, 0 newcomers, 0 answered;
 /// - 03-12 during: a previews the topic: 1 message, 1 speaker.
 ///
 /// So baseline during: messages 3/3 = 1.0, speakers 3/3 = 1.0, newcomers
-/// 1/3, answered 1 of 3 = 33%; after: 1/3, 1/3, 1/3, answered 0 of 1 = 0%.
+/// 0, answered 1 of 3 = 33%; after: 1/3, 1/3, 0, answered 0 of 1 = 0%.
 ///
 /// 03-13, during: t1 a opens; t2 b replies to t1; t3 d (first message)
 /// replies to t2; t4 a @-mentions b (answers t2, b's latest, 4 min old);
@@ -48,6 +59,8 @@ fn history(dir: &Path) -> PathBuf {
         msg("b3", "b", "2024-03-10T21:12:00", "在读小说", r#","reply_to":"b2""#),
         msg("b4", "c", "2024-03-11T22:00:00", "晚安", ""),
         msg("b5", "a", "2024-03-12T21:05:00", "明天话题：你最近在读什么", ""),
+        join("d", "2024-03-12T10:00:00"),
+        join("f", "2024-03-13T21:50:00"),
         msg("t1", "a", "2024-03-13T21:00:00", "今天的话题：你最近在读什么书？为什么推荐？", ""),
         msg(
             "t2",
@@ -129,11 +142,11 @@ fn an_occurrence_is_measured_against_the_same_hours_before() {
     assert_eq!(bd["days"], 3);
     close(&bd["messages"], 1.0);
     close(&bd["speakers"], 1.0);
-    close(&bd["newcomers"], 1.0 / 3.0);
+    close(&bd["newcomers"], 0.0);
     close(&bd["answered_share"], 1.0 / 3.0);
     let ba = &o["baseline_after"];
     close(&ba["messages"], 1.0 / 3.0);
-    close(&ba["newcomers"], 1.0 / 3.0);
+    close(&ba["newcomers"], 0.0);
     close(&ba["answered_share"], 0.0);
     let reward: Vec<_> = o["reward"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(reward, ["小A", "小B", "小C"]);

@@ -295,3 +295,14 @@ pub struct PointsEntry {
     /// When (UTC milliseconds).
     pub at_ms: i64,
 }
+
+/// One saved version of the community canvas.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanvasVersion {
+    /// 1 for the first save, then 2, 3, …
+    pub version: i64,
+    /// When it was saved (UTC milliseconds).
+    pub saved_ms: i64,
+    /// Every field set so far: name → text.
+    pub fields: std::collections::BTreeMap<String, String>,
+}

@@ -2,7 +2,8 @@
 //! their records: planned activities and their calendar ([`activities`]),
 //! check-in challenges ([`checkins`]), orders and conversion ([`orders`]),
 //! the measured outcome of an activity's occurrence ([`outcomes`]), points
-//! ([`points`]).
+//! ([`points`]), the community canvas and the scorecard evidence of the
+//! operators' records ([`canvas`]).
 //!
 //! [`moves::next_moves`] turns a group's report (insight) and its history
 //! (the snapshot) into a ranked to-do list. Each [`moves::Move`] says who
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod activities;
+pub mod canvas;
 pub mod checkins;
 pub mod moves;
 pub mod orders;

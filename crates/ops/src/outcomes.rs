@@ -7,7 +7,10 @@
 //! - *During* is `[start, end)`; *after* is the [`AFTER_MS`] (3 hours)
 //!   after the end. Messages sent by bots are left out of everything.
 //! - Figures of a span: messages; distinct speakers; newcomers who spoke
-//!   (speakers whose first message in the group falls in the span);
+//!   (speakers whose first message in the group falls in the span, and
+//!   who joined in the 30 days before it, or spoke first at least
+//!   [`SETTLING_MS`] (7 days) after the group's known history starts:
+//!   before that, everyone speaks for the first time);
 //!   answered messages and their share: a message is answered when another
 //!   member replies to it (a reply or quote the export recorded) within 24
 //!   hours, or @-mentions its author within [`MENTION_MS`] (30 minutes)
@@ -33,7 +36,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use tonghao_model::snapshot::{NONE, Snapshot, flags};
+use tonghao_model::snapshot::{MembershipKind, NONE, Snapshot, flags};
 
 use crate::activities::Occurrence;
 
@@ -45,6 +48,12 @@ pub const BASELINE_DAYS: i64 = 28;
 pub const MENTION_MS: i64 = 30 * 60_000;
 /// A reply answers a message sent at most this long before it.
 pub const REPLY_MS: i64 = 86_400_000;
+/// In the first days of a known history everyone speaks for the first
+/// time: a first message counts as a newcomer's only this long after the
+/// history starts, unless a join shortly before it is recorded.
+pub const SETTLING_MS: i64 = 7 * 86_400_000;
+/// A recorded join makes a first message a newcomer's within this long.
+pub const JOIN_MS: i64 = 30 * 86_400_000;
 /// At most this many speakers to reward.
 pub const REWARD_TOP: usize = 3;
 /// At most this many threads in a digest.
@@ -57,7 +66,8 @@ pub struct Figures {
     pub messages: u32,
     /// Distinct speakers.
     pub speakers: u32,
-    /// Speakers whose first message in the group falls in the span.
+    /// Speakers whose first message in the group falls in the span and who
+    /// are new (see the module's rules).
     pub newcomers: u32,
     /// Messages another member answered.
     pub answered: u32,
@@ -180,6 +190,8 @@ struct Group<'a> {
     snap: &'a Snapshot,
     range: std::ops::Range<usize>,
     first: HashMap<u32, i64>,
+    /// Members whose first message is a newcomer's.
+    new: HashSet<u32>,
     answered: HashSet<usize>,
 }
 
@@ -203,7 +215,7 @@ impl Group<'_> {
         for i in self.span(from, to).filter(|&i| self.human(i)) {
             f.messages += 1;
             f.answered += u32::from(self.answered.contains(&i));
-            if speakers.insert(m.member[i]) && self.first[&m.member[i]] >= from {
+            if speakers.insert(m.member[i]) && self.first[&m.member[i]] >= from && self.new.contains(&m.member[i]) {
                 f.newcomers += 1;
             }
         }
@@ -251,13 +263,25 @@ pub fn outcome(
     for i in range.clone() {
         first.entry(m.member[i]).or_insert(m.at_ms[i]);
     }
-    let grp = Group { snap, range: range.clone(), first, answered: answered(snap, g) };
     let (start, end) = (occ.start_ms, occ.end_ms);
     let history_start = [range.clone().next().map(|i| m.at_ms[i]), snap.groups[g].covered.map(|c| c.0)]
         .into_iter()
         .flatten()
         .min()
         .unwrap_or(start);
+    let joins: Vec<(u32, i64)> = snap.memberships[snap.groups[g].memberships.clone()]
+        .iter()
+        .filter(|r| r.kind == MembershipKind::Join)
+        .map(|r| (r.member, r.at_ms))
+        .collect();
+    let new = first
+        .iter()
+        .filter(|&(who, &at)| {
+            at >= history_start + SETTLING_MS || joins.iter().any(|&(j, t)| j == *who && t <= at && at - t <= JOIN_MS)
+        })
+        .map(|(who, _)| *who)
+        .collect();
+    let grp = Group { snap, range: range.clone(), first, new, answered: answered(snap, g) };
     let dur = end - start;
     let (mut during_days, mut after_days) = (Vec::new(), Vec::new());
     for k in 1..=BASELINE_DAYS {

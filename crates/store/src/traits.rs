@@ -15,7 +15,7 @@ use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
 use tonghao_model::records::{
-    Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
 };
 use tonghao_model::snapshot::Snapshot;
 
@@ -166,6 +166,11 @@ pub trait Operations {
     fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError>;
     /// Every hand entry of `community`, by id.
     fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError>;
+    /// Saves the canvas's fields as a new version (creating the community
+    /// if new); returns it with its number.
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError>;
+    /// Every saved version of the canvas, oldest first.
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError>;
 }
 
 /// The console's accounts and what several server processes share:

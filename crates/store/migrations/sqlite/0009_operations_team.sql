@@ -48,3 +48,16 @@ CREATE TABLE points (
 );
 CREATE INDEX points_member ON points(member_id);
 CREATE INDEX points_group ON points(group_id);
+
+-- The community canvas: pain point, vision, goal, shared interest, target
+-- members, structure, roles, rules (群规), output plan, replication plan.
+-- Every save is a new version holding every field (a JSON object of field
+-- name to text), so the history shows what changed when; the latest
+-- version is the canvas.
+CREATE TABLE canvas_versions (
+    community_id  INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+    version       INTEGER NOT NULL,
+    fields        TEXT NOT NULL,
+    saved_ms      INTEGER NOT NULL,
+    PRIMARY KEY (community_id, version)
+);

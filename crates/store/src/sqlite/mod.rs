@@ -27,7 +27,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::records::{
-    Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
 };
 use tonghao_model::snapshot::Snapshot;
 
@@ -337,6 +337,17 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         ops::points(&conn, cid).map_err(db(path))
+    }
+
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError> {
+        ops::save_canvas(&*self.db.lock()?, &self.db.path, community, canvas)
+    }
+
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::canvas_versions(&conn, cid).map_err(db(path))
     }
 }
 

@@ -1,13 +1,13 @@
-//! The operators' records in SQLite: orders, check-in marks and planned
-//! activities (the decisions about moves are in `mod.rs`).
+//! The operators' records in SQLite: orders, check-in marks, planned
+//! activities, tasks, points by hand and the canvas's versions (the decisions about moves are in `mod.rs`).
 
 use super::error::db;
 use crate::error::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 use tonghao_model::records::{
-    Activity, ActivityKind, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
-    TaskKind,
+    Activity, ActivityKind, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry,
+    StoredOrder, Task, TaskKind,
 };
 
 /// The id of `community`, created if new.
@@ -454,4 +454,45 @@ pub(crate) fn points(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<Points
         })
     })?
     .collect()
+}
+
+/// Saves the canvas as a new version.
+pub(crate) fn save_canvas(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    c: &CanvasVersion,
+) -> Result<CanvasVersion, StoreError> {
+    let err = db(path);
+    let cid = community_create(conn, path, community)?;
+    let fields = serde_json::to_string(&c.fields).expect("a map of strings serialises");
+    let tx = conn.unchecked_transaction().map_err(&err)?;
+    let version: i64 = tx
+        .query_row("SELECT coalesce(max(version), 0) + 1 FROM canvas_versions WHERE community_id = ?1", [cid], |r| {
+            r.get(0)
+        })
+        .map_err(&err)?;
+    tx.execute(
+        "INSERT INTO canvas_versions (community_id, version, fields, saved_ms) VALUES (?1, ?2, ?3, ?4)",
+        params![cid, version, fields, c.saved_ms],
+    )
+    .map_err(&err)?;
+    tx.commit().map_err(&err)?;
+    Ok(CanvasVersion { version, saved_ms: c.saved_ms, fields: c.fields.clone() })
+}
+
+/// Every version of community `cid`'s canvas, oldest first.
+pub(crate) fn canvas_versions(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<CanvasVersion>> {
+    conn.prepare("SELECT version, saved_ms, fields FROM canvas_versions WHERE community_id = ?1 ORDER BY version")?
+        .query_map([cid], |r| {
+            let fields: String = r.get(2)?;
+            Ok(CanvasVersion {
+                version: r.get(0)?,
+                saved_ms: r.get(1)?,
+                fields: serde_json::from_str(&fields).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+                })?,
+            })
+        })?
+        .collect()
 }
