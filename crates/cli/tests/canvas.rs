@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{data, json, ok, run};
+use common::{add_topic, data, json, ok, run};
 use std::path::{Path, PathBuf};
 
 fn setup(dir: &Path) -> PathBuf {
@@ -105,23 +105,7 @@ fn operation_and_replication_are_scored_from_the_records() {
     let db = setup(dir.path());
     let c = conditions(&db);
     assert_eq!((score(&c, "operation"), score(&c, "replication")), (None, None));
-    ok(
-        Some(&db),
-        &[
-            "activity",
-            "add",
-            "--group",
-            "读书会1群",
-            "--kind",
-            "topic",
-            "--title",
-            "大群小群",
-            "--start",
-            "2024-03-01 21:00",
-            "--duration",
-            "30m",
-        ],
-    );
+    add_topic(&db, "大群小群", &["--start", "2024-03-01 21:00", "--duration", "30m"]);
     let o = json(&ok(Some(&db), &["--json", "activity", "outcome", "1"]));
     let d = &o["during"];
     assert_eq!((d["messages"].as_u64(), d["speakers"].as_u64(), d["newcomers"].as_u64()), (Some(14), Some(7), Some(1)));

@@ -3,15 +3,11 @@
 
 mod common;
 
-use common::{json, ok, run};
+use common::{add_topic, chat_line, import_chat, json, ok, run};
 use std::path::{Path, PathBuf};
 
-/// One canonical message line of 读书会1群.
 fn msg(id: &str, who: &str, at: &str, text: &str, extra: &str) -> String {
-    let name = format!("小{}", who.to_uppercase());
-    format!(
-        r#"{{"kind":"message","platform":"wechat","group":"rc@chatroom","group_name":"读书会1群","member":"wxid_{who}","member_name":"{name}","at":"{at}+08:00","id":"{id}","text":"{text}"{extra}}}"#
-    )
+    chat_line(id, who, at, text, extra)
 }
 
 /// A join of 读书会1群.
@@ -52,7 +48,7 @@ fn join(who: &str, at: &str) -> String {
 ///
 /// Digest threads: t1 (2 replies), then the one-reply threads by
 /// characters: t6+t7 (23 + 9 = 32), t4+t5 (10 + 21 = 31), t8+t9 (12 + 7 = 19).
-fn history(dir: &Path) -> PathBuf {
+fn history() -> Vec<String> {
     let lines = [
         msg("b1", "a", "2024-03-10T20:00:00", "大家好", ""),
         msg("b2", "a", "2024-03-10T21:10:00", "今天读了什么书？", ""),
@@ -84,35 +80,13 @@ fn history(dir: &Path) -> PathBuf {
         msg("t9", "f", "2024-03-13T22:00:00", "下次我也来参加", r#","reply_to":"t8""#),
         msg("z1", "a", "2024-03-14T08:00:00", "早", ""),
     ];
-    let path = dir.join("chat.jsonl");
-    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    path
+    lines.to_vec()
 }
 
 fn setup(dir: &Path) -> PathBuf {
-    let db = dir.join("t.db");
-    ok(Some(&db), &["import", history(dir).to_str().unwrap()]);
-    ok(
-        Some(&db),
-        &[
-            "activity",
-            "add",
-            "--group",
-            "读书会1群",
-            "--kind",
-            "topic",
-            "--title",
-            "每周三话题讨论",
-            "--start",
-            "2024-03-06 21:00",
-            "--rrule",
-            "FREQ=WEEKLY;BYDAY=WE;COUNT=4",
-            "--duration",
-            "30m",
-            "--host",
-            "老周",
-        ],
-    );
+    let db = import_chat(dir, &history());
+    let rule = ["--start", "2024-03-06 21:00", "--rrule", "FREQ=WEEKLY;BYDAY=WE;COUNT=4", "--duration", "30m"];
+    add_topic(&db, "每周三话题讨论", &[&rule[..], &["--host", "老周"]].concat());
     db
 }
 

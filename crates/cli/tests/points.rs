@@ -3,14 +3,11 @@
 
 mod common;
 
-use common::{json, ok, run};
+use common::{add_topic, chat_line, import_chat, json, ok, run};
 use std::path::{Path, PathBuf};
 
 fn msg(id: &str, who: &str, at: &str, text: &str, extra: &str) -> String {
-    let name = format!("小{}", who.to_uppercase());
-    format!(
-        r#"{{"kind":"message","platform":"wechat","group":"rc@chatroom","group_name":"读书会1群","member":"wxid_{who}","member_name":"{name}","at":"{at}+08:00","id":"{id}","text":"{text}"{extra}}}"#
-    )
+    chat_line(id, who, at, text, extra)
 }
 
 /// - a checks in 03-01 to 03-07: a 7-day streak on 03-07 (+5);
@@ -47,42 +44,21 @@ fn setup(dir: &Path) -> PathBuf {
     ));
     lines.push(msg("d2", "d", "2024-03-05T21:10:00", "好主意", r#","reply_to":"e1""#));
     lines.sort_by_key(|l| l[l.find("\"at\"").unwrap()..].to_string());
-    let chat = dir.join("chat.jsonl");
-    std::fs::write(&chat, lines.join("\n") + "\n").unwrap();
-    let db = dir.join("t.db");
-    ok(Some(&db), &["import", chat.to_str().unwrap()]);
-    ok(
-        Some(&db),
-        &[
-            "activity",
-            "add",
-            "--group",
-            "读书会1群",
-            "--kind",
-            "topic",
-            "--title",
-            "怎么坚持读书",
-            "--start",
-            "2024-03-05 21:00",
-            "--duration",
-            "30m",
-        ],
-    );
-    ok(
-        Some(&db),
-        &[
-            "points",
-            "add",
-            "--member",
-            "wechat:wxid_c",
-            "--points",
-            "3",
-            "--reason",
-            "整理了书单",
-            "--group",
-            "读书会1群",
-        ],
-    );
+    let db = import_chat(dir, &lines);
+    add_topic(&db, "怎么坚持读书", &["--start", "2024-03-05 21:00", "--duration", "30m"]);
+    let c = [
+        "points",
+        "add",
+        "--member",
+        "wechat:wxid_c",
+        "--points",
+        "3",
+        "--reason",
+        "整理了书单",
+        "--group",
+        "读书会1群",
+    ];
+    ok(Some(&db), &c);
     ok(Some(&db), &["points", "add", "--member", "小A", "--group", "读书会1群", "--points", "-1", "--reason", "刷屏"]);
     db
 }

@@ -4,14 +4,11 @@
 
 mod common;
 
-use common::{json, ok, run};
+use common::{add_topic, chat_line, import_chat, json, ok, run};
 use std::path::{Path, PathBuf};
 
 fn msg(id: &str, who: &str, at: &str, text: &str) -> String {
-    let name = format!("小{}", who.to_uppercase());
-    format!(
-        r#"{{"kind":"message","platform":"wechat","group":"rc@chatroom","group_name":"读书会1群","member":"wxid_{who}","member_name":"{name}","at":"{at}+08:00","id":"{id}","text":"{text}"}}"#
-    )
+    chat_line(id, who, at, text, "")
 }
 
 /// Check-ins: a and b on 03-11, only a on 03-12, where the history ends. So
@@ -24,31 +21,9 @@ fn setup(dir: &Path) -> PathBuf {
         msg("2", "b", "2024-03-11T07:30:00", "#打卡 第1天 读了10页"),
         msg("3", "a", "2024-03-12T07:00:00", "#打卡 第2天 读了30页"),
     ];
-    let chat = dir.join("chat.jsonl");
-    std::fs::write(&chat, lines.join("\n") + "\n").unwrap();
-    let db = dir.join("t.db");
-    ok(Some(&db), &["import", chat.to_str().unwrap()]);
-    ok(
-        Some(&db),
-        &[
-            "activity",
-            "add",
-            "--group",
-            "读书会1群",
-            "--kind",
-            "topic",
-            "--title",
-            "每周三话题讨论",
-            "--start",
-            "2024-03-06 21:00",
-            "--rrule",
-            "FREQ=WEEKLY;BYDAY=WE;COUNT=4",
-            "--duration",
-            "30m",
-            "--host",
-            "老周",
-        ],
-    );
+    let db = import_chat(dir, &lines);
+    let rule = ["--start", "2024-03-06 21:00", "--rrule", "FREQ=WEEKLY;BYDAY=WE;COUNT=4", "--duration", "30m"];
+    add_topic(&db, "每周三话题讨论", &[&rule[..], &["--host", "老周"]].concat());
     db
 }
 

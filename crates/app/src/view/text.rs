@@ -455,36 +455,33 @@ fn outcome_rows(o: &tonghao_ops::outcomes::Outcome, lang: Lang) -> (Vec<&'static
     let share = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.0}%", x * 100.0));
     let mean = |x: f64, days: u32| if days == 0 { "-".to_string() } else { format!("{x:.1}") };
     let (d, bd, a, ba) = (&o.during, &o.baseline_during, &o.after, &o.baseline_after);
-    let rows = vec![
-        vec![
-            lang.t("activity_outcome.messages").to_string(),
-            d.messages.to_string(),
-            mean(bd.messages, bd.days),
-            a.messages.to_string(),
-            mean(ba.messages, ba.days),
-        ],
-        vec![
-            lang.t("activity_outcome.speakers").to_string(),
-            d.speakers.to_string(),
-            mean(bd.speakers, bd.days),
-            a.speakers.to_string(),
-            mean(ba.speakers, ba.days),
-        ],
-        vec![
-            lang.t("activity_outcome.newcomers").to_string(),
-            d.newcomers.to_string(),
-            mean(bd.newcomers, bd.days),
-            a.newcomers.to_string(),
-            mean(ba.newcomers, ba.days),
-        ],
-        vec![
-            lang.t("activity_outcome.answered_share").to_string(),
-            share(d.answered_share),
-            share(bd.answered_share),
-            share(a.answered_share),
-            share(ba.answered_share),
-        ],
+    type Count = fn(&tonghao_ops::outcomes::Figures) -> u32;
+    type Mean = fn(&tonghao_ops::outcomes::Baseline) -> f64;
+    let counts: [(&str, Count, Mean); 3] = [
+        ("activity_outcome.messages", |f| f.messages, |b| b.messages),
+        ("activity_outcome.speakers", |f| f.speakers, |b| b.speakers),
+        ("activity_outcome.newcomers", |f| f.newcomers, |b| b.newcomers),
     ];
+    let mut rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|(key, count, base)| {
+            let key: &str = key;
+            vec![
+                lang.t(key).to_string(),
+                count(d).to_string(),
+                mean(base(bd), bd.days),
+                count(a).to_string(),
+                mean(base(ba), ba.days),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        lang.t("activity_outcome.answered_share").to_string(),
+        share(d.answered_share),
+        share(bd.answered_share),
+        share(a.answered_share),
+        share(ba.answered_share),
+    ]);
     let header = vec![
         "",
         lang.t("activity_outcome.during"),
