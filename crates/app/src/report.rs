@@ -117,6 +117,7 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     for g in &mut groups {
         localize(g);
     }
+    crate::canvas::score(store, community, &snap, &mut groups)?;
     let decisions = store.decisions(community)?;
     let decided: std::collections::HashSet<&str> = decisions.iter().map(|d| d.move_id.as_str()).collect();
     let mut moves = next_moves(&snap, &groups);

@@ -4,7 +4,7 @@
 use crate::Cli;
 use anyhow::Result;
 use tonghao_app::Lang;
-use tonghao_app::activities::{CalendarRequest, NewActivity, add, calendar, list, to_ics};
+use tonghao_app::activities::{CalendarRequest, NewActivity, add, calendar, drafts, list, outcome, to_ics};
 use tonghao_app::view::text;
 use tonghao_model::msg::Msg;
 use tonghao_model::records::ActivityKind;
@@ -37,14 +37,38 @@ pub enum Command {
         /// IANA time zone whose wall time a recurrence keeps (default Asia/Shanghai).
         #[arg(long)]
         tz: Option<String>,
+        /// Who runs it (named in the drafted announcement and reminder).
+        #[arg(long)]
+        host: Option<String>,
     },
     /// List the planned activities with their next occurrence.
     List,
+    /// The measured outcome of one occurrence, from the imported history.
+    Outcome {
+        /// The activity's id (`tonghao activity list`).
+        id: i64,
+        /// Which occurrence (1: the first). Default: the latest one the
+        /// imported history reaches.
+        #[arg(long)]
+        occurrence: Option<usize>,
+        /// Markdown, with the digest's threads written out.
+        #[arg(long)]
+        markdown: bool,
+    },
+    /// Drafted announcement, reminder and follow-up of one occurrence, for a
+    /// person to send.
+    Drafts {
+        /// The activity's id (`tonghao activity list`).
+        id: i64,
+        /// Which occurrence (1: the first). Default: the next one.
+        #[arg(long)]
+        occurrence: Option<usize>,
+    },
 }
 
 pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i32> {
     match cmd {
-        Command::Add { group, kind, title, start, rrule, duration, tz } => {
+        Command::Add { group, kind, title, start, rrule, duration, tz, host } => {
             let new = NewActivity {
                 group: group.clone(),
                 kind: *kind,
@@ -53,6 +77,7 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
                 rrule: rrule.clone(),
                 duration: duration.clone(),
                 tz: tz.clone(),
+                host: host.clone(),
             };
             let a = add(store, &cli.community, &new)?;
             if cli.json {
@@ -77,6 +102,25 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
                 println!("{}", serde_json::to_string_pretty(&listed)?);
             } else {
                 print!("{}", text::activities(&listed, lang));
+            }
+        }
+        Command::Outcome { id, occurrence, markdown } => {
+            let o = outcome(store, &cli.community, *id, *occurrence)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&o)?);
+            } else if *markdown {
+                print!("{}", text::activity_outcome_markdown(&o, lang));
+            } else {
+                print!("{}", text::activity_outcome(&o, lang));
+            }
+        }
+        Command::Drafts { id, occurrence } => {
+            let now = chrono::Utc::now().timestamp_millis();
+            let d = drafts(store, &cli.community, *id, *occurrence, now, lang)?;
+            if cli.json {
+                println!("{}", serde_json::to_string_pretty(&d)?);
+            } else {
+                print!("{}", text::activity_drafts(&d, lang));
             }
         }
     }

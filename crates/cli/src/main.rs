@@ -4,6 +4,7 @@
 //! crates and prints. All logic lives in the crates it calls.
 
 mod activity;
+mod canvas;
 mod checkins;
 mod demo;
 mod eval;
@@ -12,10 +13,12 @@ mod import;
 mod member;
 mod next;
 mod orders;
+mod points;
 mod report;
 mod serve;
 mod sim;
 mod split;
+mod task;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -89,6 +92,14 @@ enum Command {
     /// Record a check-in, make-up or leave day by hand: `tonghao checkin add`.
     #[command(subcommand)]
     Checkin(checkins::Command),
+    /// The community canvas: `tonghao canvas show|set FIELD VALUE|history`.
+    #[command(subcommand)]
+    Canvas(canvas::Command),
+    /// Points: the leaderboard and ledger by rule and by hand; `tonghao points add`.
+    Points(points::Args),
+    /// Tasks for the team: `tonghao task add|list|done|generate`.
+    #[command(subcommand)]
+    Task(task::Command),
     /// Orders from a shop: `tonghao orders import FILE.csv`.
     #[command(subcommand)]
     Orders(orders::Command),
@@ -196,6 +207,9 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Calendar(args) => activity::calendar_run(&open()?, &cli, lang, args),
         Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
         Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
+        Command::Task(cmd) => task::run(&open()?, &cli, lang, cmd),
+        Command::Canvas(cmd) => canvas::run(&open()?, &cli, lang, cmd),
+        Command::Points(args) => points::run(&open()?, &cli, lang, args),
         Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
         Command::Conversion { format } => orders::conversion(&open()?, &cli, lang, format.as_deref()),
         Command::Sim(args) => sim::run(&cli, lang, args),

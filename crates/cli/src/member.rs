@@ -117,6 +117,8 @@ fn summary(lang: Lang, s: &DeleteStats) -> String {
         (lang.t("label.check_ins_orders_reactions_recalls"), s.activities),
         (lang.t("label.orders_from_files"), s.orders),
         (lang.t("label.checkins_by_hand"), s.checkin_marks),
+        (lang.t("label.tasks_about_them"), s.tasks),
+        (lang.t("label.points_by_hand"), s.points),
         (lang.t("label.names"), s.member_names),
         (lang.t("label.ids"), s.identities),
         (lang.t("label.member"), s.members),

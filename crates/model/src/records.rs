@@ -196,4 +196,113 @@ pub struct Activity {
     pub duration_s: i64,
     /// When it was recorded (UTC milliseconds).
     pub created_ms: i64,
+    /// Who runs it (a name, as the operators call them), if given.
+    #[serde(default)]
+    pub host: Option<String>,
+}
+
+/// What a task asks of a person of the team.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// 发通知: announce or remind.
+    Notify,
+    /// 做监督: watch a challenge, a rule.
+    Supervise,
+    /// 主持: host an activity.
+    Host,
+    /// 跟进: follow up one member personally.
+    FollowUp,
+}
+
+impl TaskKind {
+    /// Every kind.
+    pub const ALL: [TaskKind; 4] = [TaskKind::Notify, TaskKind::Supervise, TaskKind::Host, TaskKind::FollowUp];
+
+    /// The code name, as stored and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Notify => "notify",
+            TaskKind::Supervise => "supervise",
+            TaskKind::Host => "host",
+            TaskKind::FollowUp => "follow_up",
+        }
+    }
+}
+
+impl std::str::FromStr for TaskKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TaskKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not one of notify, supervise, host, follow_up"))
+    }
+}
+
+/// A task for a person of the team.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// Its id within the community.
+    pub id: i64,
+    /// What it asks.
+    pub kind: TaskKind,
+    /// What to do, in words.
+    pub title: String,
+    /// Who should do it (a name), if assigned.
+    pub assignee: Option<String>,
+    /// The group it is about: when adding, as the user named it (id or
+    /// name); when read, its name (or platform id).
+    pub group: Option<String>,
+    /// The group's store id (when read).
+    pub group_id: Option<i64>,
+    /// The member it is about: when adding, a member id, `platform:id` or a
+    /// name used in the group; when read, their latest name.
+    pub member: Option<String>,
+    /// The member's store id (when read).
+    pub member_id: Option<i64>,
+    /// The planned activity it comes from.
+    pub activity_id: Option<i64>,
+    /// When it is due, `YYYY-MM-DD`.
+    pub due_day: Option<String>,
+    /// When it was marked done (UTC milliseconds); `None` while open.
+    pub done_ms: Option<i64>,
+    /// What generated it (`activity:1:1710334800000:announce`,
+    /// `checkin:3:7:2024-03-12`); `None` when added by hand.
+    pub source: Option<String>,
+    /// When it was recorded (UTC milliseconds).
+    pub created_ms: i64,
+}
+
+/// Points given by hand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PointsEntry {
+    /// Its id within the community.
+    pub id: i64,
+    /// The member: when adding, a member id, `platform:id` or a name used
+    /// in the group; when read, their latest name.
+    pub member: String,
+    /// The member's store id (when read).
+    pub member_id: i64,
+    /// The group: when adding, its id or name; when read, its name.
+    pub group: Option<String>,
+    /// The group's store id (when read).
+    pub group_id: Option<i64>,
+    /// How many (negative to take back).
+    pub amount: i64,
+    /// Why.
+    pub reason: String,
+    /// When (UTC milliseconds).
+    pub at_ms: i64,
+}
+
+/// One saved version of the community canvas.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanvasVersion {
+    /// 1 for the first save, then 2, 3, …
+    pub version: i64,
+    /// When it was saved (UTC milliseconds).
+    pub saved_ms: i64,
+    /// Every field set so far: name → text.
+    pub fields: std::collections::BTreeMap<String, String>,
 }

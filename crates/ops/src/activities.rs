@@ -219,6 +219,7 @@ mod tests {
             rrule: rule.map(str::to_string),
             duration_s: 1800,
             created_ms: 0,
+            host: None,
         }
     }
 

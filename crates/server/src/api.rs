@@ -625,6 +625,7 @@ pub struct ActivityForm {
     rrule: Option<String>,
     duration: Option<String>,
     tz: Option<String>,
+    host: Option<String>,
 }
 
 /// `POST /api/c/{community}/activities`
@@ -646,6 +647,7 @@ pub async fn activity_add(
         rrule: blank(form.rrule),
         duration: blank(form.duration),
         tz: blank(form.tz),
+        host: blank(form.host),
     };
     let c = community.clone();
     let added = blocking(&state, move |store| tonghao_app::activities::add(store, &c, &new)).await?;

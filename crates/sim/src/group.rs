@@ -142,6 +142,19 @@ pub struct ChallengeTruth {
     pub days: std::collections::BTreeMap<String, Vec<String>>,
 }
 
+/// The truth about one topic discussion night.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopicTruth {
+    /// Its opening message (Unix seconds).
+    pub start_s: i64,
+    /// Its closing message (Unix seconds).
+    pub end_s: i64,
+    /// Messages of the discussion, opening and closing included.
+    pub messages: u32,
+    /// Who spoke in it (platform ids), the host included.
+    pub speakers: Vec<String>,
+}
+
 /// The truth about one offline event.
 #[derive(Clone, Debug, Serialize)]
 pub struct OfflineTruth {
@@ -228,6 +241,8 @@ pub struct GroupTruth {
     pub weeks: Vec<WeekTruth>,
     /// Check-in challenges.
     pub challenges: Vec<ChallengeTruth>,
+    /// Topic discussion nights.
+    pub topics: Vec<TopicTruth>,
     /// Check-in messages another member answered with a reply shown as a
     /// quote or an @-mention (a reply shown as neither leaves no trace in
     /// the export); the others were left bare.
@@ -293,6 +308,7 @@ struct Sim<'a, R: Render> {
     checkin_seqs: std::collections::HashSet<u32>,
     checkins_answered: std::collections::HashSet<u32>,
     challenges: Vec<ChallengeTruth>,
+    topics: Vec<TopicTruth>,
     offline: Vec<OfflineTruth>,
     spammers_here: Vec<u32>,
     messages: u64,
@@ -351,6 +367,7 @@ pub(crate) fn simulate<R: Render>(
         checkin_seqs: Default::default(),
         checkins_answered: Default::default(),
         challenges: Vec::new(),
+        topics: Vec::new(),
         offline: Vec::new(),
         spammers_here: Vec::new(),
         messages: 0,
@@ -1241,10 +1258,12 @@ impl<R: Render> Sim<'_, R> {
         let mut at = open_at;
         let mut last = open;
         let mut counts: Vec<(u32, u32)> = parts.iter().map(|&p| (p, 0)).collect();
+        let mut prompts = 0u32;
         for j in 0..n {
             at += self.rng.exp(duration / n as f64).max(5.0) as i64;
             if j > 0 && j % 8 == 0 {
                 last = self.say_msg(at, 0, Say::TopicPrompt, Some(last), &[]);
+                prompts += 1;
                 continue;
             }
             let who = parts[self.rng.weighted(&pcum).unwrap_or(0)];
@@ -1272,6 +1291,17 @@ impl<R: Render> Sim<'_, R> {
         let close_at = at + 60 + self.rng.below(240) as i64;
         let text = self.text(Say::TopicClose, &Slots::default());
         self.msg(close_at, 0, Ct::Text, text, None, &top);
+        let mut speakers: Vec<String> = std::iter::once(0)
+            .chain(counts.iter().filter(|c| c.1 > 0).map(|c| c.0))
+            .map(|w| self.who[w as usize].id.clone())
+            .collect();
+        speakers.sort();
+        self.topics.push(TopicTruth {
+            start_s: open_at,
+            end_s: close_at,
+            messages: 2 + prompts + counts.iter().map(|c| c.1).sum::<u32>(),
+            speakers,
+        });
         let digest_at = local_midnight(day + 1) + 9 * 3600 + self.rng.below(2 * 3600) as i64;
         let slots = Slots { q, ..Slots::default() };
         let text = self.text(Say::Digest, &slots);
@@ -1626,6 +1656,7 @@ impl<R: Render> Sim<'_, R> {
             replies: self.reply_count,
             weeks,
             challenges: self.challenges.clone(),
+            topics: self.topics.clone(),
             checkins_answered: self.checkins_answered.len() as u64,
             offline_events: self.offline.clone(),
             guest_shares: gp

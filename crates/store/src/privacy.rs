@@ -53,6 +53,10 @@ pub struct MemberExport {
     pub orders: Vec<ExportedOrder>,
     /// Check-ins, make-ups and leave days recorded by hand.
     pub checkin_marks: Vec<ExportedCheckinMark>,
+    /// The team's tasks about them (following them up, say).
+    pub tasks: Vec<tonghao_model::records::Task>,
+    /// Points given to them by hand (points by rule follow from the data above).
+    pub points: Vec<tonghao_model::records::PointsEntry>,
     /// Other people's messages whose structured mention list names them (the
     /// messages themselves are the other people's data and not included).
     pub mentioned_in: u64,
@@ -231,6 +235,10 @@ pub struct DeleteStats {
     pub orders: u64,
     /// Check-ins, make-ups and leave days recorded by hand.
     pub checkin_marks: u64,
+    /// The team's tasks about them.
+    pub tasks: u64,
+    /// Points given to them by hand.
+    pub points: u64,
     /// Other people's joins/leaves/roles where they were the inviter, remover
     /// or role giver: kept, with that link set to unknown.
     pub inviter_links_cleared: u64,

@@ -14,7 +14,9 @@ use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
-use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{
+    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+};
 use tonghao_model::snapshot::Snapshot;
 
 /// Getting events in.
@@ -150,6 +152,25 @@ pub trait Operations {
     fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError>;
     /// Every planned activity of `community`, by id.
     fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError>;
+    /// Records a task; `task.group` (id or name) and `task.member` (store
+    /// id, `platform:id`, or a name they used in the group) are resolved,
+    /// its `id` assigned. `None` when a task with the same `source` exists
+    /// (generating again adds nothing twice).
+    fn add_task(&self, community: &str, task: &Task) -> Result<Option<Task>, StoreError>;
+    /// Every task of `community`, by id.
+    fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError>;
+    /// Marks task `id` done at `done_ms`, or open again (`None`).
+    fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError>;
+    /// Records points given by hand; `entry.member` and `entry.group` are
+    /// resolved as in [`Operations::add_task`], its `id` assigned.
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError>;
+    /// Every hand entry of `community`, by id.
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError>;
+    /// Saves the canvas's fields as a new version (creating the community
+    /// if new); returns it with its number.
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError>;
+    /// Every saved version of the canvas, oldest first.
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError>;
 }
 
 /// The console's accounts and what several server processes share:

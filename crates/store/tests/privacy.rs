@@ -387,3 +387,59 @@ fn hand_checkins_go_with_the_member_and_the_group() {
     store.group_delete("default", G1).unwrap();
     assert_eq!(hand(&store), 0);
 }
+
+/// Tasks about a member and points given to them by hand are theirs:
+/// exported, deleted with them (preview included); a task about no member
+/// stays; deleting the group deletes the tasks and points in it. A generated task (with a source) is added once.
+#[test]
+fn tasks_go_with_the_member_and_the_group() {
+    use tonghao_model::records::{Task, TaskKind};
+    use tonghao_store::Operations;
+    let (_dir, store) = file_store();
+    import(&store, &story());
+    let task = |member: Option<&str>, source: Option<&str>| Task {
+        id: 0,
+        kind: TaskKind::FollowUp,
+        title: "follow up".into(),
+        assignee: Some("老周".into()),
+        group: Some(G1.into()),
+        group_id: None,
+        member: member.map(str::to_string),
+        member_id: None,
+        activity_id: None,
+        due_day: Some("2024-03-02".into()),
+        done_ms: None,
+        source: source.map(str::to_string),
+        created_ms: 0,
+    };
+    assert!(store.add_task("default", &task(Some("wechat:wxid_b"), Some("checkin:x"))).unwrap().is_some());
+    assert!(store.add_task("default", &task(Some("wechat:wxid_b"), Some("checkin:x"))).unwrap().is_none());
+    store.add_task("default", &task(Some("wechat:wxid_b"), None)).unwrap();
+    store.add_task("default", &task(None, None)).unwrap();
+    assert_eq!(store.tasks("default").unwrap().len(), 3);
+    let points = |member: &str, amount: i64| tonghao_model::records::PointsEntry {
+        id: 0,
+        member: member.into(),
+        member_id: 0,
+        group: Some(G1.into()),
+        group_id: None,
+        amount,
+        reason: "shared notes".into(),
+        at_ms: 0,
+    };
+    store.add_points("default", &points("wechat:wxid_b", 5)).unwrap();
+    store.add_points("default", &points("wechat:wxid_a", 3)).unwrap();
+    let e = store.member_export("default", "wechat:wxid_b").unwrap();
+    assert_eq!((e.tasks.len(), e.points.len()), (2, 1));
+    let preview = store.member_delete_preview("default", "wechat:wxid_b").unwrap();
+    assert_eq!((preview.tasks, preview.points), (2, 1));
+    assert_eq!(store.tasks("default").unwrap().len(), 3, "a preview changes nothing");
+    assert_eq!(store.member_delete("default", "wechat:wxid_b").unwrap().tasks, 2);
+    assert_eq!(store.tasks("default").unwrap().len(), 1);
+    assert_eq!(store.points("default").unwrap().len(), 1);
+    let done = store.set_task_done("default", 3, Some(5)).unwrap();
+    assert_eq!(done.done_ms, Some(5));
+    store.group_delete("default", G1).unwrap();
+    assert!(store.tasks("default").unwrap().is_empty());
+    assert!(store.points("default").unwrap().is_empty());
+}

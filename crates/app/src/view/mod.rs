@@ -167,6 +167,7 @@ pub fn scorecard(g: &GroupReport, lang: Lang) -> (String, Option<String>) {
             "shared_interest" => "condition.raise_shared_interest",
             "structure" => "condition.raise_structure",
             "output" => "condition.raise_output",
+            "replication" => "condition.raise_replication",
             _ => "condition.raise_operation",
         });
         lang.msg(&Msg::new("condition.raise").text("name", name(key)).num("score", score, 0).text("advice", advice))

@@ -614,15 +614,16 @@ function activityForm(c) {
   const rrule = h("input", { id: "act-rrule", placeholder: "FREQ=WEEKLY;BYDAY=WE;COUNT=8" });
   const duration = h("input", { id: "act-duration", value: "30m", size: 6 });
   const tz = h("input", { id: "act-tz", value: "Asia/Shanghai" });
+  const host = h("input", { id: "act-host" });
   const msg = h("span", { class: "error", role: "alert" });
   const form = h("form", { class: "activity-form", id: "activity-form" },
     field("label.group_name", group), field("console.activity_kind", kind), field("console.activity_title", title),
     field("console.activity_start", start), field("console.activity_rrule", rrule), field("console.activity_duration", duration),
-    field("console.activity_tz", tz), h("button", { type: "submit", id: "act-submit" }, L.t("console.activity_add")), msg);
+    field("console.activity_tz", tz), field("console.activity_host", host), h("button", { type: "submit", id: "act-submit" }, L.t("console.activity_add")), msg);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      await api("POST", `/api/c/${c}/activities`, { group: group.value, kind: kind.value, title: title.value, start: start.value.replace("T", " "), rrule: rrule.value, duration: duration.value, tz: tz.value });
+      await api("POST", `/api/c/${c}/activities`, { group: group.value, kind: kind.value, title: title.value, start: start.value.replace("T", " "), rrule: rrule.value, duration: duration.value, tz: tz.value, host: host.value });
       render();
     } catch (e) {
       msg.textContent = e.message;

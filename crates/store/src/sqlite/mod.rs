@@ -26,7 +26,9 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
-use tonghao_model::records::{Activity, CheckinMark, MarkKind, OrderImportStats, OrderRecord, StoredOrder};
+use tonghao_model::records::{
+    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -39,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_operations.sql"),
     include_str!("../../migrations/sqlite/0007_accounts.sql"),
     include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql"),
+    include_str!("../../migrations/sqlite/0009_operations_team.sql"),
 ];
 
 /// A tonghao database in one SQLite file.
@@ -308,6 +311,43 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         ops::activities(&conn, cid).map_err(db(path))
+    }
+
+    fn add_task(&self, community: &str, task: &Task) -> Result<Option<Task>, StoreError> {
+        ops::add_task(&*self.db.lock()?, &self.db.path, community, task)
+    }
+
+    fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::tasks(&conn, cid).map_err(db(path))
+    }
+
+    fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError> {
+        ops::set_task_done(&*self.db.lock()?, &self.db.path, community, id, done_ms)
+    }
+
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError> {
+        ops::add_points(&*self.db.lock()?, &self.db.path, community, entry)
+    }
+
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::points(&conn, cid).map_err(db(path))
+    }
+
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError> {
+        ops::save_canvas(&*self.db.lock()?, &self.db.path, community, canvas)
+    }
+
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::canvas_versions(&conn, cid).map_err(db(path))
     }
 }
 

@@ -326,6 +326,10 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
 
     let mentioned_in = mention_edits(conn, cid, member)?.len() as u64;
     let notes = notes(conn, member)?;
+    let mut tasks = super::ops::tasks(conn, cid)?;
+    tasks.retain(|t| t.member_id == Some(member));
+    let mut points = super::ops::points(conn, cid)?;
+    points.retain(|p| p.member_id == member);
     Ok(MemberExport {
         community: community.to_string(),
         exported_at: Utc::now().to_rfc3339(),
@@ -339,6 +343,8 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         notes,
         orders,
         checkin_marks,
+        tasks,
+        points,
         mentioned_in,
     })
 }
@@ -397,6 +403,8 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
     stats.memberships = tx.execute("DELETE FROM memberships WHERE member_id = ?1", [member])? as u64;
     stats.activities = tx.execute("DELETE FROM activities WHERE member_id = ?1", [member])? as u64;
     stats.checkin_marks = tx.execute("DELETE FROM checkin_marks WHERE member_id = ?1", [member])? as u64;
+    stats.tasks = tx.execute("DELETE FROM tasks WHERE member_id = ?1", [member])? as u64;
+    stats.points = tx.execute("DELETE FROM points WHERE member_id = ?1", [member])? as u64;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE member_id = ?1", [member])? as u64;
     stats.notes = tx.execute("DELETE FROM member_notes WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
