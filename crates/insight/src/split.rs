@@ -293,6 +293,47 @@ impl Split {
     }
 }
 
+/// A group's size goal: a group whose active interaction graph has more
+/// members gets a split proposal (DESIGN: small groups beat big ones, at
+/// most about 40 people who know each other).
+pub const SIZE_GOAL: usize = 40;
+
+/// A split proposal for a group's own interaction graph (the window's
+/// replies and mentions, `crate::graph::Graph`): Leiden with `max_size` as
+/// a hard cap on the ties taken as undirected. Node ids in the result are
+/// the interaction graph's node indices. Each group's host is the member
+/// who answered (replied to or @mentioned) the most different members of
+/// that group, then the one with the most such replies, then the lowest
+/// node id; `None` when nobody in it answered anyone else in it. The
+/// console's group page and the `split` move both call this, so they
+/// propose the same groups.
+pub fn propose(graph: &crate::graph::Graph, max_size: usize) -> Split {
+    let mut edges: Vec<(u32, u32, f64)> = Vec::new();
+    for (a, out) in graph.out.iter().enumerate() {
+        for (&b, &w) in out {
+            edges.push((a as u32, b as u32, w));
+        }
+    }
+    // Integer weights: the sums do not depend on the order of the edges.
+    edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
+    let g = Graph::from_edges(graph.nodes.len(), &edges);
+    let opts = Options { max_size: Some(max_size), ..Options::default() };
+    let mut s = split(&g, &opts);
+    for group in &mut s.groups {
+        let c = s.membership[group.members[0] as usize];
+        let score = |v: u32| {
+            let inside = graph.out[v as usize].iter().filter(|&(&u, _)| s.membership[u] == c);
+            let (people, weight) = inside.fold((0usize, 0.0f64), |(n, w), (_, &x)| (n + 1, w + x));
+            (people, weight)
+        };
+        group.host = group.members.iter().copied().filter(|&v| score(v).0 > 0).fold(None, |best, v| match best {
+            Some(b) if (score(b).0, score(b).1) >= (score(v).0, score(v).1) => Some(b),
+            _ => Some(v),
+        });
+    }
+    s
+}
+
 /// Splits `graph` into groups by `opts`.
 pub fn split(graph: &Graph, opts: &Options) -> Split {
     let membership = partition(graph, opts);

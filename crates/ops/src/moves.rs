@@ -1,4 +1,5 @@
-//! Next moves: welcome, re-engage, answer, promote, spam, intervene.
+//! Next moves: welcome, re-engage, answer, promote, spam, intervene, split,
+//! introduce.
 //!
 //! The rules (each move quotes the figures it used, `docs/ops.md`):
 //! - **welcome**: a member who joined 3 to 30 days ago and has not spoken
@@ -14,13 +15,18 @@
 //! - **intervene**: per stage, what the seeds prescribe: a declining group
 //!   needs a guest share, new members or a new ritual; a silent one rest or a
 //!   merge; an active or growing one is the time to run a campaign.
+//! - **split**: a group with more active members than its size goal (40)
+//!   in the window: small groups along its circles (capped Leiden on its
+//!   interaction graph), each with a host, and the ties the split keeps.
 
 use serde::Serialize;
 use std::collections::HashMap;
+use tonghao_insight::graph::Graph as InteractionGraph;
 use tonghao_insight::lifecycle::Stage;
 use tonghao_insight::metrics::{DAY_MS, Window, starters};
 use tonghao_insight::report::GroupReport;
 use tonghao_insight::roles::Role;
+use tonghao_insight::split;
 use tonghao_model::Role as GroupRole;
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::msg::Msg;
@@ -42,6 +48,10 @@ pub enum Kind {
     Spam,
     /// Change something about the group as a whole.
     Intervene,
+    /// Split a big group into small groups along its circles.
+    Split,
+    /// Introduce two members who should know each other.
+    Introduce,
 }
 
 impl Kind {
@@ -54,6 +64,8 @@ impl Kind {
             Kind::Promote => "promote",
             Kind::Spam => "spam",
             Kind::Intervene => "intervene",
+            Kind::Split => "split",
+            Kind::Introduce => "introduce",
         }
     }
 }
@@ -67,6 +79,20 @@ pub struct Evidence {
     pub members: Vec<i64>,
     /// Store ids of the messages that show it.
     pub messages: Vec<i64>,
+    /// For a split: the proposed small groups (members and host, as store ids).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ProposedGroup>,
+}
+
+/// One small group of a split proposal.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ProposedGroup {
+    /// Member store ids, ascending by the interaction graph's order.
+    pub members: Vec<i64>,
+    /// The host: the member who answered the most others inside it.
+    pub host: Option<i64>,
+    /// Replies and mentions between its members in the window.
+    pub ties_inside: f64,
 }
 
 /// One thing to do.
@@ -240,7 +266,12 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                 priority,
                 Msg::new("move.welcome").text("name", name(who)).num("days", waited, 0),
                 Some(Msg::new("draft.welcome").text("name", name(who)).text("group", r.name.clone())),
-                Evidence { figures: vec![("days_since_join", waited)], members: vec![store_id(who)], messages: vec![] },
+                Evidence {
+                    figures: vec![("days_since_join", waited)],
+                    members: vec![store_id(who)],
+                    messages: vec![],
+                    ..Default::default()
+                },
             );
         }
     }
@@ -283,6 +314,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                 ],
                 members: vec![store_id(mr.member)],
                 messages: last_ids,
+                ..Default::default()
             },
         );
     }
@@ -306,6 +338,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                 figures: vec![("days_unanswered", age)],
                 members: vec![store_id(who)],
                 messages: vec![m.store_id[s]],
+                ..Default::default()
             },
         );
     }
@@ -348,6 +381,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                     ],
                     members: vec![store_id(mr.member)],
                     messages: vec![],
+                    ..Default::default()
                 },
             );
         }
@@ -370,8 +404,63 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
             0.55 + 0.05 * (posts.len() as f64).min(5.0),
             Msg::new("move.spam").text("name", name(who)).int("posts", posts.len()),
             None,
-            Evidence { figures: vec![("ad_posts", posts.len() as f64)], members: vec![store_id(who)], messages: posts },
+            Evidence {
+                figures: vec![("ad_posts", posts.len() as f64)],
+                members: vec![store_id(who)],
+                messages: posts,
+                ..Default::default()
+            },
         );
+    }
+
+    // Split: a group whose active interaction graph is over the size goal,
+    // cut along its circles by the capped Leiden (the console's proposal).
+    if !silent_group {
+        let graph = InteractionGraph::build(snap, g, r.window);
+        let active = graph.nodes.len();
+        if active > split::SIZE_GOAL {
+            let proposal = split::propose(&graph, split::SIZE_GOAL);
+            let sid = |k: u32| store_id(graph.nodes[k as usize]);
+            let groups: Vec<ProposedGroup> = proposal
+                .groups
+                .iter()
+                .map(|c| ProposedGroup {
+                    members: c.members.iter().map(|&k| sid(k)).collect(),
+                    host: c.host.map(sid),
+                    ties_inside: c.inside,
+                })
+                .collect();
+            let sizes = proposal.groups.iter().map(|c| c.members.len());
+            let (largest, smallest) = (sizes.clone().max().unwrap_or(0), sizes.min().unwrap_or(0));
+            let over = (active - split::SIZE_GOAL) as f64;
+            push(
+                Kind::Split,
+                &[],
+                None,
+                0.3 + 0.3 * (over / 160.0).min(1.0),
+                Msg::new("move.split")
+                    .text("group", r.name.clone())
+                    .int("groups", groups.len())
+                    .int("cap", split::SIZE_GOAL)
+                    .int("active", active)
+                    .num("kept", 100.0 * proposal.ties_kept, 0),
+                Some(Msg::new("draft.split").text("group", r.name.clone()).int("groups", groups.len())),
+                Evidence {
+                    figures: vec![
+                        ("active_members", active as f64),
+                        ("size_goal", split::SIZE_GOAL as f64),
+                        ("groups", groups.len() as f64),
+                        ("largest_group", largest as f64),
+                        ("smallest_group", smallest as f64),
+                        ("ties_kept", proposal.ties_kept),
+                        ("modularity", proposal.modularity),
+                    ],
+                    members: groups.iter().filter_map(|c| c.host).collect(),
+                    messages: vec![],
+                    groups,
+                },
+            );
+        }
     }
 
     // Intervene: one move per group, by stage, tied to its evidence.
@@ -393,6 +482,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
             figures: vec![("last_4w", e.last_4w as f64), ("prev_4w", e.prev_4w as f64), ("peak_4w", e.peak_4w as f64)],
             members: vec![],
             messages: vec![],
+            ..Default::default()
         },
     );
     if let Some(last) = out.last_mut() {

@@ -220,3 +220,110 @@ fn one_group_move_tied_to_its_stage_and_stable_ids() {
     // Highest priority first.
     assert!(first.windows(2).all(|w| w[0].priority >= w[1].priority));
 }
+
+/// A snapshot of one group (store id 7) from the messages `b` holds, with
+/// `names.len()` members who all joined a day before T0, reported at END.
+fn one_group(b: Builder, names: &[String]) -> Snapshot {
+    let mut order: Vec<usize> = (0..b.m.len()).collect();
+    order.sort_by_key(|&i| (b.m.at_ms[i], i));
+    let m = reorder(&b.m, &order);
+    let memberships: Vec<MembershipRow> = (0..names.len() as u32)
+        .map(|k| MembershipRow { group: 0, member: k, kind: MembershipKind::Join, at_ms: T0 - DAY_MS, by: NONE })
+        .collect();
+    let (n, k) = (m.len(), memberships.len());
+    Snapshot {
+        community: "test".into(),
+        as_of_ms: END,
+        groups: vec![GroupMeta {
+            store_id: 7,
+            platform: Platform::Wechat,
+            external_id: "g".into(),
+            name: Some("大群".into()),
+            tz_offset_s: 0,
+            messages: 0..n,
+            memberships: 0..k,
+            covered: None,
+        }],
+        members: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| MemberMeta { store_id: 1000 + i as i64, name: n.clone(), bot: false })
+            .collect(),
+        messages: m,
+        memberships,
+    }
+}
+
+/// Three circles of 18 (members 18c … 18c + 17). In the last four weeks,
+/// each member posts one message a day on days 50–67 (member k of a circle on
+/// day 50 + k) and answers every earlier member of their circle: 153 replies
+/// inside each circle, each pair once. Three replies bridge the circles:
+/// the first of circle 1 answers the first of circle 0, the first of 2 the
+/// first of 1, the first of 0 the first of 2.
+fn three_circles() -> Snapshot {
+    let mut b = Builder { m: Messages::default() };
+    b.m.mention_start.push(0);
+    let names: Vec<String> = (0..54).map(|i| format!("圈{}-{}", i / 18, i % 18)).collect();
+    let mut first = vec![0usize; 54];
+    for c in 0..3u32 {
+        for k in 0..18u32 {
+            let who = 18 * c + k;
+            let t = (50 + k as i64) * DAY_MS + 20 * HOUR + c as i64 * 60_000;
+            first[who as usize] = b.say(who, t, None, "今天跑了五公里，配速六分半");
+        }
+    }
+    for c in 0..3u32 {
+        for k in 0..18u32 {
+            for j in 0..k {
+                let (who, to) = (18 * c + k, 18 * c + j);
+                let t = (50 + k as i64) * DAY_MS + 21 * HOUR + (c * 18 + j) as i64 * 60_000;
+                b.say(who, t, Some(first[to as usize]), "加油，明天一起跑");
+            }
+        }
+    }
+    for (who, to) in [(18, 0), (36, 18), (0, 36)] {
+        b.say(who, 68 * DAY_MS + 12 * HOUR, Some(first[to]), "你们那边也跑步吗");
+    }
+    one_group(b, &names)
+}
+
+#[test]
+fn split_a_big_group_along_its_circles_with_hosts_and_figures() {
+    let snap = three_circles();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let s = of(&moves, Kind::Split);
+    assert_eq!(s.len(), 1, "one split for the group");
+    let s = s[0];
+    // 54 members posted in the window, over the goal of 40.
+    assert_eq!(figure(s, "active_members"), 54.0);
+    assert_eq!(figure(s, "size_goal"), 40.0);
+    assert_eq!(figure(s, "groups"), 3.0);
+    assert_eq!(figure(s, "largest_group"), 18.0);
+    assert_eq!(figure(s, "smallest_group"), 18.0);
+    // 3 × 153 ties inside, 3 between: kept 459 / 462.
+    assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
+    // m = 462; each circle holds 153 and has degree 2 × 153 + 2 = 308 of
+    // 2m = 924, a third: Q = 459/462 − 3 × (1/3)².
+    assert!((figure(s, "modularity") - (459.0 / 462.0 - 1.0 / 3.0)).abs() < 1e-12);
+    // Each proposed group is one circle; its host is its last member, who
+    // answered the 17 others (store ids 1000 + index).
+    let mut groups: Vec<(Vec<i64>, Option<i64>)> =
+        s.evidence.groups.iter().map(|g| (g.members.clone(), g.host)).collect();
+    groups.sort();
+    for (c, (members, host)) in groups.iter().enumerate() {
+        let base = 1000 + 18 * c as i64;
+        assert_eq!(members, &(base..base + 18).collect::<Vec<_>>());
+        assert_eq!(*host, Some(base + 17));
+    }
+    assert_eq!(s.evidence.groups.iter().map(|g| g.ties_inside).collect::<Vec<_>>(), vec![153.0; 3]);
+    assert!(s.draft.is_some());
+    // 14 members over the goal: 0.3 + 0.3 × 14 / 160.
+    assert!((s.priority - (0.3 + 0.3 * 14.0 / 160.0)).abs() < 1e-12);
+}
+
+#[test]
+fn no_split_for_a_small_group() {
+    let (_, moves) = moves();
+    assert!(of(&moves, Kind::Split).is_empty());
+}
