@@ -304,7 +304,8 @@ pub const SIZE_GOAL: usize = 40;
 /// the interaction graph's node indices. Each group's host is the member
 /// who answered (replied to or @mentioned) the most different members of
 /// that group, then the one with the most such replies, then the lowest
-/// node id; `None` when nobody in it answered anyone else in it. The
+/// node id; `None` when nobody in it answered anyone else in it. Members
+/// without any tie join the smallest group with room. The
 /// console's group page and the `split` move both call this, so they
 /// propose the same groups.
 pub fn propose(graph: &crate::graph::Graph, max_size: usize) -> Split {
@@ -318,7 +319,27 @@ pub fn propose(graph: &crate::graph::Graph, max_size: usize) -> Split {
     edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
     let g = Graph::from_edges(graph.nodes.len(), &edges);
     let opts = Options { max_size: Some(max_size), ..Options::default() };
-    let mut s = split(&g, &opts);
+    let mut membership = split(&g, &opts).membership;
+    // Members without a tie in the window (they posted, nobody answered them
+    // and they answered nobody) would each be a group of one: they join the
+    // smallest group with room instead, which changes no figure.
+    let mut sizes: Vec<usize> = vec![0; graph.nodes.len()];
+    for &c in &membership {
+        sizes[c as usize] += 1;
+    }
+    let cap = max_size.max(1);
+    for v in 0..g.nodes() {
+        if g.strength(v) > 0.0 {
+            continue;
+        }
+        let home = (0..sizes.len()).filter(|&c| sizes[c] >= 2 && sizes[c] < cap).min_by_key(|&c| (sizes[c], c));
+        if let Some(c) = home {
+            sizes[membership[v] as usize] -= 1;
+            membership[v] = c as u32;
+            sizes[c] += 1;
+        }
+    }
+    let mut s = describe(&g, &membership);
     for group in &mut s.groups {
         let c = s.membership[group.members[0] as usize];
         let score = |v: u32| {

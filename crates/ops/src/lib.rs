@@ -16,4 +16,5 @@
 //!   re-imports and report runs and a decision about it sticks.
 #![deny(missing_docs)]
 
+pub mod introduce;
 pub mod moves;

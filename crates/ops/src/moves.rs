@@ -18,7 +18,11 @@
 //! - **split**: a group with more active members than its size goal (40)
 //!   in the window: small groups along its circles (capped Leiden on its
 //!   interaction graph), each with a host, and the ties the split keeps.
+//! - **introduce**: two active members who use the same words, or one of
+//!   whom answers what the other asks, and who have not answered each other
+//!   in the window (`introduce`).
 
+use crate::introduce;
 use serde::Serialize;
 use std::collections::HashMap;
 use tonghao_insight::graph::Graph as InteractionGraph;
@@ -181,14 +185,15 @@ pub fn host(snap: &Snapshot, report: &GroupReport) -> Option<u32> {
 /// `snap` at its `as_of_ms`, links already completed).
 pub fn next_moves(snap: &Snapshot, reports: &[GroupReport]) -> Vec<Move> {
     let mut out = Vec::new();
+    let groups_of = if reports.is_empty() { Vec::new() } else { introduce::groups_of(snap) };
     for r in reports {
-        group_moves(snap, r, &mut out);
+        group_moves(snap, r, &groups_of, &mut out);
     }
     out.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
     out
 }
 
-fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
+fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &mut Vec<Move>) {
     let g = r.group as usize;
     let meta = &snap.groups[g];
     let end = r.as_of_ms;
@@ -415,8 +420,8 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
 
     // Split: a group whose active interaction graph is over the size goal,
     // cut along its circles by the capped Leiden (the console's proposal).
+    let graph = InteractionGraph::build(snap, g, r.window);
     if !silent_group {
-        let graph = InteractionGraph::build(snap, g, r.window);
         let active = graph.nodes.len();
         if active > split::SIZE_GOAL {
             let proposal = split::propose(&graph, split::SIZE_GOAL);
@@ -443,7 +448,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                     .int("groups", groups.len())
                     .int("cap", split::SIZE_GOAL)
                     .int("active", active)
-                    .num("kept", 100.0 * proposal.ties_kept, 0),
+                    .share("kept", proposal.ties_kept),
                 Some(Msg::new("draft.split").text("group", r.name.clone()).int("groups", groups.len())),
                 Evidence {
                     figures: vec![
@@ -458,6 +463,43 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                     members: groups.iter().filter_map(|c| c.host).collect(),
                     messages: vec![],
                     groups,
+                },
+            );
+        }
+    }
+
+    // Introduce: active members who share words or answer what the other
+    // asks, and have not answered each other yet.
+    if !silent_group {
+        for p in introduce::pairs(snap, g, r.window, &graph, groups_of) {
+            let words = p.words.join(if p.words.iter().all(|w| w.is_ascii()) { ", " } else { "、" });
+            let (lo, hi) = (store_id(p.a).min(store_id(p.b)), store_id(p.a).max(store_id(p.b)));
+            push(
+                Kind::Introduce,
+                &[lo, hi],
+                Some(p.a),
+                0.25 + 0.2 * p.score.min(1.0),
+                Msg::new(if p.complement { "move.introduce_answers" } else { "move.introduce_shared" })
+                    .text("a", name(p.a))
+                    .text("b", name(p.b))
+                    .text("words", words.clone()),
+                Some(
+                    Msg::new(if p.complement { "draft.introduce_answers" } else { "draft.introduce" })
+                        .text("a", name(p.a))
+                        .text("b", name(p.b))
+                        .text("words", words),
+                ),
+                Evidence {
+                    figures: vec![
+                        ("shared_words_similarity", p.shared),
+                        ("answers_similarity", p.answers),
+                        ("words_shared", p.words_shared as f64),
+                        ("groups_in_common", p.groups_in_common as f64),
+                        ("score", p.score),
+                    ],
+                    members: vec![store_id(p.a), store_id(p.b)],
+                    messages: p.messages.iter().map(|&i| m.store_id[i]).collect(),
+                    ..Default::default()
                 },
             );
         }

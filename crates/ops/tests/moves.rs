@@ -3,6 +3,7 @@
 
 use tonghao_insight::metrics::DAY_MS;
 use tonghao_insight::report::group_report;
+use tonghao_model::msg::Arg;
 use tonghao_model::snapshot::{
     GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, Messages, NONE, Snapshot, text_flags,
 };
@@ -36,6 +37,7 @@ impl Builder {
         m.reply_to.push(reply.map_or(NONE, |r| r as u32));
         m.reply_kind.push(LinkKind::Explicit);
         m.mention_start.push(m.mention_targets.len() as u32);
+        m.text.insert(m.len() as u32 - 1, text.into());
         m.len() - 1
     }
 }
@@ -125,6 +127,9 @@ fn reorder(m: &Messages, order: &[usize]) -> Messages {
         out.reply_to.push(if m.reply_to[i] == NONE { NONE } else { at[m.reply_to[i] as usize] as u32 });
         out.reply_kind.push(m.reply_kind[i]);
         out.mention_start.push(0);
+        if let Some(t) = m.text.get(&(i as u32)) {
+            out.text.insert(out.len() as u32 - 1, t.clone());
+        }
     }
     out
 }
@@ -326,4 +331,79 @@ fn split_a_big_group_along_its_circles_with_hosts_and_figures() {
 fn no_split_for_a_small_group() {
     let (_, moves) = moves();
     assert!(of(&moves, Kind::Split).is_empty());
+}
+
+/// Six members, English, in the last ten days (all in the window):
+/// Ann (0) greets every day; Bob (1) and Cat (2) both write about marathon
+/// tempo intervals; Cat and Eve (4) both mention baking; Dan (3) asks how to
+/// keep a sourdough starter alive; Fay (5) asks about sourdough starter
+/// feeding and Eve answers her with "keep … sourdough starter …". Only Eve
+/// and Fay are tied (her reply).
+fn six_members() -> Snapshot {
+    let mut b = Builder { m: Messages::default() };
+    b.m.mention_start.push(0);
+    let names: Vec<String> = ["Ann", "Bob", "Cat", "Dan", "Eve", "Fay"].iter().map(|s| s.to_string()).collect();
+    for day in 0..69 {
+        b.say(0, day * DAY_MS + 9 * HOUR, None, "hello everyone, welcome");
+    }
+    b.say(1, 61 * DAY_MS + 20 * HOUR, None, "marathon tempo intervals");
+    b.say(2, 62 * DAY_MS + 20 * HOUR, None, "marathon tempo intervals");
+    b.say(2, 62 * DAY_MS + 21 * HOUR, None, "baking bread");
+    b.say(3, 63 * DAY_MS + 20 * HOUR, None, "how do you keep a sourdough starter alive?");
+    let fay = b.say(5, 64 * DAY_MS + 20 * HOUR, None, "any tips for sourdough starter feeding?");
+    b.say(4, 64 * DAY_MS + 21 * HOUR, Some(fay), "keep your sourdough starter warm, feed flour daily");
+    b.say(4, 65 * DAY_MS + 20 * HOUR, None, "love baking");
+    one_group(b, &names)
+}
+
+#[test]
+fn introduce_who_answers_what_the_other_asks_and_who_share_words() {
+    let snap = six_members();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let i = of(&moves, Kind::Introduce);
+    // Six members use words; a word counts when 2 or 3 of them (half) use
+    // it: marathon, tempo, intervals, baking, keep (df 2, idf ln 3) and
+    // sourdough, starter (df 3, idf ln 2).
+    let (l3, l2) = (3f64.ln(), 2f64.ln());
+    assert_eq!(i.len(), 2, "{i:#?}");
+    // Dan's question words (keep, sourdough, starter) are exactly Eve's
+    // answer words: cosine 1. Their whole profiles differ by Eve's baking:
+    // √((l3² + 2 l2²) / (2 l3² + 2 l2²)).
+    let dan = i[0];
+    assert_eq!((dan.about.as_deref(), dan.evidence.members.clone()), (Some("Dan"), vec![1003, 1004]));
+    assert!((figure(dan, "answers_similarity") - 1.0).abs() < 1e-12);
+    let shared = ((l3 * l3 + 2.0 * l2 * l2) / (2.0 * l3 * l3 + 2.0 * l2 * l2)).sqrt();
+    assert!((figure(dan, "shared_words_similarity") - shared).abs() < 1e-12);
+    assert_eq!(figure(dan, "words_shared"), 3.0);
+    assert_eq!(figure(dan, "groups_in_common"), 0.0);
+    assert!((dan.priority - 0.45).abs() < 1e-12);
+    // The reason names the words, strongest first: keep (ln 3) before
+    // sourdough and starter (ln 2, in order of first use).
+    assert_eq!(dan.msg.key, "move.introduce_answers");
+    let words = dan.msg.args.iter().find(|(k, _)| *k == "words").map(|(_, v)| v.clone());
+    assert_eq!(words, Some(Arg::Text("keep, sourdough, starter".into())));
+    assert!(dan.draft.is_some());
+    // Evidence: Dan's question and Eve's answer (not her baking message).
+    let texts: Vec<&str> = dan
+        .evidence
+        .messages
+        .iter()
+        .map(|id| {
+            let k = snap.messages.store_id.iter().position(|x| x == id).unwrap();
+            &*snap.messages.text[&(k as u32)]
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        ["how do you keep a sourdough starter alive?", "keep your sourdough starter warm, feed flour daily"]
+    );
+    // Bob (3 words, each 1/√3) and Cat (4 words, each 1/2): √3 / 2.
+    let bc = i[1];
+    assert_eq!(bc.evidence.members, vec![1001, 1002]);
+    assert!((figure(bc, "shared_words_similarity") - 3f64.sqrt() / 2.0).abs() < 1e-12);
+    assert_eq!(figure(bc, "answers_similarity"), 0.0);
+    assert!((bc.priority - (0.25 + 0.2 * 3f64.sqrt() / 2.0)).abs() < 1e-12);
+    // Eve and Fay are tied; Dan and Fay share two words only: not proposed.
+    assert!(!i.iter().any(|m| m.evidence.members.contains(&1005)));
 }
