@@ -38,7 +38,14 @@ struct Member {
     ties: Vec<u32>,
     role: RoleKind,
     msgs: u32,
+    /// The member's circle ([`NO_CIRCLE`] outside circled groups, and for the owner).
+    circle: u32,
+    /// A bridge's second circle, else [`NO_CIRCLE`].
+    circle2: u32,
 }
+
+/// Not in a circle.
+const NO_CIRCLE: u32 = u32::MAX;
 
 impl Member {
     #[inline]
@@ -227,6 +234,12 @@ pub struct GroupTruth {
     pub offline_events: Vec<OfflineTruth>,
     /// Guest shares relayed here (start times).
     pub guest_shares: Vec<String>,
+    /// Circles (a big group's 小圈子; docs/sim.md): each circle's members
+    /// (platform ids), a bridge in its first circle only; empty in a group
+    /// without circles.
+    pub circles: Vec<Vec<String>>,
+    /// Members who also sit in a second circle, and which (index into `circles`).
+    pub bridges: Vec<(String, u32)>,
 }
 
 /// Stage start days after creation.
@@ -271,6 +284,11 @@ struct Sim<'a, R: Render> {
     // Speakers present all day, with cumulative weights.
     cands: Vec<u32>,
     cum: Vec<f64>,
+    /// Per circle: its speakers present all day (a bridge in both of its
+    /// circles), with cumulative weights; empty in a group without circles.
+    circle_cands: Vec<(Vec<u32>, Vec<f64>)>,
+    /// The circle of the conversation under way (its starter's), if any.
+    thread_circle: u32,
     present: u32,
     dirty: bool,
     hours_cum: [[f64; 24]; 2],
@@ -328,6 +346,8 @@ pub(crate) fn simulate<R: Render>(
         ord: 0,
         cands: Vec::new(),
         cum: Vec::new(),
+        circle_cands: Vec::new(),
+        thread_circle: NO_CIRCLE,
         present: 0,
         dirty: true,
         hours_cum,
@@ -421,8 +441,18 @@ impl<R: Render> Sim<'_, R> {
         let lurk = lurker_share(gp.size, sc);
         for (i, &(join_at, person)) in times.iter().enumerate() {
             let role = if i == 0 { RoleKind::Owner } else { RoleKind::Member };
-            let mut m =
-                Member { person, join_at, left_at: NEVER, inviter: None, weight: 0.0, ties: Vec::new(), role, msgs: 0 };
+            let mut m = Member {
+                person,
+                join_at,
+                left_at: NEVER,
+                inviter: None,
+                weight: 0.0,
+                ties: Vec::new(),
+                role,
+                msgs: 0,
+                circle: NO_CIRCLE,
+                circle2: NO_CIRCLE,
+            };
             if i > 0 {
                 // Invitation chains: a random earlier member, or (half the
                 // time) whoever invited them — linear preferential attachment
@@ -508,6 +538,7 @@ impl<R: Render> Sim<'_, R> {
                 self.members[i].left_at = left;
             }
         }
+        self.setup_circles();
         let english = gp.english;
         let rule_names = gp.operated && matches!(self.platform, Platform::Wechat | Platform::Qq);
         for m in &self.members {
@@ -515,6 +546,45 @@ impl<R: Render> Sim<'_, R> {
             let name = vocab::display_name(m.person, english, rule_names);
             self.who.push(Who { id, name, num });
         }
+    }
+
+    /// Circles (小圈子) in a big group: everyone but the owner, in random
+    /// order, cut into circles of uneven size (`circle_size`); a share
+    /// (`circle_bridges`) also sits in a second circle. Replies then mostly
+    /// stay inside the author's circle ([`Sim::responder`]). Groups below
+    /// `circles_from_size` draw nothing here, so their histories do not change.
+    fn setup_circles(&mut self) {
+        let p = &self.sc.participation;
+        let n = self.members.len();
+        if p.circles_from_size == 0 || self.gp.size < p.circles_from_size || n < 3 {
+            return;
+        }
+        let mut order: Vec<usize> = (1..n).collect();
+        for k in (1..order.len()).rev() {
+            let j = self.rng.below(k + 1);
+            order.swap(k, j);
+        }
+        let [lo, hi] = p.circle_size;
+        let mut circles = 0u32;
+        let mut at = 0;
+        while at < order.len() {
+            let size = self.rng.range_u(lo.max(2), hi.max(lo.max(2))) as usize;
+            for &i in &order[at..(at + size).min(order.len())] {
+                self.members[i].circle = circles;
+            }
+            circles += 1;
+            at += size;
+        }
+        if circles > 1 {
+            for &i in &order {
+                if self.rng.chance(p.circle_bridges) {
+                    let other = self.rng.below(circles as usize - 1) as u32;
+                    let own = self.members[i].circle;
+                    self.members[i].circle2 = if other >= own { other + 1 } else { other };
+                }
+            }
+        }
+        self.circle_cands = vec![(Vec::new(), Vec::new()); circles as usize];
     }
 
     /// A random earlier member, or half the time their inviter.
@@ -723,11 +793,22 @@ impl<R: Render> Sim<'_, R> {
         self.cands.clear();
         self.cum.clear();
         let mut acc = 0.0;
+        for (c, cum) in &mut self.circle_cands {
+            c.clear();
+            cum.clear();
+        }
         for (i, m) in self.members.iter().enumerate() {
             if m.weight > 0.0 && m.join_at <= day_start && day_end <= m.left_at {
                 acc += m.weight;
                 self.cands.push(i as u32);
                 self.cum.push(acc);
+                for c in [m.circle, m.circle2] {
+                    if let Some((cands, cum)) = self.circle_cands.get_mut(c as usize) {
+                        let total = cum.last().copied().unwrap_or(0.0);
+                        cands.push(i as u32);
+                        cum.push(total + m.weight);
+                    }
+                }
             }
         }
     }
@@ -962,6 +1043,29 @@ impl<R: Render> Sim<'_, R> {
     /// Someone who answers `author`: usually a person tied to them (people
     /// answer people they know), else anyone by activity.
     fn responder(&mut self, author: u32, at: i64) -> Option<u32> {
+        // In a group with circles, mostly someone of the conversation's
+        // circle (outside a conversation: the author's; a bridge's either
+        // circle), by activity.
+        let a = &self.members[author as usize];
+        let (own, second) = (a.circle, a.circle2);
+        if own != NO_CIRCLE && self.rng.chance(self.sc.participation.circle_share) {
+            let c = if self.thread_circle != NO_CIRCLE {
+                self.thread_circle
+            } else if second != NO_CIRCLE && self.rng.chance(0.5) {
+                second
+            } else {
+                own
+            };
+            // Nobody of the circle around: the conversation waits.
+            for _ in 0..8 {
+                let Some(k) = self.rng.weighted(&self.circle_cands[c as usize].1) else { break };
+                let w = self.circle_cands[c as usize].0[k];
+                if w != author && self.members[w as usize].present(at) {
+                    return Some(w);
+                }
+            }
+            return None;
+        }
         if self.rng.chance(self.sc.chat.tie_share) {
             // Among a few of their ties who are around, the more active one
             // is likelier to answer (in proportion to activity).
@@ -1041,6 +1145,10 @@ impl<R: Render> Sim<'_, R> {
         let ct = if silent { Ct::Text } else { self.content() };
         let first = self.text_or_media(ct, say);
         let first = self.msg(start, starter, ct, first, None, &[]);
+        // The conversation stays in its starter's circle (a bridge's either one).
+        let sm = &self.members[starter as usize];
+        let (own, second) = (sm.circle, sm.circle2);
+        self.thread_circle = if second != NO_CIRCLE && self.rng.chance(0.5) { second } else { own };
         let mut thread: [TMsg; 16] = [first; 16];
         let mut len = 1usize;
         let mut says = [say; 16];
@@ -1088,6 +1196,7 @@ impl<R: Render> Sim<'_, R> {
                 says[15] = say;
             }
         }
+        self.thread_circle = NO_CIRCLE;
     }
 
     fn text_or_media(&mut self, ct: Ct, say: Say) -> (u32, u32) {
@@ -1222,7 +1331,14 @@ impl<R: Render> Sim<'_, R> {
             if !self.members[who as usize].present(at) {
                 continue;
             }
-            let target = if self.rng.chance(0.35) || last.who == who { open } else { last };
+            // Members take up what someone of their own circle said, else the host's question.
+            let other_circle = {
+                let (x, y) = (&self.members[who as usize], &self.members[last.who as usize]);
+                let mine = [x.circle, x.circle2];
+                let shared = [y.circle, y.circle2].iter().any(|c| *c != NO_CIRCLE && mine.contains(c));
+                x.circle != NO_CIRCLE && y.circle != NO_CIRCLE && !shared
+            };
+            let target = if self.rng.chance(0.35) || last.who == who || other_circle { open } else { last };
             let r = self.rng.f64();
             let say = if r < 0.55 {
                 Say::Answer
@@ -1485,6 +1601,8 @@ impl<R: Render> Sim<'_, R> {
                 ties: Vec::new(),
                 role: RoleKind::Spammer,
                 msgs: 0,
+                circle: NO_CIRCLE,
+                circle2: NO_CIRCLE,
             });
             let (id, num) = person_id(self.platform, person);
             self.who.push(Who { id, name: vocab::spam_name(person - people.regular), num });
@@ -1601,6 +1719,19 @@ impl<R: Render> Sim<'_, R> {
                     crate::time::Clock::default().rfc3339(&mut b, g.at);
                     String::from_utf8(b).expect("ascii")
                 })
+                .collect(),
+            circles: {
+                let mut circles = vec![Vec::new(); self.circle_cands.len()];
+                for (i, m) in self.members.iter().enumerate() {
+                    if let Some(c) = circles.get_mut(m.circle as usize) {
+                        c.push(id(i));
+                    }
+                }
+                circles
+            },
+            bridges: (0..self.members.len())
+                .filter(|&i| self.members[i].circle2 != NO_CIRCLE)
+                .map(|i| (id(i), self.members[i].circle2))
                 .collect(),
         }
     }
