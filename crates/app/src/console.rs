@@ -91,7 +91,8 @@ pub struct Node {
     pub id: i64,
     /// Display name.
     pub name: String,
-    /// The proposed small group (index into `split.groups`), where a split is proposed.
+    /// The proposed small group (index into `split.groups`), where a split
+    /// is proposed; none for the group's staff, who run every new group.
     pub circle: Option<u32>,
     /// The group's hub (most of the replies go through them).
     pub hub: bool,
@@ -253,7 +254,10 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
     }
     ties.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
     let edges_left_out = ties.len().saturating_sub(MAX_EDGES);
-    let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| (split::propose(&graph, SPLIT_GOAL), SPLIT_GOAL));
+    let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| {
+        let staff = tonghao_insight::roles::staff(snap, gi, g.as_of_ms);
+        (split::propose(&graph, SPLIT_GOAL, &staff), SPLIT_GOAL)
+    });
     let hub = g.graph.hub;
     let nodes = graph
         .nodes
@@ -262,7 +266,7 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
         .map(|(k, &m)| Node {
             id: snap.members[m as usize].store_id,
             name: snap.members[m as usize].name.clone(),
-            circle: proposal.as_ref().map(|(s, _)| s.membership[k]),
+            circle: proposal.as_ref().map(|(s, _)| s.membership[k]).filter(|&c| c != u32::MAX),
             hub: hub == Some(m),
             bridge: g.graph.bridges.contains(&m),
         })

@@ -301,29 +301,46 @@ pub const SIZE_GOAL: usize = 40;
 /// A split proposal for a group's own interaction graph (the window's
 /// replies and mentions, `crate::graph::Graph`): Leiden with `max_size` as
 /// a hard cap on the ties taken as undirected. Node ids in the result are
-/// the interaction graph's node indices. Each group's host is the member
-/// who answered (replied to or @mentioned) the most different members of
-/// that group, then the one with the most such replies, then the lowest
-/// node id; `None` when nobody in it answered anyone else in it. Members
-/// without any tie join the smallest group with room. The
-/// console's group page and the `split` move both call this, so they
-/// propose the same groups.
-pub fn propose(graph: &crate::graph::Graph, max_size: usize) -> Split {
+/// the interaction graph's node indices.
+///
+/// The group's `staff` (member indices: owner, deputies, admins) are left
+/// out: they answer everyone by duty, not by circle, and would pull the
+/// members they welcomed and reminded into their own group; they run the
+/// new groups instead. Their `membership` is `u32::MAX`, and the figures
+/// (ties kept, modularity) are over the ties between the others. Members
+/// without any tie among the others join the smallest group with room.
+/// Each group's host is the member who answered (replied to or
+/// @mentioned) the most different members of that group, then the one
+/// with the most such replies, then the lowest node id; `None` when nobody
+/// in it answered anyone else in it. The console's group page and the
+/// `split` move both call this, so they propose the same groups.
+pub fn propose(graph: &crate::graph::Graph, max_size: usize, staff: &[u32]) -> Split {
+    let n = graph.nodes.len();
+    let mut local = vec![u32::MAX; n];
+    let mut keep: Vec<usize> = Vec::new();
+    for (v, member) in graph.nodes.iter().enumerate() {
+        if !staff.contains(member) {
+            local[v] = keep.len() as u32;
+            keep.push(v);
+        }
+    }
     let mut edges: Vec<(u32, u32, f64)> = Vec::new();
     for (a, out) in graph.out.iter().enumerate() {
         for (&b, &w) in out {
-            edges.push((a as u32, b as u32, w));
+            if local[a] != u32::MAX && local[b] != u32::MAX {
+                edges.push((local[a], local[b], w));
+            }
         }
     }
     // Integer weights: the sums do not depend on the order of the edges.
     edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
-    let g = Graph::from_edges(graph.nodes.len(), &edges);
+    let g = Graph::from_edges(keep.len(), &edges);
     let opts = Options { max_size: Some(max_size), ..Options::default() };
     let mut membership = split(&g, &opts).membership;
     // Members without a tie in the window (they posted, nobody answered them
     // and they answered nobody) would each be a group of one: they join the
     // smallest group with room instead, which changes no figure.
-    let mut sizes: Vec<usize> = vec![0; graph.nodes.len()];
+    let mut sizes: Vec<usize> = vec![0; keep.len()];
     for &c in &membership {
         sizes[c as usize] += 1;
     }
@@ -339,7 +356,18 @@ pub fn propose(graph: &crate::graph::Graph, max_size: usize) -> Split {
             sizes[c] += 1;
         }
     }
+    // Back to the interaction graph's node ids.
     let mut s = describe(&g, &membership);
+    let mut full = vec![u32::MAX; n];
+    for (i, &v) in keep.iter().enumerate() {
+        full[v] = s.membership[i];
+    }
+    s.membership = full;
+    for group in &mut s.groups {
+        for m in &mut group.members {
+            *m = keep[*m as usize] as u32;
+        }
+    }
     for group in &mut s.groups {
         let c = s.membership[group.members[0] as usize];
         let score = |v: u32| {

@@ -29,7 +29,7 @@ use tonghao_insight::graph::Graph as InteractionGraph;
 use tonghao_insight::lifecycle::Stage;
 use tonghao_insight::metrics::{DAY_MS, Window, starters};
 use tonghao_insight::report::GroupReport;
-use tonghao_insight::roles::Role;
+use tonghao_insight::roles::{Role, staff};
 use tonghao_insight::split;
 use tonghao_model::Role as GroupRole;
 use tonghao_model::decision::{Decision, Verdict};
@@ -424,7 +424,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
     if !silent_group {
         let active = graph.nodes.len();
         if active > split::SIZE_GOAL {
-            let proposal = split::propose(&graph, split::SIZE_GOAL);
+            let proposal = split::propose(&graph, split::SIZE_GOAL, &staff(snap, g, end));
             let sid = |k: u32| store_id(graph.nodes[k as usize]);
             let groups: Vec<ProposedGroup> = proposal
                 .groups

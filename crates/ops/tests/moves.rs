@@ -327,6 +327,48 @@ fn split_a_big_group_along_its_circles_with_hosts_and_figures() {
     assert!((s.priority - (0.3 + 0.3 * 14.0 / 160.0)).abs() < 1e-12);
 }
 
+/// The owner answers every member: by duty, not by circle. Left out of the
+/// split (they run every new group), they change no figure of it.
+#[test]
+fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
+    let mut snap = three_circles();
+    // Member 54, the owner, answers the first message of each of the 54.
+    snap.members.push(MemberMeta { store_id: 1054, name: "群主".into(), bot: false });
+    let m = &mut snap.messages;
+    for i in 0..m.len() {
+        if m.reply_to[i] == NONE && m.at_ms[i] < T0 + 68 * DAY_MS {
+            m.store_id.push(10_000 + i as i64);
+            m.group.push(0);
+            m.member.push(54);
+            m.at_ms.push(T0 + 69 * DAY_MS + i as i64);
+            m.content.push(ContentType::Text);
+            m.chars.push(2);
+            m.flags.push(0);
+            m.reply_to.push(i as u32);
+            m.reply_kind.push(LinkKind::Explicit);
+            m.mention_start.push(0);
+        }
+    }
+    let n = m.len();
+    snap.groups[0].messages = 0..n;
+    snap.memberships.push(MembershipRow {
+        group: 0,
+        member: 54,
+        kind: MembershipKind::Role(Role::Owner),
+        at_ms: T0 - DAY_MS,
+        by: NONE,
+    });
+    snap.groups[0].memberships = 0..snap.memberships.len();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let s = of(&moves, Kind::Split)[0];
+    assert_eq!(figure(s, "active_members"), 55.0);
+    assert_eq!(figure(s, "groups"), 3.0);
+    assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
+    assert!(s.evidence.groups.iter().all(|g| !g.members.contains(&1054)));
+    assert_eq!(s.by.as_deref(), Some("群主"));
+}
+
 #[test]
 fn no_split_for_a_small_group() {
     let (_, moves) = moves();
