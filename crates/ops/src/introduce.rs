@@ -69,30 +69,35 @@ pub struct Pair {
 
 /// The words of `text` (see the module documentation), appended to `out`.
 pub fn words(text: &str, out: &mut Vec<String>) {
+    each_word(text, |w| out.push(w.to_string()));
+}
+
+/// Calls `f` with each word of `text`, allocating nothing per word.
+fn each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut word = String::new();
-    let mut prev: Option<char> = None;
-    let flush = |word: &mut String, out: &mut Vec<String>| {
+    let mut prev: Option<usize> = None;
+    let mut flush = |word: &mut String, f: &mut dyn FnMut(&str)| {
         if word.len() >= 3 && !stop_word(word) && !word.bytes().all(|b| b.is_ascii_digit()) {
-            out.push(std::mem::take(word));
+            f(word);
         }
         word.clear();
     };
-    for c in text.chars() {
+    for (at, c) in text.char_indices() {
         if c.is_ascii_alphanumeric() || c == '\'' {
             word.push(c.to_ascii_lowercase());
             prev = None;
         } else if c.is_alphabetic() {
-            flush(&mut word, out);
+            flush(&mut word, &mut f);
             if let Some(p) = prev {
-                out.push([p, c].iter().collect());
+                f(&text[p..at + c.len_utf8()]);
             }
-            prev = Some(c);
+            prev = Some(at);
         } else {
-            flush(&mut word, out);
+            flush(&mut word, &mut f);
             prev = None;
         }
     }
-    flush(&mut word, out);
+    flush(&mut word, &mut f);
 }
 
 /// A sparse profile: (word id, weight), sorted by word id, unit length.
@@ -109,7 +114,6 @@ pub fn pairs(snap: &Snapshot, g: usize, w: Window, graph: &Graph, groups_of: &[V
     // Per member: messages using each word, in all, in questions, in answers.
     let mut counts: Vec<[HashMap<u32, u32>; 3]> = Vec::new();
     let mut msg_words: Vec<(usize, Vec<u32>)> = Vec::new();
-    let mut buf = Vec::new();
     // Accounts that posted ads are named by the spam move, not introduced.
     let advertisers: HashSet<u32> =
         in_window(snap, g, w).filter(|&i| m.flags[i] & flags::AD != 0).map(|i| m.member[i]).collect();
@@ -123,15 +127,18 @@ pub fn pairs(snap: &Snapshot, g: usize, w: Window, graph: &Graph, groups_of: &[V
             continue;
         }
         let Some(text) = m.text.get(&(i as u32)) else { continue };
-        buf.clear();
-        words(text, &mut buf);
-        let mut here: Vec<u32> = buf
-            .drain(..)
-            .map(|t| {
-                let n = ids.len() as u32;
-                *ids.entry(t).or_insert(n)
-            })
-            .collect();
+        let mut here: Vec<u32> = Vec::new();
+        each_word(text, |w| {
+            let id = match ids.get(w) {
+                Some(&id) => id,
+                None => {
+                    let id = ids.len() as u32;
+                    ids.insert(w.to_string(), id);
+                    id
+                }
+            };
+            here.push(id);
+        });
         here.sort_unstable();
         here.dedup();
         if here.is_empty() {

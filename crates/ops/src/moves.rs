@@ -184,11 +184,16 @@ pub fn host(snap: &Snapshot, report: &GroupReport) -> Option<u32> {
 /// The ranked moves for the groups reported in `reports` (each built from
 /// `snap` at its `as_of_ms`, links already completed).
 pub fn next_moves(snap: &Snapshot, reports: &[GroupReport]) -> Vec<Move> {
-    let mut out = Vec::new();
     let groups_of = if reports.is_empty() { Vec::new() } else { introduce::groups_of(snap) };
-    for r in reports {
-        group_moves(snap, r, &groups_of, &mut out);
-    }
+    // Groups are independent: on every core.
+    let mut out: Vec<Move> = tonghao_insight::par::map(reports.len(), 0, |k| {
+        let mut moves = Vec::new();
+        group_moves(snap, &reports[k], &groups_of, &mut moves);
+        moves
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     out.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
     out
 }
