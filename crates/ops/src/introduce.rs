@@ -76,7 +76,7 @@ pub fn words(text: &str, out: &mut Vec<String>) {
 fn each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut word = String::new();
     let mut prev: Option<usize> = None;
-    let mut flush = |word: &mut String, f: &mut dyn FnMut(&str)| {
+    let flush = |word: &mut String, f: &mut dyn FnMut(&str)| {
         if word.len() >= 3 && !stop_word(word) && !word.bytes().all(|b| b.is_ascii_digit()) {
             f(word);
         }
