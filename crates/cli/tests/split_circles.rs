@@ -147,3 +147,78 @@ fn the_split_recovers_the_planted_circles() {
         assert!(kept >= 20.0 * random, "seed {seed} {name}: keeps {kept:.3}, random {random:.3}");
     }
 }
+
+/// The introductions proposed in the simulated big groups, against the
+/// pairs the simulator planted (one asks about a niche, one of another
+/// circle knows it): (proposed, planted among them, planted in all).
+fn introductions(seed: &str) -> (usize, usize, usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let (sim, db) = (dir.path().join("sim"), dir.path().join("t.db"));
+    let scenario = dir.path().join("circles.toml");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let sim_s = sim.to_str().unwrap();
+    ok(None, &["sim", "--scenario", scenario.to_str().unwrap(), "--seed", seed, "--format", "jsonl", "--out", sim_s]);
+    ok(Some(&db), &["import", sim_s]);
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(sim.join("truth.json")).unwrap()).unwrap();
+    let next = json(&ok(Some(&db), &["next", "--json"]));
+    let (mut proposed, mut right, mut planted_all) = (0, 0, 0);
+    for g in truth["groups"].as_array().unwrap() {
+        let name = g["name"].as_str().unwrap();
+        let circle: HashMap<&str, usize> = g["circles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .flat_map(|(k, c)| c.as_array().unwrap().iter().map(move |p| (p.as_str().unwrap(), k)))
+            .collect();
+        let mut planted: Vec<[String; 2]> = Vec::new();
+        for p in g["introductions"].as_array().unwrap() {
+            let (a, b) = (p[0].as_str().unwrap(), p[1].as_str().unwrap());
+            assert_ne!(circle[a], circle[b], "{name}: a planted pair sits in two circles");
+            let mut pair = [a.to_string(), b.to_string()];
+            pair.sort();
+            planted.push(pair);
+        }
+        planted_all += planted.len();
+        let members = json(&ok(Some(&db), &["members", "--group", name, "--json"]));
+        let platform_id: HashMap<i64, String> = members
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (x["member_id"].as_i64().unwrap(), x["ids"][0].as_str().unwrap().split_once(':').unwrap().1.into())
+            })
+            .collect();
+        for m in
+            next["moves"].as_array().unwrap().iter().filter(|m| m["kind"] == "introduce" && m["group_name"] == name)
+        {
+            let ids = m["evidence"]["members"].as_array().unwrap();
+            let mut pair = [0, 1].map(|k| platform_id[&ids[k].as_i64().unwrap()].clone());
+            pair.sort();
+            proposed += 1;
+            right += usize::from(planted.contains(&pair));
+        }
+    }
+    eprintln!("seed {seed}: {right} of {proposed} proposed introductions are planted pairs ({planted_all} planted)");
+    (proposed, right, planted_all)
+}
+
+/// What holds today: the simulator plants pairs in the big groups and the
+/// move proposes introductions there.
+#[test]
+fn planted_pairs_and_proposed_introductions() {
+    let (proposed, _, planted) = introductions("1");
+    assert!(planted > 0 && proposed > 0, "{planted} planted, {proposed} proposed");
+}
+
+/// The bar: at least half of the proposed introductions are planted pairs.
+/// Not met (docs/ops.md): on the simulator's template texts, short profiles
+/// of stock phrases ("同问，坐等大佬回答") look more alike than a niche.
+#[test]
+#[ignore = "the introductions' precision on the planted pairs is not met yet: docs/ops.md"]
+fn introductions_find_the_planted_pairs() {
+    for seed in ["1", "2"] {
+        let (proposed, right, _) = introductions(seed);
+        assert!(2 * right >= proposed, "seed {seed}: {right} of {proposed}");
+    }
+}

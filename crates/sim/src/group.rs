@@ -42,7 +42,23 @@ struct Member {
     circle: u32,
     /// A bridge's second circle, else [`NO_CIRCLE`].
     circle2: u32,
+    /// A planted pair who would answer each other: (which specialty, asks
+    /// about it or knows it); see [`SPECIALTIES`].
+    niche: Option<(u8, bool)>,
 }
+
+/// Niche interests of the planted pairs (one asks about it, one of another
+/// circle knows it; docs/sim.md), Chinese and English.
+const SPECIALTIES: [(&str, &str); 8] = [
+    ("潜水考证", "scuba diving"),
+    ("手冲咖啡", "pour-over coffee"),
+    ("围棋定式", "go openings"),
+    ("日语能力考", "the JLPT"),
+    ("古典吉他", "classical guitar"),
+    ("酸面包", "sourdough"),
+    ("公路骑行", "road cycling"),
+    ("胶片冲洗", "film developing"),
+];
 
 /// Not in a circle.
 const NO_CIRCLE: u32 = u32::MAX;
@@ -240,6 +256,9 @@ pub struct GroupTruth {
     pub circles: Vec<Vec<String>>,
     /// Members who also sit in a second circle, and which (index into `circles`).
     pub bridges: Vec<(String, u32)>,
+    /// Planted pairs who would answer each other: (asker, who knows it, the
+    /// niche), of different circles.
+    pub introductions: Vec<(String, String, String)>,
 }
 
 /// Stage start days after creation.
@@ -452,6 +471,7 @@ impl<R: Render> Sim<'_, R> {
                 msgs: 0,
                 circle: NO_CIRCLE,
                 circle2: NO_CIRCLE,
+                niche: None,
             };
             if i > 0 {
                 // Invitation chains: a random earlier member, or (half the
@@ -585,6 +605,65 @@ impl<R: Render> Sim<'_, R> {
             }
         }
         self.circle_cands = vec![(Vec::new(), Vec::new()); circles as usize];
+        // Pairs who would answer each other's questions: one asks about a
+        // niche, a speaker of another circle knows it (one pair per two
+        // circles, at most one per niche).
+        let speakers: Vec<usize> = order.iter().copied().filter(|&i| self.members[i].weight > 0.0).collect();
+        let pairs = (circles as usize / 2).min(SPECIALTIES.len());
+        let mut taken = 0;
+        for (k, &asker) in speakers.iter().enumerate() {
+            if taken == pairs {
+                break;
+            }
+            if self.members[asker].niche.is_some() {
+                continue;
+            }
+            let c = self.members[asker].circle;
+            let expert = speakers[k + 1..].iter().copied().find(|&e| {
+                let m = &self.members[e];
+                m.niche.is_none() && m.circle != c && m.circle2 != c && self.members[asker].circle2 != m.circle
+            });
+            if let Some(e) = expert {
+                self.members[asker].niche = Some((taken as u8, true));
+                self.members[e].niche = Some((taken as u8, false));
+                taken += 1;
+            }
+        }
+    }
+
+    /// A planted niche message: the asker's question or the expert's answer
+    /// about their niche, with probability 0.5 when `who` has one and `say`
+    /// fits; `None` otherwise (and no random draw for anyone else).
+    fn niche_text(&mut self, who: u32, say: Say) -> Option<(u32, u32)> {
+        let (k, asks) = self.members[who as usize].niche?;
+        if !((asks && say == Say::Question) || (!asks && say == Say::Answer)) || !self.rng.chance(0.5) {
+            return None;
+        }
+        let (zh, en) = SPECIALTIES[k as usize];
+        let start = self.batch.text.len();
+        let t = &mut self.batch.text;
+        match (asks, self.gp.english) {
+            (true, false) => {
+                t.push_str("有没有人懂");
+                t.push_str(zh);
+                t.push_str("？想请教一下");
+            }
+            (true, true) => {
+                t.push_str("Does anyone know about ");
+                t.push_str(en);
+                t.push_str("? I'd love some pointers");
+            }
+            (false, false) => {
+                t.push_str(zh);
+                t.push_str("我玩了好几年了，有问题随时问我");
+            }
+            (false, true) => {
+                t.push_str("I've been into ");
+                t.push_str(en);
+                t.push_str(" for years, happy to help");
+            }
+        }
+        Some((start as u32, (self.batch.text.len() - start) as u32))
     }
 
     /// A random earlier member, or half the time their inviter.
@@ -1143,7 +1222,11 @@ impl<R: Render> Sim<'_, R> {
             }
         };
         let ct = if silent { Ct::Text } else { self.content() };
-        let first = self.text_or_media(ct, say);
+        let first = match ct {
+            Ct::Text => self.niche_text(starter, say),
+            _ => None,
+        };
+        let first = first.unwrap_or_else(|| self.text_or_media(ct, say));
         let first = self.msg(start, starter, ct, first, None, &[]);
         // The conversation stays in its starter's circle (a bridge's either one).
         let sm = &self.members[starter as usize];
@@ -1184,7 +1267,8 @@ impl<R: Render> Sim<'_, R> {
                 _ => Say::Share,
             };
             let ct = self.content();
-            let text = self.text_or_media(ct, say);
+            let niche = if ct == Ct::Text { self.niche_text(who, say) } else { None };
+            let text = niche.unwrap_or_else(|| self.text_or_media(ct, say));
             let rep = reply.then(|| self.reply(target, ct));
             let m = self.msg(at, who, ct, text, rep, &[]);
             if len < 16 {
@@ -1603,6 +1687,7 @@ impl<R: Render> Sim<'_, R> {
                 msgs: 0,
                 circle: NO_CIRCLE,
                 circle2: NO_CIRCLE,
+                niche: None,
             });
             let (id, num) = person_id(self.platform, person);
             self.who.push(Who { id, name: vocab::spam_name(person - people.regular), num });
@@ -1728,6 +1813,24 @@ impl<R: Render> Sim<'_, R> {
                     }
                 }
                 circles
+            },
+            introductions: {
+                let mut pairs: Vec<(u8, usize, usize)> = Vec::new();
+                for (i, m) in self.members.iter().enumerate() {
+                    if let Some((k, true)) = m.niche
+                        && let Some(e) = self.members.iter().position(|x| x.niche == Some((k, false)))
+                    {
+                        pairs.push((k, i, e));
+                    }
+                }
+                pairs.sort_unstable();
+                pairs
+                    .into_iter()
+                    .map(|(k, a, e)| {
+                        let (zh, en) = SPECIALTIES[k as usize];
+                        (id(a), id(e), if self.gp.english { en } else { zh }.to_string())
+                    })
+                    .collect()
             },
             bridges: (0..self.members.len())
                 .filter(|&i| self.members[i].circle2 != NO_CIRCLE)
