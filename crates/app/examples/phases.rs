@@ -1,7 +1,8 @@
 //! Where a report's time goes, phase by phase, on a store:
 //! `cargo run --release -p tonghao-app --example phases -- DB [COMMUNITY]`.
 //! Prints the seconds to load the snapshot, infer reply links, build every
-//! group's report and serialise it (docs/benchmarks.md quotes it).
+//! group's report, propose the next moves (and the introductions alone)
+//! and serialise the reports (docs/benchmarks.md and docs/ops.md quote it).
 
 use std::time::Instant;
 use tonghao_insight::links::infer_missing;
@@ -25,6 +26,27 @@ fn main() {
     let t = Instant::now();
     let reports = tonghao_insight::par::map(snap.groups.len(), 0, |g| group_report(&snap, g, 28));
     eprintln!("reports {:6.2} s  {} groups", t.elapsed().as_secs_f64(), reports.len());
+    let t = Instant::now();
+    let moves = tonghao_ops::moves::next_moves(&snap, &reports);
+    let count = |k: tonghao_ops::moves::Kind| moves.iter().filter(|m| m.kind == k).count();
+    eprintln!(
+        "moves   {:6.2} s  {} moves ({} split, {} introduce)",
+        t.elapsed().as_secs_f64(),
+        moves.len(),
+        count(tonghao_ops::moves::Kind::Split),
+        count(tonghao_ops::moves::Kind::Introduce)
+    );
+    // The introductions alone (their share of the moves' time).
+    let t = Instant::now();
+    let groups_of = tonghao_ops::introduce::groups_of(&snap);
+    let pairs: usize = tonghao_insight::par::map(snap.groups.len(), 0, |g| {
+        let w = reports[g].window;
+        let graph = tonghao_insight::graph::Graph::build(&snap, g, w);
+        tonghao_ops::introduce::pairs(&snap, g, w, &graph, &groups_of).len()
+    })
+    .into_iter()
+    .sum();
+    eprintln!("introduce {:4.2} s  {pairs} pairs (both cores)", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let json = serde_json::to_string_pretty(&reports).expect("serialises");
     eprintln!("json    {:6.2} s  {} bytes", t.elapsed().as_secs_f64(), json.len());

@@ -20,9 +20,9 @@ use tonghao_model::snapshot::Snapshot;
 use tonghao_ops::moves::{KindOutcome, Move};
 use tonghao_store::Store;
 
-/// A group's size goal: larger groups get a split proposal (DESIGN: at
-/// most about 40 people who know each other).
-pub const SPLIT_GOAL: usize = 40;
+/// A group's size goal: larger groups get a split proposal (the same
+/// proposal as the `split` move's, [`split::propose`]).
+pub const SPLIT_GOAL: usize = split::SIZE_GOAL;
 /// The most ties drawn in a group's graph (the strongest): a browser
 /// lays out a few thousand edges smoothly, not a hundred thousand.
 const MAX_EDGES: usize = 3000;
@@ -95,7 +95,8 @@ pub struct Node {
     pub id: i64,
     /// Display name.
     pub name: String,
-    /// The proposed small group (index into `split.groups`), where a split is proposed.
+    /// The proposed small group (index into `split.groups`), where a split
+    /// is proposed; none for the group's staff, who run every new group.
     pub circle: Option<u32>,
     /// The group's hub (most of the replies go through them).
     pub hub: bool,
@@ -266,7 +267,10 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
     }
     ties.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
     let edges_left_out = ties.len().saturating_sub(MAX_EDGES);
-    let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| propose_split(&graph, &ties));
+    let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| {
+        let staff = tonghao_insight::roles::staff(snap, gi, g.as_of_ms);
+        (split::propose(&graph, SPLIT_GOAL, &staff), SPLIT_GOAL)
+    });
     let hub = g.graph.hub;
     let nodes = graph
         .nodes
@@ -275,7 +279,7 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
         .map(|(k, &m)| Node {
             id: snap.members[m as usize].store_id,
             name: snap.members[m as usize].name.clone(),
-            circle: proposal.as_ref().map(|(s, _)| s.membership[k]),
+            circle: proposal.as_ref().map(|(s, _)| s.membership[k]).filter(|&c| c != u32::MAX),
             hub: hub == Some(m),
             bridge: g.graph.bridges.contains(&m),
         })
@@ -322,14 +326,6 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
         unanswered,
         report: g.clone(),
     }
-}
-
-/// Leiden with the size goal as a hard cap, on the window's ties.
-fn propose_split(graph: &InteractionGraph, ties: &[(usize, usize, f64)]) -> (split::Split, usize) {
-    let edges: Vec<(u32, u32, f64)> = ties.iter().map(|&(a, b, w)| (a as u32, b as u32, w)).collect();
-    let g = split::Graph::from_edges(graph.nodes.len(), &edges);
-    let opts = split::Options { max_size: Some(SPLIT_GOAL), ..split::Options::default() };
-    (split::split(&g, &opts), SPLIT_GOAL)
 }
 
 /// How many of a member's messages the member page shows (the latest).

@@ -942,6 +942,12 @@ fn content_words(text: &str, known: &Map<String, u32>, out: &mut Vec<u64>) {
     flush(&mut word, out);
 }
 
+/// Whether `word` (lowercase ASCII) is an English stop word ("about",
+/// "also", "and" …), the list reply inference ignores.
+pub fn stop_word(word: &str) -> bool {
+    STOP.binary_search(&hash(word.as_bytes())).is_ok()
+}
+
 /// FNV-1a.
 const fn hash(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

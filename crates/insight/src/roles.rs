@@ -53,6 +53,20 @@ pub struct MemberRoles {
     pub last_message_ms: Option<i64>,
 }
 
+/// The group's staff as of `end_ms`: members given the owner, deputy or
+/// admin role (by role events) before it.
+pub fn staff(snap: &Snapshot, g: usize, end_ms: i64) -> Vec<u32> {
+    let mut out: Vec<u32> = snap.memberships[snap.groups[g].memberships.clone()]
+        .iter()
+        .filter(|r| r.at_ms < end_ms)
+        .filter(|r| matches!(r.kind, MembershipKind::Role(GroupRole::Owner | GroupRole::Deputy | GroupRole::Admin)))
+        .map(|r| r.member)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Roles of every current member (and of anyone drifting) of group `g`.
 pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphMetrics) -> Vec<MemberRoles> {
     let m = &snap.messages;
@@ -83,21 +97,15 @@ pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphM
     // Where the known history starts: an export's first line is not the
     // group's birth, so the people already there are not newcomers.
     let mut history_start = first.values().copied().min().unwrap_or(i64::MAX);
-    let mut staff: HashSet<u32> = HashSet::new();
+    let staff: HashSet<u32> = staff(snap, g, w.end_ms).into_iter().collect();
     for r in &snap.memberships[group.memberships.clone()] {
         if r.at_ms >= w.end_ms {
             continue;
         }
         history_start = history_start.min(r.at_ms);
-        match r.kind {
-            MembershipKind::Join => {
-                let f = first.entry(r.member).or_insert(r.at_ms);
-                *f = (*f).min(r.at_ms);
-            }
-            MembershipKind::Role(GroupRole::Owner | GroupRole::Deputy | GroupRole::Admin) => {
-                staff.insert(r.member);
-            }
-            _ => {}
+        if r.kind == MembershipKind::Join {
+            let f = first.entry(r.member).or_insert(r.at_ms);
+            *f = (*f).min(r.at_ms);
         }
     }
     // Someone first seen in the first week of the known history was there

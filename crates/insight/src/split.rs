@@ -293,6 +293,96 @@ impl Split {
     }
 }
 
+/// A group's size goal: a group whose active interaction graph has more
+/// members gets a split proposal (DESIGN: small groups beat big ones, at
+/// most about 40 people who know each other).
+pub const SIZE_GOAL: usize = 40;
+
+/// A split proposal for a group's own interaction graph (the window's
+/// replies and mentions, `crate::graph::Graph`): Leiden with `max_size` as
+/// a hard cap on the ties taken as undirected. Node ids in the result are
+/// the interaction graph's node indices.
+///
+/// The group's `staff` (member indices: owner, deputies, admins) are left
+/// out: they answer everyone by duty, not by circle, and would pull the
+/// members they welcomed and reminded into their own group; they run the
+/// new groups instead. Their `membership` is `u32::MAX`, and the figures
+/// (ties kept, modularity) are over the ties between the others. Members
+/// without any tie among the others join the smallest group with room.
+/// Each group's host is the member who answered (replied to or
+/// @mentioned) the most different members of that group, then the one
+/// with the most such replies, then the lowest node id; `None` when nobody
+/// in it answered anyone else in it. The console's group page and the
+/// `split` move both call this, so they propose the same groups.
+pub fn propose(graph: &crate::graph::Graph, max_size: usize, staff: &[u32]) -> Split {
+    let n = graph.nodes.len();
+    let mut local = vec![u32::MAX; n];
+    let mut keep: Vec<usize> = Vec::new();
+    for (v, member) in graph.nodes.iter().enumerate() {
+        if !staff.contains(member) {
+            local[v] = keep.len() as u32;
+            keep.push(v);
+        }
+    }
+    let mut edges: Vec<(u32, u32, f64)> = Vec::new();
+    for (a, out) in graph.out.iter().enumerate() {
+        for (&b, &w) in out {
+            if local[a] != u32::MAX && local[b] != u32::MAX {
+                edges.push((local[a], local[b], w));
+            }
+        }
+    }
+    // Integer weights: the sums do not depend on the order of the edges.
+    edges.sort_unstable_by_key(|&(a, b, _)| (a, b));
+    let g = Graph::from_edges(keep.len(), &edges);
+    let opts = Options { max_size: Some(max_size), ..Options::default() };
+    let mut membership = split(&g, &opts).membership;
+    // Members without a tie in the window (they posted, nobody answered them
+    // and they answered nobody) would each be a group of one: they join the
+    // smallest group with room instead, which changes no figure.
+    let mut sizes: Vec<usize> = vec![0; keep.len()];
+    for &c in &membership {
+        sizes[c as usize] += 1;
+    }
+    let cap = max_size.max(1);
+    for v in 0..g.nodes() {
+        if g.strength(v) > 0.0 {
+            continue;
+        }
+        let home = (0..sizes.len()).filter(|&c| sizes[c] >= 2 && sizes[c] < cap).min_by_key(|&c| (sizes[c], c));
+        if let Some(c) = home {
+            sizes[membership[v] as usize] -= 1;
+            membership[v] = c as u32;
+            sizes[c] += 1;
+        }
+    }
+    // Back to the interaction graph's node ids.
+    let mut s = describe(&g, &membership);
+    let mut full = vec![u32::MAX; n];
+    for (i, &v) in keep.iter().enumerate() {
+        full[v] = s.membership[i];
+    }
+    s.membership = full;
+    for group in &mut s.groups {
+        for m in &mut group.members {
+            *m = keep[*m as usize] as u32;
+        }
+    }
+    for group in &mut s.groups {
+        let c = s.membership[group.members[0] as usize];
+        let score = |v: u32| {
+            let inside = graph.out[v as usize].iter().filter(|&(&u, _)| s.membership[u] == c);
+            let (people, weight) = inside.fold((0usize, 0.0f64), |(n, w), (_, &x)| (n + 1, w + x));
+            (people, weight)
+        };
+        group.host = group.members.iter().copied().filter(|&v| score(v).0 > 0).fold(None, |best, v| match best {
+            Some(b) if (score(b).0, score(b).1) >= (score(v).0, score(v).1) => Some(b),
+            _ => Some(v),
+        });
+    }
+    s
+}
+
 /// Splits `graph` into groups by `opts`.
 pub fn split(graph: &Graph, opts: &Options) -> Split {
     let membership = partition(graph, opts);

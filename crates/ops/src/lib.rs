@@ -24,6 +24,7 @@
 pub mod activities;
 pub mod canvas;
 pub mod checkins;
+pub mod introduce;
 pub mod moves;
 pub mod orders;
 pub mod outcomes;

@@ -1,4 +1,5 @@
-//! Next moves: welcome, re-engage, answer, promote, spam, intervene.
+//! Next moves: welcome, re-engage, answer, promote, spam, intervene, split,
+//! introduce.
 //!
 //! The rules (each move quotes the figures it used, `docs/ops.md`):
 //! - **welcome**: a member who joined 3 to 30 days ago and has not spoken
@@ -14,13 +15,22 @@
 //! - **intervene**: per stage, what the seeds prescribe: a declining group
 //!   needs a guest share, new members or a new ritual; a silent one rest or a
 //!   merge; an active or growing one is the time to run a campaign.
+//! - **split**: a group with more active members than its size goal (40)
+//!   in the window: small groups along its circles (capped Leiden on its
+//!   interaction graph), each with a host, and the ties the split keeps.
+//! - **introduce**: two active members who use the same words, or one of
+//!   whom answers what the other asks, and who have not answered each other
+//!   in the window (`introduce`).
 
+use crate::introduce;
 use serde::Serialize;
 use std::collections::HashMap;
+use tonghao_insight::graph::Graph as InteractionGraph;
 use tonghao_insight::lifecycle::Stage;
 use tonghao_insight::metrics::{DAY_MS, Window, starters};
 use tonghao_insight::report::GroupReport;
-use tonghao_insight::roles::Role;
+use tonghao_insight::roles::{Role, staff};
+use tonghao_insight::split;
 use tonghao_model::Role as GroupRole;
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::msg::Msg;
@@ -42,6 +52,10 @@ pub enum Kind {
     Spam,
     /// Change something about the group as a whole.
     Intervene,
+    /// Split a big group into small groups along its circles.
+    Split,
+    /// Introduce two members who should know each other.
+    Introduce,
 }
 
 impl Kind {
@@ -54,6 +68,8 @@ impl Kind {
             Kind::Promote => "promote",
             Kind::Spam => "spam",
             Kind::Intervene => "intervene",
+            Kind::Split => "split",
+            Kind::Introduce => "introduce",
         }
     }
 }
@@ -67,6 +83,20 @@ pub struct Evidence {
     pub members: Vec<i64>,
     /// Store ids of the messages that show it.
     pub messages: Vec<i64>,
+    /// For a split: the proposed small groups (members and host, as store ids).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<ProposedGroup>,
+}
+
+/// One small group of a split proposal.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ProposedGroup {
+    /// Member store ids, ascending by the interaction graph's order.
+    pub members: Vec<i64>,
+    /// The host: the member who answered the most others inside it.
+    pub host: Option<i64>,
+    /// Replies and mentions between its members in the window.
+    pub ties_inside: f64,
 }
 
 /// One thing to do.
@@ -154,15 +184,21 @@ pub fn host(snap: &Snapshot, report: &GroupReport) -> Option<u32> {
 /// The ranked moves for the groups reported in `reports` (each built from
 /// `snap` at its `as_of_ms`, links already completed).
 pub fn next_moves(snap: &Snapshot, reports: &[GroupReport]) -> Vec<Move> {
-    let mut out = Vec::new();
-    for r in reports {
-        group_moves(snap, r, &mut out);
-    }
+    let groups_of = if reports.is_empty() { Vec::new() } else { introduce::groups_of(snap) };
+    // Groups are independent: on every core.
+    let mut out: Vec<Move> = tonghao_insight::par::map(reports.len(), 0, |k| {
+        let mut moves = Vec::new();
+        group_moves(snap, &reports[k], &groups_of, &mut moves);
+        moves
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     out.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
     out
 }
 
-fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
+fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &mut Vec<Move>) {
     let g = r.group as usize;
     let meta = &snap.groups[g];
     let end = r.as_of_ms;
@@ -240,7 +276,12 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                 priority,
                 Msg::new("move.welcome").text("name", name(who)).num("days", waited, 0),
                 Some(Msg::new("draft.welcome").text("name", name(who)).text("group", r.name.clone())),
-                Evidence { figures: vec![("days_since_join", waited)], members: vec![store_id(who)], messages: vec![] },
+                Evidence {
+                    figures: vec![("days_since_join", waited)],
+                    members: vec![store_id(who)],
+                    messages: vec![],
+                    ..Default::default()
+                },
             );
         }
     }
@@ -283,6 +324,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                 ],
                 members: vec![store_id(mr.member)],
                 messages: last_ids,
+                ..Default::default()
             },
         );
     }
@@ -306,6 +348,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                 figures: vec![("days_unanswered", age)],
                 members: vec![store_id(who)],
                 messages: vec![m.store_id[s]],
+                ..Default::default()
             },
         );
     }
@@ -348,6 +391,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
                     ],
                     members: vec![store_id(mr.member)],
                     messages: vec![],
+                    ..Default::default()
                 },
             );
         }
@@ -370,8 +414,100 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
             0.55 + 0.05 * (posts.len() as f64).min(5.0),
             Msg::new("move.spam").text("name", name(who)).int("posts", posts.len()),
             None,
-            Evidence { figures: vec![("ad_posts", posts.len() as f64)], members: vec![store_id(who)], messages: posts },
+            Evidence {
+                figures: vec![("ad_posts", posts.len() as f64)],
+                members: vec![store_id(who)],
+                messages: posts,
+                ..Default::default()
+            },
         );
+    }
+
+    // Split: a group whose active interaction graph is over the size goal,
+    // cut along its circles by the capped Leiden (the console's proposal).
+    let graph = InteractionGraph::build(snap, g, r.window);
+    if !silent_group {
+        let active = graph.nodes.len();
+        if active > split::SIZE_GOAL {
+            let proposal = split::propose(&graph, split::SIZE_GOAL, &staff(snap, g, end));
+            let sid = |k: u32| store_id(graph.nodes[k as usize]);
+            let groups: Vec<ProposedGroup> = proposal
+                .groups
+                .iter()
+                .map(|c| ProposedGroup {
+                    members: c.members.iter().map(|&k| sid(k)).collect(),
+                    host: c.host.map(sid),
+                    ties_inside: c.inside,
+                })
+                .collect();
+            let sizes = proposal.groups.iter().map(|c| c.members.len());
+            let (largest, smallest) = (sizes.clone().max().unwrap_or(0), sizes.min().unwrap_or(0));
+            let over = (active - split::SIZE_GOAL) as f64;
+            push(
+                Kind::Split,
+                &[],
+                None,
+                0.3 + 0.3 * (over / 160.0).min(1.0),
+                Msg::new("move.split")
+                    .text("group", r.name.clone())
+                    .int("groups", groups.len())
+                    .int("cap", split::SIZE_GOAL)
+                    .int("active", active)
+                    .share("kept", proposal.ties_kept),
+                Some(Msg::new("draft.split").text("group", r.name.clone()).int("groups", groups.len())),
+                Evidence {
+                    figures: vec![
+                        ("active_members", active as f64),
+                        ("size_goal", split::SIZE_GOAL as f64),
+                        ("groups", groups.len() as f64),
+                        ("largest_group", largest as f64),
+                        ("smallest_group", smallest as f64),
+                        ("ties_kept", proposal.ties_kept),
+                        ("modularity", proposal.modularity),
+                    ],
+                    members: groups.iter().filter_map(|c| c.host).collect(),
+                    messages: vec![],
+                    groups,
+                },
+            );
+        }
+    }
+
+    // Introduce: active members who share words or answer what the other
+    // asks, and have not answered each other yet.
+    if !silent_group {
+        for p in introduce::pairs(snap, g, r.window, &graph, groups_of) {
+            let words = p.words.join(if p.words.iter().all(|w| w.is_ascii()) { ", " } else { "、" });
+            let (lo, hi) = (store_id(p.a).min(store_id(p.b)), store_id(p.a).max(store_id(p.b)));
+            push(
+                Kind::Introduce,
+                &[lo, hi],
+                Some(p.a),
+                0.25 + 0.2 * p.score.min(1.0),
+                Msg::new(if p.complement { "move.introduce_answers" } else { "move.introduce_shared" })
+                    .text("a", name(p.a))
+                    .text("b", name(p.b))
+                    .text("words", words.clone()),
+                Some(
+                    Msg::new(if p.complement { "draft.introduce_answers" } else { "draft.introduce" })
+                        .text("a", name(p.a))
+                        .text("b", name(p.b))
+                        .text("words", words),
+                ),
+                Evidence {
+                    figures: vec![
+                        ("shared_words_similarity", p.shared),
+                        ("answers_similarity", p.answers),
+                        ("words_shared", p.words_shared as f64),
+                        ("groups_in_common", p.groups_in_common as f64),
+                        ("score", p.score),
+                    ],
+                    members: vec![store_id(p.a), store_id(p.b)],
+                    messages: p.messages.iter().map(|&i| m.store_id[i]).collect(),
+                    ..Default::default()
+                },
+            );
+        }
     }
 
     // Intervene: one move per group, by stage, tied to its evidence.
@@ -393,6 +529,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, out: &mut Vec<Move>) {
             figures: vec![("last_4w", e.last_4w as f64), ("prev_4w", e.prev_4w as f64), ("peak_4w", e.peak_4w as f64)],
             members: vec![],
             messages: vec![],
+            ..Default::default()
         },
     );
     if let Some(last) = out.last_mut() {

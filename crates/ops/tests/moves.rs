@@ -3,6 +3,7 @@
 
 use tonghao_insight::metrics::DAY_MS;
 use tonghao_insight::report::group_report;
+use tonghao_model::msg::Arg;
 use tonghao_model::snapshot::{
     GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, Messages, NONE, Snapshot, text_flags,
 };
@@ -36,6 +37,7 @@ impl Builder {
         m.reply_to.push(reply.map_or(NONE, |r| r as u32));
         m.reply_kind.push(LinkKind::Explicit);
         m.mention_start.push(m.mention_targets.len() as u32);
+        m.text.insert(m.len() as u32 - 1, text.into());
         m.len() - 1
     }
 }
@@ -125,6 +127,9 @@ fn reorder(m: &Messages, order: &[usize]) -> Messages {
         out.reply_to.push(if m.reply_to[i] == NONE { NONE } else { at[m.reply_to[i] as usize] as u32 });
         out.reply_kind.push(m.reply_kind[i]);
         out.mention_start.push(0);
+        if let Some(t) = m.text.get(&(i as u32)) {
+            out.text.insert(out.len() as u32 - 1, t.clone());
+        }
     }
     out
 }
@@ -219,4 +224,232 @@ fn one_group_move_tied_to_its_stage_and_stable_ids() {
     assert_eq!(ids.len(), first.len(), "ids are unique");
     // Highest priority first.
     assert!(first.windows(2).all(|w| w[0].priority >= w[1].priority));
+}
+
+/// A snapshot of one group (store id 7) from the messages `b` holds, with
+/// `names.len()` members who all joined a day before T0, reported at END.
+fn one_group(b: Builder, names: &[String]) -> Snapshot {
+    let mut order: Vec<usize> = (0..b.m.len()).collect();
+    order.sort_by_key(|&i| (b.m.at_ms[i], i));
+    let m = reorder(&b.m, &order);
+    let memberships: Vec<MembershipRow> = (0..names.len() as u32)
+        .map(|k| MembershipRow { group: 0, member: k, kind: MembershipKind::Join, at_ms: T0 - DAY_MS, by: NONE })
+        .collect();
+    let (n, k) = (m.len(), memberships.len());
+    Snapshot {
+        community: "test".into(),
+        as_of_ms: END,
+        groups: vec![GroupMeta {
+            store_id: 7,
+            platform: Platform::Wechat,
+            external_id: "g".into(),
+            name: Some("大群".into()),
+            tz_offset_s: 0,
+            messages: 0..n,
+            memberships: 0..k,
+            covered: None,
+        }],
+        members: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| MemberMeta { store_id: 1000 + i as i64, name: n.clone(), bot: false })
+            .collect(),
+        messages: m,
+        memberships,
+    }
+}
+
+/// Three circles of 18 (members 18c … 18c + 17). In the last four weeks,
+/// each member posts one message a day on days 50–67 (member k of a circle on
+/// day 50 + k) and answers every earlier member of their circle: 153 replies
+/// inside each circle, each pair once. Three replies bridge the circles:
+/// the first of circle 1 answers the first of circle 0, the first of 2 the
+/// first of 1, the first of 0 the first of 2.
+fn three_circles() -> Snapshot {
+    let mut b = Builder { m: Messages::default() };
+    b.m.mention_start.push(0);
+    let names: Vec<String> = (0..54).map(|i| format!("圈{}-{}", i / 18, i % 18)).collect();
+    let mut first = vec![0usize; 54];
+    for c in 0..3u32 {
+        for k in 0..18u32 {
+            let who = 18 * c + k;
+            let t = (50 + k as i64) * DAY_MS + 20 * HOUR + c as i64 * 60_000;
+            first[who as usize] = b.say(who, t, None, "今天跑了五公里，配速六分半");
+        }
+    }
+    for c in 0..3u32 {
+        for k in 0..18u32 {
+            for j in 0..k {
+                let (who, to) = (18 * c + k, 18 * c + j);
+                let t = (50 + k as i64) * DAY_MS + 21 * HOUR + (c * 18 + j) as i64 * 60_000;
+                b.say(who, t, Some(first[to as usize]), "加油，明天一起跑");
+            }
+        }
+    }
+    for (who, to) in [(18, 0), (36, 18), (0, 36)] {
+        b.say(who, 68 * DAY_MS + 12 * HOUR, Some(first[to]), "你们那边也跑步吗");
+    }
+    one_group(b, &names)
+}
+
+#[test]
+fn split_a_big_group_along_its_circles_with_hosts_and_figures() {
+    let snap = three_circles();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let s = of(&moves, Kind::Split);
+    assert_eq!(s.len(), 1, "one split for the group");
+    let s = s[0];
+    // 54 members posted in the window, over the goal of 40.
+    assert_eq!(figure(s, "active_members"), 54.0);
+    assert_eq!(figure(s, "size_goal"), 40.0);
+    assert_eq!(figure(s, "groups"), 3.0);
+    assert_eq!(figure(s, "largest_group"), 18.0);
+    assert_eq!(figure(s, "smallest_group"), 18.0);
+    // 3 × 153 ties inside, 3 between: kept 459 / 462.
+    assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
+    // m = 462; each circle holds 153 and has degree 2 × 153 + 2 = 308 of
+    // 2m = 924, a third: Q = 459/462 − 3 × (1/3)².
+    assert!((figure(s, "modularity") - (459.0 / 462.0 - 1.0 / 3.0)).abs() < 1e-12);
+    // Each proposed group is one circle; its host is its last member, who
+    // answered the 17 others (store ids 1000 + index).
+    let mut groups: Vec<(Vec<i64>, Option<i64>)> =
+        s.evidence.groups.iter().map(|g| (g.members.clone(), g.host)).collect();
+    groups.sort();
+    for (c, (members, host)) in groups.iter().enumerate() {
+        let base = 1000 + 18 * c as i64;
+        assert_eq!(members, &(base..base + 18).collect::<Vec<_>>());
+        assert_eq!(*host, Some(base + 17));
+    }
+    assert_eq!(s.evidence.groups.iter().map(|g| g.ties_inside).collect::<Vec<_>>(), vec![153.0; 3]);
+    assert!(s.draft.is_some());
+    // 14 members over the goal: 0.3 + 0.3 × 14 / 160.
+    assert!((s.priority - (0.3 + 0.3 * 14.0 / 160.0)).abs() < 1e-12);
+}
+
+/// The owner answers every member: by duty, not by circle. Left out of the
+/// split (they run every new group), they change no figure of it.
+#[test]
+fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
+    let mut snap = three_circles();
+    // Member 54, the owner, answers the first message of each of the 54.
+    snap.members.push(MemberMeta { store_id: 1054, name: "群主".into(), bot: false });
+    let m = &mut snap.messages;
+    for i in 0..m.len() {
+        if m.reply_to[i] == NONE && m.at_ms[i] < T0 + 68 * DAY_MS {
+            m.store_id.push(10_000 + i as i64);
+            m.group.push(0);
+            m.member.push(54);
+            m.at_ms.push(T0 + 69 * DAY_MS + i as i64);
+            m.content.push(ContentType::Text);
+            m.chars.push(2);
+            m.flags.push(0);
+            m.reply_to.push(i as u32);
+            m.reply_kind.push(LinkKind::Explicit);
+            m.mention_start.push(0);
+        }
+    }
+    let n = m.len();
+    snap.groups[0].messages = 0..n;
+    snap.memberships.push(MembershipRow {
+        group: 0,
+        member: 54,
+        kind: MembershipKind::Role(Role::Owner),
+        at_ms: T0 - DAY_MS,
+        by: NONE,
+    });
+    snap.groups[0].memberships = 0..snap.memberships.len();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let s = of(&moves, Kind::Split)[0];
+    assert_eq!(figure(s, "active_members"), 55.0);
+    assert_eq!(figure(s, "groups"), 3.0);
+    assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
+    assert!(s.evidence.groups.iter().all(|g| !g.members.contains(&1054)));
+    assert_eq!(s.by.as_deref(), Some("群主"));
+}
+
+#[test]
+fn no_split_for_a_small_group() {
+    let (_, moves) = moves();
+    assert!(of(&moves, Kind::Split).is_empty());
+}
+
+/// Six members, English, in the window's last 25 days:
+/// Ann (0) greets every day; Bob (1) and Cat (2) both write about marathon
+/// tempo intervals; Cat and Eve (4) both mention baking; Dan (3) asks how to
+/// keep a sourdough starter alive; Fay (5) asks about sourdough starter
+/// feeding and Eve answers her with "keep … sourdough starter …". Only Eve
+/// and Fay are tied (her reply).
+fn six_members() -> Snapshot {
+    let mut b = Builder { m: Messages::default() };
+    b.m.mention_start.push(0);
+    let names: Vec<String> = ["Ann", "Bob", "Cat", "Dan", "Eve", "Fay"].iter().map(|s| s.to_string()).collect();
+    for day in 0..69 {
+        b.say(0, day * DAY_MS + 9 * HOUR, None, "hello everyone, welcome");
+    }
+    // The same five days' talk five times over (days 44–68): everyone has
+    // the introduce move's five messages, and since every word's count grows
+    // alike, the cosines are those of one round.
+    for round in 0..5 {
+        let d = 44 + 5 * round;
+        b.say(1, d * DAY_MS + 20 * HOUR, None, "marathon tempo intervals");
+        b.say(2, (d + 1) * DAY_MS + 20 * HOUR, None, "marathon tempo intervals");
+        b.say(2, (d + 1) * DAY_MS + 21 * HOUR, None, "baking bread");
+        b.say(3, (d + 2) * DAY_MS + 20 * HOUR, None, "how do you keep a sourdough starter alive?");
+        let fay = b.say(5, (d + 3) * DAY_MS + 20 * HOUR, None, "any tips for sourdough starter feeding?");
+        b.say(4, (d + 3) * DAY_MS + 21 * HOUR, Some(fay), "keep your sourdough starter warm, feed flour daily");
+        b.say(4, (d + 4) * DAY_MS + 20 * HOUR, None, "love baking");
+    }
+    one_group(b, &names)
+}
+
+#[test]
+fn introduce_who_answers_what_the_other_asks_and_who_share_words() {
+    let snap = six_members();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let i = of(&moves, Kind::Introduce);
+    // Six members use words; a word counts when 2 or 3 of them (half) use
+    // it: marathon, tempo, intervals, baking, keep (df 2, idf ln 3) and
+    // sourdough, starter (df 3, idf ln 2).
+    let (l3, l2) = (3f64.ln(), 2f64.ln());
+    assert_eq!(i.len(), 2, "{i:#?}");
+    // Dan's question words (keep, sourdough, starter) are exactly Eve's
+    // answer words: cosine 1. Their whole profiles differ by Eve's baking:
+    // √((l3² + 2 l2²) / (2 l3² + 2 l2²)).
+    let dan = i[0];
+    assert_eq!((dan.about.as_deref(), dan.evidence.members.clone()), (Some("Dan"), vec![1003, 1004]));
+    assert!((figure(dan, "answers_similarity") - 1.0).abs() < 1e-12);
+    let shared = ((l3 * l3 + 2.0 * l2 * l2) / (2.0 * l3 * l3 + 2.0 * l2 * l2)).sqrt();
+    assert!((figure(dan, "shared_words_similarity") - shared).abs() < 1e-12);
+    assert_eq!(figure(dan, "words_shared"), 3.0);
+    assert_eq!(figure(dan, "groups_in_common"), 0.0);
+    assert!((dan.priority - 0.45).abs() < 1e-12);
+    // The reason names the words, strongest first: keep (ln 3) before
+    // sourdough and starter (ln 2, in order of first use).
+    assert_eq!(dan.msg.key, "move.introduce_answers");
+    let words = dan.msg.args.iter().find(|(k, _)| *k == "words").map(|(_, v)| v.clone());
+    assert_eq!(words, Some(Arg::Text("keep, sourdough, starter".into())));
+    assert!(dan.draft.is_some());
+    // Evidence: Dan's questions and Eve's answers (not her baking messages).
+    let texts: Vec<&str> = dan
+        .evidence
+        .messages
+        .iter()
+        .map(|id| {
+            let k = snap.messages.store_id.iter().position(|x| x == id).unwrap();
+            &*snap.messages.text[&(k as u32)]
+        })
+        .collect();
+    let (q, a) = ("how do you keep a sourdough starter alive?", "keep your sourdough starter warm, feed flour daily");
+    assert_eq!(texts, [q, a, q, a], "the first two of each");
+    // Bob (3 words, each 1/√3) and Cat (4 words, each 1/2): √3 / 2.
+    let bc = i[1];
+    assert_eq!(bc.evidence.members, vec![1001, 1002]);
+    assert!((figure(bc, "shared_words_similarity") - 3f64.sqrt() / 2.0).abs() < 1e-12);
+    assert_eq!(figure(bc, "answers_similarity"), 0.0);
+    assert!((bc.priority - (0.25 + 0.2 * 3f64.sqrt() / 2.0)).abs() < 1e-12);
+    // Eve and Fay are tied; Dan and Fay share two words only: not proposed.
+    assert!(!i.iter().any(|m| m.evidence.members.contains(&1005)));
 }

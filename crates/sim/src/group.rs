@@ -38,7 +38,30 @@ struct Member {
     ties: Vec<u32>,
     role: RoleKind,
     msgs: u32,
+    /// The member's circle ([`NO_CIRCLE`] outside circled groups, and for the owner).
+    circle: u32,
+    /// A bridge's second circle, else [`NO_CIRCLE`].
+    circle2: u32,
+    /// A planted pair who would answer each other: (which specialty, asks
+    /// about it or knows it); see [`SPECIALTIES`].
+    niche: Option<(u8, bool)>,
 }
+
+/// Niche interests of the planted pairs (one asks about it, one of another
+/// circle knows it; docs/sim.md), Chinese and English.
+const SPECIALTIES: [(&str, &str); 8] = [
+    ("潜水考证", "scuba diving"),
+    ("手冲咖啡", "pour-over coffee"),
+    ("围棋定式", "go openings"),
+    ("日语能力考", "the JLPT"),
+    ("古典吉他", "classical guitar"),
+    ("酸面包", "sourdough"),
+    ("公路骑行", "road cycling"),
+    ("胶片冲洗", "film developing"),
+];
+
+/// Not in a circle.
+const NO_CIRCLE: u32 = u32::MAX;
 
 impl Member {
     #[inline]
@@ -251,6 +274,15 @@ pub struct GroupTruth {
     pub offline_events: Vec<OfflineTruth>,
     /// Guest shares relayed here (start times).
     pub guest_shares: Vec<String>,
+    /// Circles (a big group's 小圈子; docs/sim.md): each circle's members
+    /// (platform ids), a bridge in its first circle only; empty in a group
+    /// without circles.
+    pub circles: Vec<Vec<String>>,
+    /// Members who also sit in a second circle, and which (index into `circles`).
+    pub bridges: Vec<(String, u32)>,
+    /// Planted pairs who would answer each other: (asker, who knows it, the
+    /// niche), of different circles.
+    pub introductions: Vec<(String, String, String)>,
 }
 
 /// Stage start days after creation.
@@ -295,6 +327,11 @@ struct Sim<'a, R: Render> {
     // Speakers present all day, with cumulative weights.
     cands: Vec<u32>,
     cum: Vec<f64>,
+    /// Per circle: its speakers present all day (a bridge in both of its
+    /// circles), with cumulative weights; empty in a group without circles.
+    circle_cands: Vec<(Vec<u32>, Vec<f64>)>,
+    /// The circle of the conversation under way (its starter's), if any.
+    thread_circle: u32,
     present: u32,
     dirty: bool,
     hours_cum: [[f64; 24]; 2],
@@ -357,6 +394,8 @@ pub(crate) fn simulate<R: Render>(
         ord: 0,
         cands: Vec::new(),
         cum: Vec::new(),
+        circle_cands: Vec::new(),
+        thread_circle: NO_CIRCLE,
         present: 0,
         dirty: true,
         hours_cum,
@@ -453,8 +492,19 @@ impl<R: Render> Sim<'_, R> {
         let lurk = lurker_share(gp.size, sc);
         for (i, &(join_at, person)) in times.iter().enumerate() {
             let role = if i == 0 { RoleKind::Owner } else { RoleKind::Member };
-            let mut m =
-                Member { person, join_at, left_at: NEVER, inviter: None, weight: 0.0, ties: Vec::new(), role, msgs: 0 };
+            let mut m = Member {
+                person,
+                join_at,
+                left_at: NEVER,
+                inviter: None,
+                weight: 0.0,
+                ties: Vec::new(),
+                role,
+                msgs: 0,
+                circle: NO_CIRCLE,
+                circle2: NO_CIRCLE,
+                niche: None,
+            };
             if i > 0 {
                 // Invitation chains: a random earlier member, or (half the
                 // time) whoever invited them — linear preferential attachment
@@ -540,6 +590,7 @@ impl<R: Render> Sim<'_, R> {
                 self.members[i].left_at = left;
             }
         }
+        self.setup_circles();
         let english = gp.english;
         let rule_names = gp.operated && matches!(self.platform, Platform::Wechat | Platform::Qq);
         for m in &self.members {
@@ -547,6 +598,104 @@ impl<R: Render> Sim<'_, R> {
             let name = vocab::display_name(m.person, english, rule_names);
             self.who.push(Who { id, name, num });
         }
+    }
+
+    /// Circles (小圈子) in a big group: everyone but the owner, in random
+    /// order, cut into circles of uneven size (`circle_size`); a share
+    /// (`circle_bridges`) also sits in a second circle. Replies then mostly
+    /// stay inside the author's circle ([`Sim::responder`]). Groups below
+    /// `circles_from_size` draw nothing here, so their histories do not change.
+    fn setup_circles(&mut self) {
+        let p = &self.sc.participation;
+        let n = self.members.len();
+        if p.circles_from_size == 0 || self.gp.size < p.circles_from_size || n < 3 {
+            return;
+        }
+        let mut order: Vec<usize> = (1..n).collect();
+        for k in (1..order.len()).rev() {
+            let j = self.rng.below(k + 1);
+            order.swap(k, j);
+        }
+        let [lo, hi] = p.circle_size;
+        let mut circles = 0u32;
+        let mut at = 0;
+        while at < order.len() {
+            let size = self.rng.range_u(lo.max(2), hi.max(lo.max(2))) as usize;
+            for &i in &order[at..(at + size).min(order.len())] {
+                self.members[i].circle = circles;
+            }
+            circles += 1;
+            at += size;
+        }
+        if circles > 1 {
+            for &i in &order {
+                if self.rng.chance(p.circle_bridges) {
+                    let other = self.rng.below(circles as usize - 1) as u32;
+                    let own = self.members[i].circle;
+                    self.members[i].circle2 = if other >= own { other + 1 } else { other };
+                }
+            }
+        }
+        self.circle_cands = vec![(Vec::new(), Vec::new()); circles as usize];
+        // Pairs who would answer each other's questions: one asks about a
+        // niche, a speaker of another circle knows it (one pair per two
+        // circles, at most one per niche).
+        let speakers: Vec<usize> = order.iter().copied().filter(|&i| self.members[i].weight > 0.0).collect();
+        let pairs = (circles as usize / 2).min(SPECIALTIES.len());
+        let mut taken = 0;
+        for (k, &asker) in speakers.iter().enumerate() {
+            if taken == pairs {
+                break;
+            }
+            if self.members[asker].niche.is_some() {
+                continue;
+            }
+            let c = self.members[asker].circle;
+            let expert = speakers[k + 1..].iter().copied().find(|&e| {
+                let m = &self.members[e];
+                m.niche.is_none() && m.circle != c && m.circle2 != c && self.members[asker].circle2 != m.circle
+            });
+            if let Some(e) = expert {
+                self.members[asker].niche = Some((taken as u8, true));
+                self.members[e].niche = Some((taken as u8, false));
+                taken += 1;
+            }
+        }
+    }
+
+    /// A planted niche message: the asker's question or the expert's answer
+    /// about their niche, with probability 0.5 when `who` has one and `say`
+    /// fits; `None` otherwise (and no random draw for anyone else).
+    fn niche_text(&mut self, who: u32, say: Say) -> Option<(u32, u32)> {
+        let (k, asks) = self.members[who as usize].niche?;
+        if !((asks && say == Say::Question) || (!asks && say == Say::Answer)) || !self.rng.chance(0.5) {
+            return None;
+        }
+        let (zh, en) = SPECIALTIES[k as usize];
+        let start = self.batch.text.len();
+        let t = &mut self.batch.text;
+        match (asks, self.gp.english) {
+            (true, false) => {
+                t.push_str("有没有人懂");
+                t.push_str(zh);
+                t.push_str("？想请教一下");
+            }
+            (true, true) => {
+                t.push_str("Does anyone know about ");
+                t.push_str(en);
+                t.push_str("? I'd love some pointers");
+            }
+            (false, false) => {
+                t.push_str(zh);
+                t.push_str("我玩了好几年了，有问题随时问我");
+            }
+            (false, true) => {
+                t.push_str("I've been into ");
+                t.push_str(en);
+                t.push_str(" for years, happy to help");
+            }
+        }
+        Some((start as u32, (self.batch.text.len() - start) as u32))
     }
 
     /// A random earlier member, or half the time their inviter.
@@ -759,11 +908,22 @@ impl<R: Render> Sim<'_, R> {
         self.cands.clear();
         self.cum.clear();
         let mut acc = 0.0;
+        for (c, cum) in &mut self.circle_cands {
+            c.clear();
+            cum.clear();
+        }
         for (i, m) in self.members.iter().enumerate() {
             if m.weight > 0.0 && m.join_at <= day_start && day_end <= m.left_at {
                 acc += m.weight;
                 self.cands.push(i as u32);
                 self.cum.push(acc);
+                for c in [m.circle, m.circle2] {
+                    if let Some((cands, cum)) = self.circle_cands.get_mut(c as usize) {
+                        let total = cum.last().copied().unwrap_or(0.0);
+                        cands.push(i as u32);
+                        cum.push(total + m.weight);
+                    }
+                }
             }
         }
     }
@@ -1008,6 +1168,29 @@ impl<R: Render> Sim<'_, R> {
     /// Someone who answers `author`: usually a person tied to them (people
     /// answer people they know), else anyone by activity.
     fn responder(&mut self, author: u32, at: i64) -> Option<u32> {
+        // In a group with circles, mostly someone of the conversation's
+        // circle (outside a conversation: the author's; a bridge's either
+        // circle), by activity.
+        let a = &self.members[author as usize];
+        let (own, second) = (a.circle, a.circle2);
+        if own != NO_CIRCLE && self.rng.chance(self.sc.participation.circle_share) {
+            let c = if self.thread_circle != NO_CIRCLE {
+                self.thread_circle
+            } else if second != NO_CIRCLE && self.rng.chance(0.5) {
+                second
+            } else {
+                own
+            };
+            // Nobody of the circle around: the conversation waits.
+            for _ in 0..8 {
+                let Some(k) = self.rng.weighted(&self.circle_cands[c as usize].1) else { break };
+                let w = self.circle_cands[c as usize].0[k];
+                if w != author && self.members[w as usize].present(at) {
+                    return Some(w);
+                }
+            }
+            return None;
+        }
         if self.rng.chance(self.sc.chat.tie_share) {
             // Among a few of their ties who are around, the more active one
             // is likelier to answer (in proportion to activity).
@@ -1085,8 +1268,16 @@ impl<R: Render> Sim<'_, R> {
             }
         };
         let ct = if silent { Ct::Text } else { self.content() };
-        let first = self.text_or_media(ct, say);
+        let first = match ct {
+            Ct::Text => self.niche_text(starter, say),
+            _ => None,
+        };
+        let first = first.unwrap_or_else(|| self.text_or_media(ct, say));
         let first = self.msg(start, starter, ct, first, None, &[]);
+        // The conversation stays in its starter's circle (a bridge's either one).
+        let sm = &self.members[starter as usize];
+        let (own, second) = (sm.circle, sm.circle2);
+        self.thread_circle = if second != NO_CIRCLE && self.rng.chance(0.5) { second } else { own };
         let mut thread: [TMsg; 16] = [first; 16];
         let mut len = 1usize;
         let mut says = [say; 16];
@@ -1122,7 +1313,8 @@ impl<R: Render> Sim<'_, R> {
                 _ => Say::Share,
             };
             let ct = self.content();
-            let text = self.text_or_media(ct, say);
+            let niche = if ct == Ct::Text { self.niche_text(who, say) } else { None };
+            let text = niche.unwrap_or_else(|| self.text_or_media(ct, say));
             let rep = reply.then(|| self.reply(target, ct));
             let m = self.msg(at, who, ct, text, rep, &[]);
             if len < 16 {
@@ -1134,6 +1326,7 @@ impl<R: Render> Sim<'_, R> {
                 says[15] = say;
             }
         }
+        self.thread_circle = NO_CIRCLE;
     }
 
     fn text_or_media(&mut self, ct: Ct, say: Say) -> (u32, u32) {
@@ -1270,7 +1463,14 @@ impl<R: Render> Sim<'_, R> {
             if !self.members[who as usize].present(at) {
                 continue;
             }
-            let target = if self.rng.chance(0.35) || last.who == who { open } else { last };
+            // Members take up what someone of their own circle said, else the host's question.
+            let other_circle = {
+                let (x, y) = (&self.members[who as usize], &self.members[last.who as usize]);
+                let mine = [x.circle, x.circle2];
+                let shared = [y.circle, y.circle2].iter().any(|c| *c != NO_CIRCLE && mine.contains(c));
+                x.circle != NO_CIRCLE && y.circle != NO_CIRCLE && !shared
+            };
+            let target = if self.rng.chance(0.35) || last.who == who || other_circle { open } else { last };
             let r = self.rng.f64();
             let say = if r < 0.55 {
                 Say::Answer
@@ -1550,6 +1750,9 @@ impl<R: Render> Sim<'_, R> {
                 ties: Vec::new(),
                 role: RoleKind::Spammer,
                 msgs: 0,
+                circle: NO_CIRCLE,
+                circle2: NO_CIRCLE,
+                niche: None,
             });
             let (id, num) = person_id(self.platform, person);
             self.who.push(Who { id, name: vocab::spam_name(person - people.regular), num });
@@ -1668,6 +1871,37 @@ impl<R: Render> Sim<'_, R> {
                     crate::time::Clock::default().rfc3339(&mut b, g.at);
                     String::from_utf8(b).expect("ascii")
                 })
+                .collect(),
+            circles: {
+                let mut circles = vec![Vec::new(); self.circle_cands.len()];
+                for (i, m) in self.members.iter().enumerate() {
+                    if let Some(c) = circles.get_mut(m.circle as usize) {
+                        c.push(id(i));
+                    }
+                }
+                circles
+            },
+            introductions: {
+                let mut pairs: Vec<(u8, usize, usize)> = Vec::new();
+                for (i, m) in self.members.iter().enumerate() {
+                    if let Some((k, true)) = m.niche
+                        && let Some(e) = self.members.iter().position(|x| x.niche == Some((k, false)))
+                    {
+                        pairs.push((k, i, e));
+                    }
+                }
+                pairs.sort_unstable();
+                pairs
+                    .into_iter()
+                    .map(|(k, a, e)| {
+                        let (zh, en) = SPECIALTIES[k as usize];
+                        (id(a), id(e), if self.gp.english { en } else { zh }.to_string())
+                    })
+                    .collect()
+            },
+            bridges: (0..self.members.len())
+                .filter(|&i| self.members[i].circle2 != NO_CIRCLE)
+                .map(|i| (id(i), self.members[i].circle2))
                 .collect(),
         }
     }

@@ -103,6 +103,15 @@ pub struct Participation {
     pub lurkers_at_1000: f64,
     /// Mean number of extra ties a joiner makes beyond their inviter.
     pub extra_ties: f64,
+    /// Groups of at least this target size have circles (0: none do).
+    pub circles_from_size: u32,
+    /// Size of a circle, `[lo, hi]` uniform: circles of uneven size.
+    pub circle_size: [u32; 2],
+    /// Share of replies that come from the author's own circle (the rest
+    /// from anyone, by activity and ties).
+    pub circle_share: f64,
+    /// Share of circle members who also belong to a second circle (bridges).
+    pub circle_bridges: f64,
 }
 
 /// Daily and weekly rhythm, Asia/Shanghai.
@@ -314,7 +323,16 @@ impl Default for Sizes {
 
 impl Default for Participation {
     fn default() -> Self {
-        Participation { zipf_exponent: 1.6, lurkers_at_10: 0.2, lurkers_at_1000: 0.8, extra_ties: 2.0 }
+        Participation {
+            zipf_exponent: 1.6,
+            lurkers_at_10: 0.2,
+            lurkers_at_1000: 0.8,
+            extra_ties: 2.0,
+            circles_from_size: 60,
+            circle_size: [8, 40],
+            circle_share: 0.95,
+            circle_bridges: 0.05,
+        }
     }
 }
 

@@ -78,7 +78,7 @@ const KEYS = {
   stage: { emerging: "label.stage_emerging", growing: "label.stage_growing", active: "label.stage_active", declining: "label.stage_declining", silent: "label.stage_silent" },
   role: { core: "label.core", connector: "label.connector", newcomer: "label.newcomer", lurker: "label.lurker", drifting: "label.drifting" },
   account: { owner: "console.role_owner", admin: "console.role_admin", analyst: "console.role_analyst" },
-  kind: { welcome: "console.kind_welcome", re_engage: "console.kind_re_engage", answer: "console.kind_answer", promote: "console.kind_promote", spam: "console.kind_spam", intervene: "console.kind_intervene" },
+  kind: { welcome: "console.kind_welcome", re_engage: "console.kind_re_engage", answer: "console.kind_answer", promote: "console.kind_promote", spam: "console.kind_spam", intervene: "console.kind_intervene", split: "console.kind_split", introduce: "console.kind_introduce" },
   nav: { overview: "console.nav_overview", moves: "console.nav_moves", ops: "console.nav_ops", import: "console.nav_import" },
   activity: { topic: "activity.kind_topic", guest: "activity.kind_guest", checkin: "activity.kind_checkin", offline: "activity.kind_offline", trial: "activity.kind_trial", homework: "activity.kind_homework" },
   verdict: { done: "console.move_done", dismiss: "console.move_dismiss" },
