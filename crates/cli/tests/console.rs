@@ -46,7 +46,8 @@ fn console_in_a_real_browser_logs_in_imports_and_shows_every_page() {
         .expect("this test needs node (apt-get install nodejs npm) and chromium (.ci/run installs both)");
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the console failed in the browser (screenshots in {}):\n{log}", shots.display());
-    for page in ["import", "overview", "group", "member", "moves", "operations", "operations-other-language"] {
+    for page in ["import", "overview", "group", "member", "moves", "operations", "outcome", "operations-other-language"]
+    {
         let png = std::fs::read(shots.join(format!("{page}.png"))).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{page}.png is not a real screenshot");
     }

@@ -679,3 +679,22 @@ pub async fn calendar_ics(
     )
         .into_response())
 }
+
+/// `?occurrence=N` of an outcome.
+#[derive(Deserialize)]
+pub struct OutcomeQuery {
+    occurrence: Option<usize>,
+}
+
+/// `GET /api/c/{community}/activities/{activity}/outcome`
+pub async fn activity_outcome(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, id)): Path<(String, i64)>,
+    Query(q): Query<OutcomeQuery>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let outcome =
+        blocking(&state, move |store| tonghao_app::activities::outcome(store, &community, id, q.occurrence)).await?;
+    Ok(Json(json!(outcome)))
+}

@@ -69,6 +69,7 @@ pub const ROUTES: &[Route] = &[
     route!(post "/api/c/{community}/moves/{move}/{verdict}", Operate, "Records a move as done or dismissed.", api::decide),
     route!(get "/api/c/{community}/activities", Read, "Planned activities with their next occurrence, and the occurrences of the next 60 days.", api::activities),
     route!(post "/api/c/{community}/activities", Operate, "Plans an activity: {group, kind, title, start, rrule?, duration?, tz?} as `tonghao activity add` takes them.", api::activity_add),
+    route!(get "/api/c/{community}/activities/{activity}/outcome", Read, "How an activity's latest held occurrence went (?occurrence=N for another): messages, speakers, newcomers who spoke and answered share during and after it against the same hours of the 28 days before, the speakers to reward, a topic's digest.", api::activity_outcome),
     route!(get "/api/c/{community}/calendar.ics", Read, "Every planned occurrence as an iCalendar file for the team's own calendars.", api::calendar_ics),
     route!(get "/api/c/{community}/checkins", Read, "Check-in challenges per group: streaks, misses, completion, who missed yesterday, the bare-form share.", api::checkins),
     route!(get "/api/c/{community}/conversion", Read, "Orders per group: buyers, revenue, repeat buyers, days from joining to the first order.", api::conversion),

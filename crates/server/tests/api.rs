@@ -224,6 +224,14 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     let ics = t.get(&viewer, "/api/c/a/calendar.ics").await;
     let ics = String::from_utf8(ics.body).unwrap();
     assert_eq!(ics.matches("BEGIN:VEVENT").count(), 4, "{ics}");
+    // An activity the imported history covers: its outcome is measured from it.
+    let held = json!({"group": "Big sample", "kind": "topic", "title": "December topic", "start": "2019-12-01 20:00",
+                      "rrule": "FREQ=WEEKLY;COUNT=4", "duration": "1h", "tz": "UTC"});
+    let held = t.post(&ops, "/api/c/a/activities", Some(serde_json::to_vec(&held).unwrap())).await.json();
+    let outcome = t.get(&viewer, &format!("/api/c/a/activities/{}/outcome", held["id"])).await.json();
+    assert_eq!((outcome["occurrence"].as_u64(), outcome["measured"].as_bool()), (Some(4), Some(true)), "{outcome}");
+    assert!(outcome["during"]["messages"].is_u64() && outcome["baseline_during"]["days"].is_u64(), "{outcome}");
+    assert_eq!(t.get(&ops, &format!("/api/c/b/activities/{}/outcome", held["id"])).await.status, StatusCode::NOT_FOUND);
     assert!(t.get(&viewer, "/api/c/a/checkins").await.json().is_array());
     assert_eq!(t.get(&viewer, "/api/c/a/conversion").await.json()["orders"], 0);
     assert_eq!(t.get(&ops, "/api/c/b/checkins").await.status, StatusCode::NOT_FOUND);

@@ -563,6 +563,18 @@ async function opsPage(main) {
       : h("p", { class: "muted", id: "upcoming" }, L.t("console.nothing_planned")),
   );
   if (canOperate()) main.append(activityForm(c));
+  if (acts.activities.length) {
+    const shown = h("div", { id: "outcome" });
+    main.append(
+      h("h3", {}, L.t("console.planned")),
+      h("table", { class: "grid", id: "activities" }, h("tbody", {}, acts.activities.map((a) => h("tr", {},
+        h("td", {}, word("activity", a.kind)), h("td", {}, a.title), h("td", {}, a.group),
+        h("td", { class: "nowrap" }, (a.next || a.first).replace("T", " ").slice(0, 16)),
+        h("td", {}, h("button", { type: "button", class: "outcome", onclick: () => showOutcome(c, a, shown) }, L.t("console.outcome"))),
+      )))),
+      shown,
+    );
+  }
   main.append(h("h2", {}, L.t("console.checkins"), " ", checkins.length ? exportLinks("checkins") : ""));
   if (!checkins.length) main.append(h("p", { class: "muted" }, L.t("console.no_checkins")));
   for (const g of checkins) {
@@ -603,6 +615,29 @@ async function opsPage(main) {
       ))),
     ),
   );
+}
+
+// How a held occurrence went, against the same hours of the days before.
+async function showOutcome(c, a, into) {
+  into.replaceChildren();
+  try {
+    const o = await api("GET", `/api/c/${c}/activities/${a.id}/outcome`);
+    const row = (key, f, b) => h("tr", {}, h("th", {}, L.t(key)),
+      [f.messages, f.speakers, f.newcomers].map((x) => h("td", { class: "num" }, num(x))), h("td", { class: "num" }, pct(f.answered_share)),
+      [b.messages, b.speakers, b.newcomers].map((x) => h("td", { class: "num" }, num(x, 1))), h("td", { class: "num" }, pct(b.answered_share)));
+    into.append(
+      h("h3", {}, L.f("console.outcome_of", { title: a.title, time: o.local_start.replace("T", " ").slice(0, 16) })),
+      o.measured ? "" : h("p", { class: "muted" }, L.t("console.outcome_not_measured")),
+      h("table", { class: "grid", id: "outcome-table" },
+        h("thead", {}, h("tr", {}, h("th", {}, ""), ["label.messages", "console.speakers", "console.newcomers_spoke", "console.answered"].map((k) => h("th", {}, L.t(k))),
+          ["label.messages", "console.speakers", "console.newcomers_spoke", "console.answered"].map((k) => h("th", { class: "muted" }, `${L.t(k)} ${L.t("console.baseline")}`)))),
+        h("tbody", {}, row("console.during", o.during, o.baseline_during), row("console.after", o.after, o.baseline_after)),
+      ),
+      o.reward.length ? h("p", {}, h("strong", {}, L.t("console.reward")), " ", o.reward.map((s) => s.name).join("、")) : "",
+    );
+  } catch (e) {
+    into.append(errorBox(e));
+  }
 }
 
 function activityForm(c) {

@@ -100,6 +100,22 @@ try {
     const rows = await page.locator("#upcoming tr").count();
     if (rows !== 3) throw new Error(`${rows} occurrences in the calendar, expected 3`);
     await shot("operations");
+    // An activity inside the imported history (the sample ends 2019-12-31):
+    // its outcome is measured from what was imported.
+    await page.click("#plan summary").catch(() => {});
+    await page.fill("#act-group", groupName);
+    await page.selectOption("#act-kind", "topic");
+    await page.fill("#act-title", "十二月话题 · December topic");
+    await page.fill("#act-start", "2019-12-01T20:00");
+    await page.fill("#act-rrule", "FREQ=WEEKLY;COUNT=4");
+    await page.fill("#act-tz", "UTC");
+    await page.click("#act-submit");
+    const row = page.locator("#activities tr", { hasText: "December topic" });
+    await row.locator("button.outcome").click();
+    await page.waitForSelector("#outcome-table tbody tr");
+    const during = await page.locator("#outcome-table tbody tr").first().locator("td").first().textContent();
+    if (!/^\d/.test(during.trim())) throw new Error(`no figure in the outcome: ${during}`);
+    await shot("outcome");
   });
   await step("language", async () => {
     const before = await page.textContent('a[data-nav="overview"]');
