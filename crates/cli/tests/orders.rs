@@ -147,3 +147,56 @@ fn a_bad_cell_names_file_line_and_column_and_stores_nothing() {
     ok(Some(&db), &["orders", "import", file.to_str().unwrap(), "--platform", "wechat", "--tz", "+08:00"]);
     assert_eq!(json(&ok(Some(&db), &["--json", "conversion"]))["orders"], 1);
 }
+
+/// On the simulator's demo history (JSONL, orders as canonical events), the
+/// conversion counts every simulated order once, in the group the
+/// simulator placed it in (truth.json), and its revenue and buyers are
+/// those of the order events the simulator wrote.
+#[test]
+fn conversion_matches_the_simulators_orders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sim");
+    ok(None, &["sim", "--scenario", "demo", "--format", "jsonl", "--out", out.to_str().unwrap()]);
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("truth.json")).unwrap()).unwrap();
+    // What the simulator wrote: every order event's amount and buyer.
+    let (mut fen, mut buyers) = (0i64, std::collections::BTreeSet::new());
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.starts_with("events-") {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let e: serde_json::Value = serde_json::from_str(line).unwrap();
+            if e["kind"] == "order" {
+                fen += e["amount_minor"].as_i64().unwrap();
+                buyers.insert(e["member"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    let db = dir.path().join("t.db");
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("events-"))
+        .map(|p| p.to_string_lossy().to_string())
+        .collect();
+    let mut args = vec!["import"];
+    args.extend(files.iter().map(String::as_str));
+    ok(Some(&db), &args);
+    let c = json(&ok(Some(&db), &["--json", "conversion"]));
+    assert_eq!(c["orders"], truth["totals"]["orders"]);
+    assert_eq!(c["revenue_fen"].as_i64(), Some(fen));
+    assert_eq!(c["buyers"].as_u64(), Some(buyers.len() as u64));
+    for g in truth["groups"].as_array().unwrap() {
+        let want = g["counts"]["orders"].as_u64().unwrap();
+        let got = c["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["group"] == g["name"])
+            .map(|x| x["orders"].as_u64().unwrap());
+        assert_eq!(got.unwrap_or(0), want, "{}", g["name"]);
+    }
+}
