@@ -163,7 +163,7 @@ pub fn generate(
     let checkins =
         crate::checkins::report(store, community, &CheckinsRequest { today: req.today.clone(), ..Default::default() })?;
     for g in &checkins {
-        for m in g.members.iter().filter(|m| m.missed_yesterday) {
+        for m in g.members.iter().filter(|m| m.slipping) {
             candidates.push(Task {
                 id: 0,
                 kind: TaskKind::FollowUp,

@@ -126,6 +126,7 @@ fn streaks_misses_makeups_leave_and_bare_form_match_the_hand_computed_history() 
     assert_eq!(member(g, "小A")["calendar"]["2024-03-04"], "makeup");
     assert_eq!(member(g, "小B")["calendar"]["2024-03-03"], "leave");
     assert_eq!(g["missed_yesterday"], serde_json::json!(["小B"]));
+    assert_eq!(g["follow_up"], serde_json::json!(["小B"]), "小B checked in on the 4th: slipping, not gone");
     assert_eq!((g["checkin_messages"].as_u64(), g["bare_messages"].as_u64()), (Some(11), Some(9)));
     assert_eq!(g["members"].as_array().unwrap().len(), 3, "小H never checked in");
 
@@ -142,7 +143,8 @@ fn streaks_misses_makeups_leave_and_bare_form_match_the_hand_computed_history() 
 
     // The text view names the supervision list and the bare-form share.
     let text = String::from_utf8(ok(Some(&db), &["checkins"]).stdout).unwrap();
-    assert!(text.contains("missed yesterday (follow up personally): 小B"), "{text}");
+    assert!(text.contains("missed yesterday after checking in the week before (follow up personally): 小B"), "{text}");
+    assert!(text.contains("小B, we missed your check-in yesterday. Busy days? You have checked in 3 days, 3 in a row at best"), "{text}");
     assert!(text.contains("bare form: 82% of check-in messages got no answer (9 of 11)"), "{text}");
     assert!(text.contains("打卡群: check-ins from 2024-03-01 to 2024-03-06 (yesterday), 3 members"), "{text}");
 }

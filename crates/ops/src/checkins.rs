@@ -83,6 +83,10 @@ fn tagged(text: &str, word: &str) -> bool {
     open || text.contains(&format!("#{word}")) || text.contains(&format!("＃{word}"))
 }
 
+/// How far back a check-in makes a member who missed yesterday slipping
+/// rather than gone.
+pub const SLIPPING_DAYS: i64 = 7;
+
 /// One member in one group's challenge.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemberCheckins {
@@ -106,8 +110,12 @@ pub struct MemberCheckins {
     pub current_streak: u32,
     /// The longest such run.
     pub longest_streak: u32,
-    /// No record for yesterday: someone should follow up personally.
+    /// No record for yesterday.
     pub missed_yesterday: bool,
+    /// Missed yesterday after checking in (or making up) on one of the 7
+    /// days before it: slipping, and worth a personal word now. Who stopped
+    /// longer ago has left the challenge, not slipped.
+    pub slipping: bool,
     /// Every recorded day: `YYYY-MM-DD` → checkin, makeup or leave.
     pub calendar: BTreeMap<String, MarkKind>,
 }
@@ -131,6 +139,9 @@ pub struct GroupCheckins {
     pub members: Vec<MemberCheckins>,
     /// Names of those who missed yesterday: the supervision list.
     pub missed_yesterday: Vec<String>,
+    /// Names of those slipping (see [`MemberCheckins::slipping`]): whom to
+    /// write to today.
+    pub follow_up: Vec<String>,
     /// Check-in messages (not hand records or events).
     pub checkin_messages: u32,
     /// Those nobody answered (see the module's rules).
@@ -270,6 +281,11 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
                 current_streak: 0,
                 longest_streak: 0,
                 missed_yesterday: yesterday >= s && at(yesterday).is_none(),
+                slipping: yesterday >= s
+                    && at(yesterday).is_none()
+                    && (1..=SLIPPING_DAYS).any(|k| {
+                        matches!(at(yesterday - Duration::days(k)), Some(MarkKind::Checkin | MarkKind::Makeup))
+                    }),
                 calendar: BTreeMap::new(),
             };
             for (&(w, d), &(kind, _)) in &days {
@@ -320,6 +336,7 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
             today: today.format("%Y-%m-%d").to_string(),
             yesterday: yesterday.format("%Y-%m-%d").to_string(),
             missed_yesterday: rows.iter().filter(|r| r.missed_yesterday).map(|r| r.name.clone()).collect(),
+            follow_up: rows.iter().filter(|r| r.slipping).map(|r| r.name.clone()).collect(),
             members: rows,
             checkin_messages: n,
             bare_messages: bare,

@@ -353,14 +353,32 @@ pub fn checkins(groups: &[tonghao_ops::checkins::GroupCheckins], lang: Lang) -> 
             lang.t("label.longest_streak"),
         ];
         out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6, 7]));
-        let line = if g.missed_yesterday.is_empty() {
-            Msg::new("checkins.nobody_missed")
-        } else {
-            Msg::new("checkins.missed").text("names", g.missed_yesterday.join(lang.t("checkins.name_separator")))
-        };
-        let _ = writeln!(out, "{}\n", lang.msg(&line));
+        if g.missed_yesterday.is_empty() {
+            let _ = writeln!(out, "{}", lang.t("checkins.nobody_missed"));
+        }
+        if !g.follow_up.is_empty() {
+            let names = g.follow_up.join(lang.t("checkins.name_separator"));
+            let _ = writeln!(out, "{}", lang.msg(&Msg::new("checkins.missed").text("names", names)));
+            for m in g.members.iter().filter(|m| m.slipping) {
+                let _ = writeln!(out, "  {}", lang.msg(&encouragement(m)));
+            }
+        }
+        let stopped = g.missed_yesterday.len() - g.follow_up.len();
+        if stopped > 0 {
+            let _ = writeln!(out, "{}", lang.msg(&Msg::new("checkins.stopped").int("n", stopped)));
+        }
+        out.push('\n');
     }
     out
+}
+
+/// The word a person could send a member who is slipping from a check-in
+/// challenge (drafted, never sent by tonghao).
+pub fn encouragement(m: &tonghao_ops::checkins::MemberCheckins) -> Msg {
+    Msg::new("draft.checkin_encourage")
+        .text("name", m.name.clone())
+        .int("days", m.days + m.makeup)
+        .int("longest", m.longest_streak)
 }
 
 /// Minutes as `1h30m`, `45m`, `2h`.

@@ -580,12 +580,15 @@ async function opsPage(main) {
   for (const g of checkins) {
     // Who missed yesterday after checking in during the week before it is
     // slipping and worth a personal word; who stopped long ago is counted.
-    const weekBefore = new Date(Date.parse(`${g.yesterday}T00:00:00Z`) - 7 * 86400000).toISOString().slice(0, 10);
     const missed = g.members.filter((m) => m.missed_yesterday);
-    const slipping = missed.filter((m) => Object.keys(m.calendar).some((d) => d >= weekBefore && d < g.yesterday));
+    const slipping = g.members.filter((m) => m.slipping);
     main.append(
       h("h3", {}, g.group, " ", h("span", { class: "muted" }, L.f("console.checkin_summary", { start: g.start, today: g.today, bare: pct(g.bare_share) }))),
       slipping.length ? h("p", { class: "slipping" }, h("strong", {}, L.t("console.missed_yesterday")), " ", slipping.map((m) => m.name).join("、")) : "",
+      slipping.length ? h("details", {}, h("summary", {}, L.t("console.encouragements")), slipping.map((m) => {
+        const text = L.f("draft.checkin_encourage", { name: m.name, days: m.days + m.makeup, longest: m.longest_streak });
+        return h("blockquote", { class: "draft" }, text, " ", h("button", { type: "button", class: "copy", onclick: () => navigator.clipboard && navigator.clipboard.writeText(text) }, L.t("console.copy")));
+      })) : "",
       missed.length > slipping.length ? h("p", { class: "muted" }, L.f("console.stopped_checking_in", { n: missed.length - slipping.length })) : "",
       h("table", { class: "grid checkins" },
         h("thead", {}, h("tr", {}, ["label.member", "console.checkin_days", "console.checkin_makeup", "console.checkin_leave", "console.checkin_misses", "console.checkin_completion", "console.streak_now", "console.streak_longest"].map((k) => h("th", {}, L.t(k))))),
