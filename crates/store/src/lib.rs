@@ -30,16 +30,21 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod columns;
 mod error;
 mod identity;
 mod ingest;
+mod postgres;
 mod privacy;
 mod sqlite;
+#[doc(hidden)]
+pub mod test_pg;
 mod traits;
 mod types;
 
 pub use accounts::{AuditEntry, Role, User};
 pub use error::{ErrorKind, FeedError, StoreError};
+pub use postgres::{PgStore, is_postgres_url};
 pub use privacy::{
     DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
     ExportedMessage, ExportedName, GroupDeleteStats, MemberExport,
