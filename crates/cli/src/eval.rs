@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use tonghao_app::Lang;
 use tonghao_app::eval::{ForecastOptions, forecast_eval, forecast_model_source, replies_eval, snapshot_of_paths};
 use tonghao_app::report::parse_time;
-use tonghao_store::{Queries, SqliteStore};
 
 /// What `tonghao eval` measures.
 #[derive(clap::Subcommand)]
@@ -58,8 +57,7 @@ pub fn run(cli: &Cli, lang: Lang, cmd: &Command) -> Result<i32> {
         }
         Command::Forecast(args) => {
             let snap = if args.paths.is_empty() {
-                let path = cli.db.clone().unwrap_or_else(crate::default_db);
-                let store = SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
+                let store = crate::open_store(cli)?;
                 store.snapshot(&cli.community, None, Some(i64::MAX))?
             } else {
                 snapshot_of_paths(&args.paths)?

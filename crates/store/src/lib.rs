@@ -52,3 +52,32 @@ pub use privacy::{
 pub use sqlite::SqliteStore;
 pub use traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries, Store};
 pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
+
+/// Opens the store `db` names: a `postgres://` (or `postgresql://`) URL is
+/// a [`PgStore`], any other text a SQLite file path ([`SqliteStore`]),
+/// except another URL scheme (`mysql://...`), which is refused rather than
+/// taken for a folder name.
+pub fn open(db: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if is_postgres_url(db) {
+        return Ok(std::sync::Arc::new(PgStore::open(db)?));
+    }
+    if let Some((scheme, _)) = db.split_once("://")
+        && !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return Err(StoreError::Db {
+            path: db_name(db),
+            kind: ErrorKind::Other,
+            message: format!(
+                "{scheme}:// is not a database tonghao knows: give a SQLite file path or a postgres:// URL"
+            ),
+        });
+    }
+    Ok(std::sync::Arc::new(SqliteStore::open(std::path::Path::new(db))?))
+}
+
+/// How `db` may be shown in messages and logs: a URL without its password,
+/// a path as it is.
+pub fn db_name(db: &str) -> String {
+    if db.contains("://") { postgres::redact(db) } else { db.to_string() }
+}

@@ -11,7 +11,11 @@ pub(crate) fn store_error(shown: &str, e: postgres::Error) -> StoreError {
             Some(detail) => format!("{}: {detail}", d.message()),
             None => d.message().to_string(),
         },
-        None => e.to_string(),
+        // The cause (connection refused, reset...) is the useful part.
+        None => match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     };
     StoreError::Db { path: shown.to_string(), kind: kind(&e), message }
 }

@@ -118,12 +118,14 @@ impl<'s> PgSession<'s> {
         let rows = PgRows { client: &mut self.client, shown: self.shown, community: cid, st: &self.stmts };
         let mut sink = FileSink::new(rows, &mut self.state);
         let format = feed(&mut sink);
+        // A failed feed is the error to report: after it PostgreSQL refuses
+        // every statement until the rollback, so `finish` would fail too.
+        let format = format.map_err(unbox)?;
         let (mut stats, _rows) = sink.finish().map_err(unbox)?;
         match format {
-            Err(e) => Err(unbox(e)),
             // Recognised nothing: nothing of it is kept (the caller rolls back).
-            Ok(None) => Ok(stats),
-            Ok(Some(format)) => {
+            None => Ok(stats),
+            Some(format) => {
                 stats.format = Some(format.clone());
                 let json = serde_json::to_string(&stats).expect("stats serialise");
                 self.client
@@ -198,7 +200,6 @@ struct Stmts {
     create_member: Statement,
     add_identity: Statement,
     record_name: Statement,
-    display_name: Statement,
     merge: Vec<Statement>,
     suppressed: Statement,
     find_group: Statement,
@@ -249,15 +250,16 @@ impl Stmts {
             add_identity: c.prepare(
                 "INSERT INTO identities (community_id, platform, external_id, member_id) VALUES ($1, $2, $3, $4)",
             )?,
+            // The name, and the display name if it is the latest: one round trip.
             record_name: c.prepare(
-                "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
-                 VALUES ($1, $2, $3, $4, $5, $5)
-                 ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
-                 SET first_ms = least(member_names.first_ms, excluded.first_ms),
-                     last_ms = greatest(member_names.last_ms, excluded.last_ms)",
-            )?,
-            display_name: c.prepare(
-                "UPDATE members SET display_name = $3, name_ms = $4 WHERE community_id = $1 AND id = $2 AND name_ms <= $4",
+                "WITH named AS (
+                     INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
+                     VALUES ($1, $2, $3, $4, $5, $5)
+                     ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
+                     SET first_ms = least(member_names.first_ms, excluded.first_ms),
+                         last_ms = greatest(member_names.last_ms, excluded.last_ms)
+                 )
+                 UPDATE members SET display_name = $4, name_ms = $5 WHERE community_id = $1 AND id = $2 AND name_ms <= $5",
             )?,
             merge: MERGE.iter().map(|sql| c.prepare(sql)).collect::<Result<_, _>>()?,
             suppressed: c
@@ -315,6 +317,14 @@ impl PgRows<'_> {
     }
 }
 
+/// `text` as PostgreSQL can store it: a TEXT value cannot hold U+0000
+/// (SQLite's can), so each one becomes U+FFFD, the replacement character
+/// (one character for one: lengths stay). Texts without one, nearly all,
+/// are not copied.
+fn pg_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}").into() } else { text.into() }
+}
+
 /// The first column of the one row `stmt` returns, if any.
 fn one_id(
     client: &mut Client,
@@ -350,6 +360,7 @@ impl IdentityRows for PgRows<'_> {
     }
 
     fn create_member(&mut self, display_name: &str, at_ms: i64, bot: bool) -> RowResult<i64> {
+        let display_name = pg_text(display_name);
         let id =
             one_id(self.client, self.shown, &self.st.create_member, &[&self.community, &display_name, &at_ms, &bot])?;
         Ok(id.expect("INSERT ... RETURNING returns a row"))
@@ -366,8 +377,8 @@ impl IdentityRows for PgRows<'_> {
     }
 
     fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()> {
+        let name = pg_text(name);
         run(self.client, self.shown, &self.st.record_name, &[&self.community, &member, &group, &name, &at_ms])?;
-        run(self.client, self.shown, &self.st.display_name, &[&self.community, &member, &name, &at_ms])?;
         Ok(())
     }
 
@@ -427,10 +438,10 @@ impl EventRows for PgRows<'_> {
                 &row.group,
                 &row.member,
                 &row.at,
-                &row.key,
-                &row.reply_to,
+                &pg_text(row.key),
+                &row.reply_to.map(pg_text),
                 &row.content,
-                &row.text,
+                &pg_text(row.text),
                 &row.mentions,
                 &row.bot,
                 &row.edited,

@@ -14,7 +14,8 @@ mod privacy;
 mod queries;
 mod snapshot;
 
-use self::error::{db, redact, store_error};
+pub(crate) use self::error::redact;
+use self::error::{db, store_error};
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
