@@ -1,11 +1,12 @@
-//! One member's data on a real SQLite file: export exactly their rows, delete
+//! One member's data (on every backend where the test reads only through the
+//! store's traits, else on a real SQLite file): export exactly their rows, delete
 //! exactly their rows (unlinking, not deleting, what others said and did),
 //! keep them deleted across re-imports, and leave everything as it was when
 //! the member is unknown or the deletion fails.
 
 mod common;
 
-use common::{file_store, import};
+use common::{file_store, for_each_backend, import};
 
 use std::collections::BTreeMap;
 use tonghao_model::{
@@ -145,47 +146,48 @@ fn suppressed_rows(store: &SqliteStore) -> i64 {
 /// The export holds exactly 小徐's rows, counted by hand from `story()`.
 #[test]
 fn export_contains_exactly_the_members_rows() {
-    let (_dir, store) = file_store();
-    import(&store, &story());
-    let e = store.member_export("default", "wechat:wxid_b").unwrap();
-    assert_eq!(e.member.display_name, "小徐-成都");
-    // wxid_b, and the name-only stand-in from the join line (2), marked.
-    let ids: Vec<(&str, bool)> = e.identities.iter().map(|i| (i.external_id.as_str(), i.provisional)).collect();
-    assert_eq!(ids, vec![("wxid_b", false), ("~name:g1@chatroom:小徐", true)]);
-    // 小徐 (from 2) and 小徐-成都 (from 12), both in g1.
-    let names: Vec<(&str, &str)> = e.names.iter().map(|n| (n.group.as_str(), n.name.as_str())).collect();
-    assert_eq!(names, vec![(G1, "小徐"), (G1, "小徐-成都")]);
-    assert_eq!(e.names[0].first_seen, "2024-03-01T20:01:00+08:00");
-    // Events 3, 6 and 12; nobody else's.
-    let keys: Vec<&str> = e.messages.iter().map(|m| m.key.as_str()).collect();
-    assert_eq!(keys, vec!["2", "5", "6"]);
-    assert_eq!(e.messages[1].reply_to.as_deref(), Some("1"));
-    assert_eq!(e.messages[1].text, "收到");
-    assert_eq!(e.messages[1].content_type, "text");
-    assert_eq!(e.messages[1].at, "2024-03-01T20:05:00+08:00");
-    assert_eq!(e.messages[1].mentions, Some(serde_json::json!([{"id": "wxid_a"}])));
-    // Their join (2), role (11) and leave (13), and 阿花's join (7) as inviter.
-    let ms: Vec<(&str, &str)> = e.memberships.iter().map(|m| (m.kind.as_str(), m.as_.as_str())).collect();
-    assert_eq!(ms, vec![("join", "member"), ("join", "by"), ("role", "member"), ("leave", "member")]);
-    let a = member_id(&store, "wxid_a");
-    let c = member_id(&store, "wxid_c");
-    assert_eq!(e.memberships[0].other_member_id, Some(a));
-    assert_eq!(e.memberships[1].other_member_id, Some(c));
-    assert_eq!(e.memberships[2].role.as_deref(), Some("admin"));
-    // Check-in (8), reaction (9), recall (10).
-    let acts: Vec<&str> = e.activities.iter().map(|a| a.kind.as_str()).collect();
-    assert_eq!(acts, vec!["checkin", "reaction", "recall"]);
-    assert_eq!(e.activities[1].data, serde_json::json!({"emoji": "👍"}));
-    // Only g1, which they left (13).
-    assert_eq!(e.groups.len(), 1);
-    assert_eq!((e.groups[0].external_id.as_str(), e.groups[0].member_now), (G1, false));
-    // Mentioned in 4, 5 and 14.
-    assert_eq!(e.mentioned_in, 3);
-    // The same member by store id; the export is JSON.
-    let by_id = store.member_export("default", &e.member.member_id.to_string()).unwrap();
-    assert_eq!(by_id.messages.len(), 3);
-    let json = serde_json::to_value(&e).unwrap();
-    assert_eq!(json["memberships"][1]["as"], "by");
+    for_each_backend(|store| {
+        import(store, &story());
+        let e = store.member_export("default", "wechat:wxid_b").unwrap();
+        assert_eq!(e.member.display_name, "小徐-成都");
+        // wxid_b, and the name-only stand-in from the join line (2), marked.
+        let ids: Vec<(&str, bool)> = e.identities.iter().map(|i| (i.external_id.as_str(), i.provisional)).collect();
+        assert_eq!(ids, vec![("wxid_b", false), ("~name:g1@chatroom:小徐", true)]);
+        // 小徐 (from 2) and 小徐-成都 (from 12), both in g1.
+        let names: Vec<(&str, &str)> = e.names.iter().map(|n| (n.group.as_str(), n.name.as_str())).collect();
+        assert_eq!(names, vec![(G1, "小徐"), (G1, "小徐-成都")]);
+        assert_eq!(e.names[0].first_seen, "2024-03-01T20:01:00+08:00");
+        // Events 3, 6 and 12; nobody else's.
+        let keys: Vec<&str> = e.messages.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, vec!["2", "5", "6"]);
+        assert_eq!(e.messages[1].reply_to.as_deref(), Some("1"));
+        assert_eq!(e.messages[1].text, "收到");
+        assert_eq!(e.messages[1].content_type, "text");
+        assert_eq!(e.messages[1].at, "2024-03-01T20:05:00+08:00");
+        assert_eq!(e.messages[1].mentions, Some(serde_json::json!([{"id": "wxid_a"}])));
+        // Their join (2), role (11) and leave (13), and 阿花's join (7) as inviter.
+        let ms: Vec<(&str, &str)> = e.memberships.iter().map(|m| (m.kind.as_str(), m.as_.as_str())).collect();
+        assert_eq!(ms, vec![("join", "member"), ("join", "by"), ("role", "member"), ("leave", "member")]);
+        let id = |r: &str| store.member_export("default", r).unwrap().member.member_id;
+        let (a, c) = (id("wechat:wxid_a"), id("wechat:wxid_c"));
+        assert_eq!(e.memberships[0].other_member_id, Some(a));
+        assert_eq!(e.memberships[1].other_member_id, Some(c));
+        assert_eq!(e.memberships[2].role.as_deref(), Some("admin"));
+        // Check-in (8), reaction (9), recall (10).
+        let acts: Vec<&str> = e.activities.iter().map(|a| a.kind.as_str()).collect();
+        assert_eq!(acts, vec!["checkin", "reaction", "recall"]);
+        assert_eq!(e.activities[1].data, serde_json::json!({"emoji": "👍"}));
+        // Only g1, which they left (13).
+        assert_eq!(e.groups.len(), 1);
+        assert_eq!((e.groups[0].external_id.as_str(), e.groups[0].member_now), (G1, false));
+        // Mentioned in 4, 5 and 14.
+        assert_eq!(e.mentioned_in, 3);
+        // The same member by store id; the export is JSON.
+        let by_id = store.member_export("default", &e.member.member_id.to_string()).unwrap();
+        assert_eq!(by_id.messages.len(), 3);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["memberships"][1]["as"], "by");
+    });
 }
 
 /// Deleting removes exactly their rows, unlinks others' rows, and a re-import
@@ -284,18 +286,20 @@ fn delete_removes_them_and_nothing_else_and_they_stay_deleted() {
 /// An unknown member is an error naming the reference; nothing changes.
 #[test]
 fn deleting_an_unknown_member_is_an_error_and_changes_nothing() {
-    let (_dir, store) = file_store();
-    import(&store, &story());
-    let before = store.counts().unwrap();
-    for r in ["wechat:wxid_nobody", "99999", "nobody", "qq:wxid_b", ""] {
-        let err = store.member_delete("default", r).unwrap_err();
-        assert!(matches!(err, StoreError::NotFound(_)), "{r}: {err}");
-        assert!(err.to_string().contains(&format!("{r:?}")), "{err}");
-        assert!(store.member_export("default", r).is_err());
-    }
-    assert!(store.member_delete("elsewhere", "wechat:wxid_b").is_err());
-    assert_eq!(store.counts().unwrap(), before);
-    assert_eq!(suppressed_rows(&store), 0);
+    for_each_backend(|store| {
+        import(store, &story());
+        let before = store.counts().unwrap();
+        for r in ["wechat:wxid_nobody", "99999", "nobody", "qq:wxid_b", ""] {
+            let err = store.member_delete("default", r).unwrap_err();
+            assert!(matches!(err, StoreError::NotFound(_)), "{r}: {err}");
+            assert!(err.to_string().contains(&format!("{r:?}")), "{err}");
+            assert!(store.member_export("default", r).is_err());
+        }
+        assert!(store.member_delete("elsewhere", "wechat:wxid_b").is_err());
+        assert_eq!(store.counts().unwrap(), before);
+        // Nobody was suppressed: importing again skips no one.
+        assert_eq!(import(store, &story()).suppressed, 0);
+    });
 }
 
 /// A deletion that fails at its last step (the member row, refused here by a

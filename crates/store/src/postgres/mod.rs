@@ -30,7 +30,7 @@ use tonghao_model::snapshot::Snapshot;
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
 
 /// The advisory lock key a migration holds (any constant: "tonghao" in ASCII).
-const MIGRATION_LOCK: i64 = 0x746f_6e67_6861_6f;
+const MIGRATION_LOCK: i64 = 0x0074_6f6e_6768_616f;
 
 /// Statements wait this long for a row lock (e.g. a community's
 /// generation held by an import session), then fail as busy.
@@ -307,7 +307,7 @@ impl Privacy for PgStore {
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
         let mut client = self.lock()?;
         let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
-        privacy::export(&mut *client, &self.shown, cid, community, member_ref)
+        privacy::export(&mut client, &self.shown, cid, community, member_ref)
     }
 
     fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
