@@ -3,8 +3,10 @@
 //! [`Store`] is the one interface, split by concern ([`Ingest`], [`Queries`],
 //! [`Privacy`]; operations records will be a fourth), `Send + Sync`.
 //! [`SqliteStore`] is the embedded default (one file, WAL, foreign keys on,
-//! schema migrations versioned in `migrations/sqlite/`). A PostgreSQL backend
-//! implements the same traits over the same logical schema, and only the row
+//! schema migrations versioned in `migrations/sqlite/`). [`PgStore`], the
+//! PostgreSQL backend (`migrations/postgres/`, docs/postgres.md), implements
+//! the same traits over the same logical schema; [`open`] picks one from a
+//! path or a `postgres://` URL. Backends implement only the row
 //! operations of ingestion: what an event becomes (`ingest`) and who is who
 //! (`identity`) are backend-neutral rules, written once.
 //!

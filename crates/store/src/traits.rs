@@ -2,7 +2,8 @@
 //! [`Ingest`], [`Queries`] and [`Privacy`]; [`Store`] is all of them,
 //! `Send + Sync`, so a server can share one `Arc<dyn Store>` between
 //! requests. Receivers are `&self`: a backend synchronises inside (SQLite: one
-//! connection behind a mutex; PostgreSQL: a pool).
+//! connection behind a mutex; PostgreSQL: one shared connection behind a
+//! mutex, and a connection of its own per import session).
 //!
 //! Operations records are the fourth concern, [`Operations`]: today the
 //! decisions about next moves; activities, check-in ledgers, tasks, points

@@ -1,5 +1,6 @@
 //! The store's story, written once against `&dyn Store` and run on every
-//! backend in `common::backends()` (today SQLite on a real file): import,
+//! backend in `common::backends()` (SQLite on a real file, PostgreSQL on a
+//! throwaway server): import,
 //! re-import, overlap, a failing import, sessions of many files, people known
 //! first by name then by id, and merges in a large history.
 
