@@ -5,7 +5,9 @@
 //!
 //! Pages: `overview` (one row per group), `moves` (the inbox across groups
 //! and the outcomes), and `group/<store id>` (a group's report, its
-//! interaction graph coloured by a proposed split, its moves).
+//! interaction graph coloured by a proposed split, its moves), computed
+//! together; `checkins` and `conversion` (the operators' records), each
+//! computed when first asked for.
 
 use crate::report::{ReportRequest, build_with_snapshot};
 use crate::{AppError, Result};
@@ -34,6 +36,8 @@ pub struct OverviewRow {
     pub name: String,
     /// Platform.
     pub platform: String,
+    /// The platform's id for the group.
+    pub external_id: String,
     /// Lifecycle stage of the last week.
     pub stage: String,
     /// Members at the window's end.
@@ -121,6 +125,20 @@ pub struct ProposedGroup {
     pub host: Option<i64>,
 }
 
+/// A conversation starter nobody answered (the evidence of the report's
+/// unanswered share).
+#[derive(Serialize)]
+pub struct Unanswered {
+    /// When, UTC ms.
+    pub at_ms: i64,
+    /// Who asked (member store id).
+    pub member: i64,
+    /// Their name.
+    pub name: String,
+    /// What they wrote, where the store kept the text for the window.
+    pub text: Option<String>,
+}
+
 /// A group's page.
 #[derive(Serialize)]
 pub struct GroupPage {
@@ -140,6 +158,8 @@ pub struct GroupPage {
     pub split: Option<SplitProposal>,
     /// Open moves about this group.
     pub moves: Vec<Move>,
+    /// The latest conversation starters nobody answered (at most 20).
+    pub unanswered: Vec<Unanswered>,
 }
 
 /// The next-moves inbox.
@@ -188,7 +208,15 @@ pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
     if let Some(body) = store.page(community, name, generation)? {
         return Ok(body);
     }
-    let pages = compute(store, community)?;
+    let pages = match name {
+        // The operators' records, each computed when first asked for.
+        "checkins" => {
+            let report = crate::checkins::report(store, community, &crate::checkins::CheckinsRequest::default())?;
+            vec![(name.to_string(), json(&report)?)]
+        }
+        "conversion" => vec![(name.to_string(), json(&crate::orders::conversion(store, community)?)?)],
+        _ => compute(store, community)?,
+    };
     store.pages_put(community, generation, &pages)?;
     pages
         .into_iter()
@@ -210,6 +238,7 @@ fn overview_row(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> OverviewRow
         id: meta.store_id,
         name: g.name.clone(),
         platform: g.platform.clone(),
+        external_id: g.external_id.clone(),
         stage: serde_json::to_value(g.stage).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
         members: g.activity.members,
         active_ratio: g.activity.active_ratio,
@@ -265,6 +294,23 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
             .collect(),
     });
     ties.truncate(MAX_EDGES);
+    let wanted: std::collections::HashSet<i64> = g.responsiveness.unanswered_examples.iter().copied().collect();
+    let m = &snap.messages;
+    let mut unanswered: Vec<Unanswered> = snap.groups[gi]
+        .messages
+        .clone()
+        .filter(|&i| wanted.contains(&m.store_id[i]))
+        .map(|i| {
+            let who = &snap.members[m.member[i] as usize];
+            Unanswered {
+                at_ms: m.at_ms[i],
+                member: who.store_id,
+                name: who.name.clone(),
+                text: m.text.get(&(i as u32)).map(|t| t.to_string()),
+            }
+        })
+        .collect();
+    unanswered.reverse();
     GroupPage {
         id: snap.groups[gi].store_id,
         member_ids: g.members.iter().map(|m| (m.member, snap.members[m.member as usize].store_id)).collect(),
@@ -273,6 +319,7 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
         edges_left_out,
         split,
         moves: moves.iter().filter(|m| m.group == g.group).cloned().collect(),
+        unanswered,
         report: g.clone(),
     }
 }
@@ -288,8 +335,8 @@ fn propose_split(graph: &InteractionGraph, ties: &[(usize, usize, f64)]) -> (spl
 /// How many of a member's messages the member page shows (the latest).
 pub const MEMBER_PAGE_MESSAGES: usize = 50;
 
-/// A member's page: who they are across groups, what they said lately, and
-/// the open moves about them. Read from the store on each request (one
+/// A member's page: who they are across groups, what they said lately, the
+/// team's notes (in the export) and the open moves about them. Read from the store on each request (one
 /// member's rows, through indexes), the moves from the cached `moves` page.
 pub fn member_page(store: &dyn Store, community: &str, member_ref: &str) -> Result<serde_json::Value> {
     let export = store.member_export(community, member_ref)?;
@@ -306,5 +353,64 @@ pub fn member_page(store: &dyn Store, community: &str, member_ref: &str) -> Resu
         .as_array()
         .map(|all| all.iter().filter(|m| m["subject"].as_i64() == Some(id)).cloned().collect())
         .unwrap_or_default();
+    value["in_groups"] = member_in_groups(store, community, id, &export.groups)?;
     Ok(value)
+}
+
+/// How many of a member's strongest ties the member page lists per group.
+const MEMBER_PAGE_TIES: usize = 10;
+
+/// A member's place in each group's report: their roles with the numbers
+/// behind them, and their strongest ties in the window (replies and
+/// mentions both ways), read from the cached group pages.
+fn member_in_groups(
+    store: &dyn Store,
+    community: &str,
+    id: i64,
+    groups: &[tonghao_store::ExportedGroup],
+) -> Result<serde_json::Value> {
+    let parse = |body: String| -> Result<serde_json::Value> {
+        serde_json::from_str(&body).map_err(|e| AppError::Input(format!("a cached page is not JSON: {e}")))
+    };
+    let overview = parse(page(store, community, "overview")?)?;
+    let mut out = Vec::new();
+    for g in groups {
+        let Some(row) = overview["groups"].as_array().and_then(|rows| {
+            rows.iter().find(|r| r["platform"] == g.platform.as_str() && r["external_id"] == g.external_id.as_str())
+        }) else {
+            continue;
+        };
+        let gid = row["id"].as_i64().unwrap_or_default();
+        let p = parse(page(store, community, &format!("group/{gid}"))?)?;
+        let index = p["member_ids"]
+            .as_object()
+            .and_then(|m| m.iter().find(|(_, v)| v.as_i64() == Some(id)).map(|(k, _)| k.clone()));
+        let roles = index
+            .and_then(|k| k.parse::<u64>().ok())
+            .and_then(|k| p["report"]["members"].as_array()?.iter().find(|m| m["member"].as_u64() == Some(k)).cloned());
+        let mut ties: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+        for e in p["edges"].as_array().into_iter().flatten() {
+            let (from, to, w) = (e["from"].as_i64(), e["to"].as_i64(), e["weight"].as_f64().unwrap_or(0.0));
+            match (from, to) {
+                (Some(f), Some(t)) if f == id => *ties.entry(t).or_default() += w,
+                (Some(f), Some(t)) if t == id => *ties.entry(f).or_default() += w,
+                _ => {}
+            }
+        }
+        let name = |other: i64| {
+            p["nodes"]
+                .as_array()
+                .and_then(|n| n.iter().find(|x| x["id"].as_i64() == Some(other)))
+                .map(|x| x["name"].clone())
+        };
+        let mut ties: Vec<(i64, f64)> = ties.into_iter().collect();
+        ties.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let ties: Vec<serde_json::Value> = ties
+            .into_iter()
+            .take(MEMBER_PAGE_TIES)
+            .map(|(other, weight)| serde_json::json!({"member": other, "name": name(other), "weight": weight}))
+            .collect();
+        out.push(serde_json::json!({"group": gid, "name": row["name"], "roles": roles, "ties": ties}));
+    }
+    Ok(serde_json::Value::Array(out))
 }

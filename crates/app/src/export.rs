@@ -11,9 +11,12 @@
 //! evaluates, so the text stays as it was.
 
 use crate::i18n::Lang;
+use crate::report::{Report, local_date};
 use crate::view::short_time;
 use crate::{AppError, Result};
+use tonghao_ops::checkins::GroupCheckins;
 use tonghao_ops::moves::Move;
+use tonghao_ops::orders::Conversion;
 use tonghao_store::{GroupSummary, MemberSummary};
 
 /// One cell.
@@ -31,7 +34,7 @@ impl Cell {
         match self {
             Cell::Text(s) => s.clone(),
             Cell::Number(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", *x as i64),
-            Cell::Number(x) => format!("{x:.3}"),
+            Cell::Number(x) => format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_string(),
         }
     }
 }
@@ -249,5 +252,131 @@ pub fn moves(moves: &[Move], lang: Lang) -> Table {
             })
             .collect(),
         right: vec![],
+    }
+}
+
+/// The report's per-group figures: one row per group, as of its own time.
+/// Shares are fractions (0.25), so a spreadsheet can sort and sum them.
+pub fn report(report: &Report, lang: Lang) -> Table {
+    let share = |x: Option<f64>| x.map_or(Cell::Text(String::new()), Cell::Number);
+    Table {
+        columns: vec![
+            "label.platform",
+            "label.group_name",
+            "label.id",
+            "label.as_of",
+            "label.stage",
+            "label.members",
+            "console.active_ratio_28d",
+            "console.messages_28d",
+            "label.messages_per_day",
+            "label.top_20_share_of_messages",
+            "label.threads_unanswered",
+            "label.newcomers_speaking_in_14_days",
+            "label.bus_factor_explained",
+            "console.silence_risk",
+            "label.weakest_signal",
+        ],
+        rows: report
+            .groups
+            .iter()
+            .map(|g| {
+                let r = &g.responsiveness;
+                let weakest = g.weakest.first().map(|s| match lang {
+                    Lang::Zh => s.zh.clone(),
+                    Lang::En => s.en.clone(),
+                });
+                vec![
+                    g.platform.as_str().into(),
+                    g.name.as_str().into(),
+                    g.external_id.as_str().into(),
+                    local_date(g.as_of_ms, g.tz_offset_s).into(),
+                    crate::view::stage_name(g.stage, lang).into(),
+                    u64::from(g.activity.members).into(),
+                    Cell::Number(g.activity.active_ratio),
+                    g.activity.messages.into(),
+                    Cell::Number((g.activity.messages_per_day * 10.0).round() / 10.0),
+                    Cell::Number(g.concentration.top20_share),
+                    share((r.threads > 0).then_some(r.unanswered_share)),
+                    share(g.newcomers.spoke_within_14d),
+                    u64::from(g.graph.bus_factor).into(),
+                    share(g.forecast.as_ref().map(|f| f.probability)),
+                    weakest.unwrap_or_default().into(),
+                ]
+            })
+            .collect(),
+        right: vec![5, 6, 7, 8, 9, 10, 11, 12, 13],
+    }
+}
+
+/// `tonghao checkins`: one row per member of each group's challenge.
+pub fn checkins(groups: &[GroupCheckins]) -> Table {
+    let share = |x: Option<f64>| x.map_or(Cell::Text(String::new()), Cell::Number);
+    let mut rows = Vec::new();
+    for g in groups {
+        for m in &g.members {
+            rows.push(vec![
+                g.group.as_str().into(),
+                m.name.as_str().into(),
+                u64::from(m.days).into(),
+                u64::from(m.makeup).into(),
+                u64::from(m.leave).into(),
+                u64::from(m.misses).into(),
+                share(m.completion),
+                u64::from(m.current_streak).into(),
+                u64::from(m.longest_streak).into(),
+                g.yesterday.as_str().into(),
+                Cell::Text(if m.missed_yesterday { "✗".into() } else { String::new() }),
+            ]);
+        }
+    }
+    Table {
+        columns: vec![
+            "label.group_name",
+            "label.member",
+            "console.checkin_days",
+            "console.checkin_makeup",
+            "console.checkin_leave",
+            "console.checkin_misses",
+            "console.checkin_completion",
+            "console.streak_now",
+            "console.streak_longest",
+            "console.yesterday",
+            "console.missed",
+        ],
+        rows,
+        right: vec![2, 3, 4, 5, 6, 7, 8],
+    }
+}
+
+/// `tonghao conversion`: one row per group, amounts in yuan.
+pub fn conversion(c: &Conversion) -> Table {
+    let share = |x: Option<f64>| x.map_or(Cell::Text(String::new()), Cell::Number);
+    Table {
+        columns: vec![
+            "label.group_name",
+            "console.buyers",
+            "console.orders",
+            "console.revenue_yuan",
+            "console.repeat_buyers",
+            "console.median_days_to_first_order",
+            "console.first_order_within_90d",
+        ],
+        rows: c
+            .groups
+            .iter()
+            .map(|g| {
+                vec![
+                    g.group.as_str().into(),
+                    g.buyers.into(),
+                    g.orders.into(),
+                    Cell::Number(g.revenue_fen as f64 / 100.0),
+                    g.repeat_buyers.into(),
+                    share(g.median_days_to_first_order),
+                    share(g.share_within_90_days),
+                ]
+            })
+            .collect(),
+        right: vec![1, 2, 3, 4, 5, 6],
     }
 }

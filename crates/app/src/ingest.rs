@@ -194,7 +194,7 @@ pub fn import(
     let mut session = store.begin_import(community)?;
     for job in &jobs {
         if since_commit >= EVENTS_PER_COMMIT {
-            session.commit()?;
+            session.commit().map_err(|e| aborted(e, &reports))?;
             session = store.begin_import(community)?;
             since_commit = 0;
         }
@@ -221,6 +221,15 @@ pub fn import(
             }
         });
     }
-    session.commit()?;
+    session.commit().map_err(|e| aborted(e, &reports))?;
     Ok(reports)
+}
+
+/// A commit that failed, with the failure that broke the session (a full
+/// disk, say) rather than only "rolled back by an earlier error".
+fn aborted(e: StoreError, reports: &[FileReport]) -> AppError {
+    match reports.iter().find_map(|r| r.error.as_ref().map(|why| (&r.file, why))) {
+        Some((file, why)) => AppError::Aborted(format!("{e}; it failed at {file}: {why}")),
+        None => e.into(),
+    }
 }

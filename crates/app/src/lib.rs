@@ -12,6 +12,14 @@
 //! - [`console`]: the web console's pages, computed once per change of the
 //!   data and kept in the store.
 //! - [`export`]: listings as terminal tables, CSV and .xlsx.
+//! - [`canvas`]: the community canvas, its checks against the history, and
+//!   the operators' records in the scorecard.
+//! - [`activities`]: planned activities and their calendar (text, `.ics`).
+//! - [`checkins`]: check-in challenges, and records added by hand.
+//! - [`orders`]: an orders file imported, and conversion per group.
+//! - [`points`]: the points ledger by rule and by hand, and the leaderboard.
+//! - [`tasks`]: tasks for the team, by hand or generated from activities
+//!   and the check-in supervision list.
 //! - [`eval`]: the evaluations behind `tonghao eval`.
 //! - [`split`]: a weighted edge list split into small groups
 //!   (`tonghao split`), with its figures.
@@ -23,13 +31,19 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod activities;
+pub mod canvas;
+pub mod checkins;
 pub mod console;
 pub mod eval;
 pub mod export;
 pub mod i18n;
 pub mod ingest;
+pub mod orders;
+pub mod points;
 pub mod report;
 pub mod split;
+pub mod tasks;
 pub mod view;
 
 pub use i18n::Lang;
@@ -52,6 +66,10 @@ pub enum AppError {
     /// The named thing does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// An import was rolled back as a whole (nothing of it was committed),
+    /// with the failure that caused it.
+    #[error("{0}")]
+    Aborted(String),
 }
 
 /// A result of this crate.

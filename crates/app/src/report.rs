@@ -117,6 +117,7 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     for g in &mut groups {
         localize(g);
     }
+    crate::canvas::score(store, community, &snap, &mut groups)?;
     let decisions = store.decisions(community)?;
     let decided: std::collections::HashSet<&str> = decisions.iter().map(|d| d.move_id.as_str()).collect();
     let mut moves = next_moves(&snap, &groups);
@@ -140,12 +141,7 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
 /// The end of what group `g`'s files cover (or of its own events, where no
 /// coverage was recorded), as a report time: just after it.
 fn group_end(snap: &Snapshot, g: usize) -> i64 {
-    let group = &snap.groups[g];
-    let last_message = group.messages.clone().last().map(|i| snap.messages.at_ms[i]);
-    let last_membership = snap.memberships[group.memberships.clone()].iter().map(|r| r.at_ms).max();
-    let covered = group.covered.map(|c| c.1);
-    let end = [last_message, last_membership, covered].into_iter().flatten().max();
-    end.map_or(snap.as_of_ms, |t| (t + 1).min(snap.as_of_ms))
+    snap.history_end(g).map_or(snap.as_of_ms, |t| (t + 1).min(snap.as_of_ms))
 }
 
 /// Words every message of the group report (its signals and its forecast's

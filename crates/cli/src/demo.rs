@@ -36,9 +36,13 @@ pub struct Args {
     /// JSON through their readers).
     #[arg(long, default_value = "jsonl", value_parser = ["jsonl", "native"])]
     pub format: String,
-    /// Then start the web console on the demo store (`tonghao serve`).
-    #[arg(long)]
+    /// Start the web console on the demo store afterwards (`tonghao serve`).
+    /// The default when the output is a terminal; --no-serve skips it.
+    #[arg(long, conflicts_with = "no_serve")]
     pub serve: bool,
+    /// Do not start the web console, even in a terminal.
+    #[arg(long)]
+    pub no_serve: bool,
     /// The console's port with --serve.
     #[arg(long, default_value_t = 8421)]
     pub port: u16,
@@ -219,13 +223,18 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     if let Some(dir) = &args.out {
         println!("{} {}", lang.t("label.simulated_history_and_ground_truth_kept_in"), dir.display());
     }
-    if args.serve {
-        let serve = crate::serve::Args {
+    use std::io::IsTerminal;
+    if args.serve || (!args.no_serve && std::io::stdout().is_terminal()) {
+        let mut serve = crate::serve::Args {
             port: args.port,
             listen: std::net::Ipv4Addr::LOCALHOST.into(),
             max_upload_mb: 512,
             secure_cookies: false,
         };
+        // The usual port taken (another console running): any free one.
+        if std::net::TcpListener::bind((serve.listen, serve.port)).is_err() {
+            serve.port = 0;
+        }
         return crate::serve::run(std::sync::Arc::new(SqliteStore::open(&db)?), lang, &serve);
     }
     Ok(0)

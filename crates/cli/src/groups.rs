@@ -47,7 +47,9 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, action: &Action) -> Result<
             .text("group", group)
             .int("messages", stats.messages)
             .int("memberships", stats.memberships)
-            .int("activities", stats.activities);
+            .int("activities", stats.activities)
+            .int("planned", stats.planned_activities)
+            .int("marks", stats.checkin_marks);
         println!("{}", lang.msg(&done));
     }
     Ok(0)

@@ -3,15 +3,14 @@
 
 use crate::Cli;
 use anyhow::Result;
-use chrono::FixedOffset;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Instant;
 use tonghao_app::Lang;
-use tonghao_app::ingest::{ImportRequest, Progress, import, parse_offset};
+use tonghao_app::ingest::{ImportRequest, Progress, import};
 use tonghao_app::view::text::{import_summary, printable};
 use tonghao_model::msg::Msg;
-use tonghao_sources::ReadOptions;
+use tonghao_sources::{ReadOptions, Zone};
 use tonghao_store::Store;
 
 /// Arguments of `tonghao import`.
@@ -23,9 +22,11 @@ pub struct Args {
     /// Skip detection and read every file as this format (see `tonghao formats`).
     #[arg(long, short)]
     format: Option<String>,
-    /// UTC offset for exports whose times have none, e.g. +08:00 or -05:00.
-    #[arg(long, value_parser = parse_offset)]
-    tz: Option<FixedOffset>,
+    /// Time zone for exports whose times have none: a UTC offset (+08:00,
+    /// -05:00) or an IANA zone (Asia/Shanghai, America/New_York), whose
+    /// daylight saving time is followed message by message.
+    #[arg(long, value_parser = Zone::parse, allow_hyphen_values = true)]
+    tz: Option<Zone>,
 }
 
 pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {

@@ -3,16 +3,22 @@
 //! Thin by design: it parses arguments, opens the store, calls the library
 //! crates and prints. All logic lives in the crates it calls.
 
+mod activity;
+mod canvas;
+mod checkins;
 mod demo;
 mod eval;
 mod groups;
 mod import;
 mod member;
 mod next;
+mod orders;
+mod points;
 mod report;
 mod serve;
 mod sim;
 mod split;
+mod task;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -78,6 +84,33 @@ enum Command {
     /// One person's data: export everything stored about them, or delete it.
     #[command(subcommand)]
     Member(member::Command),
+    /// Planned activities (rituals): `tonghao activity add|list`.
+    #[command(subcommand)]
+    Activity(activity::Command),
+    /// Every occurrence of the planned activities, as text or an .ics file.
+    Calendar(activity::Args),
+    /// Check-in challenges per group: streaks, misses, who missed yesterday, bare-form share.
+    Checkins(checkins::Args),
+    /// Record a check-in, make-up or leave day by hand: `tonghao checkin add`.
+    #[command(subcommand)]
+    Checkin(checkins::Command),
+    /// The community canvas: `tonghao canvas show|set FIELD VALUE|history`.
+    #[command(subcommand)]
+    Canvas(canvas::Command),
+    /// Points: the leaderboard and ledger by rule and by hand; `tonghao points add`.
+    Points(points::Args),
+    /// Tasks for the team: `tonghao task add|list|done|generate`.
+    #[command(subcommand)]
+    Task(task::Command),
+    /// Orders from a shop: `tonghao orders import FILE.csv`.
+    #[command(subcommand)]
+    Orders(orders::Command),
+    /// Buyers, revenue, repeat buyers and time to first order, per group.
+    Conversion {
+        /// Write the table to open in a spreadsheet: csv or xlsx.
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: Option<String>,
+    },
     /// List the export formats tonghao reads.
     Formats,
     /// Generate a simulated community history (for demos, tests, benchmarks).
@@ -183,6 +216,15 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Report(args) => report::run(&*open()?, &cli, lang, args),
         Command::Next(args) => next::run(&*open()?, &cli, lang, args),
         Command::Member(cmd) => member::run(&*open()?, &cli, lang, cmd),
+        Command::Activity(cmd) => activity::run(&*open()?, &cli, lang, cmd),
+        Command::Calendar(args) => activity::calendar_run(&*open()?, &cli, lang, args),
+        Command::Checkins(args) => checkins::list(&*open()?, &cli, lang, args),
+        Command::Checkin(cmd) => checkins::run(&*open()?, &cli, lang, cmd),
+        Command::Task(cmd) => task::run(&*open()?, &cli, lang, cmd),
+        Command::Canvas(cmd) => canvas::run(&*open()?, &cli, lang, cmd),
+        Command::Points(args) => points::run(&*open()?, &cli, lang, args),
+        Command::Orders(cmd) => orders::run(&*open()?, &cli, lang, cmd),
+        Command::Conversion { format } => orders::conversion(&*open()?, &cli, lang, format.as_deref()),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),

@@ -27,10 +27,10 @@ pub enum Command {
     /// Delete a member and everything theirs from the store.
     ///
     /// Removes, in one transaction, their messages, joins/leaves/roles,
-    /// activities, names, ids and the member itself. Other people's records
-    /// that point at them are kept but unlinked: "invited by"/"removed by"
-    /// becomes unknown, and they are taken out of other people's @-mention
-    /// lists. LIMIT: other people's message TEXT is not rewritten, so their
+    /// activities, orders imported from files, check-ins recorded by hand,
+    /// names, ids and the member itself. Other people's records that point
+    /// at them are kept but unlinked: "invited by"/"removed by" becomes
+    /// unknown, and they are taken out of other people's @-mention lists. LIMIT: other people's message TEXT is not rewritten, so their
     /// name may still appear inside what others wrote (an "@name", a quote);
     /// free text cannot be edited safely. Their ids and names are kept on a
     /// suppression list so that importing the same export again skips them
@@ -115,6 +115,10 @@ fn summary(lang: Lang, s: &DeleteStats) -> String {
         (lang.t("label.messages"), s.messages),
         (lang.t("label.joins_leaves_roles_records"), s.memberships),
         (lang.t("label.check_ins_orders_reactions_recalls"), s.activities),
+        (lang.t("label.orders_from_files"), s.orders),
+        (lang.t("label.checkins_by_hand"), s.checkin_marks),
+        (lang.t("label.tasks_about_them"), s.tasks),
+        (lang.t("label.points_by_hand"), s.points),
         (lang.t("label.names"), s.member_names),
         (lang.t("label.ids"), s.identities),
         (lang.t("label.member"), s.members),

@@ -36,6 +36,10 @@ enum Format {
     Text,
     Json,
     Html,
+    /// The per-group figures as CSV (UTF-8 with BOM).
+    Csv,
+    /// The per-group figures as an Excel workbook.
+    Xlsx,
 }
 
 pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
@@ -52,6 +56,8 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32>
         Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         Format::Text => print!("{}", text::report(&report, lang)),
         Format::Html => print!("{}", html::render(&report, lang)),
+        Format::Csv => return crate::print_table(&tonghao_app::export::report(&report, lang), "csv", lang, "report"),
+        Format::Xlsx => return crate::print_table(&tonghao_app::export::report(&report, lang), "xlsx", lang, "report"),
     }
     Ok(0)
 }

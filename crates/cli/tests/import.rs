@@ -285,3 +285,28 @@ fn folder_with_sample() -> (tempfile::TempDir, std::path::PathBuf, std::path::Pa
     std::fs::copy(&sample, folder.join("sample.jsonl")).unwrap();
     (dir, db, folder)
 }
+
+/// `--tz` takes an IANA zone and follows its daylight saving time: a
+/// WhatsApp export (local times, no zone) with a message at 21:00 in January
+/// and one at 21:00 in July, read in New York, is 02:00 and 01:00 UTC.
+#[test]
+fn an_iana_zone_reads_local_times_with_daylight_saving_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let chat = dir.path().join("WhatsApp Chat with Night owls.txt");
+    std::fs::write(&chat, "1/15/24, 21:00 - Ann: winter hello\n7/15/24, 21:00 - Bob: summer hello\n").unwrap();
+    let first = |db: &Path, who: &str| {
+        let members = common::json(&common::ok(Some(db), &["--json", "members", "--group", "Night owls"]));
+        let m = members.as_array().unwrap().iter().find(|m| m["name"] == who).cloned().unwrap();
+        chrono::DateTime::parse_from_rfc3339(m["first_message"].as_str().unwrap()).unwrap().to_utc().to_rfc3339()
+    };
+    let ny = dir.path().join("ny.db");
+    common::ok(Some(&ny), &["import", "--tz", "America/New_York", chat.to_str().unwrap()]);
+    assert_eq!(first(&ny, "Ann"), "2024-01-16T02:00:00+00:00", "EST, UTC−5");
+    assert_eq!(first(&ny, "Bob"), "2024-07-16T01:00:00+00:00", "EDT, UTC−4");
+    let fixed = dir.path().join("fixed.db");
+    common::ok(Some(&fixed), &["import", "--tz", "-05:00", chat.to_str().unwrap()]);
+    assert_eq!(first(&fixed, "Bob"), "2024-07-16T02:00:00+00:00", "a fixed offset stays fixed");
+    let out = common::run(Some(&dir.path().join("x.db")), &["import", "--tz", "Mars/Olympus", chat.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Asia/Shanghai"), "the error shows what a zone looks like");
+}

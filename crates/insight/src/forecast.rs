@@ -2,7 +2,12 @@
 //! rule, [`crate::lifecycle::stage_at`]) four weeks from a given moment, and
 //! the inputs that push it up or down.
 //!
-//! Two stages, both fitted on group-weeks of the real histories in
+//! The shipped [`MODEL`] is, since issue 13, the one-feature baseline
+//! "people who posted in the last 4 weeks" calibrated by a logistic layer
+//! (the count model below has weight 0): on the whole real pool no fitted
+//! design beat the best one-feature baseline on held-out groups. The model
+//! structure stays, and [`Design`] lists what `tonghao eval forecast`
+//! compares. Its two stages, fitted on group-weeks of the real histories in
 //! `../shared/data/` ([`fit`]):
 //! 1. a count model that reads the silence rule literally: the next four
 //!    weeks are two fortnights whose message counts are negative binomial
@@ -14,8 +19,8 @@
 //!
 //! The weights ([`MODEL`]) are pasted here; `tonghao eval forecast --rust`
 //! refits them and prints this constant, `tonghao eval forecast` prints the
-//! backtest (leave-one-group-out with a time cut: AUC, calibration,
-//! one-feature baselines). The figures and what they can and cannot claim
+//! evaluation (designs compared on development groups, held-out test groups
+//! and communities: AUC, calibration, one-feature baselines). The figures and what they can and cannot claim
 //! are in docs/insight.md ("Forecast").
 //!
 //! Each prediction is explained by its inputs' contributions
@@ -204,17 +209,22 @@ pub struct Model {
     pub layer: Logistic<INPUTS>,
 }
 
-/// The shipped model: fitted on every sample of the real histories by
-/// `tonghao eval forecast --rust <the folders in docs/insight.md>`
-/// (641 samples, 78 positives, 6 groups, l2 1).
+/// The shipped model: the one-feature baseline `active_4w` (people who
+/// posted in the last 4 weeks), calibrated by a logistic layer, with the
+/// count model's weight 0. On the whole real pool no fitted design beat the
+/// best one-feature baseline on held-out groups (docs/insight.md,
+/// "Forecast", issue 13), so the best baseline chosen on development
+/// groups is what ships. Fitted on the development groups by
+/// `tonghao eval forecast --rust --design logistic_active_4w --exclude telegram ../shared/data/formats ../shared/data/lifecycle`
+/// (1499 samples, 720 positives, 140 groups, l2 1).
 pub const MODEL: Model = Model {
     recent_weight: 0.00,
     size: 1.0,
     layer: Logistic {
-        mean: [-2.288081, 3.277815],
-        sd: [1.398055, 0.835415],
-        weights: [1.089541, -1.744064],
-        bias: -3.526726,
+        mean: [0.000000, 2.135041],
+        sd: [1.000000, 0.763269],
+        weights: [0.000000, -1.275874],
+        bias: -0.170303,
     },
 };
 
@@ -283,7 +293,8 @@ pub struct Forecast {
 /// Predicts with `model` and explains by the inputs' contributions.
 pub fn predict(model: &Model, raw: &Raw) -> Forecast {
     let c = model.layer.contributions(&model.inputs(raw));
-    let mut order: Vec<usize> = (0..INPUTS).collect();
+    // An input the model gives no weight is not a factor.
+    let mut order: Vec<usize> = (0..INPUTS).filter(|&k| model.layer.weights[k] != 0.0).collect();
     order.sort_by(|&a, &b| c[b].abs().total_cmp(&c[a].abs()));
     let factors = order
         .into_iter()
@@ -610,84 +621,155 @@ pub struct Scored {
     pub silent_later: bool,
 }
 
-/// One fold of the backtest.
-#[derive(Clone, Debug, Serialize)]
-pub struct Fold {
-    /// The held-out group (`None`: the time cut alone, every group).
-    pub held_out: Option<u32>,
-    /// Training samples (other groups, label known before the cut).
-    pub train_samples: usize,
-    /// Positives among them.
-    pub train_positives: usize,
-    /// Test samples (the held-out group at or after the cut).
-    pub test_samples: usize,
-    /// Positives among them.
-    pub test_positives: usize,
-    /// Why the fold was not run, if it was not.
-    pub skipped: Option<&'static str>,
+/// A candidate forecast design: what is fitted on the training samples.
+/// `tonghao eval forecast` compares them on development groups only
+/// (docs/insight.md, "Forecast").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Design {
+    /// The count model and `active_4w` ([`fit`], [`Model`]).
+    Shipped,
+    /// A logistic regression over the ten descriptive features ([`Raw::x`]).
+    AllFeatures,
+    /// A logistic regression over the ten features, the trend against the
+    /// group's own peak and the burstiness of its last eight weeks.
+    AllPlusPeak,
+    /// A logistic regression over `days_since_last`, `active_4w` and the
+    /// trend against the peak.
+    Three,
+    /// A logistic regression over `days_since_last` alone: the calibrated
+    /// one-feature baseline ([`Design::calibrated`]).
+    DaysSinceLast,
+    /// A logistic regression over `active_4w` alone.
+    Active4w,
 }
 
-/// Backtest with a time cut. With `hold_out_groups` (leave-one-group-out):
-/// for each group H, fit on the other groups' samples whose label is known
-/// before `cut_ms` (`at + 4 weeks ≤ cut`) and score H's samples at or after
-/// `cut_ms`. Without it, one fold: fit on every group's samples labelled
-/// before the cut, score every sample at or after it. A fold needs at least
-/// `min_train_positives` training positives, a training negative and a test
-/// sample.
-pub fn backtest(
-    samples: &[Sample],
-    cut_ms: i64,
-    l2: f64,
-    min_train_positives: usize,
-    hold_out_groups: bool,
-) -> (Vec<Fold>, Vec<Scored>) {
-    let horizon = HORIZON_WEEKS as i64 * 7 * DAY_MS;
-    let mut groups: Vec<u32> = samples.iter().map(|s| s.group).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    let specs: Vec<Option<u32>> = if hold_out_groups { groups.into_iter().map(Some).collect() } else { vec![None] };
-    let mut folds = Vec::new();
-    let mut scored = Vec::new();
-    for h in specs {
-        let train: Vec<&Sample> =
-            samples.iter().filter(|s| h != Some(s.group) && s.at_ms + horizon <= cut_ms).collect();
-        let test: Vec<&Sample> =
-            samples.iter().filter(|s| h.is_none_or(|h| s.group == h) && s.at_ms >= cut_ms).collect();
-        let mut fold = Fold {
-            held_out: h,
-            train_samples: train.len(),
-            train_positives: train.iter().filter(|s| s.silent_later).count(),
-            test_samples: test.len(),
-            test_positives: test.iter().filter(|s| s.silent_later).count(),
-            skipped: None,
-        };
-        if test.is_empty() {
-            fold.skipped = Some("no test samples after the cut");
-        } else if fold.train_positives < min_train_positives || fold.train_positives == fold.train_samples {
-            fold.skipped = Some("too few training positives");
+impl Design {
+    /// Every design, in the order they are reported.
+    pub const ALL: [Design; 6] = [
+        Design::Shipped,
+        Design::AllFeatures,
+        Design::AllPlusPeak,
+        Design::Three,
+        Design::DaysSinceLast,
+        Design::Active4w,
+    ];
+
+    /// Stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::Shipped => "count_model_active_4w",
+            Design::AllFeatures => "logistic_10_features",
+            Design::AllPlusPeak => "logistic_12_features",
+            Design::Three => "logistic_days_active_peak",
+            Design::DaysSinceLast => "logistic_days_since_last",
+            Design::Active4w => "logistic_active_4w",
         }
-        if fold.skipped.is_none() {
-            let model = fit(&train.iter().map(|s| (s.raw.clone(), s.silent_later)).collect::<Vec<_>>(), l2);
-            let xs: Vec<[f64; N]> = train.iter().map(|s| s.raw.x()).collect();
-            let ys: Vec<bool> = train.iter().map(|s| s.silent_later).collect();
-            let sign: [f64; N] = std::array::from_fn(|k| {
-                let col: Vec<f64> = xs.iter().map(|x| x[k]).collect();
-                if auc(&col, &ys).unwrap_or(0.5) >= 0.5 { 1.0 } else { -1.0 }
-            });
-            for s in test {
-                let x = s.raw.x();
-                scored.push(Scored {
-                    group: s.group,
-                    at_ms: s.at_ms,
-                    probability: model.probability(&s.raw),
-                    baseline: std::array::from_fn(|k| sign[k] * x[k]),
-                    silent_later: s.silent_later,
-                });
+    }
+
+    /// Fits the design on labelled samples.
+    pub fn fit(self, train: &[(Raw, bool)], l2: f64) -> Fitted {
+        let ys: Vec<bool> = train.iter().map(|(_, y)| *y).collect();
+        match self {
+            Design::Shipped => Fitted::Count(fit(train, l2)),
+            Design::AllFeatures => {
+                Fitted::All(logistic(&train.iter().map(|(r, _)| r.x()).collect::<Vec<_>>(), &ys, l2))
+            }
+            Design::AllPlusPeak => {
+                Fitted::Plus(logistic(&train.iter().map(|(r, _)| plus(r)).collect::<Vec<_>>(), &ys, l2))
+            }
+            Design::Three => Fitted::Three(logistic(&train.iter().map(|(r, _)| three(r)).collect::<Vec<_>>(), &ys, l2)),
+            Design::DaysSinceLast => {
+                Fitted::One(3, logistic(&train.iter().map(|(r, _)| [r.x()[3]]).collect::<Vec<_>>(), &ys, l2))
+            }
+            Design::Active4w => {
+                Fitted::One(4, logistic(&train.iter().map(|(r, _)| [r.x()[4]]).collect::<Vec<_>>(), &ys, l2))
             }
         }
-        folds.push(fold);
     }
-    (folds, scored)
+}
+
+/// ln((messages in the last 4 weeks + 1) / (the busiest 4 weeks before + 1)):
+/// the trend against the group's own peak (0 at the peak, negative below).
+pub fn peak_ratio(raw: &Raw) -> f64 {
+    ((raw.messages_4w as f64 + 1.0) / (raw.peak_4w.max(raw.messages_4w) as f64 + 1.0)).ln()
+}
+
+/// Burstiness of the present quiet: the days since the last message against
+/// the gap between messages the last 8 weeks' pace predicts,
+/// ln((days + 1) / (gap + 1)) (the gap capped at 56 days).
+pub fn quiet_vs_pace(raw: &Raw) -> f64 {
+    let pace_per_day = (raw.messages_4w + raw.messages_prev_4w) as f64 / 56.0;
+    let gap = if pace_per_day > 0.0 { 1.0 / pace_per_day } else { 56.0 };
+    ((raw.days_since_last + 1.0) / (gap.min(56.0) + 1.0)).ln()
+}
+
+fn plus(r: &Raw) -> [f64; N + 2] {
+    let x = r.x();
+    std::array::from_fn(|k| match k {
+        N => peak_ratio(r),
+        k if k == N + 1 => quiet_vs_pace(r),
+        k => x[k],
+    })
+}
+
+fn three(r: &Raw) -> [f64; 3] {
+    let x = r.x();
+    [x[3], x[4], peak_ratio(r)]
+}
+
+/// A fitted [`Design`].
+#[derive(Clone, Debug)]
+pub enum Fitted {
+    /// [`Design::Shipped`].
+    Count(Model),
+    /// [`Design::AllFeatures`].
+    All(Logistic<N>),
+    /// [`Design::AllPlusPeak`].
+    Plus(Logistic<{ N + 2 }>),
+    /// [`Design::Three`].
+    Three(Logistic<3>),
+    /// One descriptive feature (its index in [`Raw::x`]).
+    One(usize, Logistic<1>),
+}
+
+impl Fitted {
+    /// Probability of silence four weeks on.
+    pub fn probability(&self, raw: &Raw) -> f64 {
+        match self {
+            Fitted::Count(m) => m.probability(raw),
+            Fitted::All(l) => l.probability(&raw.x()),
+            Fitted::Plus(l) => l.probability(&plus(raw)),
+            Fitted::Three(l) => l.probability(&three(raw)),
+            Fitted::One(k, l) => l.probability(&[raw.x()[*k]]),
+        }
+    }
+}
+
+/// Fits `design` on `train` and scores `test`: the model's probability and
+/// each one-feature baseline, its sign fixed on `train` (negated where
+/// higher values went with fewer silences).
+pub fn fit_and_score(train: &[&Sample], test: &[&Sample], design: Design, l2: f64) -> Vec<Scored> {
+    let labelled: Vec<(Raw, bool)> = train.iter().map(|s| (s.raw.clone(), s.silent_later)).collect();
+    let model = design.fit(&labelled, l2);
+    let xs: Vec<[f64; N]> = train.iter().map(|s| s.raw.x()).collect();
+    let ys: Vec<bool> = train.iter().map(|s| s.silent_later).collect();
+    let sign: [f64; N] = std::array::from_fn(|k| {
+        let col: Vec<f64> = xs.iter().map(|x| x[k]).collect();
+        if auc(&col, &ys).unwrap_or(0.5) >= 0.5 { 1.0 } else { -1.0 }
+    });
+    test.iter()
+        .map(|s| {
+            let x = s.raw.x();
+            Scored {
+                group: s.group,
+                at_ms: s.at_ms,
+                probability: model.probability(&s.raw),
+                baseline: std::array::from_fn(|k| sign[k] * x[k]),
+                silent_later: s.silent_later,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@ pub const FALLBACK_GAP_MS: i64 = 5 * 60 * 1000;
 /// reply and no mention to the message it most likely answers (earlier
 /// messages serve as context only: the metrics that read links look at a
 /// window, and inference is most of a report's time). Uses the reply model
-/// when the snapshot carries texts (and then drops them to free memory);
-/// otherwise the "previous speaker within 5 minutes" rule. Returns how many
-/// links it added.
+/// when the snapshot carries texts (kept: the console shows the unanswered
+/// questions behind a figure); otherwise the "previous speaker within 5
+/// minutes" rule. Returns how many links it added.
 pub fn infer_missing(snap: &mut Snapshot, from_ms: i64) -> usize {
     let with_text = !snap.messages.text.is_empty();
     // Groups are independent: infer on every core, then write the links.
@@ -39,7 +39,6 @@ pub fn infer_missing(snap: &mut Snapshot, from_ms: i64) -> usize {
         m.reply_kind[i] = LinkKind::Inferred;
         added += 1;
     }
-    snap.messages.text = Default::default();
     added
 }
 

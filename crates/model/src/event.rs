@@ -21,6 +21,8 @@ pub enum Platform {
     Whatsapp,
     Irc,
     Gitter,
+    /// Matrix (Element and other clients; Gitter's rooms since 2023).
+    Matrix,
     /// 知识星球
     Zsxq,
     /// Anything else, e.g. an in-house forum fed through the canonical format.
@@ -29,7 +31,7 @@ pub enum Platform {
 
 impl Platform {
     /// All platforms, in display order.
-    pub const ALL: [Platform; 10] = [
+    pub const ALL: [Platform; 11] = [
         Platform::Wechat,
         Platform::Qq,
         Platform::Telegram,
@@ -38,6 +40,7 @@ impl Platform {
         Platform::Whatsapp,
         Platform::Irc,
         Platform::Gitter,
+        Platform::Matrix,
         Platform::Zsxq,
         Platform::Other,
     ];
@@ -53,6 +56,7 @@ impl Platform {
             Platform::Whatsapp => "whatsapp",
             Platform::Irc => "irc",
             Platform::Gitter => "gitter",
+            Platform::Matrix => "matrix",
             Platform::Zsxq => "zsxq",
             Platform::Other => "other",
         }
@@ -68,7 +72,7 @@ impl fmt::Display for Platform {
 /// The error for an unknown platform name.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown platform {0:?} (expected one of wechat, qq, telegram, discord, slack, whatsapp, irc, gitter, zsxq, other)"
+    "unknown platform {0:?} (expected one of wechat, qq, telegram, discord, slack, whatsapp, irc, gitter, matrix, zsxq, other)"
 )]
 pub struct UnknownPlatform(pub String);
 

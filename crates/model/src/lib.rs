@@ -21,6 +21,7 @@ pub mod decision;
 mod event;
 mod key;
 pub mod msg;
+pub mod records;
 pub mod snapshot;
 
 pub use event::*;

@@ -30,6 +30,18 @@ pub struct Snapshot {
     pub memberships: Vec<MembershipRow>,
 }
 
+impl Snapshot {
+    /// The last moment (UTC ms) group `g`'s known history reaches: the end
+    /// of what its files cover, or its last message or membership event if
+    /// later; `None` for a group with nothing.
+    pub fn history_end(&self, g: usize) -> Option<i64> {
+        let group = &self.groups[g];
+        let last_message = group.messages.clone().last().map(|i| self.messages.at_ms[i]);
+        let last_membership = self.memberships[group.memberships.clone()].iter().map(|r| r.at_ms).max();
+        [last_message, last_membership, group.covered.map(|c| c.1)].into_iter().flatten().max()
+    }
+}
+
 /// One group of the snapshot.
 #[derive(Clone, Debug)]
 pub struct GroupMeta {

@@ -1,4 +1,9 @@
-//! Operations: what the people who run a community should do next.
+//! Operations: what the people who run a community should do next, and
+//! their records: planned activities and their calendar ([`activities`]),
+//! check-in challenges ([`checkins`]), orders and conversion ([`orders`]),
+//! the measured outcome of an activity's occurrence ([`outcomes`]), points
+//! ([`points`]), the community canvas and the scorecard evidence of the
+//! operators' records ([`canvas`]).
 //!
 //! [`moves::next_moves`] turns a group's report (insight) and its history
 //! (the snapshot) into a ranked to-do list. Each [`moves::Move`] says who
@@ -16,4 +21,10 @@
 //!   re-imports and report runs and a decision about it sticks.
 #![deny(missing_docs)]
 
+pub mod activities;
+pub mod canvas;
+pub mod checkins;
 pub mod moves;
+pub mod orders;
+pub mod outcomes;
+pub mod points;

@@ -260,6 +260,30 @@ pub async fn member_export(
     Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(json!(export))).into_response())
 }
 
+/// A note's body.
+#[derive(Deserialize)]
+pub struct NoteForm {
+    text: String,
+}
+
+/// `POST /api/c/{community}/members/{member}/notes`
+pub async fn note_add(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, member)): Path<(String, String)>,
+    Json(form): Json<NoteForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let text = form.text.trim().to_string();
+    if text.is_empty() || text.chars().count() > 4000 {
+        return Err(ApiError::BadRequest("a note has 1 to 4,000 characters".into()));
+    }
+    let author = auth.user.name.clone();
+    let note = blocking(&state, move |store| Ok(store.note_add(&community, &member, &author, &text)?)).await?;
+    Ok(Json(json!(note)))
+}
+
 /// `DELETE /api/c/{community}/members/{member}`
 pub async fn member_delete(
     State(state): State<AppState>,
@@ -505,7 +529,8 @@ pub struct ExportQuery {
 }
 
 /// `GET /api/c/{community}/export/{table}`: `groups`, `members` (with
-/// `?group=`) or `moves`, as CSV (UTF-8 with BOM) or .xlsx.
+/// `?group=`), `moves`, `report` (the per-group figures), `checkins` or
+/// `conversion`, as CSV (UTF-8 with BOM) or .xlsx.
 pub async fn export(
     State(state): State<AppState>,
     auth: Auth,
@@ -527,11 +552,21 @@ pub async fn export(
                 let group = q.group.ok_or_else(|| AppError::Input("members needs ?group=".into()))?;
                 export::members(&store.members(&c, &group)?)
             }
-            "moves" => {
+            "checkins" => export::checkins(&tonghao_app::checkins::report(
+                store,
+                &c,
+                &tonghao_app::checkins::CheckinsRequest::default(),
+            )?),
+            "conversion" => export::conversion(&tonghao_app::orders::conversion(store, &c)?),
+            "moves" | "report" => {
                 let report = tonghao_app::report::build(store, &c, &tonghao_app::report::ReportRequest::default())?;
-                export::moves(&report.moves, lang)
+                if t == "moves" { export::moves(&report.moves, lang) } else { export::report(&report, lang) }
             }
-            _ => return Err(AppError::NotFound(format!("no table {t:?}: groups, members or moves"))),
+            _ => {
+                return Err(AppError::NotFound(format!(
+                    "no table {t:?}: groups, members, moves, report, checkins or conversion"
+                )));
+            }
         };
         table.write(format, lang, &t)
     })
@@ -543,4 +578,104 @@ pub async fn export(
     };
     let disposition = format!("attachment; filename=\"{table}.{ext}\"");
     Ok(([(header::CONTENT_TYPE, mime.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes).into_response())
+}
+
+/// `GET /api/c/{community}/checkins`
+pub async fn checkins(State(state): State<AppState>, auth: Auth, Path(community): Path<String>) -> ApiResult {
+    cached_page(&state, &auth, community, "checkins".into()).await
+}
+
+/// `GET /api/c/{community}/conversion`
+pub async fn conversion(State(state): State<AppState>, auth: Auth, Path(community): Path<String>) -> ApiResult {
+    cached_page(&state, &auth, community, "conversion".into()).await
+}
+
+/// `GET /api/c/{community}/activities`: every activity with its next
+/// occurrence, and what is planned for the next 60 days. Read per request:
+/// "next" moves with the clock.
+pub async fn activities(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let value = blocking(&state, move |store| {
+        use tonghao_app::activities::{CalendarRequest, calendar, list};
+        let listed = list(store, &community)?;
+        let today = chrono::Utc::now().date_naive();
+        let req = CalendarRequest {
+            group: None,
+            from: Some(today.format("%Y-%m-%d").to_string()),
+            until: Some((today + chrono::Days::new(60)).format("%Y-%m-%d").to_string()),
+        };
+        let upcoming = if listed.is_empty() { Vec::new() } else { calendar(store, &community, &req)?.occurrences };
+        Ok(json!({"activities": listed, "upcoming": upcoming}))
+    })
+    .await?;
+    Ok(Json(value))
+}
+
+/// An activity as the console's form sends it.
+#[derive(Deserialize)]
+pub struct ActivityForm {
+    group: String,
+    kind: String,
+    title: String,
+    start: String,
+    rrule: Option<String>,
+    duration: Option<String>,
+    tz: Option<String>,
+    host: Option<String>,
+}
+
+/// `POST /api/c/{community}/activities`
+pub async fn activity_add(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Json(form): Json<ActivityForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let kind = form.kind.parse().map_err(ApiError::BadRequest)?;
+    let blank = |s: Option<String>| s.filter(|x| !x.trim().is_empty());
+    let new = tonghao_app::activities::NewActivity {
+        group: form.group,
+        kind,
+        title: form.title,
+        start: form.start,
+        rrule: blank(form.rrule),
+        duration: blank(form.duration),
+        tz: blank(form.tz),
+        host: blank(form.host),
+    };
+    let c = community.clone();
+    let added = blocking(&state, move |store| tonghao_app::activities::add(store, &c, &new)).await?;
+    audit(&state, &auth.user.name, Some(&community), "activity-add", &added.title);
+    Ok(Json(json!(added)))
+}
+
+/// `GET /api/c/{community}/calendar.ics?lang=`
+pub async fn calendar_ics(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult {
+    auth.community(&community)?;
+    let lang = Lang::pick(q.lang.as_deref());
+    let c = community.clone();
+    let ics = blocking(&state, move |store| {
+        let cal = tonghao_app::activities::calendar(store, &c, &tonghao_app::activities::CalendarRequest::default())?;
+        Ok(tonghao_app::activities::to_ics(&c, &cal, lang))
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"tonghao.ics\"".to_string()),
+        ],
+        ics,
+    )
+        .into_response())
 }

@@ -63,15 +63,21 @@ pub const ROUTES: &[Route] = &[
     route!(delete "/api/c/{community}/groups/{group}", Operate, "Deletes a group and every row of it.", api::group_delete),
     route!(get "/api/c/{community}/members/{member}", Read, "One member: identities, groups, latest messages, moves about them.", api::member),
     route!(get "/api/c/{community}/members/{member}/export", Operate, "Everything stored about one member (a data access request), as JSON.", api::member_export),
+    route!(post "/api/c/{community}/members/{member}/notes", Operate, "Adds the team's note about a member ({text}); the member page lists them.", api::note_add),
     route!(delete "/api/c/{community}/members/{member}", Operate, "Deletes a member's data and keeps them out of later imports.", api::member_delete),
     route!(get "/api/c/{community}/moves", Read, "The next moves across groups, and how the done ones turned out.", api::moves),
     route!(post "/api/c/{community}/moves/{move}/{verdict}", Operate, "Records a move as done or dismissed.", api::decide),
+    route!(get "/api/c/{community}/activities", Read, "Planned activities with their next occurrence, and the occurrences of the next 60 days.", api::activities),
+    route!(post "/api/c/{community}/activities", Operate, "Plans an activity: {group, kind, title, start, rrule?, duration?, tz?} as `tonghao activity add` takes them.", api::activity_add),
+    route!(get "/api/c/{community}/calendar.ics", Read, "Every planned occurrence as an iCalendar file for the team's own calendars.", api::calendar_ics),
+    route!(get "/api/c/{community}/checkins", Read, "Check-in challenges per group: streaks, misses, completion, who missed yesterday, the bare-form share.", api::checkins),
+    route!(get "/api/c/{community}/conversion", Read, "Orders per group: buyers, revenue, repeat buyers, days from joining to the first order.", api::conversion),
     route!(get "/api/c/{community}/imports", Read, "The community's import log.", api::imports),
     route!(post "/api/c/{community}/imports", Operate, "Uploads one export (any supported format, or a .zip) as the request body, `?name=FILE`; answers a job to poll.", api::upload),
     route!(get "/api/c/{community}/imports/{job}", Read, "An upload's progress and, when done, its per-file result.", api::job),
     route!(post "/api/c/{community}/ingest", IngestToken, "Pushes canonical JSONL events (docs/events.md) with the community's ingest token.", api::ingest),
     route!(post "/api/c/{community}/ingest-token", Owner, "Creates (or replaces) the community's ingest token; shown once.", api::ingest_token),
-    route!(get "/api/c/{community}/export/{table}", Read, "A listing (groups, members with ?group=, moves) as ?format=csv or xlsx, columns in ?lang=.", api::export),
+    route!(get "/api/c/{community}/export/{table}", Read, "A listing (groups, members with ?group=, moves, report: the per-group figures, checkins, conversion) as ?format=csv or xlsx, columns in ?lang=.", api::export),
 ];
 
 /// The API's router (state to be given).

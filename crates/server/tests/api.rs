@@ -177,14 +177,56 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     let page = t.get(&viewer, &format!("/api/c/a/groups/{group_a}")).await.json();
     assert_eq!(page["report"]["activity"]["members"], overview["groups"][0]["members"]);
     assert!(page["edges"].as_array().unwrap().iter().all(|e| e["weight"].as_f64().unwrap() > 0.0));
+    // The unanswered starters behind the report's share, with their texts.
+    let unanswered = page["unanswered"].as_array().unwrap();
+    let examples = page["report"]["responsiveness"]["unanswered_examples"].as_array().unwrap();
+    assert_eq!(unanswered.len(), examples.len());
+    assert!(!unanswered.is_empty() && unanswered.iter().all(|u| u["text"].is_string()));
     let member_a = page["nodes"][0]["id"].as_i64().unwrap();
     let member = t.get(&viewer, &format!("/api/c/a/members/{member_a}")).await.json();
     assert_eq!(member["member"]["member_id"], member_a);
+    // Their place in the group: roles with numbers, and ties that are edges of the graph.
+    let place = &member["in_groups"][0];
+    assert_eq!(place["group"], group_a);
+    assert!(place["roles"]["messages_window"].is_u64(), "{place}");
+    for tie in place["ties"].as_array().unwrap() {
+        let other = tie["member"].as_i64().unwrap();
+        let weight: f64 = page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| (e["from"] == member_a && e["to"] == other) || (e["to"] == member_a && e["from"] == other))
+            .map(|e| e["weight"].as_f64().unwrap())
+            .sum();
+        assert_eq!(tie["weight"].as_f64(), Some(weight));
+    }
     let member_b = t.store.snapshot("b", None, None).unwrap().members[0].store_id;
     assert_eq!(t.get(&ops, &format!("/api/c/a/members/{member_b}")).await.status, StatusCode::NOT_FOUND);
     let moves = t.get(&viewer, "/api/c/a/moves").await.json();
     let move_id = moves["moves"][0]["id"].as_str().expect("the sample has open moves").to_string();
     assert_eq!(t.get(&viewer, "/api/c/a/imports").await.json().as_array().unwrap().len(), 1);
+
+    // The operators' records: plan an activity, read the calendar, check-ins, orders.
+    assert_eq!(t.get(&viewer, "/api/c/a/activities").await.json()["activities"], json!([]));
+    let tomorrow = (chrono::Utc::now() + chrono::Days::new(1)).format("%Y-%m-%d 21:00").to_string();
+    let activity = json!({"group": "Big sample", "kind": "topic", "title": "每周话题", "start": tomorrow,
+                          "rrule": "FREQ=WEEKLY;COUNT=4", "duration": "30m", "tz": "Asia/Shanghai"});
+    let body = Some(serde_json::to_vec(&activity).unwrap());
+    assert_eq!(t.post(&viewer, "/api/c/a/activities", body.clone()).await.status, StatusCode::FORBIDDEN);
+    let bad = Some(
+        serde_json::to_vec(&json!({"group": "Big sample", "kind": "party", "title": "x", "start": tomorrow})).unwrap(),
+    );
+    assert_eq!(t.post(&ops, "/api/c/a/activities", bad).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(t.post(&ops, "/api/c/a/activities", body).await.status, StatusCode::OK);
+    let acts = t.get(&viewer, "/api/c/a/activities").await.json();
+    assert_eq!(acts["activities"][0]["title"], "每周话题");
+    assert_eq!(acts["upcoming"].as_array().map(Vec::len), Some(4), "weekly, four times, all within 60 days");
+    let ics = t.get(&viewer, "/api/c/a/calendar.ics").await;
+    let ics = String::from_utf8(ics.body).unwrap();
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 4, "{ics}");
+    assert!(t.get(&viewer, "/api/c/a/checkins").await.json().is_array());
+    assert_eq!(t.get(&viewer, "/api/c/a/conversion").await.json()["orders"], 0);
+    assert_eq!(t.get(&ops, "/api/c/b/checkins").await.status, StatusCode::NOT_FOUND);
 
     // Wrong role.
     let decide = format!("/api/c/a/moves/{move_id}/done");
@@ -248,7 +290,16 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     let names: BTreeSet<&str> = cells[1..].iter().map(|r| r[0].as_str()).collect();
     assert_eq!(names, BTreeSet::from(["=HYPERLINK(\"http://evil.invalid\",\"点我\")", "小明-杭州"]));
     assert_eq!(t.get(&viewer, "/api/c/a/export/groups?format=xlsx").await.status, StatusCode::OK);
+    // The report's per-group figures, as the overview downloads them.
+    let report = read_xlsx(&t.get(&viewer, "/api/c/a/export/report?format=xlsx&lang=zh").await.body);
+    assert_eq!((report[0][1].as_str(), report[1][1].as_str()), ("群名", "Big sample"));
+    assert_eq!(report[1][5], overview["groups"][0]["members"].to_string());
     assert_eq!(t.get(&viewer, "/api/c/a/export/nothing?format=csv").await.status, StatusCode::NOT_FOUND);
+    for table in ["checkins", "conversion", "moves"] {
+        let res = t.get(&viewer, &format!("/api/c/a/export/{table}?format=csv&lang=en")).await;
+        assert_eq!(res.status, StatusCode::OK, "{table}");
+        assert!(res.body.starts_with("\u{feff}".as_bytes()), "{table}: UTF-8 with BOM");
+    }
     assert_eq!(t.get(&viewer, "/api/c/a/export/groups?format=pdf").await.status, StatusCode::BAD_REQUEST);
 
     // Upload with progress: the job runs to done; a bad file fails alone, named.
@@ -266,11 +317,25 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     assert!(error.starts_with("upload:broken.jsonl") && error.contains("line 2"), "{status}");
     assert_eq!(t.get(&viewer, "/api/c/a/imports/nope").await.status, StatusCode::NOT_FOUND);
 
+    // The team's notes: admins write, everyone given the community reads;
+    // they are in the member's export and go with the member.
+    let note_uri = format!("/api/c/a/members/{member_a}/notes");
+    let note = |text: &str| Some(serde_json::to_vec(&json!({ "text": text })).unwrap());
+    assert_eq!(t.post(&viewer, &note_uri, note("hi")).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post(&ops, &note_uri, note("  ")).await.status, StatusCode::BAD_REQUEST);
+    let added = t.post(&ops, &note_uri, note("五月线下见过，喜欢晚上聊")).await.json();
+    assert_eq!((added["author"].as_str(), added["member_id"].as_i64()), (Some("ops"), Some(member_a)));
+    let page = t.get(&viewer, &format!("/api/c/a/members/{member_a}")).await.json();
+    assert_eq!(page["notes"][0]["text"], "五月线下见过，喜欢晚上聊");
+    let other = format!("/api/c/a/members/{member_b}/notes");
+    assert_eq!(t.post(&ops, &other, note("x")).await.status, StatusCode::NOT_FOUND);
+
     // Data rights: export then delete one member; the group delete after.
     let export = t.get(&ops, &format!("/api/c/a/members/{member_a}/export")).await;
     assert_eq!(export.json()["member"]["member_id"], member_a);
+    assert_eq!(export.json()["notes"].as_array().map(Vec::len), Some(1));
     let res = t.call(&ops, "DELETE", &format!("/api/c/a/members/{member_a}"), None, true).await;
-    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!((res.status, res.json()["notes"].as_u64()), (StatusCode::OK, Some(1)));
     assert_eq!(t.get(&ops, &format!("/api/c/a/members/{member_a}")).await.status, StatusCode::NOT_FOUND);
     let res = t.call(&ops, "DELETE", &format!("/api/c/a/groups/{group_b}"), None, true).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND, "another community's group");
@@ -295,6 +360,7 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
         ("ops", "export-member"),
         ("ops", "delete-member"),
         ("ops", "delete-group"),
+        ("ops", "activity-add"),
     ] {
         assert!(actions.contains(&(user.to_string(), action.to_string())), "no {user} {action} in {actions:?}");
     }
@@ -350,4 +416,48 @@ async fn five_failed_logins_lock_the_name_even_for_the_right_password() {
     let res = t.call(&Client::default(), "POST", "/api/login", Some(right), false).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(t.store.users().unwrap().iter().any(|u| u.name == "ops"));
+}
+
+/// Hostile uploads: a zip bomb (a small file that expands to a gigabyte), a
+/// binary blob, an empty body, a name that is no file name. Each is refused
+/// at the door or fails as a job with a clear error; nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_uploads_fail_clearly_and_store_nothing() {
+    use std::io::Write;
+    let t = Harness::new(64 << 20);
+    let ops = t.login("ops", "ops-password").await;
+    let before = t.store.counts().unwrap();
+
+    // 1 GiB of one letter, deflated to about a MiB.
+    let mut bomb = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    bomb.start_file("chat.txt", opts).unwrap();
+    let block = vec![b'a'; 1 << 20];
+    for _ in 0..1024 {
+        bomb.write_all(&block).unwrap();
+    }
+    let bomb = bomb.finish().unwrap().into_inner();
+    assert!(bomb.len() < 8 << 20, "{} bytes", bomb.len());
+    let job = t.post(&ops, "/api/c/a/imports?name=bomb.zip", Some(bomb)).await;
+    assert_eq!(job.status, StatusCode::ACCEPTED);
+    let status = wait(&t, &ops, job.json()["job"].as_str().unwrap()).await;
+    assert_eq!(status["state"], "failed", "{status}");
+    let error = status["reports"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("bomb.zip") && error.contains("zip bomb"), "{status}");
+
+    let blob: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let job = t.post(&ops, "/api/c/a/imports?name=blob.bin", Some(blob)).await;
+    let status = wait(&t, &ops, job.json()["job"].as_str().unwrap()).await;
+    assert_eq!(status["state"], "failed", "{status}");
+    assert!(status["reports"][0]["error"].as_str().unwrap_or_default().starts_with("upload:blob.bin"), "{status}");
+
+    assert_eq!(
+        t.post(&ops, "/api/c/a/imports?name=empty.json", Some(Vec::new())).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    for name in ["..", "a%0Ab.json", "%2F"] {
+        let res = t.post(&ops, &format!("/api/c/a/imports?name={name}"), Some(b"{}".to_vec())).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{name}");
+    }
+    assert_eq!(t.store.counts().unwrap(), before, "nothing stored");
 }

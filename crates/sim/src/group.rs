@@ -12,7 +12,7 @@ use crate::plan::{GroupPlan, Plan, Platform, Stage, lurker_share, person_id};
 use crate::render::{Counts, Ct, GroupCtx, Kind, Quote, Rec, Render, Who};
 use crate::rng::Rng;
 use crate::scenario::Scenario;
-use crate::time::{DAY, OFFSET_S, civil_from_days, date_string, local_midnight, put_u64, weekday};
+use crate::time::{DAY, OFFSET_S, civil_from_days, date_string, local_day, local_midnight, put_u64, weekday};
 use crate::vocab::{self, Say, Slots};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -116,6 +116,8 @@ struct Challenge {
     /// (member, check-ins so far, still in)
     parts: Vec<(u32, u32, bool)>,
     checkins: u64,
+    /// Per member, the local days they checked in.
+    days: std::collections::BTreeMap<u32, Vec<i64>>,
 }
 
 /// The truth about one check-in challenge.
@@ -135,6 +137,22 @@ pub struct ChallengeTruth {
     pub checkins: u64,
     /// Participants still checking in on the last day.
     pub finishers: u32,
+    /// Per challenger (platform id), the local days (`YYYY-MM-DD`) they
+    /// posted a check-in (`#打卡 第N天` / `#checkin day N`).
+    pub days: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The truth about one topic discussion night.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopicTruth {
+    /// Its opening message (Unix seconds).
+    pub start_s: i64,
+    /// Its closing message (Unix seconds).
+    pub end_s: i64,
+    /// Messages of the discussion, opening and closing included.
+    pub messages: u32,
+    /// Who spoke in it (platform ids), the host included.
+    pub speakers: Vec<String>,
 }
 
 /// The truth about one offline event.
@@ -223,6 +241,12 @@ pub struct GroupTruth {
     pub weeks: Vec<WeekTruth>,
     /// Check-in challenges.
     pub challenges: Vec<ChallengeTruth>,
+    /// Topic discussion nights.
+    pub topics: Vec<TopicTruth>,
+    /// Check-in messages another member answered with a reply shown as a
+    /// quote or an @-mention (a reply shown as neither leaves no trace in
+    /// the export); the others were left bare.
+    pub checkins_answered: u64,
     /// Offline events.
     pub offline_events: Vec<OfflineTruth>,
     /// Guest shares relayed here (start times).
@@ -279,7 +303,12 @@ struct Sim<'a, R: Render> {
     hours: [u64; 24],
     replies: Vec<u8>,
     reply_count: u64,
+    /// Check-in messages written (their seq), and those another member
+    /// answered with a reply shown as a quote or an @-mention.
+    checkin_seqs: std::collections::HashSet<u32>,
+    checkins_answered: std::collections::HashSet<u32>,
     challenges: Vec<ChallengeTruth>,
+    topics: Vec<TopicTruth>,
     offline: Vec<OfflineTruth>,
     spammers_here: Vec<u32>,
     messages: u64,
@@ -335,7 +364,10 @@ pub(crate) fn simulate<R: Render>(
         hours: [0; 24],
         replies: Vec::new(),
         reply_count: 0,
+        checkin_seqs: Default::default(),
+        checkins_answered: Default::default(),
         challenges: Vec::new(),
+        topics: Vec::new(),
         offline: Vec::new(),
         spammers_here: Vec::new(),
         messages: 0,
@@ -697,6 +729,10 @@ impl<R: Render> Sim<'_, R> {
             }
             self.flush_until(day_end)?;
         }
+        // A challenge still running when the history ends is in the truth too.
+        if let Some(ch) = challenge.take() {
+            self.challenge_end(ch);
+        }
         self.flush_until(self.plan.end)?;
         let ctx = GroupCtx {
             plan: self.gp,
@@ -842,12 +878,22 @@ impl<R: Render> Sim<'_, R> {
                 self.seq += 1;
                 self.ord += 1;
                 self.seq_of[slot] = (self.seq, self.ord);
+                if checkin > 0 {
+                    self.checkin_seqs.insert(self.seq);
+                }
                 let mut quote = None;
                 if let Some(r) = reply {
                     let target = r.target.checked_sub(self.uid_base).and_then(|i| self.seq_of.get(i as usize));
                     if let Some(&(tseq, tord)) = target
                         && tseq > 0
                     {
+                        if r.shown != Shown::Plain
+                            && checkin == 0
+                            && r.target_who != spec.who
+                            && self.checkin_seqs.contains(&tseq)
+                        {
+                            self.checkins_answered.insert(tseq);
+                        }
                         self.reply_count += 1;
                         let b = &mut self.replies;
                         b.extend_from_slice(b"{\"group\":");
@@ -1212,10 +1258,12 @@ impl<R: Render> Sim<'_, R> {
         let mut at = open_at;
         let mut last = open;
         let mut counts: Vec<(u32, u32)> = parts.iter().map(|&p| (p, 0)).collect();
+        let mut prompts = 0u32;
         for j in 0..n {
             at += self.rng.exp(duration / n as f64).max(5.0) as i64;
             if j > 0 && j % 8 == 0 {
                 last = self.say_msg(at, 0, Say::TopicPrompt, Some(last), &[]);
+                prompts += 1;
                 continue;
             }
             let who = parts[self.rng.weighted(&pcum).unwrap_or(0)];
@@ -1243,6 +1291,17 @@ impl<R: Render> Sim<'_, R> {
         let close_at = at + 60 + self.rng.below(240) as i64;
         let text = self.text(Say::TopicClose, &Slots::default());
         self.msg(close_at, 0, Ct::Text, text, None, &top);
+        let mut speakers: Vec<String> = std::iter::once(0)
+            .chain(counts.iter().filter(|c| c.1 > 0).map(|c| c.0))
+            .map(|w| self.who[w as usize].id.clone())
+            .collect();
+        speakers.sort();
+        self.topics.push(TopicTruth {
+            start_s: open_at,
+            end_s: close_at,
+            messages: 2 + prompts + counts.iter().map(|c| c.1).sum::<u32>(),
+            speakers,
+        });
         let digest_at = local_midnight(day + 1) + 9 * 3600 + self.rng.below(2 * 3600) as i64;
         let slots = Slots { q, ..Slots::default() };
         let text = self.text(Say::Digest, &slots);
@@ -1308,7 +1367,7 @@ impl<R: Render> Sim<'_, R> {
                 parts.push((i as u32, 0, true));
             }
         }
-        Challenge { round, start_day: day, supervised, parts, checkins: 0 }
+        Challenge { round, start_day: day, supervised, parts, checkins: 0, days: Default::default() }
     }
 
     /// One challenge day: each challenger still in checks in (`#打卡 第N天`)
@@ -1338,6 +1397,7 @@ impl<R: Render> Sim<'_, R> {
             let n = count + 1;
             ch.parts[k].1 = n;
             ch.checkins += 1;
+            ch.days.entry(who).or_default().push(local_day(at));
             let start = self.batch.text.len();
             vocab::checkin(&mut self.batch.text, self.gp.theme, self.gp.english, n, &mut self.rng);
             let text = (start as u32, (self.batch.text.len() - start) as u32);
@@ -1372,6 +1432,11 @@ impl<R: Render> Sim<'_, R> {
             participants: ch.parts.len() as u32,
             checkins: ch.checkins,
             finishers: ch.parts.iter().filter(|p| p.2).count() as u32,
+            days: ch
+                .days
+                .iter()
+                .map(|(&w, days)| (self.who[w as usize].id.clone(), days.iter().map(|&d| date_string(d)).collect()))
+                .collect(),
         });
     }
 
@@ -1591,6 +1656,8 @@ impl<R: Render> Sim<'_, R> {
             replies: self.reply_count,
             weeks,
             challenges: self.challenges.clone(),
+            topics: self.topics.clone(),
+            checkins_answered: self.checkins_answered.len() as u64,
             offline_events: self.offline.clone(),
             guest_shares: gp
                 .guest_shares

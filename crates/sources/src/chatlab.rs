@@ -254,7 +254,7 @@ struct Reader<'a> {
     platform: Platform,
     group: String,
     group_name: Option<String>,
-    tz: chrono::FixedOffset,
+    tz: crate::Zone,
     exported_at: Option<Timestamp>,
     me: Option<PersonRef>,
     /// Roles waiting for a date when the header has no `exportedAt`.

@@ -47,7 +47,7 @@
 use crate::common::content::{attachment_type, text_type};
 use crate::common::records::Records;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, NaiveDateTime};
 use std::collections::HashSet;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
@@ -262,7 +262,7 @@ fn mentions(text: &str, known: &[String]) -> Vec<PersonRef> {
 }
 
 /// A `Date` cell: see the module docs for the accepted forms.
-fn parse_date(s: &str, tz: FixedOffset) -> Option<Timestamp> {
+fn parse_date(s: &str, tz: crate::Zone) -> Option<Timestamp> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);
@@ -280,8 +280,8 @@ fn parse_date(s: &str, tz: FixedOffset) -> Option<Timestamp> {
         "%Y-%m-%d %H:%M",
     ];
     let naive = NAIVE.iter().find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())?;
-    let tz = if s.ends_with('Z') { FixedOffset::east_opt(0)? } else { tz };
-    tz.from_local_datetime(&naive).single()
+    let tz = if s.ends_with('Z') { crate::Zone::hours(0) } else { tz };
+    tz.from_local(naive)
 }
 
 /// (group, group name) from the file's path: see the module docs.

@@ -44,7 +44,7 @@
 use crate::common::content::{attachment_type, text_type};
 use crate::common::json::{self, Fail, JsonStream, Scalar, Str};
 use crate::{Input, Position, ReadOptions, Source, SourceError};
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Timestamp};
@@ -119,7 +119,7 @@ impl Source for DiscordJson {
 
 struct Reader<'s> {
     sink: &'s mut dyn EventSink,
-    tz: FixedOffset,
+    tz: crate::Zone,
 }
 
 /// `guild` and `channel`: what names the group.
@@ -317,10 +317,10 @@ enum Kind {
 }
 
 /// An exporter time: RFC 3339 with an offset, or zoneless in `tz`.
-fn parse_time(s: &str, tz: FixedOffset) -> Option<Timestamp> {
+fn parse_time(s: &str, tz: crate::Zone) -> Option<Timestamp> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t);
     }
     let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
-    tz.from_local_datetime(&naive).single()
+    tz.from_local(naive)
 }

@@ -45,7 +45,7 @@
 
 use crate::stream::too_long;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform};
 
@@ -130,7 +130,7 @@ struct Pending {
 
 struct Reader<'f> {
     file: &'f str,
-    tz: FixedOffset,
+    tz: crate::Zone,
     room: String,
     /// Authors so far, lowercased → spelling.
     seen: HashMap<String, String>,
@@ -200,7 +200,7 @@ impl Reader<'_> {
                 self.seen.insert(self.key.clone(), p.user.clone());
             }
         }
-        let at = p.at.and_local_timezone(self.tz).single().ok_or_else(|| {
+        let at = self.tz.from_local(p.at).ok_or_else(|| {
             SourceError::parse(self.file, Position::Line(p.line), "the time runs out of range with this offset")
         })?;
         let header = Header {

@@ -70,6 +70,14 @@ impl DirBundle {
         names.sort();
         Ok(DirBundle { root: root.to_path_buf(), label, names })
     }
+
+    /// The same folder with only the files directly in it: what a walk
+    /// sniffs, so that a folder holding a Slack export in one subfolder and
+    /// other chats beside it is walked into, not taken whole as that export.
+    fn top_level(&self) -> DirBundle {
+        let names = self.names.iter().filter(|n| !n.contains('/')).cloned().collect();
+        DirBundle { root: self.root.clone(), label: self.label.clone(), names }
+    }
 }
 
 impl Bundle for DirBundle {
@@ -493,7 +501,13 @@ fn plan_dir(
         return Ok(());
     }
     let bundle = DirBundle::open(dir)?;
-    if let Some(source) = bundle_source(&bundle, format) {
+    // Unforced, a folder is an export folder when it is one at its own top
+    // level; one nested deeper is found by walking down to it.
+    let source = match format {
+        Some(_) => bundle_source(&bundle, format),
+        None => bundle_source(&bundle.top_level(), None),
+    };
+    if let Some(source) = source {
         jobs.push(Job::Bundle { bundle: Box::new(bundle), source });
         return Ok(());
     }

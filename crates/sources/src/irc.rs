@@ -103,7 +103,7 @@
 
 use crate::stream::too_long;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
-use chrono::{Duration, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform};
@@ -578,7 +578,7 @@ struct Reader<'f> {
     file: &'f str,
     /// The longest message ([`crate::Limits::max_message_bytes`]).
     max: usize,
-    tz: FixedOffset,
+    tz: crate::Zone,
     group: String,
     clock: Clock,
     last_at: Option<NaiveDateTime>,
@@ -793,7 +793,7 @@ impl Reader<'_> {
     }
 
     fn header(&self, nick: String, at: NaiveDateTime, n: usize) -> Result<Header, SourceError> {
-        let at = at.and_local_timezone(self.tz).single().ok_or_else(|| self.error(n, OUT_OF_RANGE))?;
+        let at = self.tz.from_local(at).ok_or_else(|| self.error(n, OUT_OF_RANGE))?;
         Ok(Header {
             platform: Platform::Irc,
             group: self.group.clone(),

@@ -29,6 +29,7 @@ pub mod gitter;
 mod input;
 pub mod irc;
 pub mod jsonl;
+pub mod matrix_json;
 pub mod qq_txt;
 pub mod slack;
 mod stream;
@@ -37,14 +38,15 @@ mod util;
 pub mod wechat_csv;
 pub mod weflow;
 pub mod whatsapp;
+pub mod zone;
 
 pub use decode::{Decoded, decode};
 pub use error::{Position, SourceError};
 pub use input::{Bundle, DirBundle, Job, MAX_FILE_BYTES, Outcome, ZipBundle, open_path, plan, read_path};
 pub use stream::{Input, Limits, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MAX_ZIP_RATIO, Reopen, ZIP_RATIO_FLOOR};
 pub use util::*;
+pub use zone::Zone;
 
-use chrono::FixedOffset;
 use tonghao_model::EventSink;
 
 /// A whole export file, decoded to text: what tests build and
@@ -84,15 +86,16 @@ impl TextFile {
 /// What the user told the import beyond the files themselves.
 #[derive(Clone, Debug, Default)]
 pub struct ReadOptions {
-    /// The UTC offset for exports whose times carry none. Each source has its
-    /// own default (+08:00 for WeChat and QQ, UTC for the rest).
-    pub tz: Option<FixedOffset>,
+    /// The zone of exports whose times carry none (an offset or an IANA
+    /// zone). Each source has its own default (+08:00 for WeChat and QQ,
+    /// UTC for the rest).
+    pub tz: Option<Zone>,
 }
 
 impl ReadOptions {
-    /// The offset to assume, falling back to `default_hours` east of UTC.
-    pub fn tz_or(&self, default_hours: i32) -> FixedOffset {
-        self.tz.unwrap_or_else(|| FixedOffset::east_opt(default_hours * 3600).expect("valid offset"))
+    /// The zone to assume, falling back to `default_hours` east of UTC.
+    pub fn tz_or(&self, default_hours: i32) -> Zone {
+        self.tz.unwrap_or_else(|| Zone::hours(default_hours))
     }
 }
 
@@ -135,6 +138,7 @@ pub const SOURCES: &[&dyn Source] = &[
     &qq_txt::QqTxt,
     &telegram::Telegram,
     &discord_json::DiscordJson,
+    &matrix_json::MatrixJson,
     &discord_csv::DiscordCsv,
     &whatsapp::Whatsapp,
     &gitter::Gitter,

@@ -46,7 +46,7 @@
 use crate::common::cn::{self, SysContext};
 use crate::stream::too_long;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
-use chrono::{FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{NaiveDate, NaiveTime};
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
 /// QQ's text export.
@@ -175,7 +175,7 @@ struct HeaderLine<'a> {
 }
 
 /// `2024-03-01 20:55:01 昵称(10001)` or `2024-3-1 9:05:01 昵称<a@b.com>`.
-fn parse_header(line: &str, tz: FixedOffset) -> Option<HeaderLine<'_>> {
+fn parse_header(line: &str, tz: crate::Zone) -> Option<HeaderLine<'_>> {
     let (date, rest) = line.split_once(' ')?;
     let (time, who) = rest.split_once(' ')?;
     let mut d = date.splitn(3, '-').map(|p| p.parse::<u32>().ok());
@@ -189,7 +189,7 @@ fn parse_header(line: &str, tz: FixedOffset) -> Option<HeaderLine<'_>> {
         return None;
     }
     let naive = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, dd)?.and_time(NaiveTime::from_hms_opt(hh, mm, ss)?);
-    let at = tz.from_local_datetime(&naive).single()?;
+    let at = tz.from_local(naive)?;
     let who = who.trim_end();
     let (name, id) = if let Some(inner) = who.strip_suffix(')') {
         let open = inner.rfind('(')?;
@@ -218,7 +218,7 @@ struct Pending {
 
 struct Reader<'a> {
     file: &'a str,
-    tz: FixedOffset,
+    tz: crate::Zone,
     group: String,
     pending: Option<Pending>,
     sink: &'a mut dyn EventSink,
@@ -281,7 +281,7 @@ mod tests {
 
     #[test]
     fn headers() {
-        let tz = FixedOffset::east_opt(8 * 3600).unwrap();
+        let tz = crate::Zone::hours(8);
         let h = parse_header("2024-03-01 20:55:01 小李(上海)(10001)", tz).unwrap();
         assert_eq!((h.name, h.id), ("小李(上海)", "10001"));
         assert_eq!(h.at.to_rfc3339(), "2024-03-01T20:55:01+08:00");

@@ -72,7 +72,7 @@
 
 use crate::common::json::JsonStream;
 use crate::{Bundle, BundleSource, Input, Position, ReadOptions, SourceError, emit};
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -153,7 +153,7 @@ struct User {
     bot: bool,
 }
 
-fn read_export(bundle: &dyn Bundle, root: &str, tz: FixedOffset, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+fn read_export(bundle: &dyn Bundle, root: &str, tz: crate::Zone, sink: &mut dyn EventSink) -> Result<(), SourceError> {
     let names = bundle.names();
     let has = |f: &str| names.binary_search(&format!("{root}{f}")).is_ok();
 
@@ -423,7 +423,7 @@ impl RawChange {
         self,
         file: &str,
         line: usize,
-        tz: FixedOffset,
+        tz: crate::Zone,
         edits: &mut HashMap<String, Edit>,
     ) -> Result<(), SourceError> {
         if self.subtype.as_deref() != Some("message_changed") {
@@ -450,7 +450,7 @@ impl RawChange {
 // Messages to events
 
 /// `"1517660675.000044"` → that instant, shown at `tz`.
-fn parse_ts(ts: &str, tz: FixedOffset) -> Option<Timestamp> {
+fn parse_ts(ts: &str, tz: crate::Zone) -> Option<Timestamp> {
     let (secs, frac) = ts.split_once('.').unwrap_or((ts, ""));
     if secs.is_empty() || !secs.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -460,7 +460,7 @@ fn parse_ts(ts: &str, tz: FixedOffset) -> Option<Timestamp> {
     for (i, b) in frac.bytes().take(9).enumerate() {
         nanos += u32::from(b - b'0') * 10u32.pow(8 - i as u32);
     }
-    Some(DateTime::from_timestamp(secs, nanos)?.with_timezone(&tz))
+    Some(tz.from_utc(DateTime::from_timestamp(secs, nanos)?))
 }
 
 fn bad_ts(file: &str, line: usize, ts: &str) -> SourceError {
@@ -505,7 +505,7 @@ struct Channel<'a> {
     conv: &'a Conversation,
     users: &'a HashMap<String, User>,
     edits: &'a HashMap<String, Edit>,
-    tz: FixedOffset,
+    tz: crate::Zone,
     sink: &'a mut dyn EventSink,
 }
 
@@ -615,7 +615,7 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        let utc = FixedOffset::east_opt(0).unwrap();
+        let utc = crate::Zone::hours(0);
         let t = parse_ts("1517660675.000044", utc).unwrap();
         assert_eq!(t.timestamp(), 1517660675);
         assert_eq!(t.timestamp_subsec_micros(), 44);

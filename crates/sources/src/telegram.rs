@@ -59,7 +59,7 @@
 
 use crate::common::json::{self, Fail, Id, JsonStream, Scalar, Str};
 use crate::{Input, Position, ReadOptions, Source, SourceError};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -138,7 +138,7 @@ impl Source for Telegram {
 struct Reader<'s> {
     sink: &'s mut dyn EventSink,
     /// `--tz`, for zoneless dates.
-    tz: Option<FixedOffset>,
+    tz: Option<crate::Zone>,
 }
 
 /// One chat's identity, known before its messages.
@@ -378,9 +378,9 @@ fn when(
     what: &str,
     date: Option<&Str<'_>>,
     unix: Option<&Scalar<'_>>,
-    tz: Option<FixedOffset>,
+    tz: Option<crate::Zone>,
 ) -> Result<Timestamp, Fail> {
-    let default = tz.unwrap_or(Utc.fix());
+    let default = tz.unwrap_or(crate::Zone::hours(0));
     let local = match date {
         Some(d) => Some(
             parse_date(&d.0)
@@ -392,7 +392,7 @@ fn when(
         return match local {
             Some(Local::Zoned(t)) => Ok(t),
             Some(Local::Naive(n)) => {
-                default.from_local_datetime(&n).single().ok_or_else(|| Fail::Data(format!("`{what}` is out of range")))
+                default.from_local(n).ok_or_else(|| Fail::Data(format!("`{what}` is out of range")))
             }
             None => Err(Fail::Data(format!("a message without `{what}`"))),
         };
@@ -410,9 +410,9 @@ fn when(
             let diff = n.and_utc().timestamp().checked_sub(instant.timestamp());
             diff.filter(|d| d.abs() <= 14 * 3600 && d % 60 == 0)
                 .and_then(|d| FixedOffset::east_opt(d as i32))
-                .unwrap_or(default)
+                .unwrap_or(*default.from_utc(instant).offset())
         }
-        None => default,
+        None => *default.from_utc(instant).offset(),
     };
     Ok(instant.with_timezone(&offset))
 }

@@ -192,7 +192,7 @@ impl Base {
 
 struct State<'a> {
     file: &'a str,
-    tz: chrono::FixedOffset,
+    tz: crate::Zone,
     cols: Columns,
     base: Base,
     linker: Linker,

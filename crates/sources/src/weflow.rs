@@ -157,7 +157,7 @@ fn kind_of(name: Option<&str>, local_type: Option<i64>) -> Kind {
 
 struct Reader<'a> {
     file: &'a str,
-    tz: chrono::FixedOffset,
+    tz: crate::Zone,
     group: String,
     group_name: String,
     linker: Linker,

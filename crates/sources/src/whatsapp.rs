@@ -73,7 +73,7 @@
 
 use crate::stream::too_long;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Recall, Timestamp,
 };
@@ -385,7 +385,7 @@ struct Reader<'a> {
     file: &'a str,
     /// The longest message ([`crate::Limits::max_message_bytes`]).
     max: usize,
-    tz: FixedOffset,
+    tz: crate::Zone,
     group: String,
     group_name: String,
     pending: Option<Pending>,
@@ -425,7 +425,7 @@ impl Reader<'_> {
                 ),
             )
         })?;
-        self.tz.from_local_datetime(&NaiveDateTime::new(date, time)).single().ok_or_else(|| {
+        self.tz.from_local(NaiveDateTime::new(date, time)).ok_or_else(|| {
             SourceError::parse(self.file, Position::Line(line), "time out of range for the offset".to_string())
         })
     }

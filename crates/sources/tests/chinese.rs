@@ -562,7 +562,7 @@ fn csv_edge_cases() {
 
     // --tz overrides the +08:00 default.
     let mut out = Vec::new();
-    let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(0) };
+    let opts = ReadOptions { tz: Some(tonghao_sources::Zone::hours(0)) };
     source("wechat-csv").read(&mut common::text_file("x.csv", &text).input(), &opts, &mut out).unwrap();
     assert_eq!(out[0].header().at.to_rfc3339(), "2024-03-01T12:55:01+00:00");
 }

@@ -41,7 +41,9 @@ const FIXTURES: &[(&str, Option<&str>)] = &[
     ("slack/clojurians-2018-02/users.json", None),
 ];
 
-/// Every fixture, plus the Ubuntu IRC logs and the project's own sample.
+/// Every fixture, plus the Ubuntu IRC logs, real and hand-written Element
+/// (Matrix) exports, the lifecycle Slack folders' channel lists and the
+/// project's own sample.
 fn all_fixtures() -> Vec<(TextFile, Option<&'static str>)> {
     let mut out: Vec<_> = FIXTURES.iter().map(|(rel, want)| (read_path(&fixture(rel)).unwrap(), *want)).collect();
     let dev = data_dir().join("replies/dev");
@@ -50,6 +52,15 @@ fn all_fixtures() -> Vec<(TextFile, Option<&'static str>)> {
     for p in raw.iter().take(4) {
         let want = p.to_string_lossy().ends_with(".raw.txt").then_some("irc");
         out.push((read_path(p).unwrap(), want));
+    }
+    for room in ["FreeCodeCamp_Adelaide.json", "FreeCodeCamp_Wiki.json"] {
+        let p = data_dir().join("lifecycle/fcc-gitter-matrix").join(room);
+        out.push((read_path(&p).unwrap(), Some("matrix-json")));
+    }
+    let element = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matrix/element_export.json");
+    out.push((read_path(&element).unwrap(), Some("matrix-json")));
+    for other in ["lifecycle/haskell-jp-slack/channels.json", "lifecycle/houstondatavis-slack/channels.json"] {
+        out.push((read_path(&data_dir().join(other)).unwrap(), None));
     }
     out.push((read_path(&data_dir().join("README.md")).unwrap(), None));
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");

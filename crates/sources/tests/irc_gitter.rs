@@ -472,7 +472,7 @@ fn irssi_day_lines_and_seconds() {
 
 #[test]
 fn tz_option_applies() {
-    let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(2 * 3600) };
+    let opts = ReadOptions { tz: Some(tonghao_sources::Zone::hours(2)) };
     let mut events = Vec::new();
     Irc.read(&mut text_file("#a.2020-01-01.log", "[10:00] <a> hi\n").input(), &opts, &mut events).unwrap();
     assert_eq!(events[0].header().at.to_rfc3339(), "2020-01-01T10:00:00+02:00");

@@ -575,7 +575,7 @@ fn whatsapp_layouts_and_system_lines() {
 
     // --tz applies.
     let mut out = Vec::new();
-    let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(3 * 3600) };
+    let opts = ReadOptions { tz: Some(tonghao_sources::Zone::hours(3)) };
     Whatsapp.read(&mut text_file("c.txt", "26/12/20, 00:10 - Bob: hi\n").input(), &opts, &mut out).unwrap();
     assert_eq!(out[0].header().at.to_rfc3339(), "2020-12-26T00:10:00+03:00");
 }

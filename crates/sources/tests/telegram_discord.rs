@@ -129,7 +129,7 @@ fn telegram_dm_fixture() {
 
     // --tz applies to zoneless dates only.
     let file = read_path(&fixture("telegram/DM_2A_7M.json")).unwrap();
-    let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(8 * 3600) };
+    let opts = ReadOptions { tz: Some(tonghao_sources::Zone::hours(8)) };
     let events = read_as("telegram", &file, &opts).unwrap();
     let all: Vec<&Message> = messages(&events).collect();
     assert_eq!(all[0].header.at.to_rfc3339(), "2019-07-12T16:55:32+08:00");
@@ -547,7 +547,7 @@ fn discord_csv_exporter_names_and_newer_dates() {
     assert_eq!((all[1].header.member_name.as_deref(), all[1].content_type), (Some("ben"), ContentType::Video));
     assert_eq!(all[2].text, "@ann: \"quoted\"");
     assert_eq!(all[2].mentions, vec![PersonRef::name("ann")]);
-    let opts = ReadOptions { tz: chrono::FixedOffset::east_opt(-5 * 3600) };
+    let opts = ReadOptions { tz: Some(tonghao_sources::Zone::hours(-5)) };
     let events = read_as("discord-csv", &text_file(name, text), &opts).unwrap();
     assert_eq!(events[2].header().at.to_rfc3339(), "2019-01-04T17:54:00-05:00");
 

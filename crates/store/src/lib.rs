@@ -48,12 +48,12 @@ pub use accounts::{AuditEntry, Role, User};
 pub use error::{ErrorKind, FeedError, StoreError};
 pub use postgres::{PgStore, is_postgres_url};
 pub use privacy::{
-    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, GroupDeleteStats, MemberExport,
+    DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, GroupDeleteStats, MemberExport,
 };
 pub use sqlite::SqliteStore;
 pub use traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries, Store};
-pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
+pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
 
 /// Opens the store `db` names: a `postgres://` (or `postgresql://`) URL is
 /// a [`PgStore`], any other text a SQLite file path ([`SqliteStore`]),

@@ -4,7 +4,8 @@
 //! shows `member_id`) or `platform:external_id` (`wechat:wxid_abc`).
 //!
 //! Deleting removes, in one transaction, the member row and everything that
-//! is theirs: messages, joins/leaves/roles, activities, names, identities.
+//! is theirs: messages, joins/leaves/roles, activities, orders imported
+//! from files, check-ins recorded by hand, names, identities.
 //! Other people's rows that merely point at them are kept and unlinked: the
 //! inviter/remover of someone else's join or leave becomes unknown (NULL), and
 //! their entries are taken out of the structured mention lists of other
@@ -47,6 +48,16 @@ pub struct MemberExport {
     pub memberships: Vec<ExportedMembership>,
     /// Their recalls, check-ins, orders and reactions.
     pub activities: Vec<ExportedActivity>,
+    /// The team's notes about them.
+    pub notes: Vec<crate::types::MemberNote>,
+    /// Orders imported from files under any of their identities.
+    pub orders: Vec<ExportedOrder>,
+    /// Check-ins, make-ups and leave days recorded by hand.
+    pub checkin_marks: Vec<ExportedCheckinMark>,
+    /// The team's tasks about them (following them up, say).
+    pub tasks: Vec<tonghao_model::records::Task>,
+    /// Points given to them by hand (points by rule follow from the data above).
+    pub points: Vec<tonghao_model::records::PointsEntry>,
     /// Other people's messages whose structured mention list names them (the
     /// messages themselves are the other people's data and not included).
     pub mentioned_in: u64,
@@ -157,6 +168,32 @@ pub struct ExportedActivity {
     pub data: serde_json::Value,
 }
 
+/// An order imported from a file (`tonghao orders import`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportedOrder {
+    /// The buyer as the file named them (`platform:id`).
+    pub buyer: String,
+    /// When (UTC).
+    pub at: String,
+    /// Amount in fen (分).
+    pub amount_fen: i64,
+    /// What was bought.
+    pub product: String,
+    /// The group the file credited it to, as written.
+    pub group: Option<String>,
+}
+
+/// A check-in, make-up or leave day recorded by hand (`tonghao checkin add`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportedCheckinMark {
+    /// The group's id on its platform.
+    pub group: String,
+    /// The local day, `YYYY-MM-DD`.
+    pub day: String,
+    /// `checkin`, `makeup` or `leave`.
+    pub kind: String,
+}
+
 /// What `group_delete` removed: the group and its rows per table.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct GroupDeleteStats {
@@ -170,6 +207,10 @@ pub struct GroupDeleteStats {
     pub activities: u64,
     /// Names members used in the group.
     pub member_names: u64,
+    /// Activities planned in it.
+    pub planned_activities: u64,
+    /// Check-ins, make-ups and leave days recorded by hand in it.
+    pub checkin_marks: u64,
 }
 
 /// What `member_delete` removed (or, previewed, would remove): rows per table.
@@ -189,6 +230,16 @@ pub struct DeleteStats {
     pub memberships: u64,
     /// Their recalls, check-ins, orders and reactions.
     pub activities: u64,
+    /// The team's notes about them.
+    pub notes: u64,
+    /// Orders imported from files under any of their identities.
+    pub orders: u64,
+    /// Check-ins, make-ups and leave days recorded by hand.
+    pub checkin_marks: u64,
+    /// The team's tasks about them.
+    pub tasks: u64,
+    /// Points given to them by hand.
+    pub points: u64,
     /// Other people's joins/leaves/roles where they were the inviter, remover
     /// or role giver: kept, with that link set to unknown.
     pub inviter_links_cleared: u64,

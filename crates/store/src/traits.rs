@@ -6,14 +6,18 @@
 //! mutex, and a connection of its own per import session).
 //!
 //! Operations records are the fourth concern, [`Operations`]: today the
-//! decisions about next moves; activities, check-in ledgers, tasks, points
-//! and orders join it as the `ops` crate defines them.
+//! decisions about next moves, the orders imported from files and the
+//! check-ins recorded by hand and the planned activities; tasks and points
+//! join it as the `ops` crate defines them.
 
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
-use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberSummary, TableCounts};
+use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
 use tonghao_model::decision::Decision;
+use tonghao_model::records::{
+    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+};
 use tonghao_model::snapshot::Snapshot;
 
 /// Getting events in.
@@ -87,7 +91,8 @@ pub trait Privacy {
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError>;
     /// Deletes one member and everything theirs in one transaction (all of it
     /// or, on any error, nothing): messages, joins/leaves/roles, activities,
-    /// names, identities and the member row. Other people's rows that point
+    /// orders imported from files, check-ins recorded by hand, names,
+    /// identities and the member row. Other people's rows that point
     /// at them are kept but unlinked: inviter/remover links become NULL, and
     /// their entries leave other people's mention lists. Other people's
     /// message *text* is not rewritten (a name in free text cannot be
@@ -101,7 +106,8 @@ pub trait Privacy {
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError>;
     /// Deletes the group whose external id or name is `group` and every row
     /// of it (messages, joins/leaves/roles, activities, names used there,
-    /// its covered span, decisions about it), in one transaction. Members
+    /// its covered span, decisions about it, activities planned and
+    /// check-ins recorded by hand there), in one transaction. Members
     /// stay: they may be in other groups.
     fn group_delete(&self, community: &str, group: &str) -> Result<GroupDeleteStats, StoreError>;
 }
@@ -113,6 +119,59 @@ pub trait Operations {
     fn record_decision(&self, community: &str, decision: &Decision) -> Result<(), StoreError>;
     /// Every decision recorded in `community`, oldest first.
     fn decisions(&self, community: &str) -> Result<Vec<Decision>, StoreError>;
+    /// Adds the team's note about a member (`member_ref` as in
+    /// [`Privacy::member_export`]), written by `author` now.
+    fn note_add(&self, community: &str, member_ref: &str, author: &str, text: &str) -> Result<MemberNote, StoreError>;
+    /// The team's notes about a member, oldest first.
+    fn notes(&self, community: &str, member_ref: &str) -> Result<Vec<MemberNote>, StoreError>;
+    /// Stores orders read from one file, in one transaction (all or none),
+    /// creating the community if new. An order already stored under its key
+    /// is a duplicate; one under a deleted member's identity is skipped.
+    fn import_orders(&self, community: &str, orders: &[OrderRecord]) -> Result<OrderImportStats, StoreError>;
+    /// Every order of `community`, oldest first: those imported from files,
+    /// linked to the members and groups known now, and the `order` events of
+    /// chat imports (CNY only).
+    fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError>;
+    /// Records a check-in, make-up (补卡) or leave day (请假) by hand for the
+    /// member `member` (store id, `platform:id`, or a name they used in the
+    /// group) in `group` (id or name) on the local day `day` (`YYYY-MM-DD`),
+    /// replacing what was recorded by hand for that day.
+    fn add_checkin_mark(
+        &self,
+        community: &str,
+        group: &str,
+        member: &str,
+        day: &str,
+        kind: MarkKind,
+    ) -> Result<CheckinMark, StoreError>;
+    /// Check-in records that are not messages: those added by hand and the
+    /// imported `checkin` events (docs/events.md). Recognising check-ins in
+    /// messages is the reader's job (`tonghao_ops::checkins`).
+    fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError>;
+    /// Records a planned activity in the group `activity.group` names (id
+    /// or name); its `id` and `group_id` are assigned. Returns it as stored.
+    fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError>;
+    /// Every planned activity of `community`, by id.
+    fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError>;
+    /// Records a task; `task.group` (id or name) and `task.member` (store
+    /// id, `platform:id`, or a name they used in the group) are resolved,
+    /// its `id` assigned. `None` when a task with the same `source` exists
+    /// (generating again adds nothing twice).
+    fn add_task(&self, community: &str, task: &Task) -> Result<Option<Task>, StoreError>;
+    /// Every task of `community`, by id.
+    fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError>;
+    /// Marks task `id` done at `done_ms`, or open again (`None`).
+    fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError>;
+    /// Records points given by hand; `entry.member` and `entry.group` are
+    /// resolved as in [`Operations::add_task`], its `id` assigned.
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError>;
+    /// Every hand entry of `community`, by id.
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError>;
+    /// Saves the canvas's fields as a new version (creating the community
+    /// if new); returns it with its number.
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError>;
+    /// Every saved version of the canvas, oldest first.
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError>;
 }
 
 /// The console's accounts and what several server processes share:
@@ -160,8 +219,8 @@ pub trait Accounts {
     fn generation(&self, community: &str) -> Result<Option<i64>, StoreError>;
     /// A computed page, if it was computed for `generation`.
     fn page(&self, community: &str, page: &str, generation: i64) -> Result<Option<String>, StoreError>;
-    /// Stores computed pages for `generation`, replacing every older page of
-    /// the community, in one transaction.
+    /// Stores computed pages for `generation`, replacing every page of the
+    /// community computed for an older one, in one transaction.
     fn pages_put(&self, community: &str, generation: i64, pages: &[(String, String)]) -> Result<(), StoreError>;
 }
 

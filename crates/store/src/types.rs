@@ -120,3 +120,18 @@ pub(crate) fn rfc3339(ms: i64, tz_offset_s: i32) -> String {
     let tz = FixedOffset::east_opt(tz_offset_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
     DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.with_timezone(&tz).to_rfc3339()).unwrap_or_default()
 }
+
+/// A note the team wrote about a member.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemberNote {
+    /// Store id.
+    pub id: i64,
+    /// The member's store id.
+    pub member_id: i64,
+    /// Who wrote it (a console user, or `cli`).
+    pub author: String,
+    /// When, UTC ms.
+    pub at_ms: i64,
+    /// The note.
+    pub text: String,
+}

@@ -56,7 +56,7 @@ pub fn metric_name(metric: &str, lang: Lang) -> &'static str {
     })
 }
 
-/// "4 周后沉寂概率 38%（最强因素：…）" for a group with a forecast.
+/// "4 周后沉寂概率 38%（粗略提示，只依据：…）" for a group with a forecast.
 pub fn forecast_line(g: &GroupReport, lang: Lang) -> Option<String> {
     let f = g.forecast.as_ref()?;
     let factors: Vec<String> = f
@@ -167,6 +167,7 @@ pub fn scorecard(g: &GroupReport, lang: Lang) -> (String, Option<String>) {
             "shared_interest" => "condition.raise_shared_interest",
             "structure" => "condition.raise_structure",
             "output" => "condition.raise_output",
+            "replication" => "condition.raise_replication",
             _ => "condition.raise_operation",
         });
         lang.msg(&Msg::new("condition.raise").text("name", name(key)).num("score", score, 0).text("advice", advice))

@@ -234,3 +234,469 @@ pub fn import_summary(reports: &[FileReport], lang: Lang) -> String {
 pub fn printable(name: &str) -> String {
     name.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
+
+/// Fen as yuan with two decimals (`12345` → `123.45`).
+pub fn yuan(fen: i64) -> String {
+    format!("{}{}.{:02}", if fen < 0 { "-" } else { "" }, fen.abs() / 100, fen.abs() % 100)
+}
+
+/// What an orders import did, in one line.
+pub fn order_import(file: &str, s: &tonghao_model::records::OrderImportStats, lang: Lang) -> String {
+    let line = Msg::new("orders.imported")
+        .text("file", printable(file))
+        .int("added", s.added)
+        .int("duplicates", s.duplicates)
+        .int("suppressed", s.suppressed);
+    let mut out = format!("{}\n", lang.msg(&line));
+    if s.unlinked > 0 {
+        let line = Msg::new("orders.unlinked").int("orders", s.unlinked).int("buyers", s.unlinked_buyers);
+        out.push_str(&format!("{}\n", lang.msg(&line)));
+    }
+    out
+}
+
+/// The conversion table per group, then the community's totals.
+pub fn conversion(c: &tonghao_ops::orders::Conversion, lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if c.orders == 0 {
+        let _ = writeln!(out, "{}", lang.t("orders.none"));
+        return out;
+    }
+    let rows: Vec<Vec<String>> = c
+        .groups
+        .iter()
+        .map(|g| {
+            vec![
+                g.group.clone(),
+                g.buyers.to_string(),
+                g.orders.to_string(),
+                yuan(g.revenue_fen),
+                g.repeat_buyers.to_string(),
+                // Half away from zero (48.25 → 48.3), as people round.
+                g.median_days_to_first_order.map_or("-".into(), |d| format!("{:.1}", (d * 10.0).round() / 10.0)),
+                pct_or_dash(g.share_within_90_days),
+            ]
+        })
+        .collect();
+    let header = [
+        lang.t("label.group_name"),
+        lang.t("label.buyers"),
+        lang.t("label.orders"),
+        lang.t("label.revenue_yuan"),
+        lang.t("label.repeat_buyers"),
+        lang.t("label.days_to_first_order"),
+        lang.t("label.first_order_within_90_days"),
+    ];
+    out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6]));
+    let total = Msg::new("orders.total")
+        .int("orders", c.orders)
+        .text("revenue", yuan(c.revenue_fen))
+        .int("buyers", c.buyers)
+        .int("repeat", c.repeat_buyers);
+    let _ = writeln!(out, "{}", lang.msg(&total));
+    if c.unlinked_orders + c.uncredited_orders > 0 {
+        let line =
+            Msg::new("orders.not_credited").int("unlinked", c.unlinked_orders).int("uncredited", c.uncredited_orders);
+        let _ = writeln!(out, "{}", lang.msg(&line));
+    }
+    out
+}
+
+/// Each group's check-in challenge: a summary line, a table per member, and
+/// the supervision list.
+pub fn checkins(groups: &[tonghao_ops::checkins::GroupCheckins], lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if groups.is_empty() {
+        let _ = writeln!(out, "{}", lang.t("checkins.none"));
+        return out;
+    }
+    for g in groups {
+        let head = Msg::new("checkins.group")
+            .text("group", g.group.clone())
+            .text("start", g.start.clone())
+            .text("yesterday", g.yesterday.clone())
+            .int("members", g.members.len());
+        let _ = writeln!(out, "{}", lang.msg(&head));
+        if let Some(share) = g.bare_share {
+            let bare = Msg::new("checkins.bare")
+                .share("share", share)
+                .int("bare", g.bare_messages)
+                .int("messages", g.checkin_messages);
+            let _ = writeln!(out, "{}", lang.msg(&bare));
+        }
+        let rows: Vec<Vec<String>> = g
+            .members
+            .iter()
+            .map(|m| {
+                vec![
+                    m.name.clone(),
+                    m.days.to_string(),
+                    m.makeup.to_string(),
+                    m.leave.to_string(),
+                    m.misses.to_string(),
+                    pct_or_dash(m.completion),
+                    m.current_streak.to_string(),
+                    m.longest_streak.to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            lang.t("label.member"),
+            lang.t("label.checkin_days"),
+            lang.t("label.makeup_days"),
+            lang.t("label.leave_days"),
+            lang.t("label.missed_days"),
+            lang.t("label.completion"),
+            lang.t("label.current_streak"),
+            lang.t("label.longest_streak"),
+        ];
+        out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6, 7]));
+        let line = if g.missed_yesterday.is_empty() {
+            Msg::new("checkins.nobody_missed")
+        } else {
+            Msg::new("checkins.missed").text("names", g.missed_yesterday.join(lang.t("checkins.name_separator")))
+        };
+        let _ = writeln!(out, "{}\n", lang.msg(&line));
+    }
+    out
+}
+
+/// Minutes as `1h30m`, `45m`, `2h`.
+fn duration(seconds: i64) -> String {
+    let (h, m) = (seconds / 3600, seconds % 3600 / 60);
+    match (h, m) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h{m}m"),
+    }
+}
+
+/// `2024-03-06T21:00:00+08:00` as `2024-03-06 21:00 +08:00`.
+fn local(t: &str) -> String {
+    if t.len() < 19 {
+        return t.to_string();
+    }
+    format!("{} {} {}", &t[..10], &t[11..16], &t[19..])
+}
+
+/// The planned activities, one line each.
+pub fn activities(list: &[crate::activities::Listed], lang: Lang) -> String {
+    if list.is_empty() {
+        return format!("{}\n", lang.t("activity.none"));
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|l| {
+            let a = &l.activity;
+            vec![
+                a.id.to_string(),
+                a.group.clone(),
+                crate::activities::kind_name(a.kind, lang).to_string(),
+                a.title.clone(),
+                local(&l.first),
+                a.tz.clone(),
+                a.rrule.clone().unwrap_or_else(|| "-".into()),
+                duration(a.duration_s),
+                l.next.as_deref().map_or("-".into(), local),
+            ]
+        })
+        .collect();
+    let header = [
+        "#",
+        lang.t("label.group"),
+        lang.t("label.kind"),
+        lang.t("label.title"),
+        lang.t("label.first_start"),
+        lang.t("label.zone"),
+        lang.t("label.schedule"),
+        lang.t("label.duration"),
+        lang.t("label.next_start"),
+    ];
+    table::render(&header, &rows, &[0])
+}
+
+/// The calendar's occurrences, one line each, in each activity's zone.
+pub fn calendar(cal: &crate::activities::Calendar, lang: Lang) -> String {
+    if cal.occurrences.is_empty() {
+        return format!("{}\n", lang.t("activity.no_occurrences"));
+    }
+    let by_id: std::collections::HashMap<i64, &tonghao_model::records::Activity> =
+        cal.activities.iter().map(|a| (a.id, a)).collect();
+    let rows: Vec<Vec<String>> = cal
+        .occurrences
+        .iter()
+        .filter_map(|o| {
+            let a = by_id.get(&o.activity)?;
+            Some(vec![
+                local(&o.local_start),
+                duration(a.duration_s),
+                a.group.clone(),
+                crate::activities::kind_name(a.kind, lang).to_string(),
+                a.title.clone(),
+                format!("#{}", a.id),
+            ])
+        })
+        .collect();
+    let header = [
+        lang.t("label.starts"),
+        lang.t("label.duration"),
+        lang.t("label.group"),
+        lang.t("label.kind"),
+        lang.t("label.title"),
+        "#",
+    ];
+    table::render(&header, &rows, &[])
+}
+
+/// The figures of an outcome as rows: during, its baseline, after, its baseline.
+fn outcome_rows(o: &tonghao_ops::outcomes::Outcome, lang: Lang) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let share = |x: Option<f64>| x.map_or("-".into(), |x| format!("{:.0}%", x * 100.0));
+    let mean = |x: f64, days: u32| if days == 0 { "-".to_string() } else { format!("{x:.1}") };
+    let (d, bd, a, ba) = (&o.during, &o.baseline_during, &o.after, &o.baseline_after);
+    type Count = fn(&tonghao_ops::outcomes::Figures) -> u32;
+    type Mean = fn(&tonghao_ops::outcomes::Baseline) -> f64;
+    let counts: [(&str, Count, Mean); 3] = [
+        ("activity_outcome.messages", |f| f.messages, |b| b.messages),
+        ("activity_outcome.speakers", |f| f.speakers, |b| b.speakers),
+        ("activity_outcome.newcomers", |f| f.newcomers, |b| b.newcomers),
+    ];
+    let mut rows: Vec<Vec<String>> = counts
+        .iter()
+        .map(|(key, count, base)| {
+            let key: &str = key;
+            vec![
+                lang.t(key).to_string(),
+                count(d).to_string(),
+                mean(base(bd), bd.days),
+                count(a).to_string(),
+                mean(base(ba), ba.days),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        lang.t("activity_outcome.answered_share").to_string(),
+        share(d.answered_share),
+        share(bd.answered_share),
+        share(a.answered_share),
+        share(ba.answered_share),
+    ]);
+    let header = vec![
+        "",
+        lang.t("activity_outcome.during"),
+        lang.t("activity_outcome.baseline"),
+        lang.t("activity_outcome.after"),
+        lang.t("activity_outcome.baseline"),
+    ];
+    (header, rows)
+}
+
+/// The heading lines of an outcome: which occurrence, and how to read it.
+fn outcome_head(o: &crate::activities::ActivityOutcome, lang: Lang) -> Vec<String> {
+    let a = &o.activity;
+    let oc = &o.outcome;
+    let mut lines = vec![
+        lang.msg(
+            &Msg::new("activity_outcome.heading")
+                .text("title", a.title.clone())
+                .int("id", a.id)
+                .int("n", oc.occurrence as i64)
+                .text("start", local(&oc.local_start))
+                .text("duration", duration(a.duration_s))
+                .text("group", a.group.clone()),
+        ),
+    ];
+    if !oc.measured {
+        lines.push(lang.t("activity_outcome.not_measured").to_string());
+    }
+    lines.push(lang.msg(&Msg::new("activity_outcome.baseline_days").int("days", oc.baseline_during.days)));
+    lines
+}
+
+fn speaker_list(o: &tonghao_ops::outcomes::Outcome, lang: Lang) -> Vec<String> {
+    o.reward
+        .iter()
+        .map(|s| {
+            lang.msg(
+                &Msg::new("activity_outcome.speaker")
+                    .text("name", s.name.clone())
+                    .int("messages", s.messages)
+                    .int("substantive", s.substantive)
+                    .int("answered", s.answered),
+            )
+        })
+        .collect()
+}
+
+/// An activity's outcome for a terminal.
+pub fn activity_outcome(o: &crate::activities::ActivityOutcome, lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = outcome_head(o, lang).join("\n") + "\n";
+    let (header, rows) = outcome_rows(&o.outcome, lang);
+    out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4]));
+    let speakers = speaker_list(&o.outcome, lang);
+    let none = lang.t("activity_outcome.nobody");
+    let list =
+        if speakers.is_empty() { none.to_string() } else { speakers.join(lang.t("activity_outcome.list_separator")) };
+    let _ = writeln!(out, "{}", lang.msg(&Msg::new("activity_outcome.reward_line").text("list", list)));
+    if o.activity.kind == tonghao_model::records::ActivityKind::Topic {
+        let _ =
+            writeln!(out, "{}", lang.msg(&Msg::new("activity_outcome.digest_count").int("n", o.outcome.digest.len())));
+    }
+    out
+}
+
+/// An activity's outcome as Markdown: figures, speakers to reward and, for
+/// a topic discussion, the digest's threads quoted in full.
+pub fn activity_outcome_markdown(o: &crate::activities::ActivityOutcome, lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let head = outcome_head(o, lang);
+    let _ = writeln!(out, "# {}\n", head[0]);
+    for l in &head[1..] {
+        let _ = writeln!(out, "{l}\n");
+    }
+    let (header, rows) = outcome_rows(&o.outcome, lang);
+    let _ = writeln!(out, "| {} |", header.join(" | "));
+    let _ = writeln!(out, "|---|---:|---:|---:|---:|");
+    for r in rows {
+        let _ = writeln!(out, "| {} |", r.join(" | "));
+    }
+    let _ = writeln!(out, "\n## {}\n", lang.t("activity_outcome.reward"));
+    let speakers = speaker_list(&o.outcome, lang);
+    if speakers.is_empty() {
+        let _ = writeln!(out, "{}", lang.t("activity_outcome.nobody"));
+    }
+    for s in speakers {
+        let _ = writeln!(out, "- {s}");
+    }
+    if o.activity.kind == tonghao_model::records::ActivityKind::Topic {
+        let _ = writeln!(out, "\n## {}\n", lang.t("activity_outcome.digest"));
+        if o.outcome.digest.is_empty() {
+            let _ = writeln!(out, "{}", lang.t("activity_outcome.nobody"));
+        }
+        let tz: chrono_tz::Tz = o.activity.tz.parse().unwrap_or(chrono_tz::Tz::UTC);
+        for (n, t) in o.outcome.digest.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "### {}\n",
+                lang.msg(&Msg::new("activity_outcome.thread").int("n", n + 1).int("replies", t.replies))
+            );
+            for l in &t.messages {
+                let when = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(l.at_ms)
+                    .unwrap_or_default()
+                    .with_timezone(&tz)
+                    .format("%H:%M");
+                let text = l.text.replace('\n', " ");
+                let _ = writeln!(out, "{}- **{}** {when}: {text}", "  ".repeat(l.depth as usize), l.name);
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The drafts of one occurrence, each with when to send it.
+pub fn activity_drafts(d: &crate::activities::Drafts, lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = lang.msg(
+        &Msg::new("activity_draft.heading")
+            .text("title", d.activity.title.clone())
+            .int("id", d.activity.id)
+            .int("n", d.occurrence as i64)
+            .text("start", local(&d.local_start)),
+    ) + "\n";
+    for x in &d.drafts {
+        let label = lang.t(match x.kind {
+            "announce" => "activity_draft.label_announce",
+            "remind" => "activity_draft.label_remind",
+            _ => "activity_draft.label_follow_up",
+        });
+        let _ = writeln!(out, "\n[{label}] {}\n{}", local(&x.send_at), x.text);
+    }
+    out
+}
+
+/// Tasks, one line each.
+pub fn tasks(list: &[tonghao_model::records::Task], lang: Lang) -> String {
+    if list.is_empty() {
+        return format!("{}\n", lang.t("task.none"));
+    }
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|t| {
+            let about = [t.group.clone(), t.member.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+            vec![
+                t.id.to_string(),
+                t.due_day.clone().unwrap_or_else(|| "-".into()),
+                crate::tasks::kind_label(t.kind, lang).to_string(),
+                t.assignee.clone().unwrap_or_else(|| "-".into()),
+                lang.t(if t.done_ms.is_some() { "task.state_done" } else { "task.state_open" }).to_string(),
+                t.title.clone(),
+                if about.is_empty() { "-".into() } else { about },
+            ]
+        })
+        .collect();
+    let header = [
+        "#",
+        lang.t("task.due"),
+        lang.t("label.kind"),
+        lang.t("task.to"),
+        lang.t("task.state"),
+        lang.t("label.title"),
+        lang.t("task.about"),
+    ];
+    table::render(&header, &rows, &[0])
+}
+
+/// The leaderboard, then (with `ledger`) every entry.
+pub fn points(p: &crate::points::Points, ledger: bool, lang: Lang) -> String {
+    use tonghao_ops::points::Rule;
+    if p.ledger.is_empty() {
+        return format!("{}\n", lang.t("points.none"));
+    }
+    let rules = [
+        (Rule::Speaker, "points.rule_speaker"),
+        (Rule::Streak, "points.rule_streak"),
+        (Rule::Output, "points.rule_output"),
+        (Rule::Manual, "points.rule_manual"),
+    ];
+    let rows: Vec<Vec<String>> = p
+        .leaderboard
+        .iter()
+        .map(|s| {
+            let mut row = vec![s.rank.to_string(), s.name.clone(), s.total.to_string()];
+            row.extend(rules.iter().map(|(r, _)| s.by_rule.get(r).map_or("-".into(), |n| n.to_string())));
+            row
+        })
+        .collect();
+    let mut header = vec![lang.t("points.rank"), lang.t("label.member"), lang.t("points.total")];
+    header.extend(rules.iter().map(|(_, k)| lang.t(k)));
+    let mut out = table::render(&header, &rows, &[0, 2, 3, 4, 5, 6]);
+    if ledger {
+        out.push('\n');
+        let rows: Vec<Vec<String>> = p
+            .ledger
+            .iter()
+            .map(|e| {
+                vec![
+                    e.day.clone(),
+                    e.name.clone(),
+                    e.points.to_string(),
+                    e.group.clone().unwrap_or_else(|| "-".into()),
+                    e.reason.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            lang.t("points.day"),
+            lang.t("label.member"),
+            lang.t("points.points"),
+            lang.t("label.group"),
+            lang.t("points.reason"),
+        ];
+        out.push_str(&table::render(&header, &rows, &[2]));
+    }
+    out
+}

@@ -35,3 +35,31 @@ pub fn json(out: &Output) -> serde_json::Value {
         panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     })
 }
+
+/// One canonical message of the WeChat group 读书会1群 (`rc@chatroom`) by
+/// `wxid_{who}`, named 小{WHO}, at `at` (local time, +08:00); `extra` is
+/// more JSON fields, each with its leading comma (`,"reply_to":"t1"`).
+pub fn chat_line(id: &str, who: &str, at: &str, text: &str, extra: &str) -> String {
+    let name = format!("小{}", who.to_uppercase());
+    format!(
+        r#"{{"kind":"message","platform":"wechat","group":"rc@chatroom","group_name":"读书会1群","member":"wxid_{who}","member_name":"{name}","at":"{at}+08:00","id":"{id}","text":"{text}"{extra}}}"#
+    )
+}
+
+/// Writes `lines` as `chat.jsonl` in `dir` and imports it into a new
+/// database `t.db` there; returns the database's path.
+pub fn import_chat(dir: &Path, lines: &[String]) -> PathBuf {
+    let chat = dir.join("chat.jsonl");
+    std::fs::write(&chat, lines.join("\n") + "\n").unwrap();
+    let db = dir.join("t.db");
+    ok(Some(&db), &["import", chat.to_str().unwrap()]);
+    db
+}
+
+/// Plans a topic discussion in 读书会1群: `tonghao activity add` with
+/// `more` after the group, kind and title.
+pub fn add_topic(db: &Path, title: &str, more: &[&str]) {
+    let mut args = vec!["activity", "add", "--group", "读书会1群", "--kind", "topic", "--title", title];
+    args.extend_from_slice(more);
+    ok(Some(db), &args);
+}

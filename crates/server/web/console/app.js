@@ -79,7 +79,8 @@ const KEYS = {
   role: { core: "label.core", connector: "label.connector", newcomer: "label.newcomer", lurker: "label.lurker", drifting: "label.drifting" },
   account: { owner: "console.role_owner", admin: "console.role_admin", analyst: "console.role_analyst" },
   kind: { welcome: "console.kind_welcome", re_engage: "console.kind_re_engage", answer: "console.kind_answer", promote: "console.kind_promote", spam: "console.kind_spam", intervene: "console.kind_intervene" },
-  nav: { overview: "console.nav_overview", moves: "console.nav_moves", import: "console.nav_import" },
+  nav: { overview: "console.nav_overview", moves: "console.nav_moves", ops: "console.nav_ops", import: "console.nav_import" },
+  activity: { topic: "activity.kind_topic", guest: "activity.kind_guest", checkin: "activity.kind_checkin", offline: "activity.kind_offline", trial: "activity.kind_trial", homework: "activity.kind_homework" },
   verdict: { done: "console.move_done", dismiss: "console.move_dismiss" },
   job: { running: "console.uploading", done: "console.import_done", failed: "console.import_failed" },
 };
@@ -234,7 +235,7 @@ async function overviewPage(main) {
   main.append(
     h("h1", {}, L.t("console.nav_overview")),
     h("p", { class: "muted" }, L.f("console.as_of", { time: date(data.as_of_ms, 0, true), moves: data.open_moves })),
-    h("div", { class: "tools" }, filter, stageSel, count, h("span", { class: "grow" }), exportLinks("groups")),
+    h("div", { class: "tools" }, filter, stageSel, count, h("span", { class: "grow" }), exportLinks("report")),
     h("table", { class: "grid", id: "groups" }, h("thead", {}, head), tbody),
   );
   draw();
@@ -315,6 +316,17 @@ async function groupPage(main, id) {
     h("h2", {}, L.t("label.weakest_signals_heading")),
     h("ul", {}, g.weakest.map((s) => h("li", {}, L.lang === "zh" ? s.zh : s.en))),
   );
+  if (page.unanswered.length) {
+    main.append(
+      h("details", { id: "unanswered" },
+        h("summary", {}, L.f("console.unanswered_list", { n: page.unanswered.length })),
+        h("table", { class: "grid" }, h("tbody", {}, page.unanswered.map((u) => h("tr", {},
+          h("td", { class: "nowrap" }, date(u.at_ms, tz, true)),
+          h("td", { class: "nowrap" }, h("a", { href: `#/member/${u.member}` }, u.name)),
+          h("td", {}, u.text ?? L.t("console.text_not_kept")))))),
+      ),
+    );
+  }
   const grid = h("div", { class: "charts" });
   main.append(grid);
   const box = (titleKey, cls = "") => {
@@ -451,7 +463,17 @@ async function memberPage(main, id) {
     h("h1", {}, m.member.display_name),
     h("p", { class: "muted" }, m.identities.map((i) => `${i.platform}:${i.external_id}`).join(" · ")),
     h("h2", {}, L.t("console.groups_of_member")),
-    h("ul", {}, m.groups.map((g) => h("li", {}, g.name || g.external_id, ` (${g.platform})`))),
+    h("table", { class: "grid", id: "member-groups" },
+      h("thead", {}, h("tr", {}, ["label.group_name", "label.role", "console.messages_28d", "console.messages_before", "console.answered_people", "console.ties"].map((k) => h("th", {}, L.t(k))))),
+      h("tbody", {}, m.in_groups.map((g) => h("tr", {},
+        h("td", {}, h("a", { href: `#/group/${g.group}` }, g.name)),
+        h("td", {}, g.roles ? g.roles.roles.map((r) => word("role", r)).join(" · ") : "-"),
+        h("td", { class: "num" }, g.roles ? num(g.roles.messages_window) : "-"),
+        h("td", { class: "num" }, g.roles ? num(g.roles.messages_before) : "-"),
+        h("td", { class: "num" }, g.roles ? num(g.roles.answered_people) : "-"),
+        h("td", {}, g.ties.length ? g.ties.map((t, i) => [i ? "、" : "", h("a", { href: `#/member/${t.member}` }, t.name ?? String(t.member)), ` (${num(t.weight)})`]) : "-"),
+      ))),
+    ),
   );
   if (m.moves.length) main.append(h("h2", {}, L.t("console.nav_moves")), h("div", { class: "moves" }, m.moves.map((mv) => moveCard(mv, render))));
   main.append(
@@ -460,6 +482,18 @@ async function memberPage(main, id) {
       h("tr", {}, h("td", { class: "nowrap" }, localTime(x.at)), h("td", {}, groupName.get(x.group) || x.group), h("td", {}, x.text || "")))),
     ),
   );
+  const notes = h("ul", { class: "notes", id: "notes" }, m.notes.map((n) => h("li", {}, h("span", { class: "muted" }, `${date(n.at_ms, 0, true)} · ${n.author}: `), n.text)));
+  main.append(h("h2", {}, L.t("console.notes")), notes);
+  if (canOperate()) {
+    const text = h("textarea", { id: "note-text", rows: 2, maxlength: 4000, placeholder: L.t("console.note_placeholder") });
+    const add = h("button", { type: "button", id: "note-add", onclick: async () => {
+      if (!text.value.trim()) return;
+      const n = await api("POST", `/api/c/${c}/members/${encodeURIComponent(id)}/notes`, { text: text.value });
+      notes.append(h("li", {}, h("span", { class: "muted" }, `${date(n.at_ms, 0, true)} · ${n.author}: `), n.text));
+      text.value = "";
+    } }, L.t("console.note_add"));
+    main.append(h("div", { class: "actions" }, text, add));
+  }
   if (canOperate()) {
     const del = h("button", { type: "button", class: "danger", id: "member-delete", onclick: async () => {
       if (!confirm(L.f("console.confirm_delete_member", { name: m.member.display_name }))) return;
@@ -509,6 +543,95 @@ function importPage(main) {
   main.append(h("label", { class: "file" }, L.t("console.choose_files"), " ", input), results);
 }
 
+// The operators' records: what is planned, the check-in challenges, orders.
+async function opsPage(main) {
+  const c = encodeURIComponent(state.community);
+  const [acts, checkins, conversion] = await Promise.all([
+    api("GET", `/api/c/${c}/activities`),
+    api("GET", `/api/c/${c}/checkins`),
+    api("GET", `/api/c/${c}/conversion`),
+  ]);
+  const title = new Map(acts.activities.map((a) => [a.id, a]));
+  main.append(
+    h("h1", {}, L.t("console.nav_ops")),
+    h("h2", {}, L.t("console.calendar"), " ", h("a", { href: `/api/c/${c}/calendar.ics?lang=${L.lang}`, download: "tonghao.ics" }, L.t("console.ics"))),
+    acts.upcoming.length
+      ? h("table", { class: "grid", id: "upcoming" }, h("tbody", {}, acts.upcoming.map((o) => {
+          const a = title.get(o.activity) || {};
+          return h("tr", {}, h("td", { class: "nowrap" }, o.local_start.replace("T", " ").slice(0, 16)), h("td", {}, word("activity", a.kind)), h("td", {}, a.title), h("td", {}, a.group));
+        })))
+      : h("p", { class: "muted", id: "upcoming" }, L.t("console.nothing_planned")),
+  );
+  if (canOperate()) main.append(activityForm(c));
+  main.append(h("h2", {}, L.t("console.checkins"), " ", checkins.length ? exportLinks("checkins") : ""));
+  if (!checkins.length) main.append(h("p", { class: "muted" }, L.t("console.no_checkins")));
+  for (const g of checkins) {
+    // Who missed yesterday after checking in during the week before it is
+    // slipping and worth a personal word; who stopped long ago is counted.
+    const weekBefore = new Date(Date.parse(`${g.yesterday}T00:00:00Z`) - 7 * 86400000).toISOString().slice(0, 10);
+    const missed = g.members.filter((m) => m.missed_yesterday);
+    const slipping = missed.filter((m) => Object.keys(m.calendar).some((d) => d >= weekBefore && d < g.yesterday));
+    main.append(
+      h("h3", {}, g.group, " ", h("span", { class: "muted" }, L.f("console.checkin_summary", { start: g.start, today: g.today, bare: pct(g.bare_share) }))),
+      slipping.length ? h("p", { class: "slipping" }, h("strong", {}, L.t("console.missed_yesterday")), " ", slipping.map((m) => m.name).join("、")) : "",
+      missed.length > slipping.length ? h("p", { class: "muted" }, L.f("console.stopped_checking_in", { n: missed.length - slipping.length })) : "",
+      h("table", { class: "grid checkins" },
+        h("thead", {}, h("tr", {}, ["label.member", "console.checkin_days", "console.checkin_makeup", "console.checkin_leave", "console.checkin_misses", "console.checkin_completion", "console.streak_now", "console.streak_longest"].map((k) => h("th", {}, L.t(k))))),
+        h("tbody", {}, g.members.map((m) => h("tr", {},
+          h("td", {}, h("a", { href: `#/member/${m.member_id}` }, m.name), slipping.includes(m) ? " ⚠" : ""),
+          [m.days, m.makeup, m.leave, m.misses].map((x) => h("td", { class: "num" }, num(x))),
+          h("td", { class: "num" }, pct(m.completion)),
+          h("td", { class: "num" }, num(m.current_streak)),
+          h("td", { class: "num" }, num(m.longest_streak)),
+        )))),
+    );
+  }
+  const yuan = (fen) => new Intl.NumberFormat(L.locale(), { style: "currency", currency: "CNY" }).format(fen / 100);
+  main.append(h("h2", {}, L.t("console.conversion"), " ", conversion.orders ? exportLinks("conversion") : ""));
+  if (!conversion.orders) {
+    main.append(h("p", { class: "muted" }, L.t("console.no_orders")));
+    return;
+  }
+  main.append(
+    h("p", { class: "muted" }, L.f("console.conversion_summary", { orders: num(conversion.orders), revenue: yuan(conversion.revenue_fen), buyers: num(conversion.buyers), repeat: num(conversion.repeat_buyers), unlinked: num(conversion.unlinked_orders) })),
+    h("table", { class: "grid", id: "conversion" },
+      h("thead", {}, h("tr", {}, ["label.group_name", "console.buyers", "console.orders", "console.revenue", "console.repeat_buyers", "console.median_days_to_first_order", "console.first_order_within_90d"].map((k) => h("th", {}, L.t(k))))),
+      h("tbody", {}, conversion.groups.map((g) => h("tr", {},
+        h("td", {}, g.group),
+        h("td", { class: "num" }, num(g.buyers)), h("td", { class: "num" }, num(g.orders)), h("td", { class: "num" }, yuan(g.revenue_fen)),
+        h("td", { class: "num" }, num(g.repeat_buyers)), h("td", { class: "num" }, num(g.median_days_to_first_order, 1)), h("td", { class: "num" }, pct(g.share_within_90_days)),
+      ))),
+    ),
+  );
+}
+
+function activityForm(c) {
+  const field = (key, input) => h("label", {}, L.t(key), input);
+  const group = h("input", { id: "act-group", required: true });
+  const kind = h("select", { id: "act-kind" }, Object.keys(KEYS.activity).map((k) => h("option", { value: k }, word("activity", k))));
+  const title = h("input", { id: "act-title", required: true });
+  const start = h("input", { id: "act-start", type: "datetime-local", required: true });
+  const rrule = h("input", { id: "act-rrule", placeholder: "FREQ=WEEKLY;BYDAY=WE;COUNT=8" });
+  const duration = h("input", { id: "act-duration", value: "30m", size: 6 });
+  const tz = h("input", { id: "act-tz", value: "Asia/Shanghai" });
+  const host = h("input", { id: "act-host" });
+  const msg = h("span", { class: "error", role: "alert" });
+  const form = h("form", { class: "activity-form", id: "activity-form" },
+    field("label.group_name", group), field("console.activity_kind", kind), field("console.activity_title", title),
+    field("console.activity_start", start), field("console.activity_rrule", rrule), field("console.activity_duration", duration),
+    field("console.activity_tz", tz), field("console.activity_host", host), h("button", { type: "submit", id: "act-submit" }, L.t("console.activity_add")), msg);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("POST", `/api/c/${c}/activities`, { group: group.value, kind: kind.value, title: title.value, start: start.value.replace("T", " "), rrule: rrule.value, duration: duration.value, tz: tz.value, host: host.value });
+      render();
+    } catch (e) {
+      msg.textContent = e.message;
+    }
+  });
+  return h("details", { id: "plan" }, h("summary", {}, L.t("console.activity_plan")), form);
+}
+
 // ---- routing -------------------------------------------------------------
 
 async function render() {
@@ -524,6 +647,7 @@ async function render() {
     if (page === "group") await groupPage(main, id);
     else if (page === "member") await memberPage(main, id);
     else if (page === "moves") await movesPage(main);
+    else if (page === "ops") await opsPage(main);
     else if (page === "import") importPage(main);
     else await overviewPage(main);
   } catch (e) {

@@ -1,8 +1,8 @@
 // Drives the console in a real headless Chromium (Debian's, through
 // playwright-core: no browser download). Run by crates/cli/tests/console.rs:
 //   node console.mjs URL PASSWORD UPLOAD_FILE SHOT_DIR
-// Logs in, uploads a real export, opens the overview, a group, a member and
-// the next moves, switches language, and saves a screenshot of each. Fails
+// Logs in, uploads a real export, opens the overview, a group, a member (and
+// adds a team note) and the next moves, switches language, and saves a screenshot of each. Fails
 // (exit 1) on any page error, any failed check, or any request that would
 // leave 127.0.0.1.
 import { chromium } from "playwright-core";
@@ -73,6 +73,10 @@ try {
   await step("member", async () => {
     await page.locator("#members tbody tr a").first().click();
     await page.waitForSelector("#messages");
+    await page.waitForSelector("#member-groups tbody tr");
+    await page.fill("#note-text", "五月线下见过 · met at the May meetup");
+    await page.click("#note-add");
+    await page.waitForSelector("#notes li:has-text('met at the May meetup')");
     await shot("member");
   });
   await step("moves", async () => {
@@ -80,14 +84,31 @@ try {
     await page.waitForSelector("#moves");
     await shot("moves");
   });
+  await step("operations", async () => {
+    await page.click('a[data-nav="ops"]');
+    await page.click("#plan summary");
+    const groupName = "Big sample";
+    await page.fill("#act-group", groupName);
+    await page.selectOption("#act-kind", "topic");
+    await page.fill("#act-title", "每周三话题讨论 · weekly topic");
+    const d = new Date(Date.now() + 2 * 86400000);
+    const local = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}T21:00`;
+    await page.fill("#act-start", local);
+    await page.fill("#act-rrule", "FREQ=WEEKLY;COUNT=3");
+    await page.click("#act-submit");
+    await page.waitForSelector("#upcoming tr:has-text('weekly topic')");
+    const rows = await page.locator("#upcoming tr").count();
+    if (rows !== 3) throw new Error(`${rows} occurrences in the calendar, expected 3`);
+    await shot("operations");
+  });
   await step("language", async () => {
     const before = await page.textContent('a[data-nav="overview"]');
     await page.click("#lang");
     await page.waitForFunction((b) => document.querySelector('a[data-nav="overview"]').textContent !== b, before);
     const after = await page.textContent('a[data-nav="overview"]');
     if (![before, after].includes("总览") || ![before, after].includes("Overview")) throw new Error(`${before} -> ${after}`);
-    await page.waitForSelector("#moves");
-    await shot("moves-other-language");
+    await page.waitForSelector("#upcoming");
+    await shot("operations-other-language");
   });
 } catch {
   // recorded in problems

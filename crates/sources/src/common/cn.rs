@@ -2,7 +2,7 @@
 //! phrasing, `@name` mentions, small XML extraction, times, and the quote
 //! linker that turns a quoted message into its natural key.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
+use chrono::{DateTime, NaiveDateTime};
 use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use tonghao_model::{ContentType, Event, Header, KeyCounter, Membership, PersonRef, Recall, Timestamp};
@@ -14,25 +14,25 @@ pub(crate) const QUOTE_WINDOW: usize = 200_000;
 
 /// Unix seconds shown at `tz`; `None` before 1970 or from 10^11 on (year
 /// 5138), which is what a timestamp in milliseconds looks like.
-pub(crate) fn unix_time(seconds: i64, tz: FixedOffset) -> Option<Timestamp> {
+pub(crate) fn unix_time(seconds: i64, tz: crate::Zone) -> Option<Timestamp> {
     if !(0..100_000_000_000).contains(&seconds) {
         return None;
     }
-    DateTime::from_timestamp(seconds, 0).map(|t| t.with_timezone(&tz))
+    DateTime::from_timestamp(seconds, 0).map(|t| tz.from_utc(t))
 }
 
 /// Unix milliseconds shown at `tz`, under the same bounds as
 /// [`unix_time`].
-pub(crate) fn unix_millis(millis: i64, tz: FixedOffset) -> Option<Timestamp> {
+pub(crate) fn unix_millis(millis: i64, tz: crate::Zone) -> Option<Timestamp> {
     unix_time(millis.div_euclid(1000), tz)?;
-    DateTime::from_timestamp_millis(millis).map(|t| t.with_timezone(&tz))
+    DateTime::from_timestamp_millis(millis).map(|t| tz.from_utc(t))
 }
 
 /// Local wall time `YYYY-MM-DD HH:MM:SS` (one-digit month, day and hour
 /// allowed) at `tz`.
-pub(crate) fn local_time(s: &str, tz: FixedOffset) -> Option<Timestamp> {
+pub(crate) fn local_time(s: &str, tz: crate::Zone) -> Option<Timestamp> {
     let naive = NaiveDateTime::parse_from_str(s.trim(), "%Y-%m-%d %H:%M:%S").ok()?;
-    tz.from_local_datetime(&naive).single()
+    tz.from_local(naive)
 }
 
 /// What a message without a caption shows in place of its text.

@@ -261,6 +261,12 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
         messages,
         memberships,
         activities,
+        // The operators' records are not in the PostgreSQL schema yet.
+        notes: Vec::new(),
+        orders: Vec::new(),
+        checkin_marks: Vec::new(),
+        tasks: Vec::new(),
+        points: Vec::new(),
         mentioned_in,
     })
 }

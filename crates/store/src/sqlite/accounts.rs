@@ -253,10 +253,14 @@ pub(crate) fn pages_put(
     let Some(cid) = community_id(&tx, path, community)? else {
         return Err(StoreError::NotFound(format!("no community named {community:?} in {path}")));
     };
-    tx.execute("DELETE FROM report_pages WHERE community_id = ?1", [cid]).map_err(db(path))?;
+    tx.execute("DELETE FROM report_pages WHERE community_id = ?1 AND generation < ?2", params![cid, generation])
+        .map_err(db(path))?;
     {
         let mut put = tx
-            .prepare("INSERT INTO report_pages (community_id, page, generation, body) VALUES (?1, ?2, ?3, ?4)")
+            .prepare(
+                "INSERT INTO report_pages (community_id, page, generation, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (community_id, page) DO UPDATE SET generation = excluded.generation, body = excluded.body",
+            )
             .map_err(db(path))?;
         for (page, body) in pages {
             put.execute(params![cid, page, generation, body]).map_err(db(path))?;

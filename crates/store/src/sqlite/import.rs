@@ -378,6 +378,8 @@ impl IdentityRows for SqliteRows<'_> {
             "UPDATE memberships SET member_id = ?2 WHERE member_id = ?1",
             "UPDATE memberships SET by_member_id = ?2 WHERE by_member_id = ?1",
             "UPDATE activities SET member_id = ?2 WHERE member_id = ?1",
+            "UPDATE OR IGNORE checkin_marks SET member_id = ?2 WHERE member_id = ?1",
+            "DELETE FROM checkin_marks WHERE member_id = ?1",
             "UPDATE OR IGNORE member_names SET member_id = ?2 WHERE member_id = ?1",
             "DELETE FROM member_names WHERE member_id = ?1",
             "UPDATE identities SET member_id = ?2 WHERE member_id = ?1",

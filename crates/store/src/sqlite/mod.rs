@@ -10,6 +10,7 @@ mod accounts;
 mod conn;
 mod error;
 mod import;
+mod ops;
 mod privacy;
 mod queries;
 mod snapshot;
@@ -20,11 +21,14 @@ use crate::accounts::{AuditEntry, Role, User};
 use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
-use crate::types::{GroupSummary, ImportRecord, MemberSummary, TableCounts};
+use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::records::{
+    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+};
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
@@ -34,7 +38,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
     include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
     include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
+    include_str!("../../migrations/sqlite/0006_operations.sql"),
     include_str!("../../migrations/sqlite/0007_accounts.sql"),
+    include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql"),
+    include_str!("../../migrations/sqlite/0009_operations_team.sql"),
 ];
 
 /// A tonghao database in one SQLite file.
@@ -237,6 +244,111 @@ impl Operations for SqliteStore {
             .map_err(db(path))?;
         rows.collect::<Result<_, _>>().map_err(db(path))
     }
+
+    fn note_add(&self, community: &str, member_ref: &str, author: &str, text: &str) -> Result<MemberNote, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = queries::community_or_err(&conn, path, community)?;
+        let member = privacy::resolve(&conn, path, cid, community, member_ref)?;
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        conn.execute(
+            "INSERT INTO member_notes (community_id, member_id, author, at_ms, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![cid, member, author, at_ms, text],
+        )
+        .map_err(db(path))?;
+        Ok(MemberNote {
+            id: conn.last_insert_rowid(),
+            member_id: member,
+            author: author.into(),
+            at_ms,
+            text: text.into(),
+        })
+    }
+
+    fn notes(&self, community: &str, member_ref: &str) -> Result<Vec<MemberNote>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = queries::community_or_err(&conn, path, community)?;
+        let member = privacy::resolve(&conn, path, cid, community, member_ref)?;
+        privacy::notes(&conn, member).map_err(db(path))
+    }
+
+    fn import_orders(&self, community: &str, orders: &[OrderRecord]) -> Result<OrderImportStats, StoreError> {
+        ops::import_orders(&*self.db.lock()?, &self.db.path, community, orders)
+    }
+
+    fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::orders(&conn, cid).map_err(db(path))
+    }
+
+    fn add_checkin_mark(
+        &self,
+        community: &str,
+        group: &str,
+        member: &str,
+        day: &str,
+        kind: MarkKind,
+    ) -> Result<CheckinMark, StoreError> {
+        ops::add_checkin_mark(&*self.db.lock()?, &self.db.path, community, group, member, day, kind)
+    }
+
+    fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::checkin_marks(&conn, cid).map_err(db(path))
+    }
+
+    fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError> {
+        ops::add_activity(&*self.db.lock()?, &self.db.path, community, activity)
+    }
+
+    fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::activities(&conn, cid).map_err(db(path))
+    }
+
+    fn add_task(&self, community: &str, task: &Task) -> Result<Option<Task>, StoreError> {
+        ops::add_task(&*self.db.lock()?, &self.db.path, community, task)
+    }
+
+    fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::tasks(&conn, cid).map_err(db(path))
+    }
+
+    fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError> {
+        ops::set_task_done(&*self.db.lock()?, &self.db.path, community, id, done_ms)
+    }
+
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError> {
+        ops::add_points(&*self.db.lock()?, &self.db.path, community, entry)
+    }
+
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::points(&conn, cid).map_err(db(path))
+    }
+
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError> {
+        ops::save_canvas(&*self.db.lock()?, &self.db.path, community, canvas)
+    }
+
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::canvas_versions(&conn, cid).map_err(db(path))
+    }
 }
 
 /// Every [`Accounts`] call: take the connection, hand it to `accounts`.
@@ -283,6 +395,8 @@ impl Privacy for SqliteStore {
             memberships: count("memberships")?,
             activities: count("activities")?,
             member_names: count("member_names")?,
+            planned_activities: count("planned_activities")?,
+            checkin_marks: count("checkin_marks")?,
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE id = ?1", [gid]).map_err(db(path))?;

@@ -8,16 +8,22 @@
 use super::error::db;
 use crate::error::StoreError;
 use crate::privacy::{
-    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, MemberExport, mentions_without,
+    DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, MemberExport, mentions_without,
 };
-use crate::types::rfc3339;
+use crate::types::{MemberNote, rfc3339};
 use chrono::Utc;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The member a reference names in community `cid`.
-fn resolve(conn: &Connection, path: &str, cid: i64, community: &str, member_ref: &str) -> Result<i64, StoreError> {
+pub(crate) fn resolve(
+    conn: &Connection,
+    path: &str,
+    cid: i64,
+    community: &str,
+    member_ref: &str,
+) -> Result<i64, StoreError> {
     let db = db(path);
     let found: Option<i64> = if !member_ref.is_empty() && member_ref.bytes().all(|b| b.is_ascii_digit()) {
         match member_ref.parse::<i64>() {
@@ -259,6 +265,37 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         }
     }
 
+    let orders = conn
+        .prepare(
+            "SELECT o.platform, o.external_id, o.at_ms, o.amount_fen, o.product, o.group_ref FROM orders o
+             WHERE o.community_id = ?2 AND (o.platform, o.external_id) IN
+                 (SELECT platform, external_id FROM identities WHERE member_id = ?1)
+             ORDER BY o.at_ms, o.key",
+        )?
+        .query_map(params![member, cid], |r| {
+            Ok(ExportedOrder {
+                buyer: format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                at: rfc3339(r.get(2)?, 0),
+                amount_fen: r.get(3)?,
+                product: r.get(4)?,
+                group: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut checkin_marks = Vec::new();
+    {
+        let mut stmt =
+            conn.prepare("SELECT group_id, day, kind FROM checkin_marks WHERE member_id = ?1 ORDER BY day, group_id")?;
+        let rows =
+            stmt.query_map([member], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        for row in rows {
+            let (g, day, kind) = row?;
+            seen.insert(g);
+            checkin_marks.push(ExportedCheckinMark { group: group(g), day, kind });
+        }
+    }
+
     let groups_in = seen
         .iter()
         .filter_map(|g| {
@@ -272,6 +309,11 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         .collect();
 
     let mentioned_in = mention_edits(conn, cid, member)?.len() as u64;
+    let notes = notes(conn, member)?;
+    let mut tasks = super::ops::tasks(conn, cid)?;
+    tasks.retain(|t| t.member_id == Some(member));
+    let mut points = super::ops::points(conn, cid)?;
+    points.retain(|p| p.member_id == member);
     Ok(MemberExport {
         community: community.to_string(),
         exported_at: Utc::now().to_rfc3339(),
@@ -282,6 +324,11 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         messages,
         memberships,
         activities,
+        notes,
+        orders,
+        checkin_marks,
+        tasks,
+        points,
         mentioned_in,
     })
 }
@@ -328,12 +375,22 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
         tx.execute("UPDATE messages SET mentions = ?1 WHERE id = ?2", params![mentions, id])?;
         stats.mentions_removed += removed;
     }
+    // Orders imported from files name them by identity, not by member id.
+    stats.orders = tx.execute(
+        "DELETE FROM orders WHERE community_id = ?2 AND (platform, external_id) IN
+             (SELECT platform, external_id FROM identities WHERE member_id = ?1)",
+        params![member, cid],
+    )? as u64;
     stats.inviter_links_cleared =
         tx.execute("UPDATE memberships SET by_member_id = NULL WHERE by_member_id = ?1", [member])? as u64;
     stats.messages = tx.execute("DELETE FROM messages WHERE member_id = ?1", [member])? as u64;
     stats.memberships = tx.execute("DELETE FROM memberships WHERE member_id = ?1", [member])? as u64;
     stats.activities = tx.execute("DELETE FROM activities WHERE member_id = ?1", [member])? as u64;
+    stats.checkin_marks = tx.execute("DELETE FROM checkin_marks WHERE member_id = ?1", [member])? as u64;
+    stats.tasks = tx.execute("DELETE FROM tasks WHERE member_id = ?1", [member])? as u64;
+    stats.points = tx.execute("DELETE FROM points WHERE member_id = ?1", [member])? as u64;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE member_id = ?1", [member])? as u64;
+    stats.notes = tx.execute("DELETE FROM member_notes WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
     stats.members = tx.execute("DELETE FROM members WHERE id = ?1", [member])? as u64;
     Ok(stats)
@@ -343,5 +400,15 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
 pub(crate) fn suppressed(conn: &Connection, cid: i64) -> rusqlite::Result<HashSet<(String, String)>> {
     let mut stmt = conn.prepare("SELECT platform, external_id FROM suppressed_identities WHERE community_id = ?1")?;
     let rows = stmt.query_map([cid], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// The team's notes about `member`, oldest first.
+pub(crate) fn notes(conn: &Connection, member: i64) -> rusqlite::Result<Vec<MemberNote>> {
+    let mut stmt =
+        conn.prepare("SELECT id, author, at_ms, text FROM member_notes WHERE member_id = ?1 ORDER BY at_ms, id")?;
+    let rows = stmt.query_map([member], |r| {
+        Ok(MemberNote { id: r.get(0)?, member_id: member, author: r.get(1)?, at_ms: r.get(2)?, text: r.get(3)? })
+    })?;
     rows.collect()
 }

@@ -1,0 +1,56 @@
+//! A disk that fills up mid-import: SQLite's own limit on the file's size
+//! (`PRAGMA max_page_count`) makes every write past it fail as a full disk
+//! does (SQLITE_FULL). The import fails with a clear error naming the file,
+//! and the store stays as it was: consistent, readable, and ready for the
+//! next import once there is room.
+
+use std::path::PathBuf;
+use tonghao_app::ingest::{ImportRequest, import};
+use tonghao_store::{Queries, SqliteStore};
+
+fn data() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    assert!(dir.join("README.md").is_file(), "test data missing: expected the shared exports at {}", dir.display());
+    dir
+}
+
+#[test]
+fn a_full_disk_fails_the_import_clearly_and_keeps_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let formats = data().join("formats");
+    let small = ImportRequest { paths: vec![formats.join("telegram/DM_2A_7M.json")], ..Default::default() };
+    import(&store, "c", &small, &mut |_| {}).unwrap();
+    let before = store.counts().unwrap();
+
+    // No room for more than a few pages beyond what is there.
+    {
+        let conn = store.test_connection();
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+        let _: i64 = conn.query_row(&format!("PRAGMA max_page_count = {}", pages + 2), [], |r| r.get(0)).unwrap();
+    }
+    let big = ImportRequest { paths: vec![formats.join("telegram/BIG_20A_5475M.json")], ..Default::default() };
+    let outcome = import(&store, "c", &big, &mut |_| {});
+    let error = match outcome {
+        Err(e) => e.to_string(),
+        Ok(files) => files.iter().find_map(|f| f.error.clone()).expect("the import must fail on a full disk"),
+    };
+    assert!(error.contains("full"), "the error says the disk is full: {error}");
+
+    {
+        let conn = store.test_connection();
+        let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok");
+    }
+    assert_eq!(store.counts().unwrap(), before, "nothing of the failed import stays");
+    assert_eq!(store.groups("c").unwrap().len(), 1, "the store still answers");
+
+    // Room again: the same import now succeeds.
+    {
+        let conn = store.test_connection();
+        let _: i64 = conn.query_row("PRAGMA max_page_count = 1073741823", [], |r| r.get(0)).unwrap();
+    }
+    let files = import(&store, "c", &big, &mut |_| {}).unwrap();
+    assert!(files.iter().all(|f| f.error.is_none()));
+    assert_eq!(store.counts().unwrap().messages, before.messages + files[0].stats.messages);
+}
