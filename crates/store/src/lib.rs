@@ -38,6 +38,7 @@ mod identity;
 mod ingest;
 mod postgres;
 mod privacy;
+mod records;
 mod sqlite;
 #[doc(hidden)]
 pub mod test_pg;
