@@ -14,7 +14,7 @@ pub(crate) fn communities(c: &mut Client, shown: &str) -> R<Vec<String>> {
 }
 
 /// The community's row id, created if new.
-fn ensure_community(c: &mut impl GenericClient, shown: &str, community: &str) -> R<i64> {
+pub(crate) fn ensure_community(c: &mut impl GenericClient, shown: &str, community: &str) -> R<i64> {
     if let Some(id) = community_id(c, shown, community)? {
         return Ok(id);
     }

@@ -4,12 +4,13 @@
 //! `mod.rs` connects and migrates, and implements the store's traits by
 //! handing a connection to the module for each concern: `import` (the
 //! session, on a connection of its own, and the row operations of the shared
-//! ingestion and identity rules), `queries`, `snapshot`, `privacy` and
-//! `accounts`. Everything else shares one connection behind a mutex.
+//! ingestion and identity rules), `queries`, `snapshot`, `privacy`, `ops`
+//! (the operators' records) and `accounts`. Everything else shares one connection behind a mutex.
 
 mod accounts;
 mod error;
 mod import;
+mod ops;
 mod privacy;
 mod queries;
 mod snapshot;
@@ -30,7 +31,10 @@ use tonghao_model::records::{
 use tonghao_model::snapshot::Snapshot;
 
 /// Migrations in order; `tonghao_schema.version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_operations.sql"),
+];
 
 /// The advisory lock key a migration holds (any constant: "tonghao" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0074_6f6e_6768_616f;
@@ -231,70 +235,72 @@ impl Operations for PgStore {
             .collect())
     }
 
-    fn note_add(&self, _: &str, _: &str, _: &str, _: &str) -> Result<MemberNote, StoreError> {
-        Err(not_yet(&self.shown, "member notes"))
+    fn note_add(&self, community: &str, member_ref: &str, author: &str, text: &str) -> Result<MemberNote, StoreError> {
+        ops::note_add(&mut *self.lock()?, &self.shown, community, member_ref, author, text)
     }
 
-    fn notes(&self, _: &str, _: &str) -> Result<Vec<MemberNote>, StoreError> {
-        Err(not_yet(&self.shown, "member notes"))
+    fn notes(&self, community: &str, member_ref: &str) -> Result<Vec<MemberNote>, StoreError> {
+        ops::notes(&mut *self.lock()?, &self.shown, community, member_ref)
     }
 
-    fn import_orders(&self, _: &str, _: &[OrderRecord]) -> Result<OrderImportStats, StoreError> {
-        Err(not_yet(&self.shown, "orders"))
+    fn import_orders(&self, community: &str, orders: &[OrderRecord]) -> Result<OrderImportStats, StoreError> {
+        ops::import_orders(&mut *self.lock()?, &self.shown, community, orders)
     }
 
-    fn orders(&self, _: &str) -> Result<Vec<StoredOrder>, StoreError> {
-        Err(not_yet(&self.shown, "orders"))
+    fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError> {
+        ops::orders(&mut *self.lock()?, &self.shown, community)
     }
 
-    fn add_checkin_mark(&self, _: &str, _: &str, _: &str, _: &str, _: MarkKind) -> Result<CheckinMark, StoreError> {
-        Err(not_yet(&self.shown, "check-in marks"))
+    fn add_checkin_mark(
+        &self,
+        community: &str,
+        group: &str,
+        member: &str,
+        day: &str,
+        kind: MarkKind,
+    ) -> Result<CheckinMark, StoreError> {
+        ops::add_checkin_mark(&mut *self.lock()?, &self.shown, community, group, member, day, kind)
     }
 
-    fn checkin_marks(&self, _: &str) -> Result<Vec<CheckinMark>, StoreError> {
-        Err(not_yet(&self.shown, "check-in marks"))
+    fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError> {
+        ops::checkin_marks(&mut *self.lock()?, &self.shown, community)
     }
 
-    fn add_activity(&self, _: &str, _: &Activity) -> Result<Activity, StoreError> {
-        Err(not_yet(&self.shown, "planned activities"))
+    fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError> {
+        ops::add_activity(&mut *self.lock()?, &self.shown, community, activity)
     }
 
-    fn activities(&self, _: &str) -> Result<Vec<Activity>, StoreError> {
-        Err(not_yet(&self.shown, "planned activities"))
+    fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError> {
+        ops::activities(&mut *self.lock()?, &self.shown, community)
     }
 
-    fn add_task(&self, _: &str, _: &Task) -> Result<Option<Task>, StoreError> {
-        Err(not_yet(&self.shown, "tasks"))
+    fn add_task(&self, community: &str, task: &Task) -> Result<Option<Task>, StoreError> {
+        ops::add_task(&mut *self.lock()?, &self.shown, community, task)
     }
 
-    fn tasks(&self, _: &str) -> Result<Vec<Task>, StoreError> {
-        Err(not_yet(&self.shown, "tasks"))
+    fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError> {
+        ops::tasks(&mut *self.lock()?, &self.shown, community)
     }
 
-    fn set_task_done(&self, _: &str, _: i64, _: Option<i64>) -> Result<Task, StoreError> {
-        Err(not_yet(&self.shown, "tasks"))
+    fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError> {
+        ops::set_task_done(&mut *self.lock()?, &self.shown, community, id, done_ms)
     }
 
-    fn add_points(&self, _: &str, _: &PointsEntry) -> Result<PointsEntry, StoreError> {
-        Err(not_yet(&self.shown, "points given by hand"))
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError> {
+        ops::add_points(&mut *self.lock()?, &self.shown, community, entry)
     }
 
-    fn points(&self, _: &str) -> Result<Vec<PointsEntry>, StoreError> {
-        Err(not_yet(&self.shown, "points given by hand"))
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError> {
+        ops::points(&mut *self.lock()?, &self.shown, community)
     }
 
-    fn save_canvas(&self, _: &str, _: &CanvasVersion) -> Result<CanvasVersion, StoreError> {
-        Err(not_yet(&self.shown, "canvas versions"))
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError> {
+        ops::save_canvas(&mut *self.lock()?, &self.shown, community, canvas)
     }
 
-    fn canvas_versions(&self, _: &str) -> Result<Vec<CanvasVersion>, StoreError> {
-        Err(not_yet(&self.shown, "canvas versions"))
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError> {
+        ops::canvas_versions(&mut *self.lock()?, &self.shown, community)
     }
-}
-
-/// The operators' records main added, not yet in the PostgreSQL schema.
-fn not_yet(shown: &str, kind: &str) -> StoreError {
-    error::failure(shown, format!("{kind} are not yet supported on PostgreSQL"))
 }
 
 /// Every [`Accounts`] call: take the connection, hand it to `accounts`.
@@ -341,7 +347,7 @@ impl Privacy for PgStore {
             memberships: count("memberships")?,
             activities: count("activities")?,
             member_names: count("member_names")?,
-            // Not in the PostgreSQL schema yet: none to delete.
+            // Not counted yet: none to delete.
             planned_activities: 0,
             checkin_marks: 0,
         };

@@ -17,7 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 type PgResult<T> = Result<T, postgres::Error>;
 
 /// The member a reference names in community `cid`.
-fn resolve(
+pub(crate) fn resolve(
     c: &mut impl GenericClient,
     shown: &str,
     cid: i64,
