@@ -347,9 +347,8 @@ impl Privacy for PgStore {
             memberships: count("memberships")?,
             activities: count("activities")?,
             member_names: count("member_names")?,
-            // Not counted yet: none to delete.
-            planned_activities: 0,
-            checkin_marks: 0,
+            planned_activities: count("planned_activities")?,
+            checkin_marks: count("checkin_marks")?,
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE community_id = $1 AND id = $2", &[&cid, &gid]).map_err(db(shown))?;

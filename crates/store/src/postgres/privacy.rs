@@ -6,8 +6,8 @@
 use super::error::db;
 use crate::error::StoreError;
 use crate::privacy::{
-    DeleteStats, ExportedActivity, ExportedGroup, ExportedIdentity, ExportedMember, ExportedMembership,
-    ExportedMessage, ExportedName, MemberExport, mentions_without,
+    DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, MemberExport, mentions_without,
 };
 use crate::types::rfc3339;
 use chrono::Utc;
@@ -238,6 +238,35 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
         });
     }
 
+    let orders = c
+        .query(
+            "SELECT o.platform, o.external_id, o.at_ms, o.amount_fen, o.product, o.group_ref FROM orders o
+             WHERE o.community_id = $1 AND (o.platform, o.external_id) IN
+                 (SELECT platform, external_id FROM identities WHERE community_id = $1 AND member_id = $2)
+             ORDER BY o.at_ms, o.key COLLATE \"C\"",
+            &[&cid, &member],
+        )?
+        .iter()
+        .map(|r| ExportedOrder {
+            buyer: format!("{}:{}", r.get::<_, String>(0), r.get::<_, String>(1)),
+            at: rfc3339(r.get(2), 0),
+            amount_fen: r.get(3),
+            product: r.get(4),
+            group: r.get(5),
+        })
+        .collect();
+
+    let mut checkin_marks = Vec::new();
+    for r in c.query(
+        "SELECT group_id, day, kind FROM checkin_marks WHERE community_id = $1 AND member_id = $2
+         ORDER BY day COLLATE \"C\", group_id",
+        &[&cid, &member],
+    )? {
+        let g: i64 = r.get(0);
+        seen.insert(g);
+        checkin_marks.push(ExportedCheckinMark { group: group(g), day: r.get(1), kind: r.get(2) });
+    }
+
     let groups_in = seen
         .iter()
         .filter_map(|g| {
@@ -251,6 +280,11 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
         .collect();
 
     let mentioned_in = mention_edits(c, cid, member)?.len() as u64;
+    let notes = super::ops::member_notes(c, cid, member)?;
+    let mut tasks = super::ops::tasks_of(c, cid)?;
+    tasks.retain(|t| t.member_id == Some(member));
+    let mut points = super::ops::points_of(c, cid)?;
+    points.retain(|p| p.member_id == member);
     Ok(MemberExport {
         community: community.to_string(),
         exported_at: Utc::now().to_rfc3339(),
@@ -261,12 +295,11 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
         messages,
         memberships,
         activities,
-        // The operators' records are not in the PostgreSQL schema yet.
-        notes: Vec::new(),
-        orders: Vec::new(),
-        checkin_marks: Vec::new(),
-        tasks: Vec::new(),
-        points: Vec::new(),
+        notes,
+        orders,
+        checkin_marks,
+        tasks,
+        points,
         mentioned_in,
     })
 }
@@ -314,12 +347,23 @@ fn delete_member(tx: &mut impl GenericClient, cid: i64, member: i64) -> PgResult
         stats.mentions_removed += removed;
     }
     let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&cid, &member];
+    // Orders imported from files name them by identity, not by member id.
+    stats.orders = tx.execute(
+        "DELETE FROM orders WHERE community_id = $1 AND (platform, external_id) IN
+             (SELECT platform, external_id FROM identities WHERE community_id = $1 AND member_id = $2)",
+        &params,
+    )?;
     stats.inviter_links_cleared = tx
         .execute("UPDATE memberships SET by_member_id = NULL WHERE community_id = $1 AND by_member_id = $2", &params)?;
     stats.messages = tx.execute("DELETE FROM messages WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.memberships = tx.execute("DELETE FROM memberships WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.activities = tx.execute("DELETE FROM activities WHERE community_id = $1 AND member_id = $2", &params)?;
+    stats.checkin_marks =
+        tx.execute("DELETE FROM checkin_marks WHERE community_id = $1 AND member_id = $2", &params)?;
+    stats.tasks = tx.execute("DELETE FROM tasks WHERE community_id = $1 AND member_id = $2", &params)?;
+    stats.points = tx.execute("DELETE FROM points WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE community_id = $1 AND member_id = $2", &params)?;
+    stats.notes = tx.execute("DELETE FROM member_notes WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.identities = tx.execute("DELETE FROM identities WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.members = tx.execute("DELETE FROM members WHERE community_id = $1 AND id = $2", &params)?;
     Ok(stats)
