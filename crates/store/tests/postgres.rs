@@ -6,6 +6,7 @@ mod common;
 
 use common::{import, pg_store};
 use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::records::{MarkKind, OrderRecord};
 use tonghao_model::{Event, Header, Message, Platform};
 use tonghao_store::{Accounts, Operations, PgStore, Privacy, StoreError};
 
@@ -115,6 +116,30 @@ fn triggers_bump_the_generation() {
     store.record_decision("default", &d).unwrap();
     let g2 = store.generation("default").unwrap().unwrap();
     assert!(g2 > g1, "a decision bumps it");
+    // The operators' records the console's pages read (SQLite's 0008).
+    let mark = |kind| store.add_checkin_mark("default", "g1", "wechat:u1", "2024-03-01", kind).unwrap();
+    let generation = || store.generation("default").unwrap().unwrap();
+    mark(MarkKind::Checkin);
+    let g = generation();
+    assert!(g > g2, "a check-in by hand bumps it");
+    mark(MarkKind::Makeup);
+    assert!(generation() > g, "a check-in replaced bumps it");
+    let g = generation();
+    let order = OrderRecord {
+        key: "o1".into(),
+        platform: "wechat".into(),
+        member: "u1".into(),
+        at_ms: 1,
+        amount_fen: 100,
+        product: "书".into(),
+        group: None,
+    };
+    store.import_orders("default", std::slice::from_ref(&order)).unwrap();
+    assert!(generation() > g, "an order bumps it");
+    let g = generation();
+    store.import_orders("default", &[order]).unwrap();
+    assert_eq!(generation(), g, "a duplicate order does not");
+    let g2 = g;
     store.member_delete("default", "wechat:u2").unwrap();
     let g3 = store.generation("default").unwrap().unwrap();
     assert!(g3 > g2, "a member delete bumps it");
