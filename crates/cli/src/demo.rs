@@ -235,7 +235,7 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
         if std::net::TcpListener::bind((serve.listen, serve.port)).is_err() {
             serve.port = 0;
         }
-        return crate::serve::run(std::sync::Arc::new(SqliteStore::open(&db)?), lang, &serve);
+        return crate::serve::run(std::sync::Arc::new(store), lang, &serve);
     }
     Ok(0)
 }
