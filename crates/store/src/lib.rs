@@ -1,14 +1,16 @@
 //! The community store: canonical events in, community records out.
 //!
 //! [`Store`] is the one interface, split by concern ([`Ingest`], [`Queries`],
-//! [`Privacy`]; operations records will be a fourth), `Send + Sync`.
+//! [`Privacy`], the operators' records in [`Operations`] and the console's
+//! [`Accounts`]), `Send + Sync`.
 //! [`SqliteStore`] is the embedded default (one file, WAL, foreign keys on,
 //! schema migrations versioned in `migrations/sqlite/`). [`PgStore`], the
 //! PostgreSQL backend (`migrations/postgres/`, docs/postgres.md), implements
 //! the same traits over the same logical schema; [`open`] picks one from a
 //! path or a `postgres://` URL. Backends implement only the row
 //! operations of ingestion: what an event becomes (`ingest`) and who is who
-//! (`identity`) are backend-neutral rules, written once.
+//! (`identity`) are backend-neutral rules, written once; so is what the
+//! operators' records do after the SQL (`records`).
 //!
 //! Design decisions:
 //! - An import session is one transaction holding any number of files, each
