@@ -73,6 +73,10 @@ fn is_demo_store(path: &Path) -> bool {
 pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     let started = Instant::now();
     let db = cli.db.clone().unwrap_or_else(|| crate::default_db().with_file_name("demo.db"));
+    // The demo makes a SQLite file of its own: a URL is not a path for it.
+    if db.to_str().is_some_and(|d| d.contains("://")) {
+        bail!("{}", lang.t("label.the_demo_needs_a_sqlite_file"));
+    }
     if db.exists() {
         if !is_demo_store(&db) {
             bail!("{} {}", db.display(), lang.t("label.exists_and_is_not_a_demo_store_the_demo_will"));
@@ -231,7 +235,7 @@ pub fn run(cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
         if std::net::TcpListener::bind((serve.listen, serve.port)).is_err() {
             serve.port = 0;
         }
-        return crate::serve::run(SqliteStore::open(&db)?, lang, &serve);
+        return crate::serve::run(std::sync::Arc::new(store), lang, &serve);
     }
     Ok(0)
 }

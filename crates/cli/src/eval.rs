@@ -11,7 +11,6 @@ use tonghao_app::eval::{
 };
 use tonghao_app::report::parse_time;
 use tonghao_insight::forecast::Design;
-use tonghao_store::{Queries, SqliteStore};
 
 /// What `tonghao eval` measures.
 #[derive(clap::Subcommand)]
@@ -103,8 +102,7 @@ pub fn run(cli: &Cli, lang: Lang, cmd: &Command) -> Result<i32> {
                 return Ok(0);
             }
             let pool = if args.paths.is_empty() {
-                let path = cli.db.clone().unwrap_or_else(crate::default_db);
-                let store = SqliteStore::open(&path).with_context(|| format!("opening {}", path.display()))?;
+                let store = crate::open_store(cli)?;
                 let snap = store.snapshot(&cli.community, None, Some(i64::MAX))?;
                 pool(vec![(cli.community.clone(), snap)], false)?
             } else {

@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use tonghao_app::Lang;
 use tonghao_app::view::table;
 use tonghao_model::msg::Msg;
-use tonghao_store::{Privacy, Queries, SqliteStore};
+use tonghao_store::Store;
 
 /// What to do with the groups.
 #[derive(clap::Subcommand)]
@@ -25,7 +25,7 @@ pub enum Action {
     },
 }
 
-pub fn run(store: &SqliteStore, cli: &Cli, lang: Lang, action: &Action) -> Result<i32> {
+pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, action: &Action) -> Result<i32> {
     let Action::Delete { group, yes } = action;
     if !yes {
         if !std::io::stdin().is_terminal() {
@@ -56,7 +56,7 @@ pub fn run(store: &SqliteStore, cli: &Cli, lang: Lang, action: &Action) -> Resul
 }
 
 /// `tonghao imports`: the import log, oldest first.
-pub fn imports(store: &SqliteStore, cli: &Cli, lang: Lang) -> Result<i32> {
+pub fn imports(store: &dyn Store, cli: &Cli, lang: Lang) -> Result<i32> {
     let log: Vec<_> = store.imports()?.into_iter().filter(|i| i.community == cli.community).collect();
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&log)?);

@@ -23,16 +23,18 @@ mod task;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
+use std::sync::Arc;
 use tonghao_app::Lang;
 use tonghao_app::export;
 use tonghao_app::view::table;
-use tonghao_store::{Queries, SqliteStore};
+use tonghao_store::{SqliteStore, Store};
 
 /// 同好 tonghao: community operations from chat history.
 #[derive(Parser)]
 #[command(name = "tonghao", version, about, long_about = None)]
 struct Cli {
-    /// The database: a SQLite file path. Default: $TONGHAO_DB, else
+    /// The database: a SQLite file path, or a PostgreSQL URL
+    /// (postgres://user:password@host:port/db). Default: $TONGHAO_DB, else
     /// ~/.local/share/tonghao/tonghao.db.
     #[arg(long, global = true, env = "TONGHAO_DB")]
     db: Option<PathBuf>,
@@ -139,6 +141,18 @@ fn print_table(table: &export::Table, format: &str, lang: Lang, sheet: &str) -> 
     Ok(0)
 }
 
+/// The store `--db` (or `$TONGHAO_DB`) names: a `postgres://` URL is a
+/// PostgreSQL store, anything else a SQLite file (`tonghao_store::open`).
+pub(crate) fn open_store(cli: &Cli) -> Result<Arc<dyn Store>> {
+    let db = cli.db.clone().unwrap_or_else(default_db);
+    match db.to_str() {
+        // The store's errors name the database (a URL without its password).
+        Some(text) => Ok(tonghao_store::open(text)?),
+        // Not UTF-8: not a URL, so a file path.
+        None => Ok(Arc::new(SqliteStore::open(&db).with_context(|| format!("opening {}", db.display()))?)),
+    }
+}
+
 /// Where the database lives when neither --db nor $TONGHAO_DB says.
 fn default_db() -> PathBuf {
     let data = std::env::var_os("XDG_DATA_HOME")
@@ -172,12 +186,11 @@ fn main() {
 }
 
 fn run(cli: Cli, lang: Lang) -> Result<i32> {
-    let db_path = cli.db.clone().unwrap_or_else(default_db);
-    let open = || SqliteStore::open(&db_path).with_context(|| format!("opening {}", db_path.display()));
+    let open = || open_store(&cli);
     match &cli.command {
-        Command::Import(args) => import::run(&open()?, &cli, lang, args),
-        Command::Groups { action: Some(action), .. } => groups::run(&open()?, &cli, lang, action),
-        Command::Imports => groups::imports(&open()?, &cli, lang),
+        Command::Import(args) => import::run(&*open()?, &cli, lang, args),
+        Command::Groups { action: Some(action), .. } => groups::run(&*open()?, &cli, lang, action),
+        Command::Imports => groups::imports(&*open()?, &cli, lang),
         Command::Groups { action: None, format } => {
             let groups = open()?.groups(&cli.community)?;
             if cli.json {
@@ -200,24 +213,24 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Report(args) => report::run(&open()?, &cli, lang, args),
-        Command::Next(args) => next::run(&open()?, &cli, lang, args),
-        Command::Member(cmd) => member::run(&open()?, &cli, lang, cmd),
-        Command::Activity(cmd) => activity::run(&open()?, &cli, lang, cmd),
-        Command::Calendar(args) => activity::calendar_run(&open()?, &cli, lang, args),
-        Command::Checkins(args) => checkins::list(&open()?, &cli, lang, args),
-        Command::Checkin(cmd) => checkins::run(&open()?, &cli, lang, cmd),
-        Command::Task(cmd) => task::run(&open()?, &cli, lang, cmd),
-        Command::Canvas(cmd) => canvas::run(&open()?, &cli, lang, cmd),
-        Command::Points(args) => points::run(&open()?, &cli, lang, args),
-        Command::Orders(cmd) => orders::run(&open()?, &cli, lang, cmd),
-        Command::Conversion { format } => orders::conversion(&open()?, &cli, lang, format.as_deref()),
+        Command::Report(args) => report::run(&*open()?, &cli, lang, args),
+        Command::Next(args) => next::run(&*open()?, &cli, lang, args),
+        Command::Member(cmd) => member::run(&*open()?, &cli, lang, cmd),
+        Command::Activity(cmd) => activity::run(&*open()?, &cli, lang, cmd),
+        Command::Calendar(args) => activity::calendar_run(&*open()?, &cli, lang, args),
+        Command::Checkins(args) => checkins::list(&*open()?, &cli, lang, args),
+        Command::Checkin(cmd) => checkins::run(&*open()?, &cli, lang, cmd),
+        Command::Task(cmd) => task::run(&*open()?, &cli, lang, cmd),
+        Command::Canvas(cmd) => canvas::run(&*open()?, &cli, lang, cmd),
+        Command::Points(args) => points::run(&*open()?, &cli, lang, args),
+        Command::Orders(cmd) => orders::run(&*open()?, &cli, lang, cmd),
+        Command::Conversion { format } => orders::conversion(&*open()?, &cli, lang, format.as_deref()),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),
         Command::Split(args) => split::run(&cli, lang, args),
         Command::Serve(args) => serve::run(open()?, lang, args),
-        Command::User(cmd) => serve::user(&open()?, &cli, lang, cmd),
+        Command::User(cmd) => serve::user(&*open()?, &cli, lang, cmd),
         Command::Formats => {
             let formats = tonghao_sources::formats();
             if cli.json {

@@ -4,7 +4,7 @@ use crate::{Cli, Lang};
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use tonghao_store::{DeleteStats, Privacy, SqliteStore};
+use tonghao_store::{DeleteStats, Store};
 
 /// What to do with one member's data.
 #[derive(clap::Subcommand)]
@@ -46,14 +46,14 @@ pub enum Command {
     },
 }
 
-pub fn run(store: &SqliteStore, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i32> {
+pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i32> {
     match cmd {
         Command::Export { member, out } => export(store, cli, lang, member, out.as_ref()),
         Command::Delete { member, yes } => delete(store, cli, lang, member, *yes),
     }
 }
 
-fn export(store: &SqliteStore, cli: &Cli, lang: Lang, member: &str, out: Option<&PathBuf>) -> Result<i32> {
+fn export(store: &dyn Store, cli: &Cli, lang: Lang, member: &str, out: Option<&PathBuf>) -> Result<i32> {
     let data = store.member_export(&cli.community, member)?;
     let json = serde_json::to_string_pretty(&data)?;
     match out {
@@ -77,7 +77,7 @@ fn export(store: &SqliteStore, cli: &Cli, lang: Lang, member: &str, out: Option<
     Ok(0)
 }
 
-fn delete(store: &SqliteStore, cli: &Cli, lang: Lang, member: &str, yes: bool) -> Result<i32> {
+fn delete(store: &dyn Store, cli: &Cli, lang: Lang, member: &str, yes: bool) -> Result<i32> {
     if !yes {
         let preview = store.member_delete_preview(&cli.community, member)?;
         let name = store.member_export(&cli.community, member)?.member.display_name;

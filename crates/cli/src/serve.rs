@@ -8,7 +8,7 @@ use tonghao_app::Lang;
 use tonghao_app::accounts::{self, random_hex};
 use tonghao_app::export::{Format, Table};
 use tonghao_model::msg::Msg;
-use tonghao_store::{Accounts, Role, SqliteStore};
+use tonghao_store::{Role, Store};
 
 /// Arguments of `tonghao serve`.
 #[derive(clap::Args)]
@@ -29,9 +29,9 @@ pub struct Args {
 }
 
 /// Starts the console; the first run creates the owner `admin`.
-pub fn run(store: SqliteStore, lang: Lang, args: &Args) -> Result<i32> {
+pub fn run(store: Arc<dyn Store>, lang: Lang, args: &Args) -> Result<i32> {
     let from_env = std::env::var("TONGHAO_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
-    if let Some(password) = accounts::ensure_owner(&store, from_env.as_deref())? {
+    if let Some(password) = accounts::ensure_owner(&*store, from_env.as_deref())? {
         let msg = match from_env {
             Some(_) => Msg::new("serve.owner_from_env"),
             None => Msg::new("serve.owner_generated").text("password", password),
@@ -43,7 +43,7 @@ pub fn run(store: SqliteStore, lang: Lang, args: &Args) -> Result<i32> {
         max_upload: args.max_upload_mb << 20,
         secure_cookies: args.secure_cookies,
     };
-    tonghao_server::serve(Arc::new(store), config, |addr| {
+    tonghao_server::serve(store, config, |addr| {
         println!("{}", lang.msg(&Msg::new("serve.listening").text("url", format!("http://{addr}/"))));
     })?;
     Ok(0)
@@ -112,7 +112,7 @@ fn role(s: &str) -> Result<Role> {
 }
 
 /// Runs a `tonghao user` command.
-pub fn user(store: &SqliteStore, cli: &Cli, lang: Lang, cmd: &UserCommand) -> Result<i32> {
+pub fn user(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &UserCommand) -> Result<i32> {
     let told = |name: &str, password: String, generated: bool| {
         if generated {
             println!(

@@ -6,7 +6,8 @@
 //! what each event becomes: its natural key, whether its person was deleted,
 //! its group and members, and what it adds to the [`ImportStats`].
 
-use crate::identity::{FastMap, Identities, IdentityRows, Person, RowResult};
+use crate::error::StoreError;
+use crate::identity::{FastMap, Identities, IdentityRows, Person, RowError, RowResult};
 use crate::types::ImportStats;
 use std::collections::HashSet;
 use tonghao_model::{Event, EventSink, Header, KeyCounter, PersonRef, Platform, SinkError};
@@ -369,6 +370,15 @@ impl<R: EventRows> EventSink for FileSink<'_, R> {
             self.state.dropper.drop_later(full);
         }
         Ok(())
+    }
+}
+
+/// A failure that came back through the feed: the store's own error as it
+/// was (a sink error that the source passed on unchanged), else the feed's.
+pub(crate) fn unbox(e: RowError) -> StoreError {
+    match e.downcast::<StoreError>() {
+        Ok(e) => *e,
+        Err(e) => StoreError::Feed(e),
     }
 }
 

@@ -1,12 +1,16 @@
 //! The community store: canonical events in, community records out.
 //!
 //! [`Store`] is the one interface, split by concern ([`Ingest`], [`Queries`],
-//! [`Privacy`]; operations records will be a fourth), `Send + Sync`.
+//! [`Privacy`], the operators' records in [`Operations`] and the console's
+//! [`Accounts`]), `Send + Sync`.
 //! [`SqliteStore`] is the embedded default (one file, WAL, foreign keys on,
-//! schema migrations versioned in `migrations/sqlite/`). A PostgreSQL backend
-//! implements the same traits over the same logical schema, and only the row
+//! schema migrations versioned in `migrations/sqlite/`). [`PgStore`], the
+//! PostgreSQL backend (`migrations/postgres/`, docs/postgres.md), implements
+//! the same traits over the same logical schema; [`open`] picks one from a
+//! path or a `postgres://` URL. Backends implement only the row
 //! operations of ingestion: what an event becomes (`ingest`) and who is who
-//! (`identity`) are backend-neutral rules, written once.
+//! (`identity`) are backend-neutral rules, written once; so is what the
+//! operators' records do after the SQL (`records`).
 //!
 //! Design decisions:
 //! - An import session is one transaction holding any number of files, each
@@ -30,16 +34,22 @@
 #![deny(missing_docs)]
 
 mod accounts;
+mod columns;
 mod error;
 mod identity;
 mod ingest;
+mod postgres;
 mod privacy;
+mod records;
 mod sqlite;
+#[doc(hidden)]
+pub mod test_pg;
 mod traits;
 mod types;
 
 pub use accounts::{AuditEntry, Role, User};
 pub use error::{ErrorKind, FeedError, StoreError};
+pub use postgres::{PgStore, is_postgres_url};
 pub use privacy::{
     DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
     ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, GroupDeleteStats, MemberExport,
@@ -47,3 +57,32 @@ pub use privacy::{
 pub use sqlite::SqliteStore;
 pub use traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries, Store};
 pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
+
+/// Opens the store `db` names: a `postgres://` (or `postgresql://`) URL is
+/// a [`PgStore`], any other text a SQLite file path ([`SqliteStore`]),
+/// except another URL scheme (`mysql://...`), which is refused rather than
+/// taken for a folder name.
+pub fn open(db: &str) -> Result<std::sync::Arc<dyn Store>, StoreError> {
+    if is_postgres_url(db) {
+        return Ok(std::sync::Arc::new(PgStore::open(db)?));
+    }
+    if let Some((scheme, _)) = db.split_once("://")
+        && !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return Err(StoreError::Db {
+            path: db_name(db),
+            kind: ErrorKind::Other,
+            message: format!(
+                "{scheme}:// is not a database tonghao knows: give a SQLite file path or a postgres:// URL"
+            ),
+        });
+    }
+    Ok(std::sync::Arc::new(SqliteStore::open(std::path::Path::new(db))?))
+}
+
+/// How `db` may be shown in messages and logs: a URL without its password,
+/// a path as it is.
+pub fn db_name(db: &str) -> String {
+    if db.contains("://") { postgres::redact(db) } else { db.to_string() }
+}

@@ -22,6 +22,7 @@
 //! `sqlite/privacy.rs`.
 
 use serde::Serialize;
+use std::collections::HashSet;
 
 /// Everything the store holds about one member, as `tonghao member export`
 /// writes it. Times are RFC 3339 in the group's UTC offset.
@@ -246,4 +247,37 @@ pub struct DeleteStats {
     pub mentions_removed: u64,
     /// Identities and names added to the suppression list, so re-imports skip them.
     pub suppressed: u64,
+}
+
+/// A mention list (JSON) without the entries that name a member: an entry
+/// names them when its id is one of their `ids` (platform, external id) on
+/// the group's `platform`, or, having no id, its name is one they used in
+/// `group` (`names`: (group, name)). `None` when no entry names them (or the
+/// list is not a JSON array: never written so, left alone); else the new list
+/// (`None` when empty) and how many entries went.
+pub(crate) fn mentions_without(
+    json: &str,
+    platform: &str,
+    group: i64,
+    ids: &HashSet<(String, String)>,
+    names: &HashSet<(i64, String)>,
+) -> Option<(Option<String>, u64)> {
+    let list = serde_json::from_str::<Vec<serde_json::Value>>(json).ok()?;
+    let before = list.len();
+    let kept: Vec<_> = list
+        .into_iter()
+        .filter(|e| {
+            let names_them = match e.get("id").and_then(|v| v.as_str()) {
+                Some(ext) => ids.contains(&(platform.to_string(), ext.to_string())),
+                None => e.get("name").and_then(|v| v.as_str()).is_some_and(|n| names.contains(&(group, n.to_string()))),
+            };
+            !names_them
+        })
+        .collect();
+    if kept.len() == before {
+        return None;
+    }
+    let removed = (before - kept.len()) as u64;
+    let new = (!kept.is_empty()).then(|| serde_json::Value::Array(kept).to_string());
+    Some((new, removed))
 }

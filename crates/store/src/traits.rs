@@ -2,7 +2,8 @@
 //! [`Ingest`], [`Queries`] and [`Privacy`]; [`Store`] is all of them,
 //! `Send + Sync`, so a server can share one `Arc<dyn Store>` between
 //! requests. Receivers are `&self`: a backend synchronises inside (SQLite: one
-//! connection behind a mutex; PostgreSQL: a pool).
+//! connection behind a mutex; PostgreSQL: one shared connection behind a
+//! mutex, and a connection of its own per import session).
 //!
 //! Operations records are the fourth concern, [`Operations`]: today the
 //! decisions about next moves, the orders imported from files and the
@@ -227,3 +228,89 @@ pub trait Accounts {
 pub trait Store: Ingest + Queries + Privacy + Operations + Accounts + Send + Sync {}
 
 impl<T: Ingest + Queries + Privacy + Operations + Accounts + Send + Sync + ?Sized> Store for T {}
+
+/// Implements [`Accounts`] for a backend by handing every call to the
+/// function of the same name in the backend's `accounts` module, through
+/// `$with!`, the backend's macro that takes its connection. The SQL is each
+/// backend's own; the delegation is written once.
+macro_rules! accounts_by {
+    ($store:ty, $with:ident) => {
+        impl $crate::traits::Accounts for $store {
+            fn communities(&self) -> Result<Vec<String>, StoreError> {
+                $with!(self, communities())
+            }
+            fn user_add(&self, name: &str, password_hash: &str, role: Role) -> Result<User, StoreError> {
+                $with!(self, user_add(name, password_hash, role))
+            }
+            fn user_with_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError> {
+                $with!(self, user_with_hash(name))
+            }
+            fn users(&self) -> Result<Vec<User>, StoreError> {
+                $with!(self, users())
+            }
+            fn user_remove(&self, name: &str) -> Result<(), StoreError> {
+                $with!(self, user_remove(name))
+            }
+            fn user_set_role(&self, name: &str, role: Role) -> Result<(), StoreError> {
+                $with!(self, user_set_role(name, role))
+            }
+            fn user_set_password(&self, name: &str, password_hash: &str) -> Result<(), StoreError> {
+                $with!(self, user_set_password(name, password_hash))
+            }
+            fn user_grant(&self, name: &str, community: &str, granted: bool) -> Result<(), StoreError> {
+                $with!(self, user_grant(name, community, granted))
+            }
+            fn session_add(
+                &self,
+                token_sha256: &str,
+                user_id: i64,
+                csrf: &str,
+                expires_ms: i64,
+            ) -> Result<(), StoreError> {
+                $with!(self, session_add(token_sha256, user_id, csrf, expires_ms))
+            }
+            fn session_user(&self, token_sha256: &str, now_ms: i64) -> Result<Option<(User, String)>, StoreError> {
+                $with!(self, session_user(token_sha256, now_ms))
+            }
+            fn session_remove(&self, token_sha256: &str, now_ms: i64) -> Result<(), StoreError> {
+                $with!(self, session_remove(token_sha256, now_ms))
+            }
+            fn login_failed(&self, name: &str, at_ms: i64, since_ms: i64) -> Result<u32, StoreError> {
+                $with!(self, login_failed(name, at_ms, since_ms))
+            }
+            fn login_failures(&self, name: &str, since_ms: i64) -> Result<u32, StoreError> {
+                $with!(self, login_failures(name, since_ms))
+            }
+            fn login_failures_clear(&self, name: &str) -> Result<(), StoreError> {
+                $with!(self, login_failures_clear(name))
+            }
+            fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+                $with!(self, audit(entry))
+            }
+            fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+                $with!(self, audit_log(limit))
+            }
+            fn ingest_token_set(&self, community: &str, token_sha256: &str) -> Result<(), StoreError> {
+                $with!(self, ingest_token_set(community, token_sha256))
+            }
+            fn ingest_token_valid(&self, community: &str, token_sha256: &str) -> Result<bool, StoreError> {
+                $with!(self, ingest_token_valid(community, token_sha256))
+            }
+            fn generation(&self, community: &str) -> Result<Option<i64>, StoreError> {
+                $with!(self, generation(community))
+            }
+            fn page(&self, community: &str, page: &str, generation: i64) -> Result<Option<String>, StoreError> {
+                $with!(self, page(community, page, generation))
+            }
+            fn pages_put(
+                &self,
+                community: &str,
+                generation: i64,
+                pages: &[(String, String)],
+            ) -> Result<(), StoreError> {
+                $with!(self, pages_put(community, generation, pages))
+            }
+        }
+    };
+}
+pub(crate) use accounts_by;

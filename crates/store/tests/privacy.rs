@@ -1,17 +1,18 @@
-//! One member's data on a real SQLite file: export exactly their rows, delete
+//! One member's data (on every backend where the test reads only through the
+//! store's traits, else on a real SQLite file): export exactly their rows, delete
 //! exactly their rows (unlinking, not deleting, what others said and did),
 //! keep them deleted across re-imports, and leave everything as it was when
 //! the member is unknown or the deletion fails.
 
 mod common;
 
-use common::{file_store, import};
+use common::{file_store, for_each_backend, import};
 
 use std::collections::BTreeMap;
 use tonghao_model::{
     Checkin, Event, Header, Membership, Message, PersonRef, Platform, Reaction, Recall, Role, RoleChange,
 };
-use tonghao_store::{Privacy, Queries, SqliteStore, StoreError, TableCounts};
+use tonghao_store::{Privacy, Queries, SqliteStore, Store, StoreError, TableCounts};
 
 const G1: &str = "g1@chatroom";
 const G2: &str = "g2@chatroom";
@@ -145,47 +146,48 @@ fn suppressed_rows(store: &SqliteStore) -> i64 {
 /// The export holds exactly 小徐's rows, counted by hand from `story()`.
 #[test]
 fn export_contains_exactly_the_members_rows() {
-    let (_dir, store) = file_store();
-    import(&store, &story());
-    let e = store.member_export("default", "wechat:wxid_b").unwrap();
-    assert_eq!(e.member.display_name, "小徐-成都");
-    // wxid_b, and the name-only stand-in from the join line (2), marked.
-    let ids: Vec<(&str, bool)> = e.identities.iter().map(|i| (i.external_id.as_str(), i.provisional)).collect();
-    assert_eq!(ids, vec![("wxid_b", false), ("~name:g1@chatroom:小徐", true)]);
-    // 小徐 (from 2) and 小徐-成都 (from 12), both in g1.
-    let names: Vec<(&str, &str)> = e.names.iter().map(|n| (n.group.as_str(), n.name.as_str())).collect();
-    assert_eq!(names, vec![(G1, "小徐"), (G1, "小徐-成都")]);
-    assert_eq!(e.names[0].first_seen, "2024-03-01T20:01:00+08:00");
-    // Events 3, 6 and 12; nobody else's.
-    let keys: Vec<&str> = e.messages.iter().map(|m| m.key.as_str()).collect();
-    assert_eq!(keys, vec!["2", "5", "6"]);
-    assert_eq!(e.messages[1].reply_to.as_deref(), Some("1"));
-    assert_eq!(e.messages[1].text, "收到");
-    assert_eq!(e.messages[1].content_type, "text");
-    assert_eq!(e.messages[1].at, "2024-03-01T20:05:00+08:00");
-    assert_eq!(e.messages[1].mentions, Some(serde_json::json!([{"id": "wxid_a"}])));
-    // Their join (2), role (11) and leave (13), and 阿花's join (7) as inviter.
-    let ms: Vec<(&str, &str)> = e.memberships.iter().map(|m| (m.kind.as_str(), m.as_.as_str())).collect();
-    assert_eq!(ms, vec![("join", "member"), ("join", "by"), ("role", "member"), ("leave", "member")]);
-    let a = member_id(&store, "wxid_a");
-    let c = member_id(&store, "wxid_c");
-    assert_eq!(e.memberships[0].other_member_id, Some(a));
-    assert_eq!(e.memberships[1].other_member_id, Some(c));
-    assert_eq!(e.memberships[2].role.as_deref(), Some("admin"));
-    // Check-in (8), reaction (9), recall (10).
-    let acts: Vec<&str> = e.activities.iter().map(|a| a.kind.as_str()).collect();
-    assert_eq!(acts, vec!["checkin", "reaction", "recall"]);
-    assert_eq!(e.activities[1].data, serde_json::json!({"emoji": "👍"}));
-    // Only g1, which they left (13).
-    assert_eq!(e.groups.len(), 1);
-    assert_eq!((e.groups[0].external_id.as_str(), e.groups[0].member_now), (G1, false));
-    // Mentioned in 4, 5 and 14.
-    assert_eq!(e.mentioned_in, 3);
-    // The same member by store id; the export is JSON.
-    let by_id = store.member_export("default", &e.member.member_id.to_string()).unwrap();
-    assert_eq!(by_id.messages.len(), 3);
-    let json = serde_json::to_value(&e).unwrap();
-    assert_eq!(json["memberships"][1]["as"], "by");
+    for_each_backend(|store| {
+        import(store, &story());
+        let e = store.member_export("default", "wechat:wxid_b").unwrap();
+        assert_eq!(e.member.display_name, "小徐-成都");
+        // wxid_b, and the name-only stand-in from the join line (2), marked.
+        let ids: Vec<(&str, bool)> = e.identities.iter().map(|i| (i.external_id.as_str(), i.provisional)).collect();
+        assert_eq!(ids, vec![("wxid_b", false), ("~name:g1@chatroom:小徐", true)]);
+        // 小徐 (from 2) and 小徐-成都 (from 12), both in g1.
+        let names: Vec<(&str, &str)> = e.names.iter().map(|n| (n.group.as_str(), n.name.as_str())).collect();
+        assert_eq!(names, vec![(G1, "小徐"), (G1, "小徐-成都")]);
+        assert_eq!(e.names[0].first_seen, "2024-03-01T20:01:00+08:00");
+        // Events 3, 6 and 12; nobody else's.
+        let keys: Vec<&str> = e.messages.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, vec!["2", "5", "6"]);
+        assert_eq!(e.messages[1].reply_to.as_deref(), Some("1"));
+        assert_eq!(e.messages[1].text, "收到");
+        assert_eq!(e.messages[1].content_type, "text");
+        assert_eq!(e.messages[1].at, "2024-03-01T20:05:00+08:00");
+        assert_eq!(e.messages[1].mentions, Some(serde_json::json!([{"id": "wxid_a"}])));
+        // Their join (2), role (11) and leave (13), and 阿花's join (7) as inviter.
+        let ms: Vec<(&str, &str)> = e.memberships.iter().map(|m| (m.kind.as_str(), m.as_.as_str())).collect();
+        assert_eq!(ms, vec![("join", "member"), ("join", "by"), ("role", "member"), ("leave", "member")]);
+        let id = |r: &str| store.member_export("default", r).unwrap().member.member_id;
+        let (a, c) = (id("wechat:wxid_a"), id("wechat:wxid_c"));
+        assert_eq!(e.memberships[0].other_member_id, Some(a));
+        assert_eq!(e.memberships[1].other_member_id, Some(c));
+        assert_eq!(e.memberships[2].role.as_deref(), Some("admin"));
+        // Check-in (8), reaction (9), recall (10).
+        let acts: Vec<&str> = e.activities.iter().map(|a| a.kind.as_str()).collect();
+        assert_eq!(acts, vec!["checkin", "reaction", "recall"]);
+        assert_eq!(e.activities[1].data, serde_json::json!({"emoji": "👍"}));
+        // Only g1, which they left (13).
+        assert_eq!(e.groups.len(), 1);
+        assert_eq!((e.groups[0].external_id.as_str(), e.groups[0].member_now), (G1, false));
+        // Mentioned in 4, 5 and 14.
+        assert_eq!(e.mentioned_in, 3);
+        // The same member by store id; the export is JSON.
+        let by_id = store.member_export("default", &e.member.member_id.to_string()).unwrap();
+        assert_eq!(by_id.messages.len(), 3);
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["memberships"][1]["as"], "by");
+    });
 }
 
 /// Deleting removes exactly their rows, unlinks others' rows, and a re-import
@@ -284,18 +286,20 @@ fn delete_removes_them_and_nothing_else_and_they_stay_deleted() {
 /// An unknown member is an error naming the reference; nothing changes.
 #[test]
 fn deleting_an_unknown_member_is_an_error_and_changes_nothing() {
-    let (_dir, store) = file_store();
-    import(&store, &story());
-    let before = store.counts().unwrap();
-    for r in ["wechat:wxid_nobody", "99999", "nobody", "qq:wxid_b", ""] {
-        let err = store.member_delete("default", r).unwrap_err();
-        assert!(matches!(err, StoreError::NotFound(_)), "{r}: {err}");
-        assert!(err.to_string().contains(&format!("{r:?}")), "{err}");
-        assert!(store.member_export("default", r).is_err());
-    }
-    assert!(store.member_delete("elsewhere", "wechat:wxid_b").is_err());
-    assert_eq!(store.counts().unwrap(), before);
-    assert_eq!(suppressed_rows(&store), 0);
+    for_each_backend(|store| {
+        import(store, &story());
+        let before = store.counts().unwrap();
+        for r in ["wechat:wxid_nobody", "99999", "nobody", "qq:wxid_b", ""] {
+            let err = store.member_delete("default", r).unwrap_err();
+            assert!(matches!(err, StoreError::NotFound(_)), "{r}: {err}");
+            assert!(err.to_string().contains(&format!("{r:?}")), "{err}");
+            assert!(store.member_export("default", r).is_err());
+        }
+        assert!(store.member_delete("elsewhere", "wechat:wxid_b").is_err());
+        assert_eq!(store.counts().unwrap(), before);
+        // Nobody was suppressed: importing again skips no one.
+        assert_eq!(import(store, &story()).suppressed, 0);
+    });
 }
 
 /// A deletion that fails at its last step (the member row, refused here by a
@@ -327,65 +331,67 @@ fn failed_delete_changes_nothing() {
 
 /// Orders imported from a file belong to the buyer's identities: exported
 /// with them, deleted with them (preview included), and skipped when the
-/// same file is imported again.
+/// same file is imported again. On every backend.
 #[test]
 fn orders_go_with_the_member_and_stay_gone() {
     use tonghao_model::records::OrderRecord;
-    use tonghao_store::Operations;
-    let (_dir, store) = file_store();
-    import(&store, &story());
-    let order = |key: &str, who: &str, fen: i64| OrderRecord {
-        key: key.into(),
-        platform: "wechat".into(),
-        member: who.into(),
-        at_ms: 1_709_300_000_000,
-        amount_fen: fen,
-        product: "书".into(),
-        group: Some(G1.into()),
-    };
-    let orders = [order("o1", "wxid_b", 9900), order("o2", "wxid_b", 100), order("o3", "wxid_a", 500)];
-    let stats = store.import_orders("default", &orders).unwrap();
-    assert_eq!((stats.added, stats.unlinked), (3, 0));
-    let e = store.member_export("default", "wechat:wxid_b").unwrap();
-    let fen: Vec<i64> = e.orders.iter().map(|o| o.amount_fen).collect();
-    assert_eq!(fen, vec![9900, 100]);
-    assert_eq!(e.orders[0].buyer, "wechat:wxid_b");
+    for_each_backend(|store| {
+        import(store, &story());
+        let order = |key: &str, who: &str, fen: i64| OrderRecord {
+            key: key.into(),
+            platform: "wechat".into(),
+            member: who.into(),
+            at_ms: 1_709_300_000_000,
+            amount_fen: fen,
+            product: "书".into(),
+            group: Some(G1.into()),
+        };
+        let orders = [order("o1", "wxid_b", 9900), order("o2", "wxid_b", 100), order("o3", "wxid_a", 500)];
+        let stats = store.import_orders("default", &orders).unwrap();
+        assert_eq!((stats.added, stats.unlinked), (3, 0));
+        let e = store.member_export("default", "wechat:wxid_b").unwrap();
+        let fen: Vec<i64> = e.orders.iter().map(|o| o.amount_fen).collect();
+        assert_eq!(fen, vec![9900, 100]);
+        assert_eq!(e.orders[0].buyer, "wechat:wxid_b");
 
-    let preview = store.member_delete_preview("default", "wechat:wxid_b").unwrap();
-    assert_eq!(preview.orders, 2);
-    assert_eq!(store.orders("default").unwrap().len(), 3, "a preview changes nothing");
-    let stats = store.member_delete("default", "wechat:wxid_b").unwrap();
-    assert_eq!(stats.orders, 2);
-    let left: Vec<String> = store.orders("default").unwrap().into_iter().map(|o| o.buyer).collect();
-    assert_eq!(left, vec!["wechat:wxid_a"]);
-    let again = store.import_orders("default", &orders).unwrap();
-    assert_eq!((again.added, again.duplicates, again.suppressed), (0, 1, 2));
+        let preview = store.member_delete_preview("default", "wechat:wxid_b").unwrap();
+        assert_eq!(preview.orders, 2);
+        assert_eq!(store.orders("default").unwrap().len(), 3, "a preview changes nothing");
+        let stats = store.member_delete("default", "wechat:wxid_b").unwrap();
+        assert_eq!(stats.orders, 2);
+        let left: Vec<String> = store.orders("default").unwrap().into_iter().map(|o| o.buyer).collect();
+        assert_eq!(left, vec!["wechat:wxid_a"]);
+        let again = store.import_orders("default", &orders).unwrap();
+        assert_eq!((again.added, again.duplicates, again.suppressed), (0, 1, 2));
+    });
 }
 
 /// Check-ins recorded by hand are the member's: exported, deleted with them
-/// (preview included); deleting the group deletes its marks too.
+/// (preview included); deleting the group deletes its marks too. On every
+/// backend.
 #[test]
 fn hand_checkins_go_with_the_member_and_the_group() {
     use tonghao_model::records::MarkKind;
-    use tonghao_store::Operations;
-    let (_dir, store) = file_store();
-    import(&store, &story());
-    store.add_checkin_mark("default", G1, "wechat:wxid_b", "2024-03-01", MarkKind::Checkin).unwrap();
-    store.add_checkin_mark("default", G1, "wechat:wxid_b", "2024-03-02", MarkKind::Leave).unwrap();
-    store.add_checkin_mark("default", G1, "wechat:wxid_a", "2024-03-01", MarkKind::Checkin).unwrap();
-    // The same day again replaces, it does not add.
-    store.add_checkin_mark("default", G1, "wechat:wxid_a", "2024-03-01", MarkKind::Makeup).unwrap();
-    let hand = |store: &SqliteStore| store.checkin_marks("default").unwrap().into_iter().filter(|m| m.by_hand).count();
-    assert_eq!(hand(&store), 3);
-    let e = store.member_export("default", "wechat:wxid_b").unwrap();
-    let days: Vec<(&str, &str)> = e.checkin_marks.iter().map(|m| (m.day.as_str(), m.kind.as_str())).collect();
-    assert_eq!(days, vec![("2024-03-01", "checkin"), ("2024-03-02", "leave")]);
-    assert_eq!(store.member_delete_preview("default", "wechat:wxid_b").unwrap().checkin_marks, 2);
-    assert_eq!(hand(&store), 3, "a preview changes nothing");
-    assert_eq!(store.member_delete("default", "wechat:wxid_b").unwrap().checkin_marks, 2);
-    assert_eq!(hand(&store), 1);
-    store.group_delete("default", G1).unwrap();
-    assert_eq!(hand(&store), 0);
+    for_each_backend(|store| {
+        import(store, &story());
+        store.add_checkin_mark("default", G1, "wechat:wxid_b", "2024-03-01", MarkKind::Checkin).unwrap();
+        store.add_checkin_mark("default", G1, "wechat:wxid_b", "2024-03-02", MarkKind::Leave).unwrap();
+        store.add_checkin_mark("default", G1, "wechat:wxid_a", "2024-03-01", MarkKind::Checkin).unwrap();
+        // The same day again replaces, it does not add.
+        store.add_checkin_mark("default", G1, "wechat:wxid_a", "2024-03-01", MarkKind::Makeup).unwrap();
+        let hand =
+            |store: &dyn Store| store.checkin_marks("default").unwrap().into_iter().filter(|m| m.by_hand).count();
+        assert_eq!(hand(store), 3);
+        let e = store.member_export("default", "wechat:wxid_b").unwrap();
+        let days: Vec<(&str, &str)> = e.checkin_marks.iter().map(|m| (m.day.as_str(), m.kind.as_str())).collect();
+        assert_eq!(days, vec![("2024-03-01", "checkin"), ("2024-03-02", "leave")]);
+        assert_eq!(store.member_delete_preview("default", "wechat:wxid_b").unwrap().checkin_marks, 2);
+        assert_eq!(hand(store), 3, "a preview changes nothing");
+        assert_eq!(store.member_delete("default", "wechat:wxid_b").unwrap().checkin_marks, 2);
+        assert_eq!(hand(store), 1);
+        store.group_delete("default", G1).unwrap();
+        assert_eq!(hand(store), 0);
+    });
 }
 
 /// Tasks about a member and points given to them by hand are theirs:
@@ -394,52 +400,83 @@ fn hand_checkins_go_with_the_member_and_the_group() {
 #[test]
 fn tasks_go_with_the_member_and_the_group() {
     use tonghao_model::records::{Task, TaskKind};
-    use tonghao_store::Operations;
-    let (_dir, store) = file_store();
-    import(&store, &story());
-    let task = |member: Option<&str>, source: Option<&str>| Task {
-        id: 0,
-        kind: TaskKind::FollowUp,
-        title: "follow up".into(),
-        assignee: Some("老周".into()),
-        group: Some(G1.into()),
-        group_id: None,
-        member: member.map(str::to_string),
-        member_id: None,
-        activity_id: None,
-        due_day: Some("2024-03-02".into()),
-        done_ms: None,
-        source: source.map(str::to_string),
-        created_ms: 0,
-    };
-    assert!(store.add_task("default", &task(Some("wechat:wxid_b"), Some("checkin:x"))).unwrap().is_some());
-    assert!(store.add_task("default", &task(Some("wechat:wxid_b"), Some("checkin:x"))).unwrap().is_none());
-    store.add_task("default", &task(Some("wechat:wxid_b"), None)).unwrap();
-    store.add_task("default", &task(None, None)).unwrap();
-    assert_eq!(store.tasks("default").unwrap().len(), 3);
-    let points = |member: &str, amount: i64| tonghao_model::records::PointsEntry {
-        id: 0,
-        member: member.into(),
-        member_id: 0,
-        group: Some(G1.into()),
-        group_id: None,
-        amount,
-        reason: "shared notes".into(),
-        at_ms: 0,
-    };
-    store.add_points("default", &points("wechat:wxid_b", 5)).unwrap();
-    store.add_points("default", &points("wechat:wxid_a", 3)).unwrap();
-    let e = store.member_export("default", "wechat:wxid_b").unwrap();
-    assert_eq!((e.tasks.len(), e.points.len()), (2, 1));
-    let preview = store.member_delete_preview("default", "wechat:wxid_b").unwrap();
-    assert_eq!((preview.tasks, preview.points), (2, 1));
-    assert_eq!(store.tasks("default").unwrap().len(), 3, "a preview changes nothing");
-    assert_eq!(store.member_delete("default", "wechat:wxid_b").unwrap().tasks, 2);
-    assert_eq!(store.tasks("default").unwrap().len(), 1);
-    assert_eq!(store.points("default").unwrap().len(), 1);
-    let done = store.set_task_done("default", 3, Some(5)).unwrap();
-    assert_eq!(done.done_ms, Some(5));
-    store.group_delete("default", G1).unwrap();
-    assert!(store.tasks("default").unwrap().is_empty());
-    assert!(store.points("default").unwrap().is_empty());
+    for_each_backend(|store| {
+        import(store, &story());
+        let task = |member: Option<&str>, source: Option<&str>| Task {
+            id: 0,
+            kind: TaskKind::FollowUp,
+            title: "follow up".into(),
+            assignee: Some("老周".into()),
+            group: Some(G1.into()),
+            group_id: None,
+            member: member.map(str::to_string),
+            member_id: None,
+            activity_id: None,
+            due_day: Some("2024-03-02".into()),
+            done_ms: None,
+            source: source.map(str::to_string),
+            created_ms: 0,
+        };
+        assert!(store.add_task("default", &task(Some("wechat:wxid_b"), Some("checkin:x"))).unwrap().is_some());
+        assert!(store.add_task("default", &task(Some("wechat:wxid_b"), Some("checkin:x"))).unwrap().is_none());
+        store.add_task("default", &task(Some("wechat:wxid_b"), None)).unwrap();
+        store.add_task("default", &task(None, None)).unwrap();
+        assert_eq!(store.tasks("default").unwrap().len(), 3);
+        let points = |member: &str, amount: i64| tonghao_model::records::PointsEntry {
+            id: 0,
+            member: member.into(),
+            member_id: 0,
+            group: Some(G1.into()),
+            group_id: None,
+            amount,
+            reason: "shared notes".into(),
+            at_ms: 0,
+        };
+        store.add_points("default", &points("wechat:wxid_b", 5)).unwrap();
+        store.add_points("default", &points("wechat:wxid_a", 3)).unwrap();
+        let e = store.member_export("default", "wechat:wxid_b").unwrap();
+        assert_eq!((e.tasks.len(), e.points.len()), (2, 1));
+        let preview = store.member_delete_preview("default", "wechat:wxid_b").unwrap();
+        assert_eq!((preview.tasks, preview.points), (2, 1));
+        assert_eq!(store.tasks("default").unwrap().len(), 3, "a preview changes nothing");
+        assert_eq!(store.member_delete("default", "wechat:wxid_b").unwrap().tasks, 2);
+        assert_eq!(store.tasks("default").unwrap().len(), 1);
+        assert_eq!(store.points("default").unwrap().len(), 1);
+        let done = store.set_task_done("default", 3, Some(5)).unwrap();
+        assert_eq!(done.done_ms, Some(5));
+        store.group_delete("default", G1).unwrap();
+        assert!(store.tasks("default").unwrap().is_empty());
+        assert!(store.points("default").unwrap().is_empty());
+    });
+}
+
+/// The team's notes about a member: kept oldest first and by any reference
+/// to them, in their export, and deleted with them (preview included) while
+/// the notes about others stay. On every backend.
+#[test]
+fn notes_survive_and_go_with_the_member() {
+    for_each_backend(|store| {
+        import(store, &story());
+        let first = store.note_add("default", "wechat:wxid_b", "老周", "met at the May meetup").unwrap();
+        let second = store.note_add("default", "wechat:wxid_b", "老王", "prefers evening calls").unwrap();
+        store.note_add("default", "wechat:wxid_a", "老周", "hosts topic nights").unwrap();
+        assert_ne!(first.id, second.id);
+        assert_eq!(first.member_id, second.member_id);
+        let b = first.member_id.to_string();
+        let texts = |r: &str| store.notes("default", r).unwrap().into_iter().map(|n| n.text).collect::<Vec<_>>();
+        assert_eq!(texts("wechat:wxid_b"), vec!["met at the May meetup", "prefers evening calls"]);
+        assert_eq!(texts(&b), texts("wechat:wxid_b"));
+        // Another import changes no note.
+        import(store, &story());
+        assert_eq!(store.notes("default", "wechat:wxid_b").unwrap(), vec![first.clone(), second.clone()]);
+        let e = store.member_export("default", "wechat:wxid_b").unwrap();
+        assert_eq!(e.notes, vec![first, second]);
+        assert!(store.note_add("default", "wechat:wxid_nobody", "老周", "?").is_err());
+
+        assert_eq!(store.member_delete_preview("default", "wechat:wxid_b").unwrap().notes, 2);
+        assert_eq!(texts("wechat:wxid_b").len(), 2, "a preview changes nothing");
+        assert_eq!(store.member_delete("default", "wechat:wxid_b").unwrap().notes, 2);
+        assert!(store.notes("default", &b).is_err(), "the member is gone");
+        assert_eq!(texts("wechat:wxid_a"), vec!["hosts topic nights"]);
+    });
 }

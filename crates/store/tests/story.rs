@@ -1,5 +1,6 @@
 //! The store's story, written once against `&dyn Store` and run on every
-//! backend in `common::backends()` (today SQLite on a real file): import,
+//! backend in `common::backends()` (SQLite on a real file, PostgreSQL on a
+//! throwaway server): import,
 //! re-import, overlap, a failing import, sessions of many files, people known
 //! first by name then by id, and merges in a large history.
 
@@ -523,7 +524,8 @@ fn coverage_is_the_span_of_the_whole_file_for_each_group_in_it() {
 }
 
 /// Issue 9: a group can be deleted, with every row of it, in one
-/// transaction; the other group and the members stay.
+/// transaction (the activities planned and check-ins recorded there too);
+/// the other group and the members stay.
 #[test]
 fn a_deleted_group_takes_its_rows_and_nothing_else() {
     for_each_backend(|store| {
@@ -543,8 +545,33 @@ fn a_deleted_group_takes_its_rows_and_nothing_else() {
                 in_group("kept@chatroom", "2024-03-01T11:00:00+08:00"),
             ],
         );
+        // The operators' records in each group: an activity planned in each,
+        // a check-in by hand in the one deleted.
+        use tonghao_model::records::{Activity, ActivityKind, MarkKind};
+        let plan = |group: &str| Activity {
+            id: 0,
+            group_id: 0,
+            group: group.into(),
+            group_external_id: String::new(),
+            kind: ActivityKind::Topic,
+            title: format!("topic night in {group}"),
+            start_ms: 1_709_300_000_000,
+            tz: "Asia/Shanghai".into(),
+            rrule: Some("FREQ=WEEKLY".into()),
+            duration_s: 3600,
+            created_ms: 1,
+            host: Some("老周".into()),
+        };
+        let gone = store.add_activity("default", &plan("gone@chatroom")).unwrap();
+        let kept = store.add_activity("default", &plan("kept@chatroom")).unwrap();
+        assert_eq!((gone.id, kept.id), (1, 2));
+        assert_eq!((kept.group_external_id.as_str(), kept.host.as_deref()), ("kept@chatroom", Some("老周")));
+        store.add_checkin_mark("default", "gone@chatroom", "小李", "2024-03-01", MarkKind::Checkin).unwrap();
         let stats = store.group_delete("default", "gone@chatroom").unwrap();
         assert_eq!((stats.messages, stats.memberships, stats.activities), (2, 0, 0));
+        assert_eq!((stats.planned_activities, stats.checkin_marks), (1, 1));
+        assert_eq!(store.activities("default").unwrap(), vec![kept]);
+        assert!(store.checkin_marks("default").unwrap().is_empty());
         let c = store.counts().unwrap();
         assert_eq!((c.groups, c.messages, c.members), (1, 1, 1));
         assert!(matches!(store.group_delete("default", "gone@chatroom"), Err(tonghao_store::StoreError::NotFound(_))));

@@ -222,11 +222,7 @@ pub(crate) fn ingest_token_valid(conn: &Connection, path: &str, community: &str,
         )
         .optional()
         .map_err(db(path))?;
-    // Both sides are hex digests of the same length; compare without an
-    // early exit so timing says nothing about how much matched.
-    Ok(stored.is_some_and(|s| {
-        s.len() == token.len() && s.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-    }))
+    Ok(stored.is_some_and(|s| crate::accounts::same_digest(&s, token)))
 }
 
 pub(crate) fn generation(conn: &Connection, path: &str, community: &str) -> R<Option<i64>> {

@@ -5,7 +5,7 @@ use super::conn::{BUSY_TIMEOUT, Db};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
 use crate::identity::{IdentityRows, RowError, RowResult};
-use crate::ingest::{ActivityRow, EventRows, FileSink, MembershipRow, MessageRow, SessionState};
+use crate::ingest::{ActivityRow, EventRows, FileSink, MembershipRow, MessageRow, SessionState, unbox};
 use crate::traits::ImportSession;
 use crate::types::{Feed, ImportStats};
 use chrono::Utc;
@@ -258,15 +258,6 @@ impl Drop for SqliteSession<'_> {
         }
         let _ = self.conn.pragma_update(None, "foreign_keys", "ON");
         self.db.end_session();
-    }
-}
-
-/// A failure that came back through the feed: the store's own error as it
-/// was (a sink error that the source passed on unchanged), else the feed's.
-fn unbox(e: RowError) -> StoreError {
-    match e.downcast::<StoreError>() {
-        Ok(e) => *e,
-        Err(e) => StoreError::Feed(e),
     }
 }
 

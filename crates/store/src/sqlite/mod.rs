@@ -20,7 +20,7 @@ use self::error::db;
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
-use crate::traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries};
+use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
@@ -359,71 +359,7 @@ macro_rules! with_conn {
     }};
 }
 
-impl Accounts for SqliteStore {
-    fn communities(&self) -> Result<Vec<String>, StoreError> {
-        with_conn!(self, communities())
-    }
-    fn user_add(&self, name: &str, password_hash: &str, role: Role) -> Result<User, StoreError> {
-        with_conn!(self, user_add(name, password_hash, role))
-    }
-    fn user_with_hash(&self, name: &str) -> Result<Option<(User, String)>, StoreError> {
-        with_conn!(self, user_with_hash(name))
-    }
-    fn users(&self) -> Result<Vec<User>, StoreError> {
-        with_conn!(self, users())
-    }
-    fn user_remove(&self, name: &str) -> Result<(), StoreError> {
-        with_conn!(self, user_remove(name))
-    }
-    fn user_set_role(&self, name: &str, role: Role) -> Result<(), StoreError> {
-        with_conn!(self, user_set_role(name, role))
-    }
-    fn user_set_password(&self, name: &str, password_hash: &str) -> Result<(), StoreError> {
-        with_conn!(self, user_set_password(name, password_hash))
-    }
-    fn user_grant(&self, name: &str, community: &str, granted: bool) -> Result<(), StoreError> {
-        with_conn!(self, user_grant(name, community, granted))
-    }
-    fn session_add(&self, token_sha256: &str, user_id: i64, csrf: &str, expires_ms: i64) -> Result<(), StoreError> {
-        with_conn!(self, session_add(token_sha256, user_id, csrf, expires_ms))
-    }
-    fn session_user(&self, token_sha256: &str, now_ms: i64) -> Result<Option<(User, String)>, StoreError> {
-        with_conn!(self, session_user(token_sha256, now_ms))
-    }
-    fn session_remove(&self, token_sha256: &str, now_ms: i64) -> Result<(), StoreError> {
-        with_conn!(self, session_remove(token_sha256, now_ms))
-    }
-    fn login_failed(&self, name: &str, at_ms: i64, since_ms: i64) -> Result<u32, StoreError> {
-        with_conn!(self, login_failed(name, at_ms, since_ms))
-    }
-    fn login_failures(&self, name: &str, since_ms: i64) -> Result<u32, StoreError> {
-        with_conn!(self, login_failures(name, since_ms))
-    }
-    fn login_failures_clear(&self, name: &str) -> Result<(), StoreError> {
-        with_conn!(self, login_failures_clear(name))
-    }
-    fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        with_conn!(self, audit(entry))
-    }
-    fn audit_log(&self, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
-        with_conn!(self, audit_log(limit))
-    }
-    fn ingest_token_set(&self, community: &str, token_sha256: &str) -> Result<(), StoreError> {
-        with_conn!(self, ingest_token_set(community, token_sha256))
-    }
-    fn ingest_token_valid(&self, community: &str, token_sha256: &str) -> Result<bool, StoreError> {
-        with_conn!(self, ingest_token_valid(community, token_sha256))
-    }
-    fn generation(&self, community: &str) -> Result<Option<i64>, StoreError> {
-        with_conn!(self, generation(community))
-    }
-    fn page(&self, community: &str, page: &str, generation: i64) -> Result<Option<String>, StoreError> {
-        with_conn!(self, page(community, page, generation))
-    }
-    fn pages_put(&self, community: &str, generation: i64, pages: &[(String, String)]) -> Result<(), StoreError> {
-        with_conn!(self, pages_put(community, generation, pages))
-    }
-}
+crate::traits::accounts_by!(SqliteStore, with_conn);
 
 impl Privacy for SqliteStore {
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {

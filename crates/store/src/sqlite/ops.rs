@@ -4,7 +4,7 @@
 use super::error::db;
 use crate::error::StoreError;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use tonghao_model::records::{
     Activity, ActivityKind, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry,
     StoredOrder, Task, TaskKind,
@@ -78,28 +78,11 @@ pub(crate) fn import_orders(
 /// members and groups now, and the `order` events of chat imports.
 pub(crate) fn orders(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<StoredOrder>> {
     // A group reference names a group when exactly one group has it as id or name.
-    let mut by_ref: HashMap<String, Option<i64>> = HashMap::new();
-    {
-        let mut stmt = conn.prepare("SELECT id, external_id, name FROM groups WHERE community_id = ?1")?;
-        let rows = stmt
-            .query_map([cid], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))?;
-        for row in rows {
-            let (id, ext, name) = row?;
-            let mut refs = vec![ext];
-            refs.extend(name);
-            refs.dedup();
-            for r in refs {
-                by_ref
-                    .entry(r)
-                    .and_modify(|g| {
-                        if *g != Some(id) {
-                            *g = None
-                        }
-                    })
-                    .or_insert(Some(id));
-            }
-        }
-    }
+    let by_ref = crate::records::group_refs(
+        conn.prepare("SELECT id, external_id, name FROM groups WHERE community_id = ?1")?
+            .query_map([cid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?,
+    );
     let mut out = Vec::new();
     let mut stmt = conn.prepare(
         "SELECT i.member_id, o.platform, o.external_id, o.group_ref, o.at_ms, o.amount_fen, o.product
@@ -143,20 +126,7 @@ pub(crate) fn orders(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<Stored
     })?;
     for row in rows {
         let (member, group, at_ms, data, buyer) = row?;
-        let Ok(data) = serde_json::from_str::<serde_json::Value>(&data) else { continue };
-        if data.get("currency").and_then(|c| c.as_str()).is_some_and(|c| c != "CNY") {
-            continue;
-        }
-        let Some(amount_fen) = data.get("amount_minor").and_then(|a| a.as_i64()) else { continue };
-        out.push(StoredOrder {
-            member: Some(member),
-            buyer: buyer.unwrap_or_default(),
-            group: Some(group),
-            group_ref: None,
-            at_ms,
-            amount_fen,
-            product: data.get("item").and_then(|i| i.as_str()).unwrap_or_default().to_string(),
-        });
+        out.extend(crate::records::order_of_event(member, group, at_ms, &data, buyer));
     }
     out.sort_by_key(|o| o.at_ms);
     Ok(out)
@@ -211,9 +181,7 @@ pub(crate) fn checkin_marks(conn: &Connection, cid: i64) -> rusqlite::Result<Vec
     })?;
     for row in rows {
         let (group, member, at_ms, tz) = row?;
-        let tz = chrono::FixedOffset::east_opt(tz).unwrap_or(chrono::FixedOffset::east_opt(0).expect("UTC"));
-        let Some(t) = chrono::DateTime::from_timestamp_millis(at_ms) else { continue };
-        let day = t.with_timezone(&tz).format("%Y-%m-%d").to_string();
+        let Some(day) = crate::records::local_day(at_ms, tz) else { continue };
         out.push(CheckinMark { group, member, day, kind: MarkKind::Checkin, by_hand: false });
     }
     Ok(out)
@@ -293,14 +261,7 @@ fn member_in_group(
                 .prepare("SELECT DISTINCT member_id FROM member_names WHERE group_id = ?1 AND name = ?2")
                 .and_then(|mut s| s.query_map(params![gid, member_ref], |r| r.get(0))?.collect())
                 .map_err(&err)?;
-            match by_name.as_slice() {
-                [m] => Ok(*m),
-                [] => Err(e),
-                _ => Err(StoreError::NotFound(format!(
-                    "{} members used the name {member_ref:?} in {group:?}: name them by platform:id",
-                    by_name.len()
-                ))),
-            }
+            crate::records::member_by_name(e, &by_name, member_ref, group)
         }
     }
 }

@@ -9,7 +9,7 @@ use super::error::db;
 use crate::error::StoreError;
 use crate::privacy::{
     DeleteStats, ExportedActivity, ExportedCheckinMark, ExportedGroup, ExportedIdentity, ExportedMember,
-    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, MemberExport,
+    ExportedMembership, ExportedMessage, ExportedName, ExportedOrder, MemberExport, mentions_without,
 };
 use crate::types::{MemberNote, rfc3339};
 use chrono::Utc;
@@ -112,24 +112,8 @@ fn mention_edits(conn: &Connection, cid: i64, member: i64) -> rusqlite::Result<V
     let mut out = Vec::new();
     for row in rows {
         let (id, group, platform, json) = row?;
-        // Not a JSON array (never written so): left alone.
-        let Ok(list) = serde_json::from_str::<Vec<serde_json::Value>>(&json) else { continue };
-        let before = list.len();
-        let kept: Vec<_> = list
-            .into_iter()
-            .filter(|e| {
-                let names_them = match e.get("id").and_then(|v| v.as_str()) {
-                    Some(ext) => ids.contains(&(platform.clone(), ext.to_string())),
-                    None => {
-                        e.get("name").and_then(|v| v.as_str()).is_some_and(|n| names.contains(&(group, n.to_string())))
-                    }
-                };
-                !names_them
-            })
-            .collect();
-        if kept.len() < before {
-            let new = (!kept.is_empty()).then(|| serde_json::Value::Array(kept.clone()).to_string());
-            out.push((id, new, (before - kept.len()) as u64));
+        if let Some((new, removed)) = mentions_without(&json, &platform, group, &ids, &names) {
+            out.push((id, new, removed));
         }
     }
     Ok(out)

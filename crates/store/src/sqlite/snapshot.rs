@@ -1,35 +1,12 @@
-//! Loading a [`Snapshot`] from SQLite: one pass per table, sorted by group
-//! and time, with reply and mention targets resolved to indices.
+//! Loading a [`Snapshot`] from SQLite: one pass per table, with reply and
+//! mention targets resolved to indices by the shared `columns` module.
 
+use crate::columns::{BadText, Columns, IdMap, RAW_BATCH, RawRows, finish_messages, membership_kind, set_ranges};
+use rusqlite::types::{Type, ValueRef};
 use rusqlite::{Connection, params};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// Row ids are small integers looked up once or twice per message: a
-/// multiply hash costs a fraction of the default SipHash over millions of rows.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.0 = (i as u64 ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type IdMap<V> = HashMap<i64, V, BuildHasherDefault<IdHasher>>;
-use rusqlite::types::{Type, ValueRef};
-use tonghao_model::snapshot::{
-    GroupMeta, LinkKind, MemberMeta, MembershipKind, MembershipRow, Messages, NONE, Snapshot, text_flags,
-};
-use tonghao_model::{ContentType, PersonRef, Platform, Role};
+use tonghao_model::snapshot::{GroupMeta, MemberMeta, MembershipRow, NONE, Snapshot};
+use tonghao_model::{ContentType, Platform};
 
 pub(crate) fn load(
     conn: &Connection,
@@ -134,7 +111,7 @@ pub(crate) fn load(
         by_name: &by_name,
         text_since: &text_since,
     };
-    let (messages, mut parent_ids, sorted) = std::thread::scope(|scope| {
+    let (messages, parent_ids, sorted) = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<RawRows>(4);
         let builder = scope.spawn(move || columns.build(rx));
         let read = (|| {
@@ -146,7 +123,7 @@ pub(crate) fn load(
                 else {
                     continue;
                 };
-                batch.push(r, group_id, g, who)?;
+                push(&mut batch, r, group_id, g, who)?;
                 if batch.id.len() == RAW_BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
                     return Ok(()); // the builder stopped on an error: it says which
                 }
@@ -156,26 +133,10 @@ pub(crate) fn load(
             Ok(())
         })();
         drop(tx); // the builder's end of input
-        let built = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let built = builder.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)).map_err(bad_text);
         read.and(built)
     })?;
-    snap.messages = messages;
-    let m = &mut snap.messages;
-    if !sorted {
-        // Out of order only when a history was imported out of order (a
-        // later export first); the common case skips this.
-        sort_messages(m, &mut parent_ids);
-    }
-
-    // Parent row ids → indices.
-    let index_of: IdMap<u32> = {
-        let wanted: std::collections::HashSet<i64, BuildHasherDefault<IdHasher>> =
-            parent_ids.iter().copied().filter(|&p| p >= 0).collect();
-        m.store_id.iter().enumerate().filter(|(_, id)| wanted.contains(id)).map(|(i, &id)| (id, i as u32)).collect()
-    };
-    m.reply_to = parent_ids.iter().map(|p| index_of.get(p).copied().unwrap_or(NONE)).collect();
-    m.reply_kind = vec![LinkKind::Explicit; m.reply_to.len()];
-    set_ranges(&mut snap.groups, &snap.messages.group, |g| &mut g.messages);
+    finish_messages(&mut snap, messages, parent_ids, sorted);
 
     let mut stmt = conn.prepare(
         "SELECT group_id, member_id, kind, at_ms, by_member_id, role FROM memberships
@@ -187,15 +148,7 @@ pub(crate) fn load(
         else {
             continue;
         };
-        let kind = match (r.get::<_, String>(2)?.as_str(), r.get::<_, Option<String>>(5)?.as_deref()) {
-            ("join", _) => MembershipKind::Join,
-            ("leave", _) => MembershipKind::Leave,
-            (_, Some("owner")) => MembershipKind::Role(Role::Owner),
-            (_, Some("deputy")) => MembershipKind::Role(Role::Deputy),
-            (_, Some("admin")) => MembershipKind::Role(Role::Admin),
-            (_, Some("kol")) => MembershipKind::Role(Role::Kol),
-            _ => MembershipKind::Role(Role::Member),
-        };
+        let kind = membership_kind(&r.get::<_, String>(2)?, r.get::<_, Option<String>>(5)?.as_deref());
         let by = r.get::<_, Option<i64>>(4)?.and_then(|b| member_index.get(&b).copied()).unwrap_or(NONE);
         snap.memberships.push(MembershipRow { group: g, member: who, kind, at_ms: r.get(3)?, by });
     }
@@ -204,175 +157,38 @@ pub(crate) fn load(
     Ok(snap)
 }
 
-/// Rows handed from the SQLite thread to the column builder at a time.
-const RAW_BATCH: usize = 4096;
-
-/// Message rows as SQLite gave them, copied out of its row buffer.
-#[derive(Default)]
-struct RawRows {
-    id: Vec<i64>,
-    group_id: Vec<i64>,
-    /// Group and member indices (rows of unknown ones are not sent).
-    group: Vec<u32>,
-    member: Vec<u32>,
-    at: Vec<i64>,
-    content: Vec<ContentType>,
-    bot: Vec<bool>,
-    parent: Vec<i64>,
-    /// Texts back to back: row `i`'s ends at `text_end[i]`.
-    text: Vec<u8>,
-    text_end: Vec<usize>,
-    /// (row, JSON) for the rows that mention someone.
-    mentions: Vec<(usize, Vec<u8>)>,
-}
-
-impl RawRows {
-    fn push(&mut self, r: &rusqlite::Row<'_>, group_id: i64, group: u32, member: u32) -> rusqlite::Result<()> {
-        let row = self.id.len();
-        self.id.push(r.get(0)?);
-        self.group_id.push(group_id);
-        self.group.push(group);
-        self.member.push(member);
-        self.at.push(r.get(3)?);
-        self.content.push(ContentType::parse(r.get_ref(4)?.as_str().unwrap_or("other")));
-        self.text.extend_from_slice(text_bytes(r.get_ref(5)?, 5)?);
-        self.text_end.push(self.text.len());
-        self.bot.push(r.get(6)?);
-        match r.get_ref(7)? {
-            ValueRef::Null => {}
-            v => self.mentions.push((row, text_bytes(v, 7)?.to_vec())),
-        }
-        self.parent.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
-        Ok(())
+/// Copies one row of the messages query into `raw`.
+fn push(raw: &mut RawRows, r: &rusqlite::Row<'_>, group_id: i64, group: u32, member: u32) -> rusqlite::Result<()> {
+    let row = raw.id.len();
+    raw.id.push(r.get(0)?);
+    raw.group_id.push(group_id);
+    raw.group.push(group);
+    raw.member.push(member);
+    raw.at.push(r.get(3)?);
+    raw.content.push(ContentType::parse(r.get_ref(4)?.as_str().unwrap_or("other")));
+    raw.text.extend_from_slice(text_bytes(r.get_ref(5)?, 5)?);
+    raw.text_end.push(raw.text.len());
+    raw.bot.push(r.get(6)?);
+    match r.get_ref(7)? {
+        ValueRef::Null => {}
+        v => raw.mentions.push((row, text_bytes(v, 7)?.to_vec())),
     }
+    raw.parent.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
+    Ok(())
 }
 
-/// A TEXT column's bytes (validated later, by [`text_ref`]).
+/// A TEXT column's bytes (validated later, by the column builder).
 fn text_bytes(v: ValueRef<'_>, col: usize) -> rusqlite::Result<&[u8]> {
     match v {
         ValueRef::Text(bytes) => Ok(bytes),
-        other => text_ref(other, col).map(str::as_bytes),
+        other => other
+            .as_str()
+            .map(str::as_bytes)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))),
     }
 }
 
-/// What turning message rows into snapshot columns reads.
-#[derive(Clone, Copy)]
-struct Columns<'a> {
-    groups: &'a [GroupMeta],
-    members: &'a [MemberMeta],
-    by_identity: &'a HashMap<(String, String), u32>,
-    by_name: &'a HashMap<(i64, String), u32>,
-    /// Per group: texts are kept from this time on.
-    text_since: &'a [i64],
-}
-
-impl Columns<'_> {
-    /// The message columns, each message's parent row id (or -1), and
-    /// whether the rows came in snapshot order.
-    fn build(self, rx: std::sync::mpsc::Receiver<RawRows>) -> rusqlite::Result<(Messages, Vec<i64>, bool)> {
-        let mut m = Messages::default();
-        let mut parent_ids: Vec<i64> = Vec::new();
-        m.mention_start.push(0);
-        let mut sorted = true;
-        for raw in rx {
-            let mut mentions = raw.mentions.iter().peekable();
-            let mut text_start = 0;
-            for row in 0..raw.id.len() {
-                let text_end = raw.text_end[row];
-                let text_bytes = &raw.text[text_start..text_end];
-                text_start = text_end;
-                let json = mentions.next_if(|(at, _)| *at == row).map(|(_, json)| json);
-                let (group_id, g, who) = (raw.group_id[row], raw.group[row], raw.member[row]);
-                let text = text_ref(ValueRef::Text(text_bytes), 5)?;
-                let (id, at) = (raw.id[row], raw.at[row]);
-                if let (Some(&pg), Some(&pa), Some(&pi)) = (m.group.last(), m.at_ms.last(), m.store_id.last()) {
-                    sorted &= (pg, pa, pi) < (g, at, id);
-                }
-                m.store_id.push(id);
-                m.group.push(g);
-                m.member.push(who);
-                m.at_ms.push(at);
-                m.content.push(raw.content[row]);
-                m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
-                m.flags.push(text_flags(text, raw.bot[row] || self.members[who as usize].bot));
-                if at >= self.text_since[g as usize] {
-                    m.text.insert(m.at_ms.len() as u32 - 1, text.into());
-                }
-                parent_ids.push(raw.parent[row]);
-                if let Some(json) = json {
-                    let json = text_ref(ValueRef::Text(json), 7)?;
-                    let platform = self.groups[g as usize].platform.as_str();
-                    for p in serde_json::from_str::<Vec<PersonRef>>(json).unwrap_or_default() {
-                        let target =
-                            p.id.and_then(|id| self.by_identity.get(&(platform.to_string(), id)).copied())
-                                .or_else(|| p.name.and_then(|n| self.by_name.get(&(group_id, n)).copied()));
-                        if let Some(t) = target.filter(|&t| t != who) {
-                            m.mention_targets.push(t);
-                        }
-                    }
-                }
-                m.mention_start.push(m.mention_targets.len() as u32);
-            }
-        }
-        Ok((m, parent_ids, sorted))
-    }
-}
-
-/// Puts messages (and their parents' row ids) in (group, time, row id)
-/// order, the order the snapshot promises.
-fn sort_messages(m: &mut Messages, parent_ids: &mut Vec<i64>) {
-    let n = m.store_id.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by_key(|&i| {
-        let i = i as usize;
-        (m.group[i], m.at_ms[i], m.store_id[i])
-    });
-    fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32]) {
-        *v = order.iter().map(|&i| v[i as usize]).collect();
-    }
-    permute(&mut m.store_id, &order);
-    permute(&mut m.group, &order);
-    permute(&mut m.member, &order);
-    permute(&mut m.at_ms, &order);
-    permute(&mut m.content, &order);
-    permute(&mut m.chars, &order);
-    permute(&mut m.flags, &order);
-    permute(parent_ids, &order);
-    let mut start = Vec::with_capacity(n + 1);
-    let mut targets = Vec::with_capacity(m.mention_targets.len());
-    start.push(0);
-    for &i in &order {
-        targets.extend_from_slice(m.mentions(i as usize));
-        start.push(targets.len() as u32);
-    }
-    m.mention_start = start;
-    m.mention_targets = targets;
-    let mut new_index = vec![0u32; n];
-    for (new, &old) in order.iter().enumerate() {
-        new_index[old as usize] = new as u32;
-    }
-    m.text = std::mem::take(&mut m.text).into_iter().map(|(i, t)| (new_index[i as usize], t)).collect();
-}
-
-/// A TEXT column as `&str`, validated with SIMD (texts are most of the bytes
-/// a snapshot reads).
-fn text_ref(v: ValueRef<'_>, col: usize) -> rusqlite::Result<&str> {
-    if let ValueRef::Text(bytes) = v
-        && let Ok(s) = simdutf8::basic::from_utf8(bytes)
-    {
-        return Ok(s);
-    }
-    // Invalid: let the standard check say why.
-    v.as_str().map_err(|e| rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e)))
-}
-
-/// Given rows sorted by group, records each group's range of row indices.
-fn set_ranges(groups: &mut [GroupMeta], row_groups: &[u32], field: fn(&mut GroupMeta) -> &mut std::ops::Range<usize>) {
-    let mut start = 0;
-    while start < row_groups.len() {
-        let g = row_groups[start];
-        let end = start + row_groups[start..].iter().take_while(|&&x| x == g).count();
-        *field(&mut groups[g as usize]) = start..end;
-        start = end;
-    }
+/// A text that is not UTF-8, as rusqlite reports one.
+fn bad_text(BadText(col, e): BadText) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(col, Type::Text, Box::new(e))
 }

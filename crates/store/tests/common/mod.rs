@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use tonghao_model::{Event, EventSink};
-use tonghao_store::{ImportStats, SqliteStore, Store};
+use tonghao_store::{ImportStats, PgStore, SqliteStore, Store};
 
 /// A store in a fresh SQLite file (kept while the `TempDir` lives).
 pub fn file_store() -> (tempfile::TempDir, SqliteStore) {
@@ -23,7 +23,16 @@ pub struct Backend {
 /// backend adds one line here.
 pub fn backends() -> Vec<Backend> {
     let (dir, sqlite) = file_store();
-    vec![Backend { name: "sqlite", store: Box::new(sqlite), _keep: Box::new(dir) }]
+    vec![
+        Backend { name: "sqlite", store: Box::new(sqlite), _keep: Box::new(dir) },
+        Backend { name: "postgres", store: Box::new(pg_store()), _keep: Box::new(()) },
+    ]
+}
+
+/// A store in a new database on this process's test PostgreSQL server
+/// (`tonghao_store::test_pg`: started on first use, stopped at exit).
+pub fn pg_store() -> PgStore {
+    PgStore::open(&tonghao_store::test_pg::database_url()).unwrap()
 }
 
 /// Runs `story` once per backend, on a fresh store each time.

@@ -1,0 +1,487 @@
+//! Imports into PostgreSQL: the session (a connection of its own, one
+//! transaction, a savepoint per file) and the row operations the shared
+//! ingestion and identity rules call.
+//!
+//! Rows go in one INSERT ... ON CONFLICT DO NOTHING at a time, each a
+//! prepared statement: the rules need to know at once whether each row was
+//! new (to count duplicates, and because later events look up the members
+//! and groups earlier ones created), which a COPY into a staging table only
+//! tells at the end. docs/postgres.md has what it costs.
+
+use super::error::{db, failure, store_error};
+use crate::error::StoreError;
+use crate::identity::{IdentityRows, RowError, RowResult};
+use crate::ingest::{ActivityRow, EventRows, FileSink, MembershipRow, MessageRow, SessionState, unbox};
+use crate::traits::ImportSession;
+use crate::types::{Feed, ImportStats};
+use chrono::Utc;
+use postgres::types::ToSql;
+use postgres::{Client, Statement};
+use std::collections::HashSet;
+use tonghao_model::Platform;
+
+/// How long a session waits for another import into the same community
+/// before it begins.
+const SESSION_WAIT: &str = "600s";
+
+/// An open import on a [`crate::PgStore`]: its own connection, `BEGIN` and
+/// an advisory lock on the community (imports into one community take turns,
+/// as SQLite's writers do; imports into different communities run side by
+/// side), `SAVEPOINT` per file, `COMMIT` at the end.
+pub(crate) struct PgSession<'s> {
+    client: Client,
+    shown: &'s str,
+    community: String,
+    community_id: Option<i64>,
+    stmts: Stmts,
+    state: SessionState,
+    /// The transaction or the connection is gone: nothing more may be written.
+    broken: bool,
+    finished: bool,
+}
+
+impl<'s> PgSession<'s> {
+    pub(crate) fn begin(mut client: Client, shown: &'s str, community: &str) -> Result<Self, StoreError> {
+        let err = db(shown);
+        client.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = '{SESSION_WAIT}'")).map_err(&err)?;
+        client.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&community]).map_err(&err)?;
+        client.batch_execute(&format!("SET LOCAL lock_timeout = '{}'", super::LOCK_TIMEOUT)).map_err(&err)?;
+        let stmts = Stmts::prepare(&mut client).map_err(&err)?;
+        let mut session = PgSession {
+            client,
+            shown,
+            community: community.to_string(),
+            community_id: None,
+            stmts,
+            state: SessionState::new(HashSet::new()),
+            broken: false,
+            finished: false,
+        };
+        let cid: Option<i64> = session
+            .client
+            .query_opt("SELECT id FROM communities WHERE name = $1", &[&community])
+            .map_err(&err)?
+            .map(|r| r.get(0));
+        if let Some(cid) = cid {
+            // Through the row operation the identity rules define.
+            let suppressed = session.rows(cid).suppressed_identities().map_err(unbox)?;
+            session.state = SessionState::new(suppressed);
+            session.community_id = Some(cid);
+        }
+        session.state.legacy_activity_keys = session
+            .client
+            .query_one("SELECT EXISTS (SELECT 1 FROM store_flags WHERE name = 'legacy_activity_keys')", &[])
+            .map_err(&err)?
+            .get(0);
+        Ok(session)
+    }
+
+    fn rows(&mut self, community: i64) -> PgRows<'_> {
+        PgRows { client: &mut self.client, shown: self.shown, community, st: &self.stmts }
+    }
+
+    /// Rolls the current file back to its savepoint, or marks the session
+    /// broken if that fails (the connection is gone).
+    fn undo_file(&mut self) {
+        if self.client.batch_execute("ROLLBACK TO SAVEPOINT file; RELEASE SAVEPOINT file").is_err() {
+            self.broken = true;
+        }
+        // Cached row ids may name rows that are gone now.
+        self.state.forget();
+    }
+
+    fn file_in_savepoint(
+        &mut self,
+        source: &str,
+        feed: &mut Feed<'_>,
+        created_community: &mut bool,
+    ) -> Result<ImportStats, StoreError> {
+        let err = db(self.shown);
+        let now = Utc::now().timestamp_millis();
+        let cid = match self.community_id {
+            Some(cid) => cid,
+            None => {
+                let cid: i64 = self
+                    .client
+                    .query_one(
+                        "INSERT INTO communities (name, created_ms) VALUES ($1, $2)
+                         ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id",
+                        &[&self.community, &now],
+                    )
+                    .map_err(&err)?
+                    .get(0);
+                *created_community = true;
+                self.community_id = Some(cid);
+                cid
+            }
+        };
+        let rows = PgRows { client: &mut self.client, shown: self.shown, community: cid, st: &self.stmts };
+        let mut sink = FileSink::new(rows, &mut self.state);
+        let format = feed(&mut sink);
+        // A failed feed is the error to report: after it PostgreSQL refuses
+        // every statement until the rollback, so `finish` would fail too.
+        let format = format.map_err(unbox)?;
+        let (mut stats, _rows) = sink.finish().map_err(unbox)?;
+        match format {
+            // Recognised nothing: nothing of it is kept (the caller rolls back).
+            None => Ok(stats),
+            Some(format) => {
+                stats.format = Some(format.clone());
+                let json = serde_json::to_string(&stats).expect("stats serialise");
+                self.client
+                    .execute(
+                        "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES ($1, $2, $3, $4, $5)",
+                        &[&cid, &source, &format, &now, &json],
+                    )
+                    .map_err(&err)?;
+                Ok(stats)
+            }
+        }
+    }
+}
+
+impl ImportSession for PgSession<'_> {
+    fn file(&mut self, source: &str, feed: &mut Feed<'_>) -> Result<ImportStats, StoreError> {
+        if self.broken {
+            return Err(failure(self.shown, "the import session was rolled back by an earlier error; start a new one"));
+        }
+        self.client.batch_execute("SAVEPOINT file").map_err(db(self.shown))?;
+        let mut created_community = false;
+        let result = self.file_in_savepoint(source, feed, &mut created_community);
+        let keep = matches!(&result, Ok(stats) if stats.format.is_some());
+        if keep {
+            if let Err(e) = self.client.batch_execute("RELEASE SAVEPOINT file") {
+                self.undo_file();
+                return Err(store_error(self.shown, e));
+            }
+        } else {
+            self.undo_file();
+            if created_community {
+                self.community_id = None;
+            }
+        }
+        result
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        if self.broken {
+            return Err(failure(
+                self.shown,
+                "the import session was rolled back by an earlier error; nothing was committed",
+            ));
+        }
+        self.client.batch_execute("COMMIT").map_err(db(self.shown))?;
+        self.finished = true;
+        // Fresh statistics for the planner: autovacuum analyses only some
+        // time later, and a planner that still believes the tables empty
+        // joins messages to their reply parents by scanning (a snapshot of
+        // 20,000 messages took a minute instead of a fraction of a second).
+        self.client
+            .batch_execute("ANALYZE groups, members, identities, member_names, messages, memberships, activities")
+            .map_err(db(self.shown))
+    }
+}
+
+impl Drop for PgSession<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Closing the connection would roll back too; this says so at once.
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
+    }
+}
+
+/// Every statement an import runs, prepared once per session. `$1` is
+/// always the community.
+struct Stmts {
+    member_by_identity: Statement,
+    name_only_member: Statement,
+    member_by_name: Statement,
+    create_member: Statement,
+    add_identity: Statement,
+    record_name: Statement,
+    merge: Vec<Statement>,
+    suppressed: Statement,
+    find_group: Statement,
+    create_group: Statement,
+    rename_group: Statement,
+    insert_message: Statement,
+    insert_membership: Statement,
+    insert_activity: Statement,
+    extend_coverage: Statement,
+    upgrade_activity_key: Statement,
+}
+
+/// A merge's statements: `$2` is the name-only member, `$3` the member it
+/// turned out to be. Each finds `$2`'s rows through an index on
+/// (community, member).
+const MERGE: &[&str] = &[
+    "UPDATE messages SET member_id = $3 WHERE community_id = $1 AND member_id = $2",
+    "UPDATE memberships SET member_id = $3 WHERE community_id = $1 AND member_id = $2",
+    "UPDATE memberships SET by_member_id = $3 WHERE community_id = $1 AND by_member_id = $2",
+    "UPDATE activities SET member_id = $3 WHERE community_id = $1 AND member_id = $2",
+    "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
+     SELECT community_id, $3::bigint, group_id, name, first_ms, last_ms FROM member_names
+     WHERE community_id = $1 AND member_id = $2 ON CONFLICT DO NOTHING",
+    "DELETE FROM member_names WHERE community_id = $1 AND member_id = $2",
+    "UPDATE identities SET member_id = $3 WHERE community_id = $1 AND member_id = $2",
+    "DELETE FROM members WHERE community_id = $1 AND id = $2",
+];
+
+impl Stmts {
+    fn prepare(c: &mut Client) -> Result<Self, postgres::Error> {
+        Ok(Stmts {
+            member_by_identity: c.prepare(
+                "SELECT member_id FROM identities WHERE community_id = $1 AND platform = $2 AND external_id = $3",
+            )?,
+            name_only_member: c.prepare(
+                "SELECT i.member_id FROM identities i
+                 WHERE i.community_id = $1 AND i.platform = $2 AND i.external_id = $3
+                   AND NOT EXISTS (SELECT 1 FROM identities j WHERE j.community_id = $1
+                                   AND j.member_id = i.member_id AND j.external_id NOT LIKE '~%')",
+            )?,
+            member_by_name: c.prepare(
+                "SELECT member_id FROM member_names WHERE community_id = $1 AND group_id = $2 AND name = $3
+                 ORDER BY last_ms DESC LIMIT 1",
+            )?,
+            create_member: c.prepare(
+                "INSERT INTO members (community_id, display_name, name_ms, bot) VALUES ($1, $2, $3, $4) RETURNING id",
+            )?,
+            add_identity: c.prepare(
+                "INSERT INTO identities (community_id, platform, external_id, member_id) VALUES ($1, $2, $3, $4)",
+            )?,
+            // The name, and the display name if it is the latest: one round trip.
+            record_name: c.prepare(
+                "WITH named AS (
+                     INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
+                     VALUES ($1, $2, $3, $4, $5, $5)
+                     ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
+                     SET first_ms = least(member_names.first_ms, excluded.first_ms),
+                         last_ms = greatest(member_names.last_ms, excluded.last_ms)
+                 )
+                 UPDATE members SET display_name = $4, name_ms = $5 WHERE community_id = $1 AND id = $2 AND name_ms <= $5",
+            )?,
+            merge: MERGE.iter().map(|sql| c.prepare(sql)).collect::<Result<_, _>>()?,
+            suppressed: c
+                .prepare("SELECT platform, external_id FROM suppressed_identities WHERE community_id = $1")?,
+            find_group: c.prepare(
+                "SELECT id, name FROM groups WHERE community_id = $1 AND platform = $2 AND external_id = $3",
+            )?,
+            create_group: c.prepare(
+                "INSERT INTO groups (community_id, platform, external_id, name, tz_offset_s)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )?,
+            rename_group: c.prepare("UPDATE groups SET name = $3 WHERE community_id = $1 AND id = $2")?,
+            insert_message: c.prepare(
+                "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text,
+                                       mentions, bot, edited_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+            )?,
+            insert_membership: c.prepare(
+                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            )?,
+            insert_activity: c.prepare(
+                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            )?,
+            extend_coverage: c.prepare(
+                "INSERT INTO group_coverage (community_id, group_id, first_ms, last_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (community_id, group_id) DO UPDATE
+                 SET first_ms = least(group_coverage.first_ms, excluded.first_ms),
+                     last_ms = greatest(group_coverage.last_ms, excluded.last_ms)",
+            )?,
+            upgrade_activity_key: c.prepare(
+                "UPDATE activities a SET key = $7
+                 WHERE a.community_id = $1 AND a.group_id = $2 AND a.kind = $3 AND a.key = $4
+                   AND a.member_id = $5 AND a.at_ms = $6
+                   AND NOT EXISTS (SELECT 1 FROM activities b WHERE b.community_id = $1 AND b.group_id = $2
+                                   AND b.kind = $3 AND b.key = $7)",
+            )?,
+        })
+    }
+}
+
+/// The row operations of one file's import, on the session's connection.
+struct PgRows<'c> {
+    client: &'c mut Client,
+    shown: &'c str,
+    community: i64,
+    st: &'c Stmts,
+}
+
+impl PgRows<'_> {
+    /// A driver error as a row error that names the database.
+    fn e(&self) -> impl Fn(postgres::Error) -> RowError + '_ {
+        |e| Box::new(store_error(self.shown, e))
+    }
+}
+
+/// `text` as PostgreSQL can store it: a TEXT value cannot hold U+0000
+/// (SQLite's can), so each one becomes U+FFFD, the replacement character
+/// (one character for one: lengths stay). Texts without one, nearly all,
+/// are not copied.
+fn pg_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}").into() } else { text.into() }
+}
+
+/// The first column of the one row `stmt` returns, if any.
+fn one_id(
+    client: &mut Client,
+    shown: &str,
+    stmt: &Statement,
+    params: &[&(dyn ToSql + Sync)],
+) -> RowResult<Option<i64>> {
+    let row = client.query_opt(stmt, params).map_err(|e| store_error(shown, e))?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Runs `stmt`; returns the rows it changed.
+fn run(client: &mut Client, shown: &str, stmt: &Statement, params: &[&(dyn ToSql + Sync)]) -> RowResult<u64> {
+    Ok(client.execute(stmt, params).map_err(|e| store_error(shown, e))?)
+}
+
+impl IdentityRows for PgRows<'_> {
+    fn member_by_identity(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<i64>> {
+        one_id(
+            self.client,
+            self.shown,
+            &self.st.member_by_identity,
+            &[&self.community, &platform.as_str(), &external_id],
+        )
+    }
+
+    fn name_only_member(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<i64>> {
+        one_id(self.client, self.shown, &self.st.name_only_member, &[&self.community, &platform.as_str(), &external_id])
+    }
+
+    fn member_by_name(&mut self, group: i64, name: &str) -> RowResult<Option<i64>> {
+        one_id(self.client, self.shown, &self.st.member_by_name, &[&self.community, &group, &name])
+    }
+
+    fn create_member(&mut self, display_name: &str, at_ms: i64, bot: bool) -> RowResult<i64> {
+        let display_name = pg_text(display_name);
+        let id =
+            one_id(self.client, self.shown, &self.st.create_member, &[&self.community, &display_name, &at_ms, &bot])?;
+        Ok(id.expect("INSERT ... RETURNING returns a row"))
+    }
+
+    fn add_identity(&mut self, platform: Platform, external_id: &str, member: i64) -> RowResult<()> {
+        run(
+            self.client,
+            self.shown,
+            &self.st.add_identity,
+            &[&self.community, &platform.as_str(), &external_id, &member],
+        )?;
+        Ok(())
+    }
+
+    fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()> {
+        let name = pg_text(name);
+        run(self.client, self.shown, &self.st.record_name, &[&self.community, &member, &group, &name, &at_ms])?;
+        Ok(())
+    }
+
+    fn merge_member(&mut self, from: i64, into: i64) -> RowResult<()> {
+        for stmt in &self.st.merge {
+            match stmt.params().len() {
+                3 => run(self.client, self.shown, stmt, &[&self.community, &from, &into])?,
+                _ => run(self.client, self.shown, stmt, &[&self.community, &from])?,
+            };
+        }
+        Ok(())
+    }
+
+    fn suppressed_identities(&mut self) -> RowResult<HashSet<(String, String)>> {
+        let rows = self.client.query(&self.st.suppressed, &[&self.community]).map_err(self.e())?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+impl EventRows for PgRows<'_> {
+    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>)>> {
+        let row = self
+            .client
+            .query_opt(&self.st.find_group, &[&self.community, &platform.as_str(), &external_id])
+            .map_err(self.e())?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    fn create_group(
+        &mut self,
+        platform: Platform,
+        external_id: &str,
+        name: Option<&str>,
+        tz_offset_s: i32,
+    ) -> RowResult<i64> {
+        let id = one_id(
+            self.client,
+            self.shown,
+            &self.st.create_group,
+            &[&self.community, &platform.as_str(), &external_id, &name, &tz_offset_s],
+        )?;
+        Ok(id.expect("INSERT ... RETURNING returns a row"))
+    }
+
+    fn rename_group(&mut self, group: i64, name: &str) -> RowResult<()> {
+        run(self.client, self.shown, &self.st.rename_group, &[&self.community, &group, &name])?;
+        Ok(())
+    }
+
+    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<bool> {
+        let n = run(
+            self.client,
+            self.shown,
+            &self.st.insert_message,
+            &[
+                &self.community,
+                &row.group,
+                &row.member,
+                &row.at,
+                &pg_text(row.key),
+                &row.reply_to.map(pg_text),
+                &row.content,
+                &pg_text(row.text),
+                &row.mentions,
+                &row.bot,
+                &row.edited,
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool> {
+        let n = run(
+            self.client,
+            self.shown,
+            &self.st.insert_membership,
+            &[&self.community, &row.group, &row.member, &row.kind, &row.at, &row.by, &row.role, &row.key],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool> {
+        let n = run(
+            self.client,
+            self.shown,
+            &self.st.insert_activity,
+            &[&self.community, &row.group, &row.member, &row.kind, &row.at, &row.key, &row.target, &row.data],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()> {
+        run(self.client, self.shown, &self.st.extend_coverage, &[&self.community, &group, &first_ms, &last_ms])?;
+        Ok(())
+    }
+
+    fn upgrade_activity_key(&mut self, row: &ActivityRow<'_>, legacy_key: &str) -> RowResult<bool> {
+        let n = run(
+            self.client,
+            self.shown,
+            &self.st.upgrade_activity_key,
+            &[&self.community, &row.group, &row.kind, &legacy_key, &row.member, &row.at, &row.key],
+        )?;
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,358 @@
+//! The PostgreSQL backend: the same logical schema as SQLite, keyed by
+//! community first (see `migrations/postgres/0001_init.sql`).
+//!
+//! `mod.rs` connects and migrates, and implements the store's traits by
+//! handing a connection to the module for each concern: `import` (the
+//! session, on a connection of its own, and the row operations of the shared
+//! ingestion and identity rules), `queries`, `snapshot`, `privacy`, `ops`
+//! (the operators' records) and `accounts`. Everything else shares one connection behind a mutex.
+
+mod accounts;
+mod error;
+mod import;
+mod ops;
+mod privacy;
+mod queries;
+mod snapshot;
+
+pub(crate) use self::error::redact;
+use self::error::{db, store_error};
+use crate::accounts::{AuditEntry, Role, User};
+use crate::error::{ErrorKind, StoreError};
+use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
+use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
+use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
+use postgres::{Client, NoTls};
+use std::sync::{Mutex, MutexGuard};
+use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::records::{
+    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+};
+use tonghao_model::snapshot::Snapshot;
+
+/// Migrations in order; `tonghao_schema.version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_operations.sql"),
+];
+
+/// The advisory lock key a migration holds (any constant: "tonghao" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0074_6f6e_6768_616f;
+
+/// Statements wait this long for a row lock (e.g. a community's
+/// generation held by an import session), then fail as busy.
+const LOCK_TIMEOUT: &str = "5s";
+
+/// A tonghao database on a PostgreSQL server.
+///
+/// `Send + Sync`: share one behind an `Arc`. Queries take turns on one
+/// connection; each import session opens a connection of its own, so
+/// reports and the console keep answering while an import runs.
+pub struct PgStore {
+    config: postgres::Config,
+    /// The URL without its password: the only name errors use.
+    shown: String,
+    client: Mutex<Client>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &self.shown).finish()
+    }
+}
+
+/// Whether `db` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+impl PgStore {
+    /// The schema version this tonghao writes: how many migrations it knows.
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/db`,
+    /// no TLS) and brings its schema up to date. The password never appears
+    /// in an error: they name the URL without it.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let shown = redact(url);
+        let config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            // The parser may quote the text it failed on.
+            let mut message = e.to_string();
+            if let Some(pw) = password(url).filter(|p| !p.is_empty()) {
+                message = message.replace(&pw, "***");
+            }
+            StoreError::Db { path: shown.clone(), kind: ErrorKind::Other, message }
+        })?;
+        let mut client = connect(&config, &shown)?;
+        migrate(&mut client, &shown)?;
+        Ok(PgStore { config, shown, client: Mutex::new(client) })
+    }
+
+    /// The shared connection, connected again if the server closed it.
+    fn lock(&self) -> Result<MutexGuard<'_, Client>, StoreError> {
+        let mut client = self.client.lock().unwrap_or_else(|e| e.into_inner());
+        if client.is_closed() {
+            *client = connect(&self.config, &self.shown)?;
+        }
+        Ok(client)
+    }
+
+    /// A connection to run `f` on, for the store's own tests (they check
+    /// rows and the catalog the traits do not show). Not an API.
+    #[doc(hidden)]
+    pub fn test_client<T>(&self, f: impl FnOnce(&mut Client) -> T) -> T {
+        f(&mut self.lock().expect("the test server answers"))
+    }
+}
+
+/// The password in `url`, as written (percent-encoded or not).
+fn password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let from_userinfo = authority.rsplit_once('@').and_then(|(u, _)| u.split_once(':')).map(|(_, p)| p.to_string());
+    from_userinfo
+        .or_else(|| rest.split_once('?')?.1.split('&').find_map(|p| p.strip_prefix("password=")).map(str::to_string))
+}
+
+/// A new connection with the store's session settings.
+fn connect(config: &postgres::Config, shown: &str) -> Result<Client, StoreError> {
+    let mut client = config.connect(NoTls).map_err(db(shown))?;
+    client
+        .batch_execute(&format!("SET lock_timeout = '{LOCK_TIMEOUT}'; SET client_min_messages = warning"))
+        .map_err(db(shown))?;
+    Ok(client)
+}
+
+/// Brings the schema up to date in one transaction, under an advisory lock:
+/// several processes opening a new database at once wait for the first one's
+/// migration and then find nothing left to do. An up-to-date database (the
+/// usual case) takes no lock.
+fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
+    let err = db(shown);
+    let known = MIGRATIONS.len() as i64;
+    let version = |client: &mut Client| -> Result<i64, StoreError> {
+        let exists: bool =
+            client.query_one("SELECT to_regclass('tonghao_schema') IS NOT NULL", &[]).map_err(&err)?.get(0);
+        let v = if exists {
+            client.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0))
+        } else {
+            0
+        };
+        if v > known {
+            return Err(StoreError::TooNew { path: shown.to_string(), found: v, known });
+        }
+        Ok(v)
+    };
+    if version(client)? == known {
+        return Ok(());
+    }
+    let mut tx = client.transaction().map_err(&err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(&err)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS tonghao_schema (version BIGINT NOT NULL)").map_err(&err)?;
+    let from: i64 = tx.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0));
+    if from > known {
+        return Err(StoreError::TooNew { path: shown.to_string(), found: from, known });
+    }
+    for sql in &MIGRATIONS[from as usize..] {
+        tx.batch_execute(sql).map_err(&err)?;
+    }
+    tx.execute("DELETE FROM tonghao_schema", &[]).map_err(&err)?;
+    tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[&known]).map_err(&err)?;
+    tx.commit().map_err(&err)
+}
+
+impl Ingest for PgStore {
+    fn begin_import(&self, community: &str) -> Result<Box<dyn ImportSession + '_>, StoreError> {
+        let client = connect(&self.config, &self.shown)?;
+        Ok(Box::new(import::PgSession::begin(client, &self.shown, community)?))
+    }
+}
+
+impl Queries for PgStore {
+    fn groups(&self, community: &str) -> Result<Vec<GroupSummary>, StoreError> {
+        queries::groups(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn members(&self, community: &str, group: &str) -> Result<Vec<MemberSummary>, StoreError> {
+        queries::members(&mut *self.lock()?, &self.shown, community, group)
+    }
+
+    fn counts(&self) -> Result<TableCounts, StoreError> {
+        queries::counts(&mut *self.lock()?, &self.shown)
+    }
+
+    fn snapshot(
+        &self,
+        community: &str,
+        as_of_ms: Option<i64>,
+        text_window_ms: Option<i64>,
+    ) -> Result<Snapshot, StoreError> {
+        let mut client = self.lock()?;
+        let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
+        snapshot::load(&mut client, &self.shown, cid, community, as_of_ms.unwrap_or(i64::MAX), text_window_ms)
+    }
+
+    fn imports(&self) -> Result<Vec<ImportRecord>, StoreError> {
+        queries::imports(&mut *self.lock()?, &self.shown)
+    }
+}
+
+impl Operations for PgStore {
+    fn record_decision(&self, community: &str, d: &Decision) -> Result<(), StoreError> {
+        let mut client = self.lock()?;
+        let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
+        client
+            .execute(
+                "INSERT INTO move_decisions (community_id, move_id, kind, group_id, member_id, verdict, at_ms)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (community_id, move_id) DO UPDATE SET verdict = excluded.verdict, at_ms = excluded.at_ms",
+                &[&cid, &d.move_id, &d.kind, &d.group, &d.member, &d.verdict.as_str(), &d.at_ms],
+            )
+            .map_err(db(&self.shown))?;
+        Ok(())
+    }
+
+    fn decisions(&self, community: &str) -> Result<Vec<Decision>, StoreError> {
+        let mut client = self.lock()?;
+        let Some(cid) = queries::community_id(&mut *client, &self.shown, community)? else { return Ok(Vec::new()) };
+        let rows = client
+            .query(
+                "SELECT move_id, kind, group_id, member_id, verdict, at_ms FROM move_decisions
+                 WHERE community_id = $1 ORDER BY at_ms, move_id COLLATE \"C\"",
+                &[&cid],
+            )
+            .map_err(db(&self.shown))?;
+        Ok(rows
+            .iter()
+            .map(|r| Decision {
+                move_id: r.get(0),
+                kind: r.get(1),
+                group: r.get(2),
+                member: r.get(3),
+                verdict: r.get::<_, String>(4).parse().unwrap_or(Verdict::Dismissed),
+                at_ms: r.get(5),
+            })
+            .collect())
+    }
+
+    fn note_add(&self, community: &str, member_ref: &str, author: &str, text: &str) -> Result<MemberNote, StoreError> {
+        ops::note_add(&mut *self.lock()?, &self.shown, community, member_ref, author, text)
+    }
+
+    fn notes(&self, community: &str, member_ref: &str) -> Result<Vec<MemberNote>, StoreError> {
+        ops::notes(&mut *self.lock()?, &self.shown, community, member_ref)
+    }
+
+    fn import_orders(&self, community: &str, orders: &[OrderRecord]) -> Result<OrderImportStats, StoreError> {
+        ops::import_orders(&mut *self.lock()?, &self.shown, community, orders)
+    }
+
+    fn orders(&self, community: &str) -> Result<Vec<StoredOrder>, StoreError> {
+        ops::orders(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn add_checkin_mark(
+        &self,
+        community: &str,
+        group: &str,
+        member: &str,
+        day: &str,
+        kind: MarkKind,
+    ) -> Result<CheckinMark, StoreError> {
+        ops::add_checkin_mark(&mut *self.lock()?, &self.shown, community, group, member, day, kind)
+    }
+
+    fn checkin_marks(&self, community: &str) -> Result<Vec<CheckinMark>, StoreError> {
+        ops::checkin_marks(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn add_activity(&self, community: &str, activity: &Activity) -> Result<Activity, StoreError> {
+        ops::add_activity(&mut *self.lock()?, &self.shown, community, activity)
+    }
+
+    fn activities(&self, community: &str) -> Result<Vec<Activity>, StoreError> {
+        ops::activities(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn add_task(&self, community: &str, task: &Task) -> Result<Option<Task>, StoreError> {
+        ops::add_task(&mut *self.lock()?, &self.shown, community, task)
+    }
+
+    fn tasks(&self, community: &str) -> Result<Vec<Task>, StoreError> {
+        ops::tasks(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn set_task_done(&self, community: &str, id: i64, done_ms: Option<i64>) -> Result<Task, StoreError> {
+        ops::set_task_done(&mut *self.lock()?, &self.shown, community, id, done_ms)
+    }
+
+    fn add_points(&self, community: &str, entry: &PointsEntry) -> Result<PointsEntry, StoreError> {
+        ops::add_points(&mut *self.lock()?, &self.shown, community, entry)
+    }
+
+    fn points(&self, community: &str) -> Result<Vec<PointsEntry>, StoreError> {
+        ops::points(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError> {
+        ops::save_canvas(&mut *self.lock()?, &self.shown, community, canvas)
+    }
+
+    fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError> {
+        ops::canvas_versions(&mut *self.lock()?, &self.shown, community)
+    }
+}
+
+/// Every [`Accounts`] call: take the connection, hand it to `accounts`.
+macro_rules! with_client {
+    ($self:ident, $f:ident($($arg:expr),*)) => {{
+        let mut client = $self.lock()?;
+        accounts::$f(&mut client, &$self.shown $(, $arg)*)
+    }};
+}
+
+crate::traits::accounts_by!(PgStore, with_client);
+
+impl Privacy for PgStore {
+    fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
+        let mut client = self.lock()?;
+        let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
+        privacy::export(&mut client, &self.shown, cid, community, member_ref)
+    }
+
+    fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
+        let mut client = self.lock()?;
+        let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
+        privacy::delete(&mut client, &self.shown, cid, community, member_ref, true)
+    }
+
+    fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
+        let mut client = self.lock()?;
+        let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
+        privacy::delete(&mut client, &self.shown, cid, community, member_ref, false)
+    }
+
+    fn group_delete(&self, community: &str, group: &str) -> Result<GroupDeleteStats, StoreError> {
+        let mut client = self.lock()?;
+        let shown = &self.shown;
+        let (cid, gid, _) = queries::find_group(&mut *client, shown, community, group)?;
+        let mut tx = client.transaction().map_err(db(shown))?;
+        let mut count = |table: &str| -> Result<u64, StoreError> {
+            let sql = format!("SELECT count(*) FROM {table} WHERE community_id = $1 AND group_id = $2");
+            Ok(tx.query_one(sql.as_str(), &[&cid, &gid]).map_err(db(shown))?.get::<_, i64>(0) as u64)
+        };
+        let stats = GroupDeleteStats {
+            group_id: gid,
+            messages: count("messages")?,
+            memberships: count("memberships")?,
+            activities: count("activities")?,
+            member_names: count("member_names")?,
+            planned_activities: count("planned_activities")?,
+            checkin_marks: count("checkin_marks")?,
+        };
+        // Every table that names the group references it ON DELETE CASCADE.
+        tx.execute("DELETE FROM groups WHERE community_id = $1 AND id = $2", &[&cid, &gid]).map_err(db(shown))?;
+        tx.commit().map_err(|e| store_error(shown, e))?;
+        Ok(stats)
+    }
+}

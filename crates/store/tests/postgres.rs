@@ -1,0 +1,160 @@
+//! What only the PostgreSQL backend has to prove: its keys let every table
+//! be distributed by community, its triggers keep the data generation as
+//! SQLite's do, and a newer schema is refused.
+
+mod common;
+
+use common::{import, pg_store};
+use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::records::{MarkKind, OrderRecord};
+use tonghao_model::{Event, Header, Message, Platform};
+use tonghao_store::{Accounts, Operations, PgStore, Privacy, StoreError};
+
+/// Tables the same on every node (not keyed by community): the accounts
+/// that span communities, the community list itself, and the store's own
+/// bookkeeping. docs/postgres.md lists them.
+const REFERENCE_TABLES: &[&str] =
+    &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags", "tonghao_schema"];
+
+#[test]
+fn every_primary_and_unique_key_includes_the_community() {
+    let store = pg_store();
+    let keys: Vec<(String, String, Vec<String>)> = store.test_client(|c| {
+        c.query(
+            "SELECT t.relname::text, i.relname::text,
+                    array_agg(a.attname::text ORDER BY a.attnum)
+             FROM pg_index x
+             JOIN pg_class t ON t.oid = x.indrelid
+             JOIN pg_class i ON i.oid = x.indexrelid
+             JOIN pg_namespace n ON n.oid = t.relnamespace
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (x.indkey)
+             WHERE n.nspname = current_schema() AND (x.indisprimary OR x.indisunique)
+             GROUP BY 1, 2 ORDER BY 1, 2",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+    });
+    assert!(keys.len() >= 15, "the catalog lists the keys: {keys:?}");
+    let bad: Vec<_> = keys
+        .iter()
+        .filter(|(table, _, columns)| {
+            !REFERENCE_TABLES.contains(&table.as_str()) && !columns.iter().any(|c| c == "community_id")
+        })
+        .collect();
+    assert!(bad.is_empty(), "keys without community_id: {bad:?}");
+    // Every table of the schema is either keyed by community or listed.
+    let tables: Vec<String> = store.test_client(|c| {
+        c.query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = current_schema() AND c.relkind = 'r'
+               AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'community_id')",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+    });
+    for t in &tables {
+        assert!(REFERENCE_TABLES.contains(&t.as_str()), "{t} has no community_id and is not a reference table");
+    }
+}
+
+fn message(group: &str, member: &str, t: &str, text: &str) -> Event {
+    Event::Message(Message {
+        header: Header {
+            platform: Platform::Wechat,
+            group: group.into(),
+            group_name: None,
+            at: chrono::DateTime::parse_from_rfc3339(t).unwrap(),
+            member: Some(member.into()),
+            member_name: Some(member.into()),
+            id: None,
+        },
+        reply_to: None,
+        mentions: vec![],
+        content_type: Default::default(),
+        text: text.into(),
+        bot: false,
+        edited_at: None,
+    })
+}
+
+/// The generation changes per imported file, deleted group or member and
+/// decision, as SQLite's triggers make it.
+#[test]
+fn triggers_bump_the_generation() {
+    let store = pg_store();
+    import(
+        &store,
+        &[
+            message("g1", "u1", "2024-03-01T10:00:00+08:00", "早"),
+            message("g2", "u2", "2024-03-01T10:01:00+08:00", "好"),
+        ],
+    );
+    let g0 = store.generation("default").unwrap().unwrap();
+    import(&store, &[message("g1", "u1", "2024-03-01T10:02:00+08:00", "a\0b: a NUL is kept as U+FFFD")]);
+    let g1 = store.generation("default").unwrap().unwrap();
+    assert!(g1 > g0, "an import bumps it");
+    let texts: Vec<String> = store.test_client(|c| {
+        c.query("SELECT text FROM messages ORDER BY id", &[]).unwrap().iter().map(|r| r.get(0)).collect()
+    });
+    assert_eq!(texts[2], "a\u{FFFD}b: a NUL is kept as U+FFFD");
+    let gid: i64 =
+        store.test_client(|c| c.query_one("SELECT id FROM groups WHERE external_id = 'g1'", &[]).unwrap().get(0));
+    let d = Decision {
+        move_id: "m1".into(),
+        kind: "welcome".into(),
+        group: gid,
+        member: None,
+        verdict: Verdict::Done,
+        at_ms: 1,
+    };
+    store.record_decision("default", &d).unwrap();
+    let g2 = store.generation("default").unwrap().unwrap();
+    assert!(g2 > g1, "a decision bumps it");
+    // The operators' records the console's pages read (SQLite's 0008).
+    let mark = |kind| store.add_checkin_mark("default", "g1", "wechat:u1", "2024-03-01", kind).unwrap();
+    let generation = || store.generation("default").unwrap().unwrap();
+    mark(MarkKind::Checkin);
+    let g = generation();
+    assert!(g > g2, "a check-in by hand bumps it");
+    mark(MarkKind::Makeup);
+    assert!(generation() > g, "a check-in replaced bumps it");
+    let g = generation();
+    let order = OrderRecord {
+        key: "o1".into(),
+        platform: "wechat".into(),
+        member: "u1".into(),
+        at_ms: 1,
+        amount_fen: 100,
+        product: "书".into(),
+        group: None,
+    };
+    store.import_orders("default", std::slice::from_ref(&order)).unwrap();
+    assert!(generation() > g, "an order bumps it");
+    let g = generation();
+    store.import_orders("default", &[order]).unwrap();
+    assert_eq!(generation(), g, "a duplicate order does not");
+    let g2 = g;
+    store.member_delete("default", "wechat:u2").unwrap();
+    let g3 = store.generation("default").unwrap().unwrap();
+    assert!(g3 > g2, "a member delete bumps it");
+    store.group_delete("default", "g1").unwrap();
+    assert!(store.generation("default").unwrap().unwrap() > g3, "a group delete bumps it");
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let url = tonghao_store::test_pg::database_url();
+    PgStore::open(&url).unwrap();
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.execute("UPDATE tonghao_schema SET version = version + 1", &[]).unwrap();
+    match PgStore::open(&url) {
+        Err(StoreError::TooNew { found, known, .. }) => assert_eq!(found, known + 1),
+        other => panic!("expected TooNew, got {other:?}"),
+    }
+}
