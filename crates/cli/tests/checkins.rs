@@ -144,7 +144,12 @@ fn streaks_misses_makeups_leave_and_bare_form_match_the_hand_computed_history() 
     // The text view names the supervision list and the bare-form share.
     let text = String::from_utf8(ok(Some(&db), &["checkins"]).stdout).unwrap();
     assert!(text.contains("missed yesterday after checking in the week before (follow up personally): 小B"), "{text}");
-    assert!(text.contains("小B, we missed your check-in yesterday. Busy days? You have checked in 3 days, 3 in a row at best"), "{text}");
+    assert!(
+        text.contains(
+            "小B, we missed your check-in yesterday. Busy days? You have checked in 3 days, 3 in a row at best"
+        ),
+        "{text}"
+    );
     assert!(text.contains("bare form: 82% of check-in messages got no answer (9 of 11)"), "{text}");
     assert!(text.contains("打卡群: check-ins from 2024-03-01 to 2024-03-06 (yesterday), 3 members"), "{text}");
 }
