@@ -698,3 +698,55 @@ pub async fn activity_outcome(
         blocking(&state, move |store| tonghao_app::activities::outcome(store, &community, id, q.occurrence)).await?;
     Ok(Json(json!(outcome)))
 }
+
+/// `?all=` of the task list.
+#[derive(Deserialize)]
+pub struct TasksQuery {
+    all: Option<bool>,
+}
+
+/// `GET /api/c/{community}/tasks`
+pub async fn tasks(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Query(q): Query<TasksQuery>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let all = q.all.unwrap_or(false);
+    let list = blocking(&state, move |store| tonghao_app::tasks::list(store, &community, all, None)).await?;
+    Ok(Json(json!(list)))
+}
+
+/// `POST /api/c/{community}/tasks/{task}/{state}` (`done` or `undo`)
+pub async fn task_done(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, id, done)): Path<(String, i64, String)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let undo = match done.as_str() {
+        "done" => false,
+        "undo" => true,
+        _ => return Err(ApiError::NotFound(format!("no task state {done:?}: done or undo"))),
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let c = community.clone();
+    let task = blocking(&state, move |store| tonghao_app::tasks::done(store, &c, id, undo, now)).await?;
+    audit(&state, &auth.user.name, Some(&community), &format!("task-{done}"), &task.title);
+    Ok(Json(json!(task)))
+}
+
+/// `GET /api/c/{community}/points?lang=`
+pub async fn points(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let lang = Lang::pick(q.lang.as_deref());
+    let points = blocking(&state, move |store| tonghao_app::points::points(store, &community, None, lang)).await?;
+    Ok(Json(json!(points)))
+}

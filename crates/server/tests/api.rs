@@ -232,6 +232,25 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     assert_eq!((outcome["occurrence"].as_u64(), outcome["measured"].as_bool()), (Some(4), Some(true)), "{outcome}");
     assert!(outcome["during"]["messages"].is_u64() && outcome["baseline_during"]["days"].is_u64(), "{outcome}");
     assert_eq!(t.get(&ops, &format!("/api/c/b/activities/{}/outcome", held["id"])).await.status, StatusCode::NOT_FOUND);
+    // The team's tasks and the points board.
+    let new = tonghao_app::tasks::NewTask {
+        kind: tonghao_model::records::TaskKind::Notify,
+        title: "announce the December topic".into(),
+        to: Some("ops".into()),
+        due: Some("2019-11-30".into()),
+        group: Some("Big sample".into()),
+        member: None,
+    };
+    let task = tonghao_app::tasks::add(t.store.as_ref(), "a", &new, 0).unwrap();
+    let open = t.get(&viewer, "/api/c/a/tasks").await.json();
+    assert_eq!(open[0]["title"], "announce the December topic");
+    let done = format!("/api/c/a/tasks/{}/done", task.id);
+    assert_eq!(t.post(&viewer, &done, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post(&ops, &format!("/api/c/a/tasks/{}/maybe", task.id), None).await.status, StatusCode::NOT_FOUND);
+    assert!(t.post(&ops, &done, None).await.json()["done_ms"].is_i64());
+    assert_eq!(t.get(&viewer, "/api/c/a/tasks").await.json(), json!([]), "done tasks leave the open list");
+    assert_eq!(t.get(&viewer, "/api/c/a/tasks?all=true").await.json()[0]["id"], task.id);
+    assert!(t.get(&viewer, "/api/c/a/points").await.json()["leaderboard"].is_array());
     assert!(t.get(&viewer, "/api/c/a/checkins").await.json().is_array());
     assert_eq!(t.get(&viewer, "/api/c/a/conversion").await.json()["orders"], 0);
     assert_eq!(t.get(&ops, "/api/c/b/checkins").await.status, StatusCode::NOT_FOUND);
@@ -369,6 +388,7 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
         ("ops", "delete-member"),
         ("ops", "delete-group"),
         ("ops", "activity-add"),
+        ("ops", "task-done"),
     ] {
         assert!(actions.contains(&(user.to_string(), action.to_string())), "no {user} {action} in {actions:?}");
     }

@@ -83,6 +83,7 @@ const KEYS = {
   activity: { topic: "activity.kind_topic", guest: "activity.kind_guest", checkin: "activity.kind_checkin", offline: "activity.kind_offline", trial: "activity.kind_trial", homework: "activity.kind_homework" },
   verdict: { done: "console.move_done", dismiss: "console.move_dismiss" },
   job: { running: "console.uploading", done: "console.import_done", failed: "console.import_failed" },
+  task: { notify: "task.kind_notify", supervise: "task.kind_supervise", host: "task.kind_host", follow_up: "task.kind_follow_up" },
 };
 const word = (kind, value) => L.t(KEYS[kind][value] || value);
 const stageName = (s) => word("stage", s);
@@ -546,10 +547,12 @@ function importPage(main) {
 // The operators' records: what is planned, the check-in challenges, orders.
 async function opsPage(main) {
   const c = encodeURIComponent(state.community);
-  const [acts, checkins, conversion] = await Promise.all([
+  const [acts, checkins, conversion, tasks, points] = await Promise.all([
     api("GET", `/api/c/${c}/activities`),
     api("GET", `/api/c/${c}/checkins`),
     api("GET", `/api/c/${c}/conversion`),
+    api("GET", `/api/c/${c}/tasks`),
+    api("GET", `/api/c/${c}/points?lang=${L.lang}`),
   ]);
   const title = new Map(acts.activities.map((a) => [a.id, a]));
   main.append(
@@ -573,6 +576,24 @@ async function opsPage(main) {
         h("td", {}, h("button", { type: "button", class: "outcome", onclick: () => showOutcome(c, a, shown) }, L.t("console.outcome"))),
       )))),
       shown,
+    );
+  }
+  main.append(h("h2", {}, L.t("console.tasks")));
+  main.append(tasks.length
+    ? h("table", { class: "grid", id: "tasks" }, h("tbody", {}, tasks.map((t) => h("tr", {},
+        h("td", { class: "nowrap" }, t.due_day || ""), h("td", {}, word("task", t.kind)), h("td", {}, t.title), h("td", {}, t.assignee || "-"),
+        h("td", {}, canOperate() ? h("button", { type: "button", class: "task-done", onclick: async () => {
+          await api("POST", `/api/c/${c}/tasks/${t.id}/done`);
+          render();
+        } }, L.t("console.move_done")) : ""),
+      ))))
+    : h("p", { class: "muted", id: "tasks" }, L.t("console.no_tasks")));
+  if (points.leaderboard.length) {
+    main.append(
+      h("h2", {}, L.t("console.points")),
+      h("table", { class: "grid", id: "points" }, h("tbody", {}, points.leaderboard.slice(0, 20).map((s) => h("tr", {},
+        h("td", { class: "num" }, num(s.rank)), h("td", {}, h("a", { href: `#/member/${s.member_id}` }, s.name)), h("td", { class: "num" }, num(s.total)),
+      )))),
     );
   }
   main.append(h("h2", {}, L.t("console.checkins"), " ", checkins.length ? exportLinks("checkins") : ""));
