@@ -4,15 +4,11 @@
 //! and the store stays as it was: consistent, readable, and ready for the
 //! next import once there is room.
 
-use std::path::PathBuf;
+mod common;
+
+use common::data;
 use tonghao_app::ingest::{ImportRequest, import};
 use tonghao_store::{Queries, SqliteStore};
-
-fn data() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    assert!(dir.join("README.md").is_file(), "test data missing: expected the shared exports at {}", dir.display());
-    dir
-}
 
 #[test]
 fn a_full_disk_fails_the_import_clearly_and_keeps_the_store_as_it_was() {

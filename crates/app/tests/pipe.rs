@@ -2,19 +2,14 @@
 //! will call it: import a real export into a real SQLite file, build the
 //! report, render it in both languages. No CLI involved.
 
-use std::path::PathBuf;
+mod common;
+
+use common::data;
 use tonghao_app::Lang;
 use tonghao_app::ingest::{ImportRequest, Progress, import};
 use tonghao_app::report::{ReportRequest, build};
 use tonghao_app::view::{html, text};
 use tonghao_store::SqliteStore;
-
-/// `../shared/data` beside the project; fails loudly when missing.
-fn data() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
-    assert!(dir.join("README.md").is_file(), "test data missing: expected the shared exports at {}", dir.display());
-    dir
-}
 
 /// The reading club's MemoTrace CSV: 37 member messages from 8 speakers
 /// (expected.json), imported with progress events, then reported with its

@@ -10,6 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tonghao_insight::rng::SplitMix;
 use tonghao_store::{Queries, SqliteStore, TableCounts};
 
 /// The simulated demo community as JSONL files: about 45,000 messages in
@@ -46,15 +47,6 @@ fn checked_counts(db: &Path) -> TableCounts {
     store.counts().unwrap()
 }
 
-/// SplitMix64: the kill moments are random but the same every run.
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 #[test]
 fn an_import_killed_at_random_moments_completes_on_rerun_with_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
@@ -69,7 +61,8 @@ fn an_import_killed_at_random_moments_completes_on_rerun_with_nothing_twice() {
     assert!(want.messages > 10_000, "{want:?}");
 
     let db = dir.path().join("crashed.db");
-    let mut seed = 7;
+    // The kill moments are random but the same every run.
+    let mut rng = SplitMix(7);
     let mut interrupted = 0;
     // Kill until 12 imports were cut short (a loaded machine may let some
     // finish first), at most 48 tries.
@@ -78,7 +71,7 @@ fn an_import_killed_at_random_moments_completes_on_rerun_with_nothing_twice() {
             break;
         }
         // Anywhere in the first three quarters of a clean import's time.
-        let at = Duration::from_micros(next(&mut seed) % (took.as_micros() as u64 * 3 / 4).max(1));
+        let at = Duration::from_micros(rng.next_u64() % (took.as_micros() as u64 * 3 / 4).max(1));
         let mut child = import_command(&db, &files).spawn().unwrap();
         std::thread::sleep(at);
         let finished = child.try_wait().unwrap().is_some();
