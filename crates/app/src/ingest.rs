@@ -6,6 +6,7 @@ use crate::{AppError, Result};
 use chrono::FixedOffset;
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
 use tonghao_model::{Event, EventSink, SinkError};
 use tonghao_sources::{Job, Outcome, ReadOptions, plan};
@@ -75,12 +76,15 @@ const BATCH: usize = 512;
 
 /// The reader thread's sink: validates each event where its file position is
 /// still known, then ships events in batches to the writing thread.
-struct BatchSender {
+struct BatchSender<'a> {
     tx: SyncSender<Vec<Event>>,
     batch: Vec<Event>,
+    /// Set when the source says its times carry no zone (before its first
+    /// event, so before the first batch the writer receives).
+    local_times: &'a AtomicBool,
 }
 
-impl BatchSender {
+impl BatchSender<'_> {
     fn flush(&mut self) -> Result<(), SinkError> {
         if self.batch.is_empty() {
             return Ok(());
@@ -90,11 +94,15 @@ impl BatchSender {
     }
 }
 
-impl EventSink for BatchSender {
+impl EventSink for BatchSender<'_> {
     fn push(&mut self, event: Event) -> Result<(), SinkError> {
         event.validate()?;
         self.batch.push(event);
         if self.batch.len() >= BATCH { self.flush() } else { Ok(()) }
+    }
+
+    fn local_times(&mut self) {
+        self.local_times.store(true, Ordering::Release);
     }
 }
 
@@ -114,17 +122,24 @@ pub fn import_job(
 ) -> (Result<ImportStats, StoreError>, Option<Outcome>) {
     let mut outcome = None;
     let result = session.file(label, &mut |sink| {
+        let local_times = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(8);
+            let flag = &local_times;
             let reader = scope.spawn(move || {
-                let mut sender = BatchSender { tx, batch: Vec::with_capacity(BATCH) };
+                let mut sender = BatchSender { tx, batch: Vec::with_capacity(BATCH), local_times: flag };
                 let result = job.run(format, opts, &mut sender);
                 let flushed = sender.flush();
                 result.map(|o| (o, flushed.is_ok()))
             });
             let mut refused = None;
             let mut events = 0u64;
+            let mut told_local = false;
             'recv: for batch in rx {
+                if !told_local && local_times.load(Ordering::Acquire) {
+                    sink.local_times();
+                    told_local = true;
+                }
                 for event in batch {
                     if let Err(e) = sink.push(event) {
                         refused = Some(e);

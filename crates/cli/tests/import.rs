@@ -274,6 +274,74 @@ fn imports_are_listed_and_a_group_can_be_deleted() {
     assert_eq!(names, vec!["demo-reading@chatroom"]);
 }
 
+/// The WeChat group's messages and the QQ group's, from `tonghao groups`.
+fn club_messages(db: &Path) -> (u64, u64) {
+    let groups = json(&common::ok(Some(db), &["--json", "groups"]));
+    let of = |platform: &str| {
+        let g = groups.as_array().unwrap().iter().find(|g| g["platform"] == platform).expect("group listed");
+        g["messages"].as_u64().unwrap()
+    };
+    (of("wechat"), of("qq"))
+}
+
+/// The cn-reading-club chat as three WeChat tools render it (MemoTrace CSV
+/// without message ids, WeFlow JSON, ChatLab JSON with platform ids) is one
+/// group of 37 member messages, and its QQ text another; importing any of
+/// them again under any `--tz` adds nothing (the QQ text has no zone: its
+/// times are keyed as written).
+#[test]
+fn one_chat_from_three_exporters_is_stored_once_under_any_zone() {
+    let club = data().join("formats/cn-reading-club");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    common::ok(Some(&db), &["import", club.to_str().unwrap()]);
+    assert_eq!(club_messages(&db), (37, 37), "expected.json: member_messages 37");
+    let before = counts(&db);
+    let files = [
+        "qq/读书会1群.txt",
+        "wechat/读书会1群(12345678901@chatroom)/读书会1群.csv",
+        "wechat/读书会1群.chatlab.json",
+        "wechat/读书会1群.weflow.json",
+    ];
+    for tz in ["+09:00", "America/New_York", "UTC"] {
+        for file in files {
+            let path = club.join(file);
+            let out = json(&common::ok(Some(&db), &["--json", "import", "--tz", tz, path.to_str().unwrap()]));
+            assert_eq!(out[0]["duplicates"], out[0]["events"], "{file} under --tz {tz}: {out}");
+            assert_eq!(out[0]["messages"], 0);
+        }
+    }
+    assert_eq!(counts(&db), before);
+}
+
+/// A store written before content keys (schema v9: the columns and indexes
+/// of migration 0010 taken away again) gets them on opening; importing the
+/// same chats again, under another `--tz`, adds nothing.
+#[test]
+fn a_store_from_before_content_keys_gains_nothing_on_reimport() {
+    let club = data().join("formats/cn-reading-club");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    common::ok(Some(&db), &["import", club.to_str().unwrap()]);
+    let before = counts(&db);
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "DROP INDEX messages_content; DROP INDEX memberships_content; DROP INDEX activities_content;
+             ALTER TABLE messages DROP COLUMN content_key; ALTER TABLE messages DROP COLUMN import_id;
+             ALTER TABLE memberships DROP COLUMN content_key; ALTER TABLE memberships DROP COLUMN import_id;
+             ALTER TABLE activities DROP COLUMN content_key; ALTER TABLE activities DROP COLUMN import_id;
+             PRAGMA user_version = 9;",
+        )
+        .unwrap();
+    }
+    for tz in ["+08:00", "+09:00"] {
+        common::ok(Some(&db), &["import", "--tz", tz, club.to_str().unwrap()]);
+        assert_eq!(counts(&db), before, "--tz {tz}");
+    }
+    assert_eq!(club_messages(&db), (37, 37));
+}
+
 /// A temporary folder `in/` holding a copy of examples/sample.jsonl, and a
 /// database path beside it.
 fn folder_with_sample() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {

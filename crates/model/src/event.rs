@@ -438,6 +438,11 @@ pub struct InvalidEvent(pub &'static str);
 pub trait EventSink {
     /// Accepts one event.
     fn push(&mut self, event: Event) -> Result<(), SinkError>;
+    /// Says, before the first event, that the export writes wall-clock times
+    /// without a zone (the offsets come from `--tz`): the store then keys
+    /// events on the clock as written, so reading the file again with
+    /// another `--tz` adds nothing.
+    fn local_times(&mut self) {}
 }
 
 /// A sink's refusal, carried through a source unchanged.

@@ -52,14 +52,7 @@ impl KeyCounter {
         if let Some(id) = &h.id {
             return id.clone();
         }
-        let body = match event {
-            Event::Message(m) => m.text.clone(),
-            Event::Join(_) | Event::Leave(_) | Event::Recall(_) => String::new(),
-            Event::Role(r) => r.role.as_str().to_string(),
-            Event::Checkin(c) => c.text.clone(),
-            Event::Order(o) => format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or("")),
-            Event::Reaction(r) => format!("{}{}", r.target, r.emoji),
-        };
+        let body = key_body(event);
         let at = h.at.to_rfc3339();
         let who = h.member.as_deref().or(h.member_name.as_deref()).unwrap_or("");
         self.key(h.at.timestamp(), &[event.kind(), &h.group, who, &at, &body])
@@ -67,18 +60,66 @@ impl KeyCounter {
 
     /// The key for an event at unix second `second` made of `parts`.
     pub fn key(&mut self, second: i64, parts: &[&str]) -> String {
+        let ordinal = self.ordinal(second, parts);
+        fallback_key(parts, ordinal)
+    }
+
+    /// The content key of `event` (see [`content_key`]) by the person the
+    /// store knows as `member`, whose group's wall clock read `clock_s`
+    /// (seconds, as if UTC) when it happened. Feed events in file order
+    /// through one counter per file.
+    pub fn content_key(&mut self, event: &Event, member: i64, clock_s: i64) -> i64 {
+        let body = key_body(event);
+        let (member, clock) = (member.to_string(), clock_s.to_string());
+        let parts = [event.kind(), event.header().group.as_str(), member.as_str(), clock.as_str(), body.as_str()];
+        let ordinal = self.ordinal(clock_s, &parts);
+        content_key(&parts, ordinal)
+    }
+
+    /// How many events with the same `parts` came before this one within
+    /// unix second `second`.
+    fn ordinal(&mut self, second: i64, parts: &[&str]) -> u32 {
         if second != self.second {
             self.second = second;
             self.seen.clear();
         }
-        let ordinal = {
-            let k = parts.join("\u{1f}");
-            let n = self.seen.entry(k).or_insert(0);
-            *n += 1;
-            *n - 1
-        };
-        fallback_key(parts, ordinal)
+        let n = self.seen.entry(parts.join("\u{1f}")).or_insert(0);
+        *n += 1;
+        *n - 1
     }
+}
+
+/// What an event says, for its keys: the text of a message or check-in,
+/// the role given, amount and item of an order, target and emoji of a
+/// reaction; nothing for a join, leave or recall.
+pub fn key_body(event: &Event) -> String {
+    match event {
+        Event::Message(m) => m.text.clone(),
+        Event::Join(_) | Event::Leave(_) | Event::Recall(_) => String::new(),
+        Event::Role(r) => r.role.as_str().to_string(),
+        Event::Checkin(c) => c.text.clone(),
+        Event::Order(o) => format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or("")),
+        Event::Reaction(r) => format!("{}{}", r.target, r.emoji),
+    }
+}
+
+/// The key that recognises the same event exported by two tools, or read
+/// twice with different `--tz`: a 64-bit hash of (kind, group, person,
+/// wall-clock second, body) and the ordinal among identical ones. It leaves
+/// out the source's id (one tool has it, another not); the person is the
+/// store's member row (identity resolution makes one person of an id and
+/// a name the way tools name them); and it reads time on the group's own
+/// wall clock: what a zone-less export wrote, or the instant in the offset
+/// the group was created with (so `--tz` never moves it). `parts` are
+/// (kind, group, member row id, clock seconds, body), numbers in decimal.
+pub fn content_key(parts: &[&str], ordinal: u32) -> i64 {
+    let mut buf = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 4);
+    for p in parts {
+        buf.extend_from_slice(p.as_bytes());
+        buf.push(0x1f);
+    }
+    buf.extend_from_slice(&ordinal.to_le_bytes());
+    fnv1a128(&buf) as u64 as i64
 }
 
 #[cfg(test)]

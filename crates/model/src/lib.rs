@@ -25,4 +25,4 @@ pub mod records;
 pub mod snapshot;
 
 pub use event::*;
-pub use key::{KeyCounter, fallback_key};
+pub use key::{KeyCounter, content_key, fallback_key, key_body};

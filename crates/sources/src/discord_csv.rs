@@ -70,6 +70,8 @@ impl Source for DiscordCsv {
     }
 
     fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        // Times without a zone: the store keys them on the clock as written.
+        sink.local_times();
         let name = input.name().to_string();
         let delim = input.head().lines().next().and_then(delimiter).ok_or_else(|| {
             SourceError::parse(

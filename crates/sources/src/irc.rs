@@ -141,6 +141,8 @@ impl Source for Irc {
     }
 
     fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        // Times without a zone: the store keys them on the clock as written.
+        sink.local_times();
         let (channel, date) = channel_and_date(input.base_name());
         // ZNC and other loggers write a folder per channel with a file per
         // day (`#channel/2024-03-02.log`): the folder names the channel.

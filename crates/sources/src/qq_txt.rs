@@ -74,6 +74,8 @@ impl Source for QqTxt {
     }
 
     fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        // Times without a zone: the store keys them on the clock as written.
+        sink.local_times();
         let name = input.name().to_string();
         let stem = {
             let base = input.base_name();

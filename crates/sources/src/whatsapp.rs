@@ -101,6 +101,8 @@ impl Source for Whatsapp {
     }
 
     fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
+        // Times without a zone: the store keys them on the clock as written.
+        sink.local_times();
         // The date order is decided from the whole file (see the module
         // docs): a first pass, stopping at the first header that settles it,
         // then the file is read again from the start.

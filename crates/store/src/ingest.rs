@@ -18,6 +18,8 @@ pub(crate) struct MessageRow<'a> {
     pub member: i64,
     pub at: i64,
     pub key: &'a str,
+    pub content_key: i64,
+    pub import: i64,
     pub reply_to: Option<&'a str>,
     pub content: &'static str,
     pub text: &'a str,
@@ -35,6 +37,8 @@ pub(crate) struct MembershipRow<'a> {
     pub by: Option<i64>,
     pub role: Option<&'a str>,
     pub key: &'a str,
+    pub content_key: i64,
+    pub import: i64,
 }
 
 /// One row of `activities` (a recall, check-in, order or reaction).
@@ -44,6 +48,8 @@ pub(crate) struct ActivityRow<'a> {
     pub kind: &'static str,
     pub at: i64,
     pub key: &'a str,
+    pub content_key: i64,
+    pub import: i64,
     pub target: Option<&'a str>,
     pub data: String,
 }
@@ -52,8 +58,9 @@ pub(crate) struct ActivityRow<'a> {
 /// community. The inserts return whether the row was new (false: a row with
 /// the same natural key is stored, nothing changed).
 pub(crate) trait EventRows: IdentityRows {
-    /// The group `(platform, external_id)`: its row id and stored name.
-    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>)>>;
+    /// The group `(platform, external_id)`: its row id, stored name and
+    /// the UTC offset it was created with (seconds east).
+    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>, i32)>>;
     /// A new group; returns its id.
     fn create_group(
         &mut self,
@@ -95,9 +102,18 @@ fn legacy_activity_key(event: &Event) -> Option<String> {
     }
 }
 
+/// The content key of a stored row: what [`KeyCounter::content_key`] gave
+/// the event, from the row's columns (a backend's migration fills the keys
+/// of rows stored before content keys with it).
+pub(crate) fn stored_content_key(kind: &str, group: &str, member: i64, clock_s: i64, body: &str, ordinal: u32) -> i64 {
+    tonghao_model::content_key(&[kind, group, &member.to_string(), &clock_s.to_string(), body], ordinal)
+}
+
 struct GroupState {
     id: i64,
     name: Option<String>,
+    /// The offset the group was created with: its wall clock for content keys.
+    tz_offset_s: i32,
 }
 
 /// What an import session keeps from one file to the next.
@@ -138,6 +154,12 @@ pub(crate) struct FileSink<'s, R: EventRows> {
     stats: ImportStats,
     /// Natural keys of id-less events count within one file, in file order.
     keys: KeyCounter,
+    /// Content keys of every event, likewise.
+    content_keys: KeyCounter,
+    /// The source writes times without a zone ([`EventSink::local_times`]).
+    local_times: bool,
+    /// The `imports` row of this file: every row it adds names it.
+    import: i64,
     /// Stored events, freed in batches on another thread.
     spent: Vec<Event>,
     /// The span of the file's events (UTC ms), and the groups it touched:
@@ -147,14 +169,17 @@ pub(crate) struct FileSink<'s, R: EventRows> {
 }
 
 impl<'s, R: EventRows> FileSink<'s, R> {
-    /// A sink for one file.
-    pub(crate) fn new(rows: R, state: &'s mut SessionState) -> Self {
+    /// A sink for one file, recorded as import `import`.
+    pub(crate) fn new(rows: R, state: &'s mut SessionState, import: i64) -> Self {
         state.identities.start_file();
         FileSink {
             rows,
             state,
             stats: ImportStats::default(),
             keys: KeyCounter::default(),
+            content_keys: KeyCounter::default(),
+            local_times: false,
+            import,
             spent: Vec::with_capacity(SPENT_BATCH),
             span: None,
             touched: Vec::new(),
@@ -175,7 +200,8 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         Ok((self.stats, self.rows))
     }
 
-    fn group(&mut self, h: &Header) -> RowResult<i64> {
+    /// The group's row id and the offset it was created with.
+    fn group(&mut self, h: &Header) -> RowResult<(i64, i32)> {
         if let Some(g) = self.state.groups.get_mut(&h.platform).and_then(|m| m.get_mut(h.group.as_str())) {
             if let Some(name) = &h.group_name
                 && g.name.as_ref() != Some(name)
@@ -183,19 +209,15 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                 self.rows.rename_group(g.id, name)?;
                 g.name = Some(name.clone());
             }
-            return Ok(g.id);
+            return Ok((g.id, g.tz_offset_s));
         }
-        let (id, mut name) = match self.rows.find_group(h.platform, &h.group)? {
+        let (id, mut name, tz_offset_s) = match self.rows.find_group(h.platform, &h.group)? {
             Some(found) => found,
             None => {
-                let id = self.rows.create_group(
-                    h.platform,
-                    &h.group,
-                    h.group_name.as_deref(),
-                    h.at.offset().local_minus_utc(),
-                )?;
+                let offset = h.at.offset().local_minus_utc();
+                let id = self.rows.create_group(h.platform, &h.group, h.group_name.as_deref(), offset)?;
                 self.stats.groups += 1;
-                (id, h.group_name.clone())
+                (id, h.group_name.clone(), offset)
             }
         };
         if let Some(new) = &h.group_name
@@ -204,8 +226,8 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             self.rows.rename_group(id, new)?;
             name = Some(new.clone());
         }
-        self.state.groups.entry(h.platform).or_default().insert(h.group.clone(), GroupState { id, name });
-        Ok(id)
+        self.state.groups.entry(h.platform).or_default().insert(h.group.clone(), GroupState { id, name, tz_offset_s });
+        Ok((id, tz_offset_s))
     }
 
     fn person(&mut self, group: i64, h: &Header, id: Option<&str>, name: Option<&str>, bot: bool) -> RowResult<i64> {
@@ -246,15 +268,25 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             self.stats.suppressed += 1;
             return Ok(());
         }
-        let group = self.group(h)?;
+        let (group, tz_offset_s) = self.group(h)?;
         let at = h.at.timestamp_millis();
+        // The group's wall clock: as the file wrote it, or the instant in
+        // the group's own offset (docs/events.md, "Content keys").
+        let clock = if self.local_times {
+            h.at.naive_local().and_utc().timestamp()
+        } else {
+            h.at.timestamp() + i64::from(tz_offset_s)
+        };
+        let bot = matches!(event, Event::Message(m) if m.bot);
+        let member = self.actor(group, h, bot)?;
+        let content_key = self.content_keys.content_key(event, member, clock);
+        let import = self.import;
         self.span = Some(self.span.map_or((at, at), |(a, b)| (a.min(at), b.max(at))));
         if self.touched.last() != Some(&group) && !self.touched.contains(&group) {
             self.touched.push(group);
         }
         match event {
             Event::Message(m) => {
-                let member = self.actor(group, h, m.bot)?;
                 let kept: Vec<&PersonRef> =
                     m.mentions.iter().filter(|p| !self.suppressed(h, p.id.as_deref(), p.name.as_deref())).collect();
                 let mentions = (!kept.is_empty()).then(|| serde_json::to_string(&kept).expect("mentions serialise"));
@@ -263,6 +295,8 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                     member,
                     at,
                     key: &key,
+                    content_key,
+                    import,
                     reply_to: m.reply_to.as_deref(),
                     content: m.content_type.as_str(),
                     text: &m.text,
@@ -279,7 +313,6 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             }
             Event::Join(j) | Event::Leave(j) => {
                 let kind = event.kind();
-                let member = self.actor(group, h, false)?;
                 let by = self.by(group, h, &j.by)?;
                 let added = self.rows.insert_membership(MembershipRow {
                     group,
@@ -289,6 +322,8 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                     by,
                     role: None,
                     key: &key,
+                    content_key,
+                    import,
                 })?;
                 match (added, kind) {
                     (false, _) => self.stats.duplicates += 1,
@@ -297,9 +332,18 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                 }
             }
             Event::Role(r) => {
-                let member = self.actor(group, h, false)?;
                 let by = self.by(group, h, &r.by)?;
-                let row = MembershipRow { group, member, kind: "role", at, by, role: Some(r.role.as_str()), key: &key };
+                let row = MembershipRow {
+                    group,
+                    member,
+                    kind: "role",
+                    at,
+                    by,
+                    role: Some(r.role.as_str()),
+                    key: &key,
+                    content_key,
+                    import,
+                };
                 if self.rows.insert_membership(row)? {
                     self.stats.roles += 1;
                 } else {
@@ -308,20 +352,20 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             }
             Event::Recall(r) => {
                 let data = serde_json::json!({});
-                self.activity(group, h, "recall", r.target.as_deref(), data, &key, event)?;
+                self.activity(group, h, "recall", r.target.as_deref(), data, (member, &key, content_key), event)?;
             }
             Event::Checkin(c) => {
                 let data = serde_json::json!({ "challenge": c.challenge, "day": c.day, "text": c.text });
-                self.activity(group, h, "checkin", None, data, &key, event)?;
+                self.activity(group, h, "checkin", None, data, (member, &key, content_key), event)?;
             }
             Event::Order(o) => {
                 let data =
                     serde_json::json!({ "amount_minor": o.amount_minor, "currency": o.currency, "item": o.item });
-                self.activity(group, h, "order", None, data, &key, event)?;
+                self.activity(group, h, "order", None, data, (member, &key, content_key), event)?;
             }
             Event::Reaction(r) => {
                 let data = serde_json::json!({ "emoji": r.emoji });
-                self.activity(group, h, "reaction", Some(&r.target), data, &key, event)?;
+                self.activity(group, h, "reaction", Some(&r.target), data, (member, &key, content_key), event)?;
             }
         }
         Ok(())
@@ -339,11 +383,20 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         kind: &'static str,
         target: Option<&str>,
         data: serde_json::Value,
-        key: &str,
+        (member, key, content_key): (i64, &str, i64),
         event: &Event,
     ) -> RowResult<()> {
-        let member = self.actor(group, h, false)?;
-        let row = ActivityRow { group, member, kind, at: h.at.timestamp_millis(), key, target, data: data.to_string() };
+        let row = ActivityRow {
+            group,
+            member,
+            kind,
+            at: h.at.timestamp_millis(),
+            key,
+            content_key,
+            import: self.import,
+            target,
+            data: data.to_string(),
+        };
         let upgraded = match legacy_activity_key(event) {
             Some(legacy) if self.state.legacy_activity_keys && legacy != key => {
                 self.rows.upgrade_activity_key(&row, &legacy)?
@@ -360,6 +413,10 @@ impl<'s, R: EventRows> FileSink<'s, R> {
 }
 
 impl<R: EventRows> EventSink for FileSink<'_, R> {
+    fn local_times(&mut self) {
+        self.local_times = true;
+    }
+
     fn push(&mut self, event: Event) -> Result<(), SinkError> {
         event.validate()?;
         self.stats.events += 1;

@@ -116,7 +116,18 @@ impl<'s> PgSession<'s> {
             }
         };
         let rows = PgRows { client: &mut self.client, shown: self.shown, community: cid, st: &self.stmts };
-        let mut sink = FileSink::new(rows, &mut self.state);
+        // The file's import row first, so that every row it adds can name
+        // it; its format and figures are filled in below.
+        let import: i64 = rows
+            .client
+            .query_one(
+                "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES ($1, $2, '', $3, '{}')
+                 RETURNING id",
+                &[&cid, &source, &now],
+            )
+            .map_err(&err)?
+            .get(0);
+        let mut sink = FileSink::new(rows, &mut self.state, import);
         let format = feed(&mut sink);
         // A failed feed is the error to report: after it PostgreSQL refuses
         // every statement until the rollback, so `finish` would fail too.
@@ -130,8 +141,8 @@ impl<'s> PgSession<'s> {
                 let json = serde_json::to_string(&stats).expect("stats serialise");
                 self.client
                     .execute(
-                        "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES ($1, $2, $3, $4, $5)",
-                        &[&cid, &source, &format, &now, &json],
+                        "UPDATE imports SET format = $3, stats = $4 WHERE community_id = $1 AND id = $2",
+                        &[&cid, &import, &format, &json],
                     )
                     .map_err(&err)?;
                 Ok(stats)
@@ -265,7 +276,7 @@ impl Stmts {
             suppressed: c
                 .prepare("SELECT platform, external_id FROM suppressed_identities WHERE community_id = $1")?,
             find_group: c.prepare(
-                "SELECT id, name FROM groups WHERE community_id = $1 AND platform = $2 AND external_id = $3",
+                "SELECT id, name, tz_offset_s FROM groups WHERE community_id = $1 AND platform = $2 AND external_id = $3",
             )?,
             create_group: c.prepare(
                 "INSERT INTO groups (community_id, platform, external_id, name, tz_offset_s)
@@ -274,16 +285,18 @@ impl Stmts {
             rename_group: c.prepare("UPDATE groups SET name = $3 WHERE community_id = $1 AND id = $2")?,
             insert_message: c.prepare(
                 "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text,
-                                       mentions, bot, edited_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                                       mentions, bot, edited_ms, content_key, import_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
             )?,
             insert_membership: c.prepare(
-                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key,
+                                          content_key, import_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
             )?,
             insert_activity: c.prepare(
-                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data,
+                                         content_key, import_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
             )?,
             extend_coverage: c.prepare(
                 "INSERT INTO group_coverage (community_id, group_id, first_ms, last_ms) VALUES ($1, $2, $3, $4)
@@ -399,12 +412,12 @@ impl IdentityRows for PgRows<'_> {
 }
 
 impl EventRows for PgRows<'_> {
-    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>)>> {
+    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>, i32)>> {
         let row = self
             .client
             .query_opt(&self.st.find_group, &[&self.community, &platform.as_str(), &external_id])
             .map_err(self.e())?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        Ok(row.map(|r| (r.get(0), r.get(1), r.get(2))))
     }
 
     fn create_group(
@@ -445,6 +458,8 @@ impl EventRows for PgRows<'_> {
                 &row.mentions,
                 &row.bot,
                 &row.edited,
+                &row.content_key,
+                &row.import,
             ],
         )?;
         Ok(n == 1)
@@ -455,7 +470,18 @@ impl EventRows for PgRows<'_> {
             self.client,
             self.shown,
             &self.st.insert_membership,
-            &[&self.community, &row.group, &row.member, &row.kind, &row.at, &row.by, &row.role, &row.key],
+            &[
+                &self.community,
+                &row.group,
+                &row.member,
+                &row.kind,
+                &row.at,
+                &row.by,
+                &row.role,
+                &row.key,
+                &row.content_key,
+                &row.import,
+            ],
         )?;
         Ok(n == 1)
     }
@@ -465,7 +491,18 @@ impl EventRows for PgRows<'_> {
             self.client,
             self.shown,
             &self.st.insert_activity,
-            &[&self.community, &row.group, &row.member, &row.kind, &row.at, &row.key, &row.target, &row.data],
+            &[
+                &self.community,
+                &row.group,
+                &row.member,
+                &row.kind,
+                &row.at,
+                &row.key,
+                &row.target,
+                &row.data,
+                &row.content_key,
+                &row.import,
+            ],
         )?;
         Ok(n == 1)
     }

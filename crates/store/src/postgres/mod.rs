@@ -8,6 +8,7 @@
 //! (the operators' records) and `accounts`. Everything else shares one connection behind a mutex.
 
 mod accounts;
+mod backfill;
 mod error;
 mod import;
 mod ops;
@@ -34,7 +35,12 @@ use tonghao_model::snapshot::Snapshot;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_operations.sql"),
+    include_str!("../../migrations/postgres/0003_content_keys.sql"),
 ];
+
+/// The schema version whose migration adds content keys: older databases
+/// get the keys of their stored rows computed right after it.
+const CONTENT_KEYS_VERSION: usize = 3;
 
 /// The advisory lock key a migration holds (any constant: "tonghao" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0074_6f6e_6768_616f;
@@ -153,8 +159,11 @@ fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
     if from > known {
         return Err(StoreError::TooNew { path: shown.to_string(), found: from, known });
     }
-    for sql in &MIGRATIONS[from as usize..] {
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
         tx.batch_execute(sql).map_err(&err)?;
+        if i + 1 == CONTENT_KEYS_VERSION {
+            backfill::content_keys(&mut tx).map_err(&err)?;
+        }
     }
     tx.execute("DELETE FROM tonghao_schema", &[]).map_err(&err)?;
     tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[&known]).map_err(&err)?;

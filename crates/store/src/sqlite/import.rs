@@ -170,7 +170,16 @@ impl<'s> SqliteSession<'s> {
         if self.member_index.is_some() {
             rows.deferred = Some(Vec::new());
         }
-        let mut sink = FileSink::new(rows, &mut self.state);
+        // The file's import row first, so that every row it adds can name
+        // it; its format and figures are filled in below.
+        self.conn
+            .execute(
+                "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES (?1, ?2, '', ?3, '{}')",
+                params![cid, source, now],
+            )
+            .map_err(&err)?;
+        let import = self.conn.last_insert_rowid();
+        let mut sink = FileSink::new(rows, &mut self.state, import);
         let format = feed(&mut sink);
         let (mut stats, rows) = sink.finish().map_err(unbox)?;
         let merges = rows.deferred.unwrap_or_default();
@@ -182,10 +191,7 @@ impl<'s> SqliteSession<'s> {
                 stats.format = Some(format.clone());
                 let json = serde_json::to_string(&stats).expect("stats serialise");
                 self.conn
-                    .execute(
-                        "INSERT INTO imports (community_id, source, format, at_ms, stats) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![cid, source, format, now, json],
-                    )
+                    .execute("UPDATE imports SET format = ?2, stats = ?3 WHERE id = ?1", params![import, format, json])
                     .map_err(&err)?;
                 // Kept with the file: its rollback would undo these merges.
                 self.merges.extend(merges);
@@ -285,8 +291,9 @@ impl<'c> SqliteRows<'c> {
             community,
             insert_message: MessageInsert::new(conn, community)?,
             insert_membership: conn.prepare(
-                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key,
+                                          content_key, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
             )?,
             deferred: None,
         })
@@ -404,13 +411,15 @@ impl IdentityRows for SqliteRows<'_> {
 }
 
 impl EventRows for SqliteRows<'_> {
-    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>)>> {
+    fn find_group(&mut self, platform: Platform, external_id: &str) -> RowResult<Option<(i64, Option<String>, i32)>> {
         self.conn
             .prepare_cached(
-                "SELECT id, name FROM groups WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3",
+                "SELECT id, name, tz_offset_s FROM groups WHERE community_id = ?1 AND platform = ?2 AND external_id = ?3",
             )
             .and_then(|mut s| {
-                s.query_row(params![self.community, platform.as_str(), external_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                s.query_row(params![self.community, platform.as_str(), external_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
             })
             .optional()
             .map_err(self.e())
@@ -456,7 +465,9 @@ impl EventRows for SqliteRows<'_> {
             row.at,
             row.by,
             row.role,
-            row.key
+            row.key,
+            row.content_key,
+            row.import
         ]);
         match n {
             Ok(n) => Ok(n == 1),
@@ -468,8 +479,9 @@ impl EventRows for SqliteRows<'_> {
         let n = self
             .conn
             .prepare_cached(
-                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data,
+                                         content_key, import_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -480,7 +492,9 @@ impl EventRows for SqliteRows<'_> {
                     row.at,
                     row.key,
                     row.target,
-                    row.data
+                    row.data,
+                    row.content_key,
+                    row.import
                 ])
             })
             .map_err(self.e())?;
@@ -521,6 +535,7 @@ struct MessageInsert<'t> {
     group: Option<i64>,
     content: Option<&'static str>,
     bot: Option<bool>,
+    import: Option<i64>,
     /// Whether ?6, ?9 and ?11 are bound to NULL (as after preparing).
     null_reply: bool,
     null_mentions: bool,
@@ -530,8 +545,9 @@ struct MessageInsert<'t> {
 impl<'t> MessageInsert<'t> {
     fn new(conn: &'t Connection, community: i64) -> rusqlite::Result<Self> {
         let mut stmt = conn.prepare(
-            "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot, edited_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING",
+            "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot,
+                                   edited_ms, content_key, import_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
         )?;
         stmt.raw_bind_parameter(1, community)?;
         Ok(MessageInsert {
@@ -539,13 +555,15 @@ impl<'t> MessageInsert<'t> {
             group: None,
             content: None,
             bot: None,
+            import: None,
             null_reply: true,
             null_mentions: true,
             null_edited: true,
         })
     }
 
-    /// Inserts the row unless its (group, key) exists; returns rows added.
+    /// Inserts the row unless its (group, key) or (group, content key)
+    /// exists; returns rows added.
     fn execute(&mut self, row: MessageRow<'_>) -> rusqlite::Result<usize> {
         let s = &mut self.stmt;
         if self.group != Some(row.group) {
@@ -567,6 +585,11 @@ impl<'t> MessageInsert<'t> {
             self.bot = Some(row.bot);
         }
         bind_nullable(s, 11, row.edited, &mut self.null_edited)?;
+        s.raw_bind_parameter(12, row.content_key)?;
+        if self.import != Some(row.import) {
+            s.raw_bind_parameter(13, row.import)?;
+            self.import = Some(row.import);
+        }
         s.raw_execute()
     }
 }

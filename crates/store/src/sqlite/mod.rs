@@ -7,6 +7,7 @@
 //! reach back into this one.
 
 mod accounts;
+mod backfill;
 mod conn;
 mod error;
 mod import;
@@ -42,7 +43,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_accounts.sql"),
     include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql"),
     include_str!("../../migrations/sqlite/0009_operations_team.sql"),
+    include_str!("../../migrations/sqlite/0010_content_keys.sql"),
 ];
+
+/// The schema version whose migration adds content keys: stores older than
+/// it get the keys of their stored rows computed right after it.
+const CONTENT_KEYS_VERSION: usize = 10;
 
 /// A tonghao database in one SQLite file.
 ///
@@ -157,8 +163,11 @@ fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
     let result = (|| {
         let from = version(conn)?;
-        for sql in &MIGRATIONS[from as usize..] {
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             conn.execute_batch(sql).map_err(&err)?;
+            if i + 1 == CONTENT_KEYS_VERSION {
+                backfill::content_keys(conn).map_err(&err)?;
+            }
         }
         conn.pragma_update(None, "user_version", known).map_err(&err)?;
         conn.execute_batch("COMMIT").map_err(&err)
