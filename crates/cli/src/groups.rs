@@ -25,21 +25,49 @@ pub enum Action {
     },
 }
 
+/// What to do with an import.
+#[derive(clap::Subcommand)]
+pub enum ImportsAction {
+    /// Take an import back, in one transaction: remove the messages and
+    /// records it first brought, except those another import's file also
+    /// held, and the groups left with nothing. Imports before this release
+    /// did not record their rows and cannot be undone this way.
+    Undo {
+        /// The import's id (see `tonghao imports`).
+        id: i64,
+        /// Undo without asking (required when input is not a terminal).
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+/// Asks `question` on the terminal unless `yes`; refuses with `needs_yes`
+/// when there is no terminal to ask. False: the person said no.
+fn confirmed(lang: Lang, yes: bool, question: &Msg, needs_yes: &Msg) -> Result<bool> {
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("{}", lang.msg(needs_yes));
+    }
+    eprint!("{} ", lang.msg(question));
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    let said_yes = matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是");
+    if !said_yes {
+        eprintln!("{}", lang.t("label.cancelled_nothing_was_deleted"));
+    }
+    Ok(said_yes)
+}
+
 pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, action: &Action) -> Result<i32> {
     let Action::Delete { group, yes } = action;
-    if !yes {
-        if !std::io::stdin().is_terminal() {
-            bail!("{}", lang.msg(&Msg::new("groups.needs_yes").text("group", group)));
-        }
-        eprint!("{} ", lang.msg(&Msg::new("groups.confirm").text("group", group)));
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes" | "是") {
-            eprintln!("{}", lang.t("label.cancelled_nothing_was_deleted"));
-            return Ok(1);
-        }
+    let ask = Msg::new("groups.confirm").text("group", group);
+    if !confirmed(lang, *yes, &ask, &Msg::new("groups.needs_yes").text("group", group))? {
+        return Ok(1);
     }
     let stats = store.group_delete(&cli.community, group)?;
+    tonghao_app::accounts::audit(store, "cli", Some(&cli.community), "delete-group", group)?;
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
     } else {
@@ -84,5 +112,29 @@ pub fn imports(store: &dyn Store, cli: &Cli, lang: Lang) -> Result<i32> {
         lang.t("label.duplicates"),
     ];
     print!("{}", table::render(&header, &rows, &[0, 4, 5]));
+    Ok(0)
+}
+
+/// `tonghao imports undo ID`.
+pub fn undo(store: &dyn Store, cli: &Cli, lang: Lang, action: &ImportsAction) -> Result<i32> {
+    let ImportsAction::Undo { id, yes } = action;
+    let ask = Msg::new("imports.confirm").int("id", *id);
+    if !confirmed(lang, *yes, &ask, &Msg::new("imports.needs_yes").int("id", *id))? {
+        return Ok(1);
+    }
+    let stats = store.import_undo(&cli.community, *id)?;
+    tonghao_app::accounts::audit(store, "cli", Some(&cli.community), "undo-import", &id.to_string())?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&stats)?);
+    } else {
+        let done = Msg::new("imports.undone")
+            .int("id", *id)
+            .int("messages", stats.messages)
+            .int("memberships", stats.memberships)
+            .int("activities", stats.activities)
+            .int("groups", stats.groups)
+            .int("kept", stats.kept);
+        println!("{}", lang.msg(&done));
+    }
     Ok(0)
 }

@@ -66,8 +66,12 @@ enum Command {
         #[arg(long, value_parser = ["csv", "xlsx"])]
         format: Option<String>,
     },
-    /// List the imports: when, which file, what it added.
-    Imports,
+    /// List the imports: when, which file, what it added (or take one back:
+    /// `tonghao imports undo ID`).
+    Imports {
+        #[command(subcommand)]
+        action: Option<groups::ImportsAction>,
+    },
     /// List the members of one group.
     Members {
         /// The group's id or name (see `tonghao groups`).
@@ -190,7 +194,8 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
     match &cli.command {
         Command::Import(args) => import::run(&*open()?, &cli, lang, args),
         Command::Groups { action: Some(action), .. } => groups::run(&*open()?, &cli, lang, action),
-        Command::Imports => groups::imports(&*open()?, &cli, lang),
+        Command::Imports { action: None } => groups::imports(&*open()?, &cli, lang),
+        Command::Imports { action: Some(action) } => groups::undo(&*open()?, &cli, lang, action),
         Command::Groups { action: None, format } => {
             let groups = open()?.groups(&cli.community)?;
             if cli.json {

@@ -274,14 +274,52 @@ fn imports_are_listed_and_a_group_can_be_deleted() {
     assert_eq!(names, vec!["demo-reading@chatroom"]);
 }
 
+/// `tonghao imports undo ID` takes one import back: asked without a
+/// terminal it refuses; with --yes it removes what only that import brought
+/// and keeps what another import also held; an unknown id is named.
+#[test]
+fn an_import_is_undone_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let wechat = data().join("formats/cn-reading-club/wechat");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample.jsonl");
+    common::ok(Some(&db), &["import", wechat.join("读书会1群.chatlab.json").to_str().unwrap()]);
+    common::ok(Some(&db), &["import", wechat.to_str().unwrap(), sample.to_str().unwrap()]);
+    let ids: Vec<i64> = json(&common::ok(Some(&db), &["--json", "imports"]))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5, "chatlab, then csv, chatlab, weflow and sample.jsonl");
+    let refused = run(Some(&db), &["imports", "undo", &ids[0].to_string()]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("--yes"));
+    // The first ChatLab import: the CSV and the others held every line.
+    let undone = json(&common::ok(Some(&db), &["--json", "imports", "undo", "--yes", &ids[0].to_string()]));
+    assert_eq!((undone["messages"].as_u64(), undone["kept"].as_u64()), (Some(0), Some(43)));
+    assert_eq!(club_messages_of(&db, "12345678901@chatroom"), 37);
+    // sample.jsonl alone brought its group: it goes, the club stays.
+    let undone = json(&common::ok(Some(&db), &["--json", "imports", "undo", "--yes", &ids[4].to_string()]));
+    assert_eq!((undone["messages"].as_u64(), undone["groups"].as_u64()), (Some(10), Some(1)));
+    let groups = json(&common::ok(Some(&db), &["--json", "groups"]));
+    assert_eq!(groups.as_array().unwrap().len(), 1);
+    let missing = run(Some(&db), &["imports", "undo", "--yes", "999"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no import 999"));
+    let audit = SqliteStore::open(&db).unwrap();
+    let log = tonghao_store::Accounts::audit_log(&audit, 10).unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "undo-import").count(), 2);
+}
+
+/// The messages of the group `external_id`, from `tonghao groups`.
+fn club_messages_of(db: &Path, external_id: &str) -> u64 {
+    let groups = json(&common::ok(Some(db), &["--json", "groups"]));
+    let g = groups.as_array().unwrap().iter().find(|g| g["external_id"] == external_id).expect("group listed");
+    g["messages"].as_u64().unwrap()
+}
+
 /// The WeChat group's messages and the QQ group's, from `tonghao groups`.
 fn club_messages(db: &Path) -> (u64, u64) {
-    let groups = json(&common::ok(Some(db), &["--json", "groups"]));
-    let of = |platform: &str| {
-        let g = groups.as_array().unwrap().iter().find(|g| g["platform"] == platform).expect("group listed");
-        g["messages"].as_u64().unwrap()
-    };
-    (of("wechat"), of("qq"))
+    (club_messages_of(db, "12345678901@chatroom"), club_messages_of(db, "读书会1群"))
 }
 
 /// The cn-reading-club chat as three WeChat tools render it (MemoTrace CSV
@@ -327,7 +365,7 @@ fn a_store_from_before_content_keys_gains_nothing_on_reimport() {
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP INDEX messages_content; DROP INDEX memberships_content; DROP INDEX activities_content;
+            "DROP TABLE import_groups; DROP INDEX messages_content; DROP INDEX memberships_content; DROP INDEX activities_content;
              ALTER TABLE messages DROP COLUMN content_key; ALTER TABLE messages DROP COLUMN import_id;
              ALTER TABLE memberships DROP COLUMN content_key; ALTER TABLE memberships DROP COLUMN import_id;
              ALTER TABLE activities DROP COLUMN content_key; ALTER TABLE activities DROP COLUMN import_id;

@@ -80,6 +80,9 @@ pub(crate) trait EventRows: IdentityRows {
     /// Extends the span group `group`'s imported files cover to include
     /// `first_ms..=last_ms`.
     fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()>;
+    /// Records what import `import` did in a group: the span its file
+    /// covered, the rows it added and those it met again.
+    fn record_import_group(&mut self, import: i64, tally: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()>;
     /// Gives the activity stored under `legacy_key` by the same member at the
     /// same moment the key `row.key` instead; returns whether one was there.
     /// Stores written before activities were keyed as docs/events.md says
@@ -107,6 +110,13 @@ fn legacy_activity_key(event: &Event) -> Option<String> {
 /// of rows stored before content keys with it).
 pub(crate) fn stored_content_key(kind: &str, group: &str, member: i64, clock_s: i64, body: &str, ordinal: u32) -> i64 {
     tonghao_model::content_key(&[kind, group, &member.to_string(), &clock_s.to_string(), body], ordinal)
+}
+
+/// What one file did in one group.
+pub(crate) struct GroupTally {
+    pub group: i64,
+    pub added: i64,
+    pub duplicates: i64,
 }
 
 struct GroupState {
@@ -165,7 +175,9 @@ pub(crate) struct FileSink<'s, R: EventRows> {
     /// The span of the file's events (UTC ms), and the groups it touched:
     /// each of them is covered for the whole span.
     span: Option<(i64, i64)>,
-    touched: Vec<i64>,
+    touched: Vec<GroupTally>,
+    /// The index in `touched` of the current event's group, once known.
+    current: Option<usize>,
 }
 
 impl<'s, R: EventRows> FileSink<'s, R> {
@@ -183,6 +195,7 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             spent: Vec::with_capacity(SPENT_BATCH),
             span: None,
             touched: Vec::new(),
+            current: None,
         }
     }
 
@@ -193,8 +206,9 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         self.state.dropper.drop_later(spent);
         self.stats.members = self.state.identities.members_added();
         if let Some((first, last)) = self.span {
-            for &group in &self.touched {
-                self.rows.extend_coverage(group, first, last)?;
+            for t in &self.touched {
+                self.rows.extend_coverage(t.group, first, last)?;
+                self.rows.record_import_group(self.import, t, first, last)?;
             }
         }
         Ok((self.stats, self.rows))
@@ -282,9 +296,17 @@ impl<'s, R: EventRows> FileSink<'s, R> {
         let content_key = self.content_keys.content_key(event, member, clock);
         let import = self.import;
         self.span = Some(self.span.map_or((at, at), |(a, b)| (a.min(at), b.max(at))));
-        if self.touched.last() != Some(&group) && !self.touched.contains(&group) {
-            self.touched.push(group);
-        }
+        let current = match self.current {
+            Some(i) if self.touched[i].group == group => i,
+            _ => match self.touched.iter().position(|t| t.group == group) {
+                Some(i) => i,
+                None => {
+                    self.touched.push(GroupTally { group, added: 0, duplicates: 0 });
+                    self.touched.len() - 1
+                }
+            },
+        };
+        self.current = Some(current);
         match event {
             Event::Message(m) => {
                 let kept: Vec<&PersonRef> =
@@ -420,7 +442,13 @@ impl<R: EventRows> EventSink for FileSink<'_, R> {
     fn push(&mut self, event: Event) -> Result<(), SinkError> {
         event.validate()?;
         self.stats.events += 1;
+        let duplicates = self.stats.duplicates;
+        self.current = None;
         self.store(&event)?;
+        if let Some(i) = self.current {
+            let t = &mut self.touched[i];
+            if self.stats.duplicates > duplicates { t.duplicates += 1 } else { t.added += 1 }
+        }
         self.spent.push(event);
         if self.spent.len() == SPENT_BATCH {
             let full = std::mem::replace(&mut self.spent, Vec::with_capacity(SPENT_BATCH));

@@ -46,6 +46,7 @@ mod sqlite;
 pub mod test_pg;
 mod traits;
 mod types;
+mod undo;
 
 pub use accounts::{AuditEntry, Role, User};
 pub use error::{ErrorKind, FeedError, StoreError};
@@ -57,6 +58,7 @@ pub use privacy::{
 pub use sqlite::SqliteStore;
 pub use traits::{Accounts, ImportSession, Ingest, Operations, Privacy, Queries, Store};
 pub use types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
+pub use undo::ImportUndoStats;
 
 /// Opens the store `db` names: a `postgres://` (or `postgresql://`) URL is
 /// a [`PgStore`], any other text a SQLite file path ([`SqliteStore`]),

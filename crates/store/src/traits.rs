@@ -14,6 +14,7 @@ use crate::accounts::{AuditEntry, Role, User};
 use crate::error::StoreError;
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, MemberSummary, TableCounts};
+use crate::undo::ImportUndoStats;
 use tonghao_model::decision::Decision;
 use tonghao_model::records::{
     Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
@@ -110,6 +111,12 @@ pub trait Privacy {
     /// check-ins recorded by hand there), in one transaction. Members
     /// stay: they may be in other groups.
     fn group_delete(&self, community: &str, group: &str) -> Result<GroupDeleteStats, StoreError>;
+    /// Takes back import `import` (see `tonghao imports`) in one
+    /// transaction: removes the rows it first brought, except those another
+    /// import's file also held (kept, and now that import's), the names and
+    /// groups left with nothing, and its log entry. Rows stored before
+    /// imports were recorded per row (schema v10) belong to no import.
+    fn import_undo(&self, community: &str, import: i64) -> Result<ImportUndoStats, StoreError>;
 }
 
 /// The operators' own records.

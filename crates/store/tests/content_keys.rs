@@ -6,7 +6,7 @@ mod common;
 
 use common::{for_each_backend, import};
 use tonghao_model::{Event, EventSink, Header, Message, Platform};
-use tonghao_store::{PgStore, Queries, Store};
+use tonghao_store::{PgStore, Privacy, Queries, Store};
 
 /// A message of group `rc@chatroom` by `wxid_{who}` at `at` (RFC 3339),
 /// with the source's id `id` if given.
@@ -98,7 +98,7 @@ fn a_postgres_store_from_before_content_keys_gets_them() {
     drop(store);
     let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     c.batch_execute(
-        "DROP INDEX messages_content, memberships_content, activities_content;
+        "DROP TABLE import_groups; DROP INDEX messages_content, memberships_content, activities_content;
          ALTER TABLE messages DROP COLUMN content_key, DROP COLUMN import_id;
          ALTER TABLE memberships DROP COLUMN content_key, DROP COLUMN import_id;
          ALTER TABLE activities DROP COLUMN content_key, DROP COLUMN import_id;
@@ -109,4 +109,33 @@ fn a_postgres_store_from_before_content_keys_gets_them() {
     assert_eq!(import(&store, &with_ids).messages, 0);
     assert_eq!(import_local(&store, &plain), 0);
     assert_eq!(store.counts().unwrap(), before);
+}
+
+/// `import_undo` takes back what one import brought: rows another import
+/// also held stay (and are that import's now); the rest go, and a group
+/// left with nothing goes with them.
+#[test]
+fn an_import_is_undone_and_what_another_import_held_stays() {
+    for_each_backend(|store| {
+        let [plain, with_ids, _, shifted] = renderings();
+        import(store, &plain);
+        import(store, &with_ids);
+        import(store, &shifted);
+        let ids: Vec<i64> = store.imports().unwrap().iter().map(|i| i.id).collect();
+        assert_eq!(ids.len(), 3);
+        let undone = store.import_undo("default", ids[0]).unwrap();
+        assert_eq!((undone.messages, undone.kept), (0, 4), "the ids rendering held the same four lines");
+        assert_eq!(store.counts().unwrap().messages, 8);
+        let undone = store.import_undo("default", ids[2]).unwrap();
+        assert_eq!((undone.messages, undone.kept, undone.groups), (4, 0, 0));
+        let undone = store.import_undo("default", ids[1]).unwrap();
+        assert_eq!((undone.messages, undone.groups), (4, 1), "nothing left: the group goes too");
+        let counts = store.counts().unwrap();
+        assert_eq!((counts.messages, counts.groups, counts.member_names), (0, 0, 0));
+        assert!(store.imports().unwrap().is_empty());
+        match store.import_undo("default", ids[1]) {
+            Err(tonghao_store::StoreError::NotFound(m)) => assert!(m.contains("no import"), "{m}"),
+            other => panic!("undoing twice: {other:?}"),
+        }
+    });
 }

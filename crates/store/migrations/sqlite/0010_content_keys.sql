@@ -21,3 +21,19 @@ ALTER TABLE activities ADD COLUMN import_id INTEGER;
 CREATE UNIQUE INDEX messages_content ON messages(community_id, group_id, content_key);
 CREATE UNIQUE INDEX memberships_content ON memberships(community_id, group_id, content_key);
 CREATE UNIQUE INDEX activities_content ON activities(community_id, group_id, content_key);
+
+-- Per import and group: the span the file covered (all its events, as
+-- group_coverage counts it) and what it added and met again. `imports undo`
+-- keeps a row another import also met (a duplicate in that group and span)
+-- and gives it to that import; it removes the rest.
+CREATE TABLE import_groups (
+    community_id  INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+    import_id     INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+    group_id      INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    first_ms      INTEGER NOT NULL,
+    last_ms       INTEGER NOT NULL,
+    added         INTEGER NOT NULL,
+    duplicates    INTEGER NOT NULL,
+    PRIMARY KEY (community_id, import_id, group_id)
+);
+CREATE INDEX import_groups_group ON import_groups(group_id);

@@ -11,7 +11,7 @@
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
 use crate::identity::{IdentityRows, RowError, RowResult};
-use crate::ingest::{ActivityRow, EventRows, FileSink, MembershipRow, MessageRow, SessionState, unbox};
+use crate::ingest::{ActivityRow, EventRows, FileSink, GroupTally, MembershipRow, MessageRow, SessionState, unbox};
 use crate::traits::ImportSession;
 use crate::types::{Feed, ImportStats};
 use chrono::Utc;
@@ -220,6 +220,7 @@ struct Stmts {
     insert_membership: Statement,
     insert_activity: Statement,
     extend_coverage: Statement,
+    record_import_group: Statement,
     upgrade_activity_key: Statement,
 }
 
@@ -303,6 +304,10 @@ impl Stmts {
                  ON CONFLICT (community_id, group_id) DO UPDATE
                  SET first_ms = least(group_coverage.first_ms, excluded.first_ms),
                      last_ms = greatest(group_coverage.last_ms, excluded.last_ms)",
+            )?,
+            record_import_group: c.prepare(
+                "INSERT INTO import_groups (community_id, import_id, group_id, first_ms, last_ms, added, duplicates)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )?,
             upgrade_activity_key: c.prepare(
                 "UPDATE activities a SET key = $7
@@ -509,6 +514,16 @@ impl EventRows for PgRows<'_> {
 
     fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()> {
         run(self.client, self.shown, &self.st.extend_coverage, &[&self.community, &group, &first_ms, &last_ms])?;
+        Ok(())
+    }
+
+    fn record_import_group(&mut self, import: i64, t: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()> {
+        run(
+            self.client,
+            self.shown,
+            &self.st.record_import_group,
+            &[&self.community, &import, &t.group, &first_ms, &last_ms, &t.added, &t.duplicates],
+        )?;
         Ok(())
     }
 

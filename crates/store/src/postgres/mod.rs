@@ -23,6 +23,7 @@ use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
+use crate::undo::ImportUndoStats;
 use postgres::{Client, NoTls};
 use std::sync::{Mutex, MutexGuard};
 use tonghao_model::decision::{Decision, Verdict};
@@ -361,6 +362,48 @@ impl Privacy for PgStore {
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE community_id = $1 AND id = $2", &[&cid, &gid]).map_err(db(shown))?;
+        tx.commit().map_err(|e| store_error(shown, e))?;
+        Ok(stats)
+    }
+
+    fn import_undo(&self, community: &str, import: i64) -> Result<ImportUndoStats, StoreError> {
+        use crate::undo;
+        let mut client = self.lock()?;
+        let shown = &self.shown;
+        let err = db(shown);
+        let cid = queries::community_or_err(&mut *client, shown, community)?;
+        let mut tx = client.transaction().map_err(&err)?;
+        let found: bool = tx
+            .query_one("SELECT EXISTS (SELECT 1 FROM imports WHERE community_id = $1 AND id = $2)", &[&cid, &import])
+            .map_err(&err)?
+            .get(0);
+        if !found {
+            return Err(StoreError::NotFound(format!(
+                "no import {import} in community {community:?}; `tonghao imports` lists them"
+            )));
+        }
+        let mut stats = ImportUndoStats { import_id: import, ..Default::default() };
+        for table in undo::TABLES {
+            stats.kept += tx.execute(undo::pass_on(table).as_str(), &[&cid, &import]).map_err(&err)?;
+            let removed = tx.execute(undo::remove(table).as_str(), &[&cid, &import]).map_err(&err)?;
+            match table {
+                "messages" => stats.messages = removed,
+                "memberships" => stats.memberships = removed,
+                _ => stats.activities = removed,
+            }
+        }
+        let groups: Vec<i64> =
+            tx.query(undo::GROUPS, &[&cid, &import]).map_err(&err)?.iter().map(|r| r.get(0)).collect();
+        tx.execute(undo::FORGET, &[&cid, &import]).map_err(&err)?;
+        for group in groups {
+            for (i, sql) in undo::TIDY_GROUP.iter().enumerate() {
+                let n = tx.execute(*sql, &[&cid, &group]).map_err(&err)?;
+                if i == 1 {
+                    stats.groups += n;
+                }
+            }
+        }
+        tx.execute(undo::BUMP, &[&cid]).map_err(&err)?;
         tx.commit().map_err(|e| store_error(shown, e))?;
         Ok(stats)
     }

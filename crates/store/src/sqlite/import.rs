@@ -5,7 +5,7 @@ use super::conn::{BUSY_TIMEOUT, Db};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
 use crate::identity::{IdentityRows, RowError, RowResult};
-use crate::ingest::{ActivityRow, EventRows, FileSink, MembershipRow, MessageRow, SessionState, unbox};
+use crate::ingest::{ActivityRow, EventRows, FileSink, GroupTally, MembershipRow, MessageRow, SessionState, unbox};
 use crate::traits::ImportSession;
 use crate::types::{Feed, ImportStats};
 use chrono::Utc;
@@ -509,6 +509,19 @@ impl EventRows for SqliteRows<'_> {
                  SET first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
             )
             .and_then(|mut s| s.execute(params![group, self.community, first_ms, last_ms]))
+            .map_err(self.e())?;
+        Ok(())
+    }
+
+    fn record_import_group(&mut self, import: i64, t: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO import_groups (community_id, import_id, group_id, first_ms, last_ms, added, duplicates)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![self.community, import, t.group, first_ms, last_ms, t.added, t.duplicates])
+            })
             .map_err(self.e())?;
         Ok(())
     }

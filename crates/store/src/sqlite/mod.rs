@@ -23,6 +23,7 @@ use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
+use crate::undo::ImportUndoStats;
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -410,6 +411,53 @@ impl Privacy for SqliteStore {
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE id = ?1", [gid]).map_err(db(path))?;
         tx.commit().map_err(db(path))?;
+        Ok(stats)
+    }
+
+    fn import_undo(&self, community: &str, import: i64) -> Result<ImportUndoStats, StoreError> {
+        use crate::undo::{self, sqlite};
+        let mut conn = self.db.lock()?;
+        let path = &self.db.path;
+        let err = db(path);
+        let cid = queries::community_or_err(&conn, path, community)?;
+        let tx = conn.transaction().map_err(&err)?;
+        let found: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM imports WHERE community_id = ?1 AND id = ?2)",
+                [cid, import],
+                |r| r.get(0),
+            )
+            .map_err(&err)?;
+        if !found {
+            return Err(StoreError::NotFound(format!(
+                "no import {import} in community {community:?}; `tonghao imports` lists them"
+            )));
+        }
+        let mut stats = ImportUndoStats { import_id: import, ..Default::default() };
+        for table in undo::TABLES {
+            stats.kept += tx.execute(&sqlite(&undo::pass_on(table)), [cid, import]).map_err(&err)? as u64;
+            let removed = tx.execute(&sqlite(&undo::remove(table)), [cid, import]).map_err(&err)? as u64;
+            match table {
+                "messages" => stats.messages = removed,
+                "memberships" => stats.memberships = removed,
+                _ => stats.activities = removed,
+            }
+        }
+        let groups: Vec<i64> = tx
+            .prepare(&sqlite(undo::GROUPS))
+            .and_then(|mut s| s.query_map([cid, import], |r| r.get(0))?.collect())
+            .map_err(&err)?;
+        tx.execute(&sqlite(undo::FORGET), [cid, import]).map_err(&err)?;
+        for group in groups {
+            for (i, sql) in undo::TIDY_GROUP.iter().enumerate() {
+                let n = tx.execute(&sqlite(sql), [cid, group]).map_err(&err)?;
+                if i == 1 {
+                    stats.groups += n as u64;
+                }
+            }
+        }
+        tx.execute(&sqlite(undo::BUMP), [cid]).map_err(&err)?;
+        tx.commit().map_err(&err)?;
         Ok(stats)
     }
 }
