@@ -6,7 +6,7 @@ mod common;
 
 use common::{for_each_backend, import};
 use tonghao_model::{Event, EventSink, Header, Message, Platform};
-use tonghao_store::{PgStore, Privacy, Queries, Store};
+use tonghao_store::{PgStore, Queries, Store};
 
 /// A message of group `rc@chatroom` by `wxid_{who}` at `at` (RFC 3339),
 /// with the source's id `id` if given.
