@@ -235,6 +235,20 @@ pub async fn group_delete(
     Ok(Json(json!(stats)))
 }
 
+/// `POST /api/c/{community}/imports/{import}/undo`
+pub async fn import_undo(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, import)): Path<(String, i64)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let c = community.clone();
+    let stats = blocking(&state, move |store| Ok(store.import_undo(&c, import)?)).await?;
+    audit(&state, &auth.user.name, Some(&community), "undo-import", &import.to_string());
+    Ok(Json(json!(stats)))
+}
+
 /// `GET /api/c/{community}/members/{member}` (store id or `platform:id`)
 pub async fn member(
     State(state): State<AppState>,

@@ -78,6 +78,7 @@ pub const ROUTES: &[Route] = &[
     route!(get "/api/c/{community}/conversion", Read, "Orders per group: buyers, revenue, repeat buyers, days from joining to the first order.", api::conversion),
     route!(get "/api/c/{community}/imports", Read, "The community's import log.", api::imports),
     route!(post "/api/c/{community}/imports", Operate, "Uploads one export (any supported format, or a .zip) as the request body, `?name=FILE`; answers a job to poll.", api::upload),
+    route!(post "/api/c/{community}/imports/{import}/undo", Operate, "Takes an import back (its id in the import log): removes what only it brought, in one transaction.", api::import_undo),
     route!(get "/api/c/{community}/imports/{job}", Read, "An upload's progress and, when done, its per-file result.", api::job),
     route!(post "/api/c/{community}/ingest", IngestToken, "Pushes canonical JSONL events (docs/events.md) with the community's ingest token.", api::ingest),
     route!(post "/api/c/{community}/ingest-token", Owner, "Creates (or replaces) the community's ingest token; shown once.", api::ingest_token),

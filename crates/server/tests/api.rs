@@ -147,7 +147,12 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
 
     // No session: every other route answers 401, whatever its ids.
     for r in ROUTES.iter().filter(|r| r.access != Access::Public) {
-        let uri = r.path.replace("{community}", "a").replace("{group}", "1").replace("{member}", "1");
+        let uri = r
+            .path
+            .replace("{community}", "a")
+            .replace("{group}", "1")
+            .replace("{member}", "1")
+            .replace("{import}", "1");
         let uri =
             uri.replace("{move}", "x").replace("{verdict}", "done").replace("{job}", "x").replace("{table}", "groups");
         let res = t.call(&anon, &r.method.to_uppercase(), &uri, Some(b"{}".to_vec()), false).await;
@@ -370,6 +375,19 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(t.get(&ops, &format!("/api/c/a/groups/{group_a}")).await.status, StatusCode::NOT_FOUND);
 
+    // An import taken back: analysts may not, another community's ids are
+    // not found, and the log forgets it.
+    let log = t.get(&ops, "/api/c/a/imports").await.json();
+    let first = log[0]["id"].as_i64().unwrap();
+    let undo = format!("/api/c/a/imports/{first}/undo");
+    assert_eq!(t.post(&viewer, &undo, None).await.status, StatusCode::FORBIDDEN);
+    let other = t.get(&owner, "/api/c/b/imports").await.json()[0]["id"].as_i64().unwrap();
+    assert_eq!(t.post(&ops, &format!("/api/c/a/imports/{other}/undo"), None).await.status, StatusCode::NOT_FOUND);
+    let res = t.post(&ops, &undo, None).await;
+    assert_eq!((res.status, res.json()["import_id"].as_i64()), (StatusCode::OK, Some(first)));
+    let after = t.get(&ops, "/api/c/a/imports").await.json();
+    assert!(after.as_array().unwrap().iter().all(|i| i["id"].as_i64() != Some(first)));
+
     // The audit log has who did what.
     let log = t.get(&owner, "/api/audit").await.json();
     let actions: BTreeSet<(String, String)> = log
@@ -387,6 +405,7 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
         ("ops", "export-member"),
         ("ops", "delete-member"),
         ("ops", "delete-group"),
+        ("ops", "undo-import"),
         ("ops", "activity-add"),
         ("ops", "task-done"),
     ] {

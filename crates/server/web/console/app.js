@@ -505,7 +505,7 @@ async function memberPage(main, id) {
   }
 }
 
-function importPage(main) {
+async function importPage(main) {
   main.append(h("h1", {}, L.t("console.nav_import")), h("p", { class: "muted" }, L.t("console.import_help")));
   if (!canOperate()) {
     main.append(h("p", {}, L.t("console.error_forbidden")));
@@ -529,6 +529,7 @@ function importPage(main) {
         } while (s.state === "running");
         bar.value = 1;
         line.querySelector(".status").textContent = word("job", s.state);
+        main.dispatchEvent(new Event("imported"));
         line.append(
           s.error ? h("p", { class: "error" }, s.error) : "",
           h("table", { class: "grid" },
@@ -542,6 +543,24 @@ function importPage(main) {
     }
   });
   main.append(h("label", { class: "file" }, L.t("console.choose_files"), " ", input), results);
+  const log = h("div", { id: "import-log" });
+  main.append(h("h2", {}, L.t("console.import_log")), log);
+  const c = encodeURIComponent(state.community);
+  const showLog = async () => {
+    const imports = await api("GET", `/api/c/${c}/imports`);
+    const undo = (i) => h("button", { type: "button", class: "danger", onclick: async () => {
+      if (!confirm(L.f("console.confirm_undo_import", { id: i.id, file: i.source }))) return;
+      await api("POST", `/api/c/${c}/imports/${i.id}/undo`);
+      log.replaceChildren();
+      await showLog();
+    } }, L.t("console.undo_import"));
+    log.append(h("table", { class: "grid" },
+      h("thead", {}, h("tr", {}, ["label.id", "label.imported_at", "label.file", "label.format", "label.new_messages", "label.duplicates", ""].map((k) => h("th", {}, k ? L.t(k) : "")))),
+      h("tbody", {}, imports.slice().reverse().map((i) => h("tr", {}, h("td", { class: "num" }, String(i.id)), h("td", {}, date(i.at_ms, 0, true)), h("td", {}, i.source), h("td", {}, i.format), h("td", { class: "num" }, num(i.stats.messages)), h("td", { class: "num" }, num(i.stats.duplicates)), h("td", {}, undo(i))))),
+    ));
+  };
+  main.addEventListener("imported", () => { log.replaceChildren(); showLog(); });
+  await showLog();
 }
 
 // The operators' records: what is planned, the check-in challenges, orders.
@@ -707,7 +726,7 @@ async function render() {
     else if (page === "member") await memberPage(main, id);
     else if (page === "moves") await movesPage(main);
     else if (page === "ops") await opsPage(main);
-    else if (page === "import") importPage(main);
+    else if (page === "import") await importPage(main);
     else await overviewPage(main);
   } catch (e) {
     if (e.status !== 401) main.append(errorBox(e));

@@ -52,6 +52,9 @@ try {
     await page.waitForSelector("#import-results table", { timeout: 60000 });
     const status = await page.textContent("#import-results .status");
     if (!["完成", "done"].includes(status.trim())) throw new Error(`import status ${status}`);
+    // The import log lists the upload, with an undo button for an admin.
+    await page.waitForFunction((name) => [...document.querySelectorAll("#import-log tbody tr")]
+      .some((tr) => tr.textContent.includes(name) && tr.querySelector("button.danger")), path.basename(upload), { timeout: 30000 });
     await shot("import");
   });
   await step("overview", async () => {
