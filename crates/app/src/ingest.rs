@@ -122,6 +122,9 @@ pub fn import_job(
 ) -> (Result<ImportStats, StoreError>, Option<Outcome>) {
     let mut outcome = None;
     let result = session.file(label, &mut |sink| {
+        if let Some(tonghao_sources::Zone::Named(tz)) = opts.tz {
+            sink.zone(tz.name());
+        }
         let local_times = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(8);

@@ -412,6 +412,19 @@ fn an_iana_zone_reads_local_times_with_daylight_saving_time() {
     let fixed = dir.path().join("fixed.db");
     common::ok(Some(&fixed), &["import", "--tz", "-05:00", chat.to_str().unwrap()]);
     assert_eq!(first(&fixed, "Bob"), "2024-07-16T02:00:00+00:00", "a fixed offset stays fixed");
+    // Local hours follow the zone, not the offset of the group's first
+    // message: 21:00 before and after New York's change on 2024-03-10.
+    let dst = dir.path().join("WhatsApp Chat with Early birds.txt");
+    std::fs::write(&dst, "3/5/24, 21:00 - Ann: before the change\n3/15/24, 21:00 - Bob: after the change\n").unwrap();
+    common::ok(Some(&ny), &["import", "--tz", "America/New_York", dst.to_str().unwrap()]);
+    let report = json(&common::ok(
+        Some(&ny),
+        &["report", "--format", "json", "--group", "Early birds", "--as-of", "2024-03-20"],
+    ));
+    let heat = &report["groups"][0]["heatmap"];
+    let hours: Vec<(usize, usize)> =
+        (0..7).flat_map(|d| (0..24).map(move |h| (d, h))).filter(|&(d, h)| heat[d][h].as_u64().unwrap() > 0).collect();
+    assert_eq!(hours, vec![(1, 21), (4, 21)], "Tuesday and Friday at 21:00 local: {heat}");
     let out = common::run(Some(&dir.path().join("x.db")), &["import", "--tz", "Mars/Olympus", chat.to_str().unwrap()]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("Asia/Shanghai"), "the error shows what a zone looks like");

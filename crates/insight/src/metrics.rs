@@ -338,10 +338,11 @@ pub fn newcomers(snap: &Snapshot, g: usize, end_ms: i64) -> Newcomers {
 /// group talks, i.e. when to schedule a ritual.
 pub fn heatmap(snap: &Snapshot, g: usize, w: Window) -> [[u32; 24]; 7] {
     let m = &snap.messages;
-    let tz = snap.groups[g].tz_offset_s as i64 * 1000;
+    let group = &snap.groups[g];
     let mut h = [[0u32; 24]; 7];
     for i in in_window(snap, g, w) {
-        let local = m.at_ms[i] + tz;
+        // Daylight saving moves the offset when the group has a zone.
+        let local = m.at_ms[i] + i64::from(group.offset_at(m.at_ms[i])) * 1000;
         let days = local.div_euclid(DAY_MS);
         let hour = (local.rem_euclid(DAY_MS) / 3_600_000) as usize;
         // 1970-01-01 was a Thursday (index 3 with Monday = 0).

@@ -46,6 +46,7 @@ fn snapshot(members: usize, msgs: &[Msg], memberships: Vec<MembershipRow>, as_of
             external_id: "g".into(),
             name: Some("g".into()),
             tz_offset_s: 8 * 3600,
+            zone: None,
             messages: 0..n,
             memberships: 0..k,
             covered: None,

@@ -443,6 +443,10 @@ pub trait EventSink {
     /// events on the clock as written, so reading the file again with
     /// another `--tz` adds nothing.
     fn local_times(&mut self) {}
+    /// Names the IANA zone local times are read in (`--tz Europe/Berlin`):
+    /// a group the file creates keeps it, so its local hours and days follow
+    /// daylight saving time.
+    fn zone(&mut self, _iana_name: &str) {}
 }
 
 /// A sink's refusal, carried through a source unchanged.

@@ -55,6 +55,9 @@ pub struct GroupMeta {
     pub name: Option<String>,
     /// The group's UTC offset (seconds east), for local hours.
     pub tz_offset_s: i32,
+    /// Its IANA zone, when it was imported with one: then local hours
+    /// follow daylight saving time ([`GroupMeta::offset_at`]).
+    pub zone: Option<chrono_tz::Tz>,
     /// Its messages: a range of indices into [`Snapshot::messages`].
     pub messages: Range<usize>,
     /// Its membership events: a range of indices into [`Snapshot::memberships`].
@@ -66,6 +69,22 @@ pub struct GroupMeta {
 }
 
 impl GroupMeta {
+    /// The group's UTC offset (seconds east) at `ms`: its zone's, daylight
+    /// saving included, else the fixed offset.
+    pub fn offset_at(&self, ms: i64) -> i32 {
+        use chrono::{Offset, TimeZone};
+        match (self.zone, chrono::DateTime::from_timestamp_millis(ms)) {
+            (Some(tz), Some(t)) => tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc(),
+            _ => self.tz_offset_s,
+        }
+    }
+
+    /// The group's local date at `ms` (UTC ms).
+    pub fn local_date(&self, ms: i64) -> chrono::NaiveDate {
+        let local = ms + i64::from(self.offset_at(ms)) * 1000;
+        chrono::DateTime::from_timestamp_millis(local).unwrap_or_default().date_naive()
+    }
+
     /// The name to show: the display name, else the platform id.
     pub fn label(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.external_id)

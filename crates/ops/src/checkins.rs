@@ -35,7 +35,7 @@
 //!   morning's stream of check-ins, timing would link check-ins to each
 //!   other.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tonghao_model::records::{CheckinMark, MarkKind};
@@ -162,10 +162,6 @@ pub struct Request<'a> {
     pub recogniser: &'a Recogniser,
 }
 
-fn local_day(ms: i64, tz: FixedOffset) -> NaiveDate {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default().with_timezone(&tz).date_naive()
-}
-
 /// Rank of a record: a higher one replaces a lower one on the same day.
 fn rank(kind: MarkKind, by_hand: bool) -> u8 {
     let base = match kind {
@@ -186,9 +182,8 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
         if req.group.is_some_and(|only| only != g) {
             continue;
         }
-        let tz = FixedOffset::east_opt(group.tz_offset_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
         let m = &snap.messages;
-        let today = req.today.unwrap_or_else(|| local_day(snap.history_end(g).unwrap_or(0), tz) + Duration::days(1));
+        let today = req.today.unwrap_or_else(|| group.local_date(snap.history_end(g).unwrap_or(0)) + Duration::days(1));
         let yesterday = today - Duration::days(1);
         // (member index, day) → (kind, rank); nothing after today counts.
         let mut days: HashMap<(usize, NaiveDate), (MarkKind, u8)> = HashMap::new();
@@ -205,8 +200,8 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
             let text = m.text.get(&(i as u32)).map_or("", |t| t);
             let Some((kind, shift)) = req.recogniser.kind(text, m.flags[i]) else { continue };
             let who = m.member[i] as usize;
-            let day = local_day(m.at_ms[i], tz) + Duration::days(shift);
-            if local_day(m.at_ms[i], tz) > today {
+            let day = group.local_date(m.at_ms[i]) + Duration::days(shift);
+            if group.local_date(m.at_ms[i]) > today {
                 continue;
             }
             match kind {
@@ -236,7 +231,7 @@ pub fn checkins(snap: &Snapshot, marks: &[CheckinMark], req: &Request<'_>) -> Ve
         let mut joined: HashMap<usize, NaiveDate> = HashMap::new();
         for r in &snap.memberships[group.memberships.clone()] {
             if r.kind == MembershipKind::Join {
-                let d = local_day(r.at_ms, tz);
+                let d = group.local_date(r.at_ms);
                 joined.entry(r.member as usize).and_modify(|j| *j = (*j).min(d)).or_insert(d);
             }
         }

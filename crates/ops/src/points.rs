@@ -14,7 +14,7 @@
 //!   once per member, group and local day;
 //! - by hand: whatever the team gave, with its reason.
 
-use chrono::{Duration, FixedOffset, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tonghao_model::records::MarkKind;
@@ -113,7 +113,6 @@ pub fn streak_milestones(calendar: &BTreeMap<String, MarkKind>) -> Vec<(String, 
 /// The (member index, local day) pairs of group `g` with output.
 pub fn output_days(snap: &Snapshot, g: usize) -> BTreeSet<(u32, String)> {
     let m = &snap.messages;
-    let tz = FixedOffset::east_opt(snap.groups[g].tz_offset_s).unwrap_or(FixedOffset::east_opt(0).expect("UTC"));
     snap.groups[g]
         .messages
         .clone()
@@ -123,10 +122,7 @@ pub fn output_days(snap: &Snapshot, g: usize) -> BTreeSet<(u32, String)> {
                 && !m.has(i, flags::BOT)
                 && (m.chars[i] >= OUTPUT_CHARS || m.has(i, flags::LINK))
         })
-        .filter_map(|i| {
-            let day = chrono::DateTime::from_timestamp_millis(m.at_ms[i])?.with_timezone(&tz).date_naive();
-            Some((m.member[i], day.format("%Y-%m-%d").to_string()))
-        })
+        .map(|i| (m.member[i], snap.groups[g].local_date(m.at_ms[i]).format("%Y-%m-%d").to_string()))
         .collect()
 }
 

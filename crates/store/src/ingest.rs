@@ -68,6 +68,7 @@ pub(crate) trait EventRows: IdentityRows {
         external_id: &str,
         name: Option<&str>,
         tz_offset_s: i32,
+        tz_name: Option<&str>,
     ) -> RowResult<i64>;
     /// Renames group `group`.
     fn rename_group(&mut self, group: i64, name: &str) -> RowResult<()>;
@@ -168,6 +169,8 @@ pub(crate) struct FileSink<'s, R: EventRows> {
     content_keys: KeyCounter,
     /// The source writes times without a zone ([`EventSink::local_times`]).
     local_times: bool,
+    /// The IANA zone they are read in ([`EventSink::zone`]).
+    zone: Option<String>,
     /// The `imports` row of this file: every row it adds names it.
     import: i64,
     /// Stored events, freed in batches on another thread.
@@ -191,6 +194,7 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             keys: KeyCounter::default(),
             content_keys: KeyCounter::default(),
             local_times: false,
+            zone: None,
             import,
             spent: Vec::with_capacity(SPENT_BATCH),
             span: None,
@@ -229,7 +233,13 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             Some(found) => found,
             None => {
                 let offset = h.at.offset().local_minus_utc();
-                let id = self.rows.create_group(h.platform, &h.group, h.group_name.as_deref(), offset)?;
+                let id = self.rows.create_group(
+                    h.platform,
+                    &h.group,
+                    h.group_name.as_deref(),
+                    offset,
+                    self.zone.as_deref(),
+                )?;
                 self.stats.groups += 1;
                 (id, h.group_name.clone(), offset)
             }
@@ -437,6 +447,10 @@ impl<'s, R: EventRows> FileSink<'s, R> {
 impl<R: EventRows> EventSink for FileSink<'_, R> {
     fn local_times(&mut self) {
         self.local_times = true;
+    }
+
+    fn zone(&mut self, iana_name: &str) {
+        self.zone = Some(iana_name.to_string());
     }
 
     fn push(&mut self, event: Event) -> Result<(), SinkError> {

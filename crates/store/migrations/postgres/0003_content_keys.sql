@@ -5,6 +5,7 @@
 ALTER TABLE messages ADD COLUMN content_key BIGINT, ADD COLUMN import_id BIGINT;
 ALTER TABLE memberships ADD COLUMN content_key BIGINT, ADD COLUMN import_id BIGINT;
 ALTER TABLE activities ADD COLUMN content_key BIGINT, ADD COLUMN import_id BIGINT;
+ALTER TABLE groups ADD COLUMN tz_name TEXT;
 CREATE UNIQUE INDEX messages_content ON messages(community_id, group_id, content_key);
 CREATE UNIQUE INDEX memberships_content ON memberships(community_id, group_id, content_key);
 CREATE UNIQUE INDEX activities_content ON activities(community_id, group_id, content_key);

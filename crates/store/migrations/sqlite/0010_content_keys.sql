@@ -18,6 +18,9 @@ ALTER TABLE memberships ADD COLUMN content_key INTEGER;
 ALTER TABLE memberships ADD COLUMN import_id INTEGER;
 ALTER TABLE activities ADD COLUMN content_key INTEGER;
 ALTER TABLE activities ADD COLUMN import_id INTEGER;
+-- The IANA zone a group was imported in (`--tz Europe/Berlin`), so its
+-- local hours and days follow daylight saving time; NULL: tz_offset_s.
+ALTER TABLE groups ADD COLUMN tz_name TEXT;
 CREATE UNIQUE INDEX messages_content ON messages(community_id, group_id, content_key);
 CREATE UNIQUE INDEX memberships_content ON memberships(community_id, group_id, content_key);
 CREATE UNIQUE INDEX activities_content ON activities(community_id, group_id, content_key);

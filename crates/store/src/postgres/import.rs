@@ -280,8 +280,8 @@ impl Stmts {
                 "SELECT id, name, tz_offset_s FROM groups WHERE community_id = $1 AND platform = $2 AND external_id = $3",
             )?,
             create_group: c.prepare(
-                "INSERT INTO groups (community_id, platform, external_id, name, tz_offset_s)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO groups (community_id, platform, external_id, name, tz_offset_s, tz_name)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )?,
             rename_group: c.prepare("UPDATE groups SET name = $3 WHERE community_id = $1 AND id = $2")?,
             insert_message: c.prepare(
@@ -431,12 +431,13 @@ impl EventRows for PgRows<'_> {
         external_id: &str,
         name: Option<&str>,
         tz_offset_s: i32,
+        tz_name: Option<&str>,
     ) -> RowResult<i64> {
         let id = one_id(
             self.client,
             self.shown,
             &self.st.create_group,
-            &[&self.community, &platform.as_str(), &external_id, &name, &tz_offset_s],
+            &[&self.community, &platform.as_str(), &external_id, &name, &tz_offset_s, &tz_name],
         )?;
         Ok(id.expect("INSERT ... RETURNING returns a row"))
     }

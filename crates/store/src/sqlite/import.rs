@@ -431,12 +431,16 @@ impl EventRows for SqliteRows<'_> {
         external_id: &str,
         name: Option<&str>,
         tz_offset_s: i32,
+        tz_name: Option<&str>,
     ) -> RowResult<i64> {
         self.conn
             .prepare_cached(
-                "INSERT INTO groups (community_id, platform, external_id, name, tz_offset_s) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO groups (community_id, platform, external_id, name, tz_offset_s, tz_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )
-            .and_then(|mut s| s.execute(params![self.community, platform.as_str(), external_id, name, tz_offset_s]))
+            .and_then(|mut s| {
+                s.execute(params![self.community, platform.as_str(), external_id, name, tz_offset_s, tz_name])
+            })
             .map_err(self.e())?;
         Ok(self.conn.last_insert_rowid())
     }

@@ -19,7 +19,7 @@ pub(crate) fn load(
 
     let mut group_index: IdMap<u32> = IdMap::default();
     let mut stmt = conn.prepare(
-        "SELECT g.id, g.platform, g.external_id, g.name, g.tz_offset_s, c.first_ms, c.last_ms
+        "SELECT g.id, g.platform, g.external_id, g.name, g.tz_offset_s, c.first_ms, c.last_ms, g.tz_name
          FROM groups g LEFT JOIN group_coverage c ON c.group_id = g.id
          WHERE g.community_id = ?1 ORDER BY g.id",
     )?;
@@ -33,6 +33,7 @@ pub(crate) fn load(
             external_id: r.get(2)?,
             name: r.get(3)?,
             tz_offset_s: r.get(4)?,
+            zone: r.get::<_, Option<String>>(7)?.and_then(|z| z.parse().ok()),
             messages: 0..0,
             memberships: 0..0,
             covered: match (r.get::<_, Option<i64>>(5)?, r.get::<_, Option<i64>>(6)?) {
