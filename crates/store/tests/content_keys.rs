@@ -102,6 +102,7 @@ fn a_postgres_store_from_before_content_keys_gets_them() {
          ALTER TABLE messages DROP COLUMN content_key, DROP COLUMN import_id;
          ALTER TABLE memberships DROP COLUMN content_key, DROP COLUMN import_id;
          ALTER TABLE activities DROP COLUMN content_key, DROP COLUMN import_id;
+         ALTER TABLE groups DROP COLUMN tz_name;
          UPDATE tonghao_schema SET version = 2;",
     )
     .unwrap();

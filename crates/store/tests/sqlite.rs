@@ -368,3 +368,64 @@ fn activities_keyed_by_content_by_an_older_release_are_upgraded_not_duplicated()
     let third = common::import(&store, &events);
     assert_eq!((third.activities, third.duplicates), (0, 2));
 }
+
+/// As on PostgreSQL (`postgres.rs`), every primary and unique key of a
+/// table that belongs to a community includes `community_id`: the store's
+/// keys are the ones a sharded store distributes by. A rowid alias (`id
+/// INTEGER PRIMARY KEY`) is SQLite's row address, not a key of the data.
+#[test]
+fn every_primary_and_unique_key_includes_the_community() {
+    const REFERENCE_TABLES: &[&str] =
+        &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags"];
+    let (_dir, store) = file_store();
+    let conn = store.test_connection();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(tables.len() >= 20, "{tables:?}");
+    let mut bad = Vec::new();
+    for table in tables.iter().filter(|t| !REFERENCE_TABLES.contains(&t.as_str())) {
+        let columns = |sql: &str| -> Vec<(String, i64)> {
+            conn.prepare(sql)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(1)?, r.get(5).unwrap_or(0))))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let info = columns(&format!("PRAGMA table_info({table})"));
+        assert!(
+            info.iter().any(|(c, _)| c == "community_id"),
+            "{table} has no community_id and is not a reference table"
+        );
+        let pk: Vec<&str> = info.iter().filter(|(_, pk)| *pk > 0).map(|(c, _)| c.as_str()).collect();
+        if !pk.is_empty() && pk != ["id"] && !pk.contains(&"community_id") {
+            bad.push(format!("{table} primary key {pk:?}"));
+        }
+        let unique_indexes: Vec<String> = conn
+            .prepare(&format!("PRAGMA index_list({table})"))
+            .unwrap()
+            .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, bool>(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter_map(|(index, unique)| unique.then_some(index))
+            .collect();
+        for index in unique_indexes {
+            let cols: Vec<String> = conn
+                .prepare(&format!("PRAGMA index_info('{index}')"))
+                .unwrap()
+                .query_map([], |r| r.get(2))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            if !cols.iter().any(|c| c == "community_id") {
+                bad.push(format!("{table} unique {index} {cols:?}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "keys without community_id: {bad:?}");
+}

@@ -360,7 +360,7 @@ impl IdentityRows for SqliteRows<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-                 ON CONFLICT (member_id, group_id, name) DO UPDATE
+                 ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
                  SET first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
             )
             .and_then(|mut s| s.execute(params![self.community, member, group, name, at_ms]))
@@ -509,7 +509,7 @@ impl EventRows for SqliteRows<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO group_coverage (group_id, community_id, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (group_id) DO UPDATE
+                 ON CONFLICT (community_id, group_id) DO UPDATE
                  SET first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
             )
             .and_then(|mut s| s.execute(params![group, self.community, first_ms, last_ms]))
