@@ -22,7 +22,9 @@ use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
-use postgres::{Client, NoTls};
+use crate::migrations::{Migration, latest, legacy, pending};
+use postgres::{Client, GenericClient, NoTls};
+use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::records::{
@@ -30,10 +32,13 @@ use tonghao_model::records::{
 };
 use tonghao_model::snapshot::Snapshot;
 
-/// Migrations in order; `tonghao_schema.version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/0001_init.sql"),
-    include_str!("../../migrations/postgres/0002_operations.sql"),
+/// Every migration, by its file's number (numbers may have gaps: see
+/// `crate::migrations`). `tonghao_migrations` records the numbers a
+/// database has had; `tonghao_schema.version` the highest.
+const MIGRATIONS: &[Migration] = &[
+    Migration { number: 1, sql: include_str!("../../migrations/postgres/0001_init.sql") },
+    Migration { number: 2, sql: include_str!("../../migrations/postgres/0002_operations.sql") },
+    Migration { number: 5, sql: include_str!("../../migrations/postgres/0005_resources_management_templates.sql") },
 ];
 
 /// The advisory lock key a migration holds (any constant: "tonghao" in ASCII).
@@ -67,8 +72,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 }
 
 impl PgStore {
-    /// The schema version this tonghao writes: how many migrations it knows.
-    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+    /// The schema version this tonghao writes: the highest migration number it knows.
+    pub const SCHEMA_VERSION: i64 = latest(MIGRATIONS);
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/db`,
     /// no TLS) and brings its schema up to date. The password never appears
@@ -129,36 +134,54 @@ fn connect(config: &postgres::Config, shown: &str) -> Result<Client, StoreError>
 /// usual case) takes no lock.
 fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
     let err = db(shown);
-    let known = MIGRATIONS.len() as i64;
-    let version = |client: &mut Client| -> Result<i64, StoreError> {
-        let exists: bool =
-            client.query_one("SELECT to_regclass('tonghao_schema') IS NOT NULL", &[]).map_err(&err)?.get(0);
-        let v = if exists {
-            client.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0))
-        } else {
-            0
-        };
-        if v > known {
-            return Err(StoreError::TooNew { path: shown.to_string(), found: v, known });
-        }
-        Ok(v)
-    };
-    if version(client)? == known {
+    if todo(client, shown)?.1.is_empty() {
         return Ok(());
     }
     let mut tx = client.transaction().map_err(&err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(&err)?;
-    tx.batch_execute("CREATE TABLE IF NOT EXISTS tonghao_schema (version BIGINT NOT NULL)").map_err(&err)?;
-    let from: i64 = tx.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0));
-    if from > known {
-        return Err(StoreError::TooNew { path: shown.to_string(), found: from, known });
+    let (v, todo) = todo(&mut tx, shown)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS tonghao_schema (version BIGINT NOT NULL);
+         CREATE TABLE IF NOT EXISTS tonghao_migrations (number BIGINT PRIMARY KEY)",
+    )
+    .map_err(&err)?;
+    // A database from before the record: note what it had.
+    for n in legacy(v) {
+        tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1) ON CONFLICT DO NOTHING", &[&n]).map_err(&err)?;
     }
-    for sql in &MIGRATIONS[from as usize..] {
-        tx.batch_execute(sql).map_err(&err)?;
+    for m in todo {
+        tx.batch_execute(m.sql).map_err(&err)?;
+        tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1)", &[&m.number]).map_err(&err)?;
     }
+    let highest: i64 = tx.query_one("SELECT max(number) FROM tonghao_migrations", &[]).map_err(&err)?.get(0);
     tx.execute("DELETE FROM tonghao_schema", &[]).map_err(&err)?;
-    tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[&known]).map_err(&err)?;
+    tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[&highest]).map_err(&err)?;
     tx.commit().map_err(&err)
+}
+
+/// What the database at `shown` has had (its recorded version) and which
+/// known migrations it lacks.
+fn todo(c: &mut impl GenericClient, shown: &str) -> Result<(i64, Vec<&'static Migration>), StoreError> {
+    let err = db(shown);
+    let known = latest(MIGRATIONS);
+    let too_new = |found| StoreError::TooNew { path: shown.to_string(), found, known };
+    let exists: bool = c.query_one("SELECT to_regclass('tonghao_schema') IS NOT NULL", &[]).map_err(&err)?.get(0);
+    let v = if exists {
+        c.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0))
+    } else {
+        0
+    };
+    if v > known {
+        return Err(too_new(v));
+    }
+    let recorded: bool =
+        c.query_one("SELECT to_regclass('tonghao_migrations') IS NOT NULL", &[]).map_err(&err)?.get(0);
+    let applied: BTreeSet<i64> = if recorded {
+        c.query("SELECT number FROM tonghao_migrations", &[]).map_err(&err)?.iter().map(|r| r.get(0)).collect()
+    } else {
+        legacy(v)
+    };
+    Ok((v, pending(MIGRATIONS, &applied).map_err(too_new)?))
 }
 
 impl Ingest for PgStore {

@@ -23,6 +23,8 @@ use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
 use rusqlite::{Connection, ErrorCode};
+use crate::migrations::{Migration, latest, legacy, pending};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
@@ -31,17 +33,20 @@ use tonghao_model::records::{
 };
 use tonghao_model::snapshot::Snapshot;
 
-/// Migrations in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/sqlite/0002_suppressed_identities.sql"),
-    include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
-    include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
-    include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
-    include_str!("../../migrations/sqlite/0006_operations.sql"),
-    include_str!("../../migrations/sqlite/0007_accounts.sql"),
-    include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql"),
-    include_str!("../../migrations/sqlite/0009_operations_team.sql"),
+/// Every migration, by its file's number (numbers may have gaps: see
+/// `crate::migrations`). `schema_migrations` records the numbers a database
+/// has had; `PRAGMA user_version` the highest.
+const MIGRATIONS: &[Migration] = &[
+    Migration { number: 1, sql: include_str!("../../migrations/sqlite/0001_init.sql") },
+    Migration { number: 2, sql: include_str!("../../migrations/sqlite/0002_suppressed_identities.sql") },
+    Migration { number: 3, sql: include_str!("../../migrations/sqlite/0003_member_indexes.sql") },
+    Migration { number: 4, sql: include_str!("../../migrations/sqlite/0004_group_coverage.sql") },
+    Migration { number: 5, sql: include_str!("../../migrations/sqlite/0005_move_decisions.sql") },
+    Migration { number: 6, sql: include_str!("../../migrations/sqlite/0006_operations.sql") },
+    Migration { number: 7, sql: include_str!("../../migrations/sqlite/0007_accounts.sql") },
+    Migration { number: 8, sql: include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql") },
+    Migration { number: 9, sql: include_str!("../../migrations/sqlite/0009_operations_team.sql") },
+    Migration { number: 12, sql: include_str!("../../migrations/sqlite/0012_resources_management_templates.sql") },
 ];
 
 /// A tonghao database in one SQLite file.
@@ -60,8 +65,8 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
-    /// The schema version this tonghao writes: how many migrations it knows.
-    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+    /// The schema version this tonghao writes: the highest migration number it knows.
+    pub const SCHEMA_VERSION: i64 = latest(MIGRATIONS);
     /// Opens (or creates) the database at `path` and brings its schema up to
     /// date. Several processes may do this at once on a new file: the schema
     /// is created by whichever takes the write lock first, and the others
@@ -135,32 +140,54 @@ fn wal(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// Brings the schema up to date inside one write transaction. The version
-/// is read once without a lock (an up-to-date database, the usual case,
-/// takes no write lock: a report can open it while an import runs) and again
-/// after `BEGIN IMMEDIATE`: a second process that waited for the first one's
-/// migration then finds nothing left to do, instead of creating the tables
-/// again ("table communities already exists", issue 9).
+/// Brings the schema up to date inside one write transaction. What the
+/// database has had is read once without a lock (an up-to-date database,
+/// the usual case, takes no write lock: a report can open it while an
+/// import runs) and again after `BEGIN IMMEDIATE`: a second process that
+/// waited for the first one's migration then finds nothing left to do,
+/// instead of creating the tables again ("table communities already
+/// exists", issue 9).
 fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
     let err = db(path);
-    let known = MIGRATIONS.len() as i64;
-    let version = |conn: &Connection| -> Result<i64, StoreError> {
+    let known = latest(MIGRATIONS);
+    let todo = |conn: &Connection| -> Result<Vec<&'static Migration>, StoreError> {
         let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(&err)?;
+        let too_new = |found| StoreError::TooNew { path: path.to_string(), found, known };
         if v > known {
-            return Err(StoreError::TooNew { path: path.to_string(), found: v, known });
+            return Err(too_new(v));
         }
-        Ok(v)
+        let recorded: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')", [], |r| r.get(0))
+            .map_err(&err)?;
+        let applied: BTreeSet<i64> = if recorded {
+            conn.prepare("SELECT number FROM schema_migrations")
+                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+                .map_err(&err)?
+        } else {
+            legacy(v)
+        };
+        pending(MIGRATIONS, &applied).map_err(too_new)
     };
-    if version(conn)? == known {
+    if todo(conn)?.is_empty() {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
     let result = (|| {
-        let from = version(conn)?;
-        for sql in &MIGRATIONS[from as usize..] {
-            conn.execute_batch(sql).map_err(&err)?;
+        let todo = todo(conn)?;
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(&err)?;
+        conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY)")
+            .map_err(&err)?;
+        // A database from before the record: note what it had.
+        for n in legacy(v) {
+            conn.execute("INSERT OR IGNORE INTO schema_migrations (number) VALUES (?1)", [n]).map_err(&err)?;
         }
-        conn.pragma_update(None, "user_version", known).map_err(&err)?;
+        for m in todo {
+            conn.execute_batch(m.sql).map_err(&err)?;
+            conn.execute("INSERT INTO schema_migrations (number) VALUES (?1)", [m.number]).map_err(&err)?;
+        }
+        let highest: i64 =
+            conn.query_row("SELECT max(number) FROM schema_migrations", [], |r| r.get(0)).map_err(&err)?;
+        conn.pragma_update(None, "user_version", highest).map_err(&err)?;
         conn.execute_batch("COMMIT").map_err(&err)
     })();
     if result.is_err() && !conn.is_autocommit() {
