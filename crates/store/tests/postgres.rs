@@ -14,7 +14,7 @@ use tonghao_store::{Accounts, Operations, PgStore, Privacy, StoreError};
 /// that span communities, the community list itself, and the store's own
 /// bookkeeping. docs/postgres.md lists them.
 const REFERENCE_TABLES: &[&str] =
-    &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags", "tonghao_schema"];
+    &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags", "tonghao_schema", "tonghao_migrations"];
 
 #[test]
 fn every_primary_and_unique_key_includes_the_community() {

@@ -28,7 +28,8 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::records::{
-    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    Activity, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind, OrderImportStats,
+    OrderRecord, PointsEntry, Resource, StoredOrder, Task, TemplateOverride,
 };
 use tonghao_model::snapshot::Snapshot;
 
@@ -323,6 +324,49 @@ impl Operations for PgStore {
 
     fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError> {
         ops::canvas_versions(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn add_resource(&self, community: &str, resource: &Resource) -> Result<Resource, StoreError> {
+        ops::add_resource(&mut *self.lock()?, &self.shown, community, resource)
+    }
+
+    fn resources(&self, community: &str) -> Result<Vec<Resource>, StoreError> {
+        ops::resources(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn set_resource_tags(&self, community: &str, id: i64, tags: &[String]) -> Result<Resource, StoreError> {
+        ops::set_resource_tags(&mut *self.lock()?, &self.shown, community, id, tags)
+    }
+
+    fn remove_resource(&self, community: &str, id: i64) -> Result<Resource, StoreError> {
+        ops::remove_resource(&mut *self.lock()?, &self.shown, community, id)
+    }
+
+    fn set_management_mode(&self, community: &str, mode: ManagementMode, at_ms: i64) -> Result<(), StoreError> {
+        ops::set_management_mode(&mut *self.lock()?, &self.shown, community, mode, at_ms)
+    }
+
+    fn set_group_place(&self, community: &str, place: &GroupPlace) -> Result<GroupPlace, StoreError> {
+        ops::set_group_place(&mut *self.lock()?, &self.shown, community, place)
+    }
+
+    fn management(&self, community: &str) -> Result<Management, StoreError> {
+        ops::management(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn set_template(
+        &self,
+        community: &str,
+        key: &str,
+        lang: &str,
+        text: Option<&str>,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        ops::set_template(&mut *self.lock()?, &self.shown, community, key, lang, text, at_ms)
+    }
+
+    fn templates(&self, community: &str) -> Result<Vec<TemplateOverride>, StoreError> {
+        ops::templates(&mut *self.lock()?, &self.shown, community)
     }
 }
 

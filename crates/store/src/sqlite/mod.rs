@@ -29,7 +29,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::records::{
-    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    Activity, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind, OrderImportStats,
+    OrderRecord, PointsEntry, Resource, StoredOrder, Task, TemplateOverride,
 };
 use tonghao_model::snapshot::Snapshot;
 
@@ -375,6 +376,58 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         ops::canvas_versions(&conn, cid).map_err(db(path))
+    }
+
+    fn add_resource(&self, community: &str, resource: &Resource) -> Result<Resource, StoreError> {
+        ops::add_resource(&*self.db.lock()?, &self.db.path, community, resource)
+    }
+
+    fn resources(&self, community: &str) -> Result<Vec<Resource>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::resources(&conn, cid).map_err(db(path))
+    }
+
+    fn set_resource_tags(&self, community: &str, id: i64, tags: &[String]) -> Result<Resource, StoreError> {
+        ops::set_resource_tags(&*self.db.lock()?, &self.db.path, community, id, tags)
+    }
+
+    fn remove_resource(&self, community: &str, id: i64) -> Result<Resource, StoreError> {
+        ops::remove_resource(&*self.db.lock()?, &self.db.path, community, id)
+    }
+
+    fn set_management_mode(&self, community: &str, mode: ManagementMode, at_ms: i64) -> Result<(), StoreError> {
+        ops::set_management_mode(&*self.db.lock()?, &self.db.path, community, mode, at_ms)
+    }
+
+    fn set_group_place(&self, community: &str, place: &GroupPlace) -> Result<GroupPlace, StoreError> {
+        ops::set_group_place(&*self.db.lock()?, &self.db.path, community, place)
+    }
+
+    fn management(&self, community: &str) -> Result<Management, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Management::default()) };
+        ops::management(&conn, cid).map_err(db(path))
+    }
+
+    fn set_template(
+        &self,
+        community: &str,
+        key: &str,
+        lang: &str,
+        text: Option<&str>,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        ops::set_template(&*self.db.lock()?, &self.db.path, community, key, lang, text, at_ms)
+    }
+
+    fn templates(&self, community: &str) -> Result<Vec<TemplateOverride>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::templates(&conn, cid).map_err(db(path))
     }
 }
 
