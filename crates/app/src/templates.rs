@@ -57,16 +57,24 @@ pub fn lang_code(lang: &str) -> Result<&'static str> {
 pub fn validate(key: &str, text: &str) -> Result<()> {
     let allowed = placeholders(key)?;
     if text.trim().is_empty() {
-        return Err(AppError::Input(format!("the template for {key} is empty; `tonghao template reset {key}` goes back to tonghao's text")));
+        return Err(AppError::Input(format!(
+            "the template for {key} is empty; `tonghao template reset {key}` goes back to tonghao's text"
+        )));
     }
     let list = || allowed.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ");
     let mut rest = text;
     while let Some(open) = rest.find(['{', '}']) {
         if rest[open..].starts_with('}') {
-            return Err(AppError::Input(format!("template {key}: a \"}}\" without its \"{{\"; placeholders are {}", list())));
+            return Err(AppError::Input(format!(
+                "template {key}: a \"}}\" without its \"{{\"; placeholders are {}",
+                list()
+            )));
         }
         let Some(close) = rest[open..].find('}') else {
-            return Err(AppError::Input(format!("template {key}: a \"{{\" is not closed; placeholders are {}", list())));
+            return Err(AppError::Input(format!(
+                "template {key}: a \"{{\" is not closed; placeholders are {}",
+                list()
+            )));
         };
         let inner = &rest[open + 1..open + close];
         let mut parts = inner.split('|');

@@ -245,9 +245,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Canvas(cmd) => canvas::run(&*open()?, &cli, lang, cmd),
         Command::Points(args) => points::run(&*open()?, &cli, lang, args),
         Command::Orders(cmd) => orders::run(&*open()?, &cli, lang, cmd),
-        Command::Conversion { by_activity: true, days, .. } => {
-            orders::by_activity(&*open()?, &cli, lang, *days)
-        }
+        Command::Conversion { by_activity: true, days, .. } => orders::by_activity(&*open()?, &cli, lang, *days),
         Command::Conversion { format, .. } => orders::conversion(&*open()?, &cli, lang, format.as_deref()),
         Command::Resource(cmd) => resource::run(&*open()?, &cli, lang, cmd),
         Command::Mode(cmd) => mode::run(&*open()?, &cli, lang, cmd),

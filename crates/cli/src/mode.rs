@@ -4,10 +4,10 @@
 use crate::Cli;
 use anyhow::Result;
 use tonghao_app::Lang;
+use tonghao_app::management::Node;
 use tonghao_app::management::{set_group, set_mode, show};
 use tonghao_model::msg::Msg;
 use tonghao_model::records::ManagementMode;
-use tonghao_app::management::Node;
 use tonghao_store::Store;
 
 /// `tonghao mode ...`.
@@ -46,7 +46,8 @@ pub fn mode_name(mode: ManagementMode, lang: Lang) -> &'static str {
 
 fn print_tree(nodes: &[Node], depth: usize, lang: Lang) {
     for n in nodes {
-        let owner = n.owner.as_ref().map(|o| format!("  ({})", lang.msg(&Msg::new("mode.owner").text("owner", o.clone()))));
+        let owner =
+            n.owner.as_ref().map(|o| format!("  ({})", lang.msg(&Msg::new("mode.owner").text("owner", o.clone()))));
         println!("{}{}{}", "  ".repeat(depth + 1), n.group, owner.unwrap_or_default());
         print_tree(&n.children, depth + 1, lang);
     }

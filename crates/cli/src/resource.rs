@@ -4,11 +4,11 @@
 use crate::Cli;
 use anyhow::Result;
 use tonghao_app::Lang;
+use tonghao_app::resources::Coverage;
 use tonghao_app::resources::{NewResource, add, list, matches, remove, tag};
 use tonghao_app::view::table;
 use tonghao_model::msg::Msg;
 use tonghao_model::records::{Resource, ResourceKind};
-use tonghao_app::resources::Coverage;
 use tonghao_store::Store;
 
 /// `tonghao resource ...`.
@@ -89,7 +89,10 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
                 note: note.clone(),
             };
             let r = add(store, community, &new)?;
-            let line = Msg::new("resource.added").int("id", r.id).text("name", r.name.clone()).text("kind", kind_name(r.kind, lang));
+            let line = Msg::new("resource.added")
+                .int("id", r.id)
+                .text("name", r.name.clone())
+                .text("kind", kind_name(r.kind, lang));
             print(cli, &r, lang.msg(&line))?;
         }
         Command::List { tag } => {
@@ -125,7 +128,10 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
         }
         Command::Tag { id, add, remove } => {
             let r = tag(store, community, *id, add, remove)?;
-            let line = Msg::new("resource.tagged").int("id", r.id).text("name", r.name.clone()).text("tags", r.tags.join(", "));
+            let line = Msg::new("resource.tagged")
+                .int("id", r.id)
+                .text("name", r.name.clone())
+                .text("tags", r.tags.join(", "));
             print(cli, &r, lang.msg(&line))?;
         }
         Command::Remove { id } => {
@@ -168,7 +174,12 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
                     };
                     println!(
                         "{}",
-                        lang.msg(&Msg::new("resource.fit").int("id", f.resource).text("name", f.name.clone()).text("why", why))
+                        lang.msg(
+                            &Msg::new("resource.fit")
+                                .int("id", f.resource)
+                                .text("name", f.name.clone())
+                                .text("why", why)
+                        )
                     );
                 }
             }

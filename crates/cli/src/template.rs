@@ -18,23 +18,17 @@ pub enum Command {
         /// Its key, e.g. activity_draft.announce.
         key: String,
     },
-    /// Set this community's text for one language.
+    /// Set this community's text for the language --lang names (zh or en).
     Set {
         /// Its key, e.g. activity_draft.announce.
         key: String,
-        /// zh or en.
-        #[arg(long)]
-        lang: String,
         /// The text, with the same {placeholders} as tonghao's.
         text: String,
     },
-    /// Go back to tonghao's text (one language, or both).
+    /// Go back to tonghao's text: for --lang if given, else both languages.
     Reset {
         /// Its key.
         key: String,
-        /// zh or en; default both.
-        #[arg(long)]
-        lang: Option<String>,
     },
 }
 
@@ -71,7 +65,10 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
                 print_one(&t, lang);
             }
         }
-        Command::Set { key, lang: code, text } => {
+        Command::Set { key, text } => {
+            // The global --lang names the template's language too: `tonghao
+            // template set KEY --lang zh TEXT`.
+            let Some(code) = &cli.lang else { anyhow::bail!("{}", lang.t("template.needs_lang")) };
             let t = set(store, community, key, code, text, now)?;
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&t)?);
@@ -79,8 +76,8 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, cmd: &Command) -> Result<i3
                 println!("{}", lang.msg(&Msg::new("template.set").text("key", key.clone()).text("lang", code.clone())));
             }
         }
-        Command::Reset { key, lang: code } => {
-            let had = reset(store, community, key, code.as_deref(), now)?;
+        Command::Reset { key } => {
+            let had = reset(store, community, key, cli.lang.as_deref(), now)?;
             if cli.json {
                 println!("{}", serde_json::json!({ "key": key, "reset": had }));
             } else {

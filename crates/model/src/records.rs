@@ -423,7 +423,9 @@ impl std::str::FromStr for ManagementMode {
     /// The code name or the Chinese one.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ManagementMode::ALL.into_iter().find(|k| k.as_str() == s || k.zh() == s).ok_or_else(|| {
-            format!("{s:?} is not one of centralised (集中), sub_groups (分群), self_governing (自治), unmanaged (不管理)")
+            format!(
+                "{s:?} is not one of centralised (集中), sub_groups (分群), self_governing (自治), unmanaged (不管理)"
+            )
         })
     }
 }

@@ -13,8 +13,16 @@ use tonghao_store::{Accounts, Operations, PgStore, Privacy, StoreError};
 /// Tables the same on every node (not keyed by community): the accounts
 /// that span communities, the community list itself, and the store's own
 /// bookkeeping. docs/postgres.md lists them.
-const REFERENCE_TABLES: &[&str] =
-    &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags", "tonghao_schema", "tonghao_migrations"];
+const REFERENCE_TABLES: &[&str] = &[
+    "users",
+    "sessions",
+    "login_failures",
+    "audit_log",
+    "communities",
+    "store_flags",
+    "tonghao_schema",
+    "tonghao_migrations",
+];
 
 #[test]
 fn every_primary_and_unique_key_includes_the_community() {

@@ -742,7 +742,11 @@ pub fn conversion_by_activity(c: &crate::orders::ByActivity, lang: Lang) -> Stri
             .occurrences
             .iter()
             .map(|o| {
-                let open = if o.window_complete { String::new() } else { format!(" {}", lang.t("conversion_activity.open_window")) };
+                let open = if o.window_complete {
+                    String::new()
+                } else {
+                    format!(" {}", lang.t("conversion_activity.open_window"))
+                };
                 vec![
                     format!("#{} {}{open}", o.occurrence, local(&o.local_start)),
                     o.speakers.members.to_string(),

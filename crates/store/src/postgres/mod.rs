@@ -19,10 +19,10 @@ pub(crate) use self::error::redact;
 use self::error::{db, store_error};
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::{ErrorKind, StoreError};
+use crate::migrations::{Migration, latest, legacy, pending};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
-use crate::migrations::{Migration, latest, legacy, pending};
 use postgres::{Client, GenericClient, NoTls};
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
@@ -148,7 +148,8 @@ fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
     .map_err(&err)?;
     // A database from before the record: note what it had.
     for n in legacy(v) {
-        tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1) ON CONFLICT DO NOTHING", &[&n]).map_err(&err)?;
+        tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1) ON CONFLICT DO NOTHING", &[&n])
+            .map_err(&err)?;
     }
     for m in todo {
         tx.batch_execute(m.sql).map_err(&err)?;
@@ -175,8 +176,7 @@ fn todo(c: &mut impl GenericClient, shown: &str) -> Result<(i64, Vec<&'static Mi
     if v > known {
         return Err(too_new(v));
     }
-    let recorded: bool =
-        c.query_one("SELECT to_regclass('tonghao_migrations') IS NOT NULL", &[]).map_err(&err)?.get(0);
+    let recorded: bool = c.query_one("SELECT to_regclass('tonghao_migrations') IS NOT NULL", &[]).map_err(&err)?.get(0);
     let applied: BTreeSet<i64> = if recorded {
         c.query("SELECT number FROM tonghao_migrations", &[]).map_err(&err)?.iter().map(|r| r.get(0)).collect()
     } else {

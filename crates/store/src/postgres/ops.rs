@@ -15,8 +15,7 @@ use postgres::{Client, GenericClient, Row, Transaction};
 use std::collections::{HashMap, HashSet};
 use tonghao_model::records::{
     Activity, ActivityKind, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind,
-    OrderImportStats, OrderRecord, PointsEntry, Resource, ResourceKind, StoredOrder, Task, TaskKind,
-    TemplateOverride,
+    OrderImportStats, OrderRecord, PointsEntry, Resource, ResourceKind, StoredOrder, Task, TaskKind, TemplateOverride,
 };
 
 type R<T> = Result<T, StoreError>;
@@ -709,14 +708,13 @@ pub(crate) fn set_template(
 
 pub(crate) fn templates(c: &mut Client, shown: &str, community: &str) -> R<Vec<TemplateOverride>> {
     let Some(cid) = community_id(c, shown, community)? else { return Ok(Vec::new()) };
-    Ok(c
-        .query(
-            "SELECT key, lang, text, updated_ms FROM draft_templates WHERE community_id = $1
+    Ok(c.query(
+        "SELECT key, lang, text, updated_ms FROM draft_templates WHERE community_id = $1
              ORDER BY key COLLATE \"C\", lang COLLATE \"C\"",
-            &[&cid],
-        )
-        .map_err(db(shown))?
-        .iter()
-        .map(|r| TemplateOverride { key: r.get(0), lang: r.get(1), text: r.get(2), updated_ms: r.get(3) })
-        .collect())
+        &[&cid],
+    )
+    .map_err(db(shown))?
+    .iter()
+    .map(|r| TemplateOverride { key: r.get(0), lang: r.get(1), text: r.get(2), updated_ms: r.get(3) })
+    .collect())
 }

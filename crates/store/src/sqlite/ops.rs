@@ -5,13 +5,12 @@
 
 use super::error::db;
 use crate::error::StoreError;
-use rusqlite::{Connection, OptionalExtension, params};
 use crate::records::{makes_cycle, no_resource, tags_from_json, tags_to_json};
+use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 use tonghao_model::records::{
     Activity, ActivityKind, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind,
-    OrderImportStats, OrderRecord, PointsEntry, Resource, ResourceKind, StoredOrder, Task, TaskKind,
-    TemplateOverride,
+    OrderImportStats, OrderRecord, PointsEntry, Resource, ResourceKind, StoredOrder, Task, TaskKind, TemplateOverride,
 };
 
 /// The id of `community`, created if new.
@@ -463,7 +462,12 @@ pub(crate) fn canvas_versions(conn: &Connection, cid: i64) -> rusqlite::Result<V
 }
 
 /// Adds a resource to the library.
-pub(crate) fn add_resource(conn: &Connection, path: &str, community: &str, r: &Resource) -> Result<Resource, StoreError> {
+pub(crate) fn add_resource(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    r: &Resource,
+) -> Result<Resource, StoreError> {
     let err = db(path);
     let cid = community_create(conn, path, community)?;
     let member = match &r.member {
@@ -520,7 +524,10 @@ pub(crate) fn set_resource_tags(
 ) -> Result<Resource, StoreError> {
     let cid = super::queries::community_or_err(conn, path, community)?;
     let n = conn
-        .execute("UPDATE resources SET tags = ?1 WHERE community_id = ?2 AND id = ?3", params![tags_to_json(tags), cid, id])
+        .execute(
+            "UPDATE resources SET tags = ?1 WHERE community_id = ?2 AND id = ?3",
+            params![tags_to_json(tags), cid, id],
+        )
         .map_err(db(path))?;
     if n == 0 {
         return Err(no_resource(id, community));
@@ -634,11 +641,7 @@ pub(crate) fn management(conn: &Connection, cid: i64) -> rusqlite::Result<Manage
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Management {
-        mode: mode.as_ref().and_then(|(m, _)| m.parse().ok()),
-        mode_set_ms: mode.map(|(_, t)| t),
-        groups,
-    })
+    Ok(Management { mode: mode.as_ref().and_then(|(m, _)| m.parse().ok()), mode_set_ms: mode.map(|(_, t)| t), groups })
 }
 
 /// Sets or resets a template.
@@ -674,9 +677,9 @@ pub(crate) fn set_template(
 
 /// The templates of community `cid`, by key and language.
 pub(crate) fn templates(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<TemplateOverride>> {
-    conn.prepare(
-        "SELECT key, lang, text, updated_ms FROM draft_templates WHERE community_id = ?1 ORDER BY key, lang",
-    )?
-    .query_map([cid], |r| Ok(TemplateOverride { key: r.get(0)?, lang: r.get(1)?, text: r.get(2)?, updated_ms: r.get(3)? }))?
-    .collect()
+    conn.prepare("SELECT key, lang, text, updated_ms FROM draft_templates WHERE community_id = ?1 ORDER BY key, lang")?
+        .query_map([cid], |r| {
+            Ok(TemplateOverride { key: r.get(0)?, lang: r.get(1)?, text: r.get(2)?, updated_ms: r.get(3)? })
+        })?
+        .collect()
 }
