@@ -141,15 +141,16 @@ fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
     let mut tx = client.transaction().map_err(&err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(&err)?;
     let (v, todo) = todo(&mut tx, shown)?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS tonghao_schema (version BIGINT NOT NULL);
-         CREATE TABLE IF NOT EXISTS tonghao_migrations (number BIGINT PRIMARY KEY)",
-    )
-    .map_err(&err)?;
-    // A database from before the record: note what it had.
-    for n in legacy(v) {
-        tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1) ON CONFLICT DO NOTHING", &[&n])
-            .map_err(&err)?;
+    let recorded: bool =
+        tx.query_one("SELECT to_regclass('tonghao_migrations') IS NOT NULL", &[]).map_err(&err)?.get(0);
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS tonghao_schema (version BIGINT NOT NULL)").map_err(&err)?;
+    if !recorded {
+        // A database from before the record: note what it had (only then:
+        // a recorded database's version is its highest number, not a count).
+        tx.batch_execute("CREATE TABLE tonghao_migrations (number BIGINT PRIMARY KEY)").map_err(&err)?;
+        for n in legacy(v) {
+            tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1)", &[&n]).map_err(&err)?;
+        }
     }
     for m in todo {
         tx.batch_execute(m.sql).map_err(&err)?;

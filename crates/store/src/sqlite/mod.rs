@@ -176,11 +176,17 @@ fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
     let result = (|| {
         let todo = todo(conn)?;
         let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(&err)?;
-        conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (number INTEGER PRIMARY KEY)")
+        let recorded: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')", [], |r| r.get(0))
             .map_err(&err)?;
-        // A database from before the record: note what it had.
-        for n in legacy(v) {
-            conn.execute("INSERT OR IGNORE INTO schema_migrations (number) VALUES (?1)", [n]).map_err(&err)?;
+        if !recorded {
+            // A database from before the record: note what it had (only
+            // then: a recorded database's version is its highest number,
+            // not a count).
+            conn.execute_batch("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY)").map_err(&err)?;
+            for n in legacy(v) {
+                conn.execute("INSERT INTO schema_migrations (number) VALUES (?1)", [n]).map_err(&err)?;
+            }
         }
         for m in todo {
             conn.execute_batch(m.sql).map_err(&err)?;
