@@ -537,10 +537,19 @@ fn library_mode_and_templates_are_per_community_and_go_with_the_member() {
         assert_eq!(store.management("other").unwrap().mode, None);
 
         assert!(!store.set_template("default", "draft.welcome", "zh", None, 1).unwrap());
+        // Templates word the drafts of cached pages: each change is a new generation.
+        let g0 = store.generation("default").unwrap().unwrap();
         store.set_template("default", "draft.welcome", "zh", Some("{name}你好"), 1).unwrap();
+        let g1 = store.generation("default").unwrap().unwrap();
+        assert!(g1 > g0);
         store.set_template("default", "draft.welcome", "zh", Some("{name}，欢迎"), 2).unwrap();
         let t = store.templates("default").unwrap();
         assert_eq!((t.len(), t[0].text.as_str(), t[0].updated_ms), (1, "{name}，欢迎", 2));
+        let g2 = store.generation("default").unwrap().unwrap();
+        assert!(g2 > g1, "replacing one too");
+        store.set_template("default", "draft.answer", "en", Some("@{name}"), 3).unwrap();
+        assert!(store.set_template("default", "draft.answer", "en", None, 4).unwrap());
+        assert!(store.generation("default").unwrap().unwrap() > g2 + 1, "and resetting one");
         assert!(store.templates("other").unwrap().is_empty());
 
         let e = store.member_export("default", "wechat:wxid_b").unwrap();

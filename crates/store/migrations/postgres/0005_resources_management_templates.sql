@@ -44,3 +44,6 @@ CREATE TABLE draft_templates (
     updated_ms    BIGINT NOT NULL,
     PRIMARY KEY (community_id, key, lang)
 );
+
+CREATE TRIGGER generation_template AFTER INSERT OR UPDATE OR DELETE ON draft_templates
+    FOR EACH ROW EXECUTE FUNCTION bump_generation();

@@ -52,3 +52,15 @@ CREATE TABLE draft_templates (
     updated_ms    INTEGER NOT NULL,
     PRIMARY KEY (community_id, key, lang)
 );
+
+-- A template words the drafts of next moves, which the console caches per
+-- data generation: setting or resetting one is a new generation.
+CREATE TRIGGER generation_template AFTER INSERT ON draft_templates BEGIN
+    UPDATE communities SET generation = generation + 1 WHERE id = NEW.community_id;
+END;
+CREATE TRIGGER generation_template_update AFTER UPDATE ON draft_templates BEGIN
+    UPDATE communities SET generation = generation + 1 WHERE id = NEW.community_id;
+END;
+CREATE TRIGGER generation_template_delete AFTER DELETE ON draft_templates BEGIN
+    UPDATE communities SET generation = generation + 1 WHERE id = OLD.community_id;
+END;
