@@ -18,8 +18,9 @@ fn other_group(n: u8, id: &str, who: &str, at: &str) -> String {
 }
 
 /// 读书会1群: 小A, 小B, 小C and 小D each post on Mar 1; 小E first posts
-/// on Mar 10. A weekly Wednesday discussion, 21:00–21:30, twice: on Mar 6
-/// 小A and 小B speak, on Mar 13 小C. 小A checks in on Mar 18 and 19, not
+/// on Mar 10; 小D leaves on Mar 12 (and posts again on the 20th). A weekly
+/// Wednesday discussion, 21:00–21:30, twice: on Mar 6 小A and 小B speak
+/// (and a bot answers), on Mar 13 小C. 小A checks in on Mar 18 and 19, not
 /// on the 20th, the group's last day. 读书会2群: 小C on Feb 1, 小D on
 /// Mar 20. 读书会3群: 小E on Mar 20.
 fn history(dir: &Path) -> PathBuf {
@@ -30,6 +31,8 @@ fn history(dir: &Path) -> PathBuf {
         chat_line("p4", "d", "2024-03-01T10:03:00", "在", ""),
         chat_line("t1", "a", "2024-03-06T21:01:00", "今天聊聊最近读的书", ""),
         chat_line("t2", "b", "2024-03-06T21:05:00", "我在读人类简史", ""),
+        chat_line("bot1", "bot", "2024-03-06T21:06:00", "【自动回复】欢迎参加话题讨论", r#","bot":true"#),
+        r#"{"kind":"leave","platform":"wechat","group":"rc@chatroom","group_name":"读书会1群","member":"wxid_d","member_name":"小D","at":"2024-03-12T10:00:00+08:00","id":"l1"}"#.to_string(),
         chat_line("e1", "e", "2024-03-10T09:00:00", "新人报到", ""),
         chat_line("t3", "c", "2024-03-13T21:10:00", "这周我先说", ""),
         chat_line("k1", "a", "2024-03-18T08:00:00", "#打卡 第1天", ""),
@@ -87,7 +90,8 @@ fn import_orders(dir: &Path, db: &Path) {
 ///   (小E not yet there): 小C 30 (小D's order names another group): share
 ///   0.5; lift 2.
 /// - occurrence 2 (Mar 13; window to Mar 20 21:30): speaker 小C bought 40:
-///   share 1; others 小A, 小B, 小D, 小E: 小B 50: share 0.25; lift 4.
+///   share 1; others 小A, 小B, 小E (小D had left, the bot is no member to
+///   count): 小B 50: share 1/3; lift 3.
 ///
 /// The latest order (Mar 25) is past both windows: complete.
 ///
@@ -116,9 +120,9 @@ fn conversion_per_activity_matches_the_hand_computed_figures() {
     assert_eq!(side(&occ[0], "others"), (2, 1, 1, 3_000));
     assert_eq!(occ[0]["lift"], 2.0);
     assert_eq!(side(&occ[1], "speakers"), (1, 1, 1, 4_000));
-    assert_eq!(side(&occ[1], "others"), (4, 1, 1, 5_000));
-    assert_eq!(occ[1]["others"]["buyer_share"], 0.25);
-    assert_eq!(occ[1]["lift"], 4.0);
+    assert_eq!(side(&occ[1], "others"), (3, 1, 1, 5_000));
+    assert_eq!(occ[1]["others"]["buyer_share"], 1.0 / 3.0);
+    assert_eq!(occ[1]["lift"], 3.0);
     assert!(occ.iter().all(|o| o["window_complete"] == true));
 
     let c = json(&ok(Some(&db), &["--json", "conversion", "--by-activity", "--days", "1"]));
@@ -127,7 +131,7 @@ fn conversion_per_activity_matches_the_hand_computed_figures() {
     assert_eq!(side(&occ[0], "others"), (2, 0, 0, 0));
     assert!(occ[0]["lift"].is_null());
     assert_eq!(side(&occ[1], "speakers"), (1, 0, 0, 0));
-    assert_eq!(side(&occ[1], "others"), (4, 1, 1, 5_000));
+    assert_eq!(side(&occ[1], "others"), (3, 1, 1, 5_000));
     assert_eq!(occ[1]["lift"], 0.0);
 
     let text = String::from_utf8(ok(Some(&db), &["conversion", "--by-activity"]).stdout).unwrap();
