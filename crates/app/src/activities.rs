@@ -281,8 +281,9 @@ pub struct Drafts {
 
 /// The announcement, reminder and follow-up of occurrence `number` of
 /// activity `id` (default: the next one from `now_ms`, else the last), in
-/// `lang`. The follow-up thanks the speakers to reward once the imported
-/// history covers the occurrence.
+/// `lang`, with the community's own templates where it set them. The
+/// follow-up thanks the speakers to reward once the imported history
+/// covers the occurrence.
 pub fn drafts(
     store: &dyn Store,
     community: &str,
@@ -292,6 +293,7 @@ pub fn drafts(
     lang: Lang,
 ) -> Result<Drafts> {
     let a = find(store, community, id)?;
+    let templates = crate::templates::Templates::load(store, community)?;
     let tz = parse_zone(&a.tz).map_err(AppError::Input)?;
     let number = match number {
         Some(n) => n,
@@ -337,14 +339,14 @@ pub fn drafts(
         Draft {
             kind: "announce",
             send_at: at(occ.start_ms - 86_400_000).to_rfc3339(),
-            text: lang.msg(&base("activity_draft.announce")),
+            text: templates.msg(lang, &base("activity_draft.announce")),
         },
         Draft {
             kind: "remind",
             send_at: at(occ.start_ms - 3_600_000).to_rfc3339(),
-            text: lang.msg(&base("activity_draft.remind")),
+            text: templates.msg(lang, &base("activity_draft.remind")),
         },
-        Draft { kind: "follow_up", send_at: morning.to_rfc3339(), text: lang.msg(&follow_up) },
+        Draft { kind: "follow_up", send_at: morning.to_rfc3339(), text: templates.msg(lang, &follow_up) },
     ];
     Ok(Drafts { activity: a, occurrence: number, local_start: occ.local_start, drafts })
 }

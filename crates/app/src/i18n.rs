@@ -95,6 +95,12 @@ impl Lang {
         self.fill(self.t(msg.key), msg)
     }
 
+    /// `msg` worded with `template` instead of the catalogue's text (a
+    /// community's own template: `crate::templates`).
+    pub fn msg_with(self, template: &str, msg: &Msg) -> String {
+        self.fill(template, msg)
+    }
+
     /// Fills `template`'s `{name}` and `{name|one|other}` from `msg`.
     fn fill(self, template: &str, msg: &Msg) -> String {
         let mut out = String::with_capacity(template.len() + 16);

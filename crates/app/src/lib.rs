@@ -39,11 +39,14 @@ pub mod eval;
 pub mod export;
 pub mod i18n;
 pub mod ingest;
+pub mod management;
 pub mod orders;
 pub mod points;
 pub mod report;
+pub mod resources;
 pub mod split;
 pub mod tasks;
+pub mod templates;
 pub mod view;
 
 pub use i18n::Lang;

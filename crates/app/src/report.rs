@@ -122,8 +122,9 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     let decided: std::collections::HashSet<&str> = decisions.iter().map(|d| d.move_id.as_str()).collect();
     let mut moves = next_moves(&snap, &groups);
     moves.retain(|m| !decided.contains(m.id.as_str()));
+    let templates = crate::templates::Templates::load(store, community)?;
     for m in &mut moves {
-        localize_move(m);
+        localize_move(m, &templates);
     }
     let outcomes = outcomes(&snap, &decisions);
     let report = Report {
@@ -186,14 +187,15 @@ pub fn decide(store: &dyn Store, community: &str, move_id: &str, verdict: Verdic
     Ok(m)
 }
 
-/// Words a move, its reason and its draft in both languages.
-pub fn localize_move(m: &mut Move) {
+/// Words a move, its reason and its draft in both languages (the draft
+/// with the community's own template where it set one).
+pub fn localize_move(m: &mut Move, templates: &crate::templates::Templates) {
     for (lang, text, draft) in [(Lang::Zh, &mut m.zh, &mut m.draft_zh), (Lang::En, &mut m.en, &mut m.draft_en)] {
         *text = match &m.why {
             Some(why) => lang.msg(&Msg::new("move.because").text("what", lang.msg(&m.msg)).text("why", lang.msg(why))),
             None => lang.msg(&m.msg),
         };
-        *draft = m.draft.as_ref().map(|d| lang.msg(d)).unwrap_or_default();
+        *draft = m.draft.as_ref().map(|d| templates.msg(lang, d)).unwrap_or_default();
     }
 }
 

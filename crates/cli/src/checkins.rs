@@ -58,7 +58,8 @@ pub fn list(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&groups)?);
     } else {
-        print!("{}", text::checkins(&groups, lang));
+        let templates = tonghao_app::templates::Templates::load(store, &cli.community)?;
+        print!("{}", text::checkins(&groups, lang, &templates));
     }
     Ok(0)
 }

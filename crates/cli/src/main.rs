@@ -11,14 +11,17 @@ mod eval;
 mod groups;
 mod import;
 mod member;
+mod mode;
 mod next;
 mod orders;
 mod points;
 mod report;
+mod resource;
 mod serve;
 mod sim;
 mod split;
 mod task;
+mod template;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -109,12 +112,30 @@ enum Command {
     /// Orders from a shop: `tonghao orders import FILE.csv`.
     #[command(subcommand)]
     Orders(orders::Command),
-    /// Buyers, revenue, repeat buyers and time to first order, per group.
+    /// Buyers, revenue, repeat buyers and time to first order, per group;
+    /// with --by-activity, per activity occurrence.
     Conversion {
         /// Write the table to open in a spreadsheet: csv or xlsx.
-        #[arg(long, value_parser = ["csv", "xlsx"])]
+        #[arg(long, value_parser = ["csv", "xlsx"], conflicts_with = "by_activity")]
         format: Option<String>,
+        /// Per planned activity's occurrence: orders of its speakers and of
+        /// the group's other members in the --days after it.
+        #[arg(long)]
+        by_activity: bool,
+        /// The window after each occurrence, in days (with --by-activity).
+        #[arg(long, default_value_t = tonghao_app::orders::ACTIVITY_WINDOW_DAYS, requires = "by_activity")]
+        days: i64,
     },
+    /// The resource library: venues, content, hosts and guests, tagged and
+    /// matched to the planned activities.
+    #[command(subcommand)]
+    Resource(resource::Command),
+    /// The management mode (集中, 分群, 自治, 不管理) and the groups' hierarchy.
+    #[command(subcommand)]
+    Mode(mode::Command),
+    /// The community's own texts for drafted messages.
+    #[command(subcommand)]
+    Template(template::Command),
     /// List the export formats tonghao reads.
     Formats,
     /// Generate a simulated community history (for demos, tests, benchmarks).
@@ -229,7 +250,11 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Canvas(cmd) => canvas::run(&*open()?, &cli, lang, cmd),
         Command::Points(args) => points::run(&*open()?, &cli, lang, args),
         Command::Orders(cmd) => orders::run(&*open()?, &cli, lang, cmd),
-        Command::Conversion { format } => orders::conversion(&*open()?, &cli, lang, format.as_deref()),
+        Command::Conversion { by_activity: true, days, .. } => orders::by_activity(&*open()?, &cli, lang, *days),
+        Command::Conversion { format, .. } => orders::conversion(&*open()?, &cli, lang, format.as_deref()),
+        Command::Resource(cmd) => resource::run(&*open()?, &cli, lang, cmd),
+        Command::Mode(cmd) => mode::run(&*open()?, &cli, lang, cmd),
+        Command::Template(cmd) => template::run(&*open()?, &cli, lang, cmd),
         Command::Sim(args) => sim::run(&cli, lang, args),
         Command::Demo(args) => demo::run(&cli, lang, args),
         Command::Eval(cmd) => eval::run(&cli, lang, cmd),

@@ -119,6 +119,8 @@ fn summary(lang: Lang, s: &DeleteStats) -> String {
         (lang.t("label.checkins_by_hand"), s.checkin_marks),
         (lang.t("label.tasks_about_them"), s.tasks),
         (lang.t("label.points_by_hand"), s.points),
+        (lang.t("label.resources_that_are_them"), s.resources),
+        (lang.t("label.groups_they_owned"), s.group_owners),
         (lang.t("label.names"), s.member_names),
         (lang.t("label.ids"), s.identities),
         (lang.t("label.member"), s.members),

@@ -55,3 +55,13 @@ pub fn conversion(store: &dyn Store, cli: &Cli, lang: Lang, format: Option<&str>
     }
     Ok(0)
 }
+
+pub fn by_activity(store: &dyn Store, cli: &Cli, lang: Lang, days: i64) -> Result<i32> {
+    let c = tonghao_app::orders::by_activity(store, &cli.community, days)?;
+    if cli.json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+    } else {
+        print!("{}", text::conversion_by_activity(&c, lang));
+    }
+    Ok(0)
+}

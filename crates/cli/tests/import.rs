@@ -370,7 +370,7 @@ fn a_store_from_before_content_keys_gains_nothing_on_reimport() {
              ALTER TABLE memberships DROP COLUMN content_key; ALTER TABLE memberships DROP COLUMN import_id;
              ALTER TABLE activities DROP COLUMN content_key; ALTER TABLE activities DROP COLUMN import_id;
              ALTER TABLE groups DROP COLUMN tz_name;
-             PRAGMA user_version = 9;",
+             DELETE FROM schema_migrations WHERE number = 10;",
         )
         .unwrap();
     }

@@ -89,6 +89,23 @@ fn operators_records_are_the_same_on_postgres_and_sqlite() {
             step(&["orders", "import", orders.to_str().unwrap(), "--tz", "+08:00"]),
             step(&["canvas", "set", "pain_point", "想读书却坚持不下来"]),
             step(&["canvas", "set", "pain_point", "一个人读书坚持不下来"]),
+            step(&[
+                "resource",
+                "add",
+                "--kind",
+                "host",
+                "--name",
+                "小B",
+                "--member",
+                "wechat:wxid_b",
+                "--tags",
+                "读书",
+            ]),
+            step(&["resource", "add", "--kind", "venue", "--name", "咖啡馆", "--tags", "杭州"]),
+            step(&["resource", "tag", "2", "--add", "读书会", "--remove", "杭州"]),
+            step(&["mode", "set", "sub_groups"]),
+            step(&["mode", "group", "读书会1群", "--owner", "小A"]),
+            step(&["template", "set", "draft.checkin_encourage", "{name}，{days} 天了，加油！"]),
         ];
         let lists = |out: &mut Vec<serde_json::Value>| {
             for args in [
@@ -97,6 +114,11 @@ fn operators_records_are_the_same_on_postgres_and_sqlite() {
                 &["checkins", "--today", "2024-03-13"],
                 &["points", "--ledger"],
                 &["conversion"],
+                &["conversion", "--by-activity"],
+                &["resource", "list"],
+                &["resource", "match"],
+                &["mode", "show"],
+                &["template", "show", "draft.checkin_encourage"],
             ] {
                 out.push(step(args));
             }
@@ -120,7 +142,7 @@ fn operators_records_are_the_same_on_postgres_and_sqlite() {
 fn without_times(mut v: serde_json::Value) -> serde_json::Value {
     match &mut v {
         serde_json::Value::Object(map) => {
-            for key in ["created_ms", "done_ms", "saved_ms", "at_ms", "exported_at"] {
+            for key in ["created_ms", "done_ms", "saved_ms", "at_ms", "exported_at", "updated_ms", "mode_set_ms"] {
                 if map.contains_key(key) {
                     map.insert(key.into(), serde_json::Value::Null);
                 }

@@ -306,3 +306,172 @@ pub struct CanvasVersion {
     /// Every field set so far: name → text.
     pub fields: std::collections::BTreeMap<String, String>,
 }
+
+/// What kind of resource the community can draw on (谢晶: "空间、内容、人等资源，标签化").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    /// 场地: a place for an offline event.
+    Venue,
+    /// 内容: an article, a course, a book list, a product to try.
+    Content,
+    /// 主持人: someone who can host a discussion.
+    Host,
+    /// 嘉宾: someone who can give a guest share.
+    Guest,
+}
+
+impl ResourceKind {
+    /// Every kind.
+    pub const ALL: [ResourceKind; 4] =
+        [ResourceKind::Venue, ResourceKind::Content, ResourceKind::Host, ResourceKind::Guest];
+
+    /// The code name, as stored and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Venue => "venue",
+            ResourceKind::Content => "content",
+            ResourceKind::Host => "host",
+            ResourceKind::Guest => "guest",
+        }
+    }
+
+    /// Whether it is a person (and may name a member).
+    pub fn is_person(self) -> bool {
+        matches!(self, ResourceKind::Host | ResourceKind::Guest)
+    }
+}
+
+impl std::str::FromStr for ResourceKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ResourceKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not one of venue, content, host, guest"))
+    }
+}
+
+/// One entry of the community's resource library.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// Its id within the community.
+    pub id: i64,
+    /// Venue, content, host or guest.
+    pub kind: ResourceKind,
+    /// What the team calls it: "星巴克(西湖店)", "老周".
+    pub name: String,
+    /// Its tags, lower case, sorted, each once.
+    pub tags: Vec<String>,
+    /// The member a host or guest is: when adding, a member id or
+    /// `platform:id`; when read, their latest name.
+    pub member: Option<String>,
+    /// The member's store id (when read).
+    pub member_id: Option<i64>,
+    /// A free note (contact, capacity, link).
+    pub note: Option<String>,
+    /// When it was recorded (UTC milliseconds).
+    pub created_ms: i64,
+}
+
+/// How a community is run (issue 12, part 8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ManagementMode {
+    /// 集中: one team runs every group.
+    Centralised,
+    /// 分群: sub-groups, each with an owner of its own.
+    SubGroups,
+    /// 自治: the members run their groups themselves.
+    SelfGoverning,
+    /// 不管理: nobody runs them.
+    Unmanaged,
+}
+
+impl ManagementMode {
+    /// Every mode.
+    pub const ALL: [ManagementMode; 4] = [
+        ManagementMode::Centralised,
+        ManagementMode::SubGroups,
+        ManagementMode::SelfGoverning,
+        ManagementMode::Unmanaged,
+    ];
+
+    /// The code name, as stored and in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ManagementMode::Centralised => "centralised",
+            ManagementMode::SubGroups => "sub_groups",
+            ManagementMode::SelfGoverning => "self_governing",
+            ManagementMode::Unmanaged => "unmanaged",
+        }
+    }
+
+    /// The seeds' Chinese name.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ManagementMode::Centralised => "集中",
+            ManagementMode::SubGroups => "分群",
+            ManagementMode::SelfGoverning => "自治",
+            ManagementMode::Unmanaged => "不管理",
+        }
+    }
+}
+
+impl std::str::FromStr for ManagementMode {
+    type Err = String;
+    /// The code name or the Chinese one.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ManagementMode::ALL.into_iter().find(|k| k.as_str() == s || k.zh() == s).ok_or_else(|| {
+            format!(
+                "{s:?} is not one of centralised (集中), sub_groups (分群), self_governing (自治), unmanaged (不管理)"
+            )
+        })
+    }
+}
+
+/// A group's place in the community's hierarchy: its parent group and the
+/// member who owns it (a sub-group's owner, under 分群).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPlace {
+    /// The group's store id (when read).
+    pub group_id: i64,
+    /// The group: when setting, its id or name; when read, its name.
+    pub group: String,
+    /// The parent group's store id (when read).
+    pub parent_id: Option<i64>,
+    /// The parent group: when setting, its id or name; when read, its name.
+    pub parent: Option<String>,
+    /// The owner's store id (when read).
+    pub owner_id: Option<i64>,
+    /// The owner: when setting, a member id, `platform:id` or a name they
+    /// used in the group; when read, their latest name.
+    pub owner: Option<String>,
+    /// When it was last set (UTC milliseconds).
+    pub updated_ms: i64,
+}
+
+/// The community's management mode and group hierarchy, as stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Management {
+    /// The mode, if one was set.
+    pub mode: Option<ManagementMode>,
+    /// When the mode was set (UTC milliseconds).
+    pub mode_set_ms: Option<i64>,
+    /// Every group placed in the hierarchy, by group id.
+    pub groups: Vec<GroupPlace>,
+}
+
+/// A community's own text for one drafted message (a catalogue key), in
+/// one language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateOverride {
+    /// The catalogue key it replaces, e.g. `activity_draft.announce`.
+    pub key: String,
+    /// `zh` or `en`.
+    pub lang: String,
+    /// The template, with the same `{placeholders}` as the catalogue's.
+    pub text: String,
+    /// When it was set (UTC milliseconds).
+    pub updated_ms: i64,
+}

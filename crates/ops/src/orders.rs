@@ -364,3 +364,153 @@ mod tests {
         assert_eq!((a[0].platform.as_str(), a[0].member.as_str(), a[0].amount_fen), ("wechat", "wxid_a", 990));
     }
 }
+
+/// Days after an activity's occurrence whose orders count for it, unless
+/// the caller says otherwise.
+pub const ACTIVITY_WINDOW_DAYS: i64 = 7;
+
+/// Orders of one side of an occurrence: its speakers, or the group's other
+/// members.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Side {
+    /// Members on this side.
+    pub members: u64,
+    /// Those who ordered in the window.
+    pub buyers: u64,
+    /// Their orders in the window.
+    pub orders: u64,
+    /// Their sum, in fen.
+    pub revenue_fen: i64,
+    /// buyers / members.
+    pub buyer_share: Option<f64>,
+    /// revenue / members, in fen.
+    pub revenue_per_member_fen: Option<f64>,
+}
+
+impl Side {
+    fn finish(&mut self) {
+        if self.members > 0 {
+            self.buyer_share = Some(self.buyers as f64 / self.members as f64);
+            self.revenue_per_member_fen = Some(self.revenue_fen as f64 / self.members as f64);
+        }
+    }
+}
+
+/// What an activity's occurrence converted into.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OccurrenceConversion {
+    /// Which occurrence (1: the first).
+    pub occurrence: usize,
+    /// Its start, RFC 3339 in the activity's zone.
+    pub local_start: String,
+    /// Its start and end (UTC milliseconds).
+    pub start_ms: i64,
+    /// Its end; the window is `[end_ms, window_end_ms)`.
+    pub end_ms: i64,
+    /// The window's end (UTC milliseconds).
+    pub window_end_ms: i64,
+    /// The members who posted during it (bots left out).
+    pub speakers: Side,
+    /// The group's other members at its start (joined by then, not left).
+    pub others: Side,
+    /// speakers' buyer share / the others' (`None` when the others bought nothing).
+    pub lift: Option<f64>,
+    /// The latest order stored is at or after the window's end: no order of
+    /// the window can still be missing from the files imported.
+    pub window_complete: bool,
+}
+
+/// Buyers, orders and revenue in the `window_days` days after the end of
+/// `occ` (an occurrence of an activity in group `g`) among its speakers and
+/// among the group's other members. An order counts when it is the
+/// member's and is credited to the group or names no group (an order
+/// naming another group is that group's).
+pub fn occurrence_conversion(
+    snap: &Snapshot,
+    g: usize,
+    occ: &crate::activities::Occurrence,
+    number: usize,
+    orders: &[StoredOrder],
+    window_days: i64,
+) -> OccurrenceConversion {
+    let group = &snap.groups[g];
+    let m = &snap.messages;
+    let store_id = |i: u32| snap.members[i as usize].store_id;
+    let mut speakers = std::collections::BTreeSet::new();
+    for i in group.messages.clone() {
+        let t = m.at_ms[i];
+        if t >= occ.start_ms && t < occ.end_ms && !m.has(i, tonghao_model::snapshot::flags::BOT) {
+            speakers.insert(store_id(m.member[i]));
+        }
+    }
+    // Who was in the group at the start: a first appearance by then, and
+    // no leave as their latest join or leave before it.
+    let mut first: HashMap<i64, i64> = HashMap::new();
+    let mut left: HashMap<i64, bool> = HashMap::new();
+    for r in &snap.memberships[group.memberships.clone()] {
+        if r.at_ms > occ.start_ms {
+            continue;
+        }
+        match r.kind {
+            MembershipKind::Join => {
+                first.entry(store_id(r.member)).or_insert(r.at_ms);
+                left.insert(store_id(r.member), false);
+            }
+            MembershipKind::Leave => {
+                left.insert(store_id(r.member), true);
+            }
+            MembershipKind::Role(_) => {}
+        }
+    }
+    for i in group.messages.clone() {
+        if m.at_ms[i] <= occ.start_ms {
+            first.entry(store_id(m.member[i])).or_insert(m.at_ms[i]);
+        }
+    }
+    let bots: std::collections::HashSet<i64> = snap.members.iter().filter(|x| x.bot).map(|x| x.store_id).collect();
+    let others: std::collections::BTreeSet<i64> = first
+        .keys()
+        .copied()
+        .filter(|id| !speakers.contains(id) && !left.get(id).copied().unwrap_or(false) && !bots.contains(id))
+        .collect();
+    let window_end_ms = occ.end_ms + window_days * DAY_MS;
+    let mut by_member: HashMap<i64, Vec<&StoredOrder>> = HashMap::new();
+    for o in orders {
+        let credited = o.group == Some(group.store_id) || (o.group.is_none() && o.group_ref.is_none());
+        if let Some(member) = o.member
+            && credited
+            && o.at_ms >= occ.end_ms
+            && o.at_ms < window_end_ms
+        {
+            by_member.entry(member).or_default().push(o);
+        }
+    }
+    let side = |members: &std::collections::BTreeSet<i64>| {
+        let mut s = Side { members: members.len() as u64, ..Default::default() };
+        for id in members {
+            if let Some(os) = by_member.get(id) {
+                s.buyers += 1;
+                s.orders += os.len() as u64;
+                s.revenue_fen += os.iter().map(|o| o.amount_fen).sum::<i64>();
+            }
+        }
+        s.finish();
+        s
+    };
+    let (speakers, others) = (side(&speakers), side(&others));
+    let lift = match (speakers.buyer_share, others.buyer_share) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    };
+    OccurrenceConversion {
+        occurrence: number,
+        local_start: occ.local_start.clone(),
+        start_ms: occ.start_ms,
+        end_ms: occ.end_ms,
+        window_end_ms,
+        speakers,
+        others,
+        lift,
+        window_complete: orders.iter().any(|o| o.at_ms >= window_end_ms),
+    }
+}

@@ -764,3 +764,231 @@ pub async fn points(
     let points = blocking(&state, move |store| tonghao_app::points::points(store, &community, None, lang)).await?;
     Ok(Json(json!(points)))
 }
+
+/// `GET /api/c/{community}/resources`: the library and the planned
+/// activities matched to it.
+pub async fn resources(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let value = blocking(&state, move |store| {
+        let resources = tonghao_app::resources::list(store, &community, None)?;
+        let matches = tonghao_app::resources::matches(store, &community)?;
+        Ok(json!({"resources": resources, "matches": matches}))
+    })
+    .await?;
+    Ok(Json(value))
+}
+
+/// A resource as the console's form sends it.
+#[derive(Deserialize)]
+pub struct ResourceForm {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    member: Option<String>,
+    note: Option<String>,
+}
+
+/// `POST /api/c/{community}/resources`
+pub async fn resource_add(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Json(form): Json<ResourceForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let new = tonghao_app::resources::NewResource {
+        kind: form.kind.parse().map_err(ApiError::BadRequest)?,
+        name: form.name,
+        tags: form.tags,
+        member: form.member,
+        note: form.note,
+    };
+    let c = community.clone();
+    let added = blocking(&state, move |store| tonghao_app::resources::add(store, &c, &new)).await?;
+    audit(&state, &auth.user.name, Some(&community), "resource-add", &added.name);
+    Ok(Json(json!(added)))
+}
+
+/// Tags to add and remove.
+#[derive(Deserialize)]
+pub struct TagsForm {
+    #[serde(default)]
+    add: Vec<String>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+/// `POST /api/c/{community}/resources/{resource}/tags`
+pub async fn resource_tags(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, id)): Path<(String, i64)>,
+    Json(form): Json<TagsForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let c = community.clone();
+    let r = blocking(&state, move |store| tonghao_app::resources::tag(store, &c, id, &form.add, &form.remove)).await?;
+    audit(&state, &auth.user.name, Some(&community), "resource-tag", &r.name);
+    Ok(Json(json!(r)))
+}
+
+/// `DELETE /api/c/{community}/resources/{resource}`
+pub async fn resource_remove(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, id)): Path<(String, i64)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let c = community.clone();
+    let r = blocking(&state, move |store| tonghao_app::resources::remove(store, &c, id)).await?;
+    audit(&state, &auth.user.name, Some(&community), "resource-remove", &r.name);
+    Ok(Json(json!(r)))
+}
+
+/// `GET /api/c/{community}/management`
+pub async fn management(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let shown = blocking(&state, move |store| tonghao_app::management::show(store, &community)).await?;
+    Ok(Json(json!(shown)))
+}
+
+/// The mode to set.
+#[derive(Deserialize)]
+pub struct ModeForm {
+    mode: String,
+}
+
+/// `POST /api/c/{community}/management`
+pub async fn management_set(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Json(form): Json<ModeForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let mode: tonghao_model::records::ManagementMode = form.mode.parse().map_err(ApiError::BadRequest)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let c = community.clone();
+    let shown = blocking(&state, move |store| {
+        tonghao_app::management::set_mode(store, &c, mode, now)?;
+        tonghao_app::management::show(store, &c)
+    })
+    .await?;
+    audit(&state, &auth.user.name, Some(&community), "mode-set", mode.as_str());
+    Ok(Json(json!(shown)))
+}
+
+/// A group's parent (id or name) and owner (member id, `platform:id` or a
+/// name used in the group); absent or empty: none.
+#[derive(Deserialize)]
+pub struct PlaceForm {
+    parent: Option<String>,
+    owner: Option<String>,
+}
+
+/// `POST /api/c/{community}/management/groups/{group}` (the group's store id)
+pub async fn group_place(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, group)): Path<(String, i64)>,
+    Json(form): Json<PlaceForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let c = community.clone();
+    let place = blocking(&state, move |store| {
+        // The store names groups by platform id or name; the API by store id.
+        let snap = store.snapshot(&c, None, None)?;
+        let external = snap
+            .groups
+            .iter()
+            .find(|g| g.store_id == group)
+            .map(|g| g.external_id.clone())
+            .ok_or_else(|| AppError::NotFound(format!("no group {group} in community {c:?}")))?;
+        tonghao_app::management::set_group(store, &c, &external, form.parent.as_deref(), form.owner.as_deref(), now)
+    })
+    .await?;
+    audit(&state, &auth.user.name, Some(&community), "group-place", &place.group);
+    Ok(Json(json!(place)))
+}
+
+/// `GET /api/c/{community}/templates`
+pub async fn templates(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let list = blocking(&state, move |store| tonghao_app::templates::list(store, &community)).await?;
+    Ok(Json(json!(list)))
+}
+
+/// A template's text.
+#[derive(Deserialize)]
+pub struct TemplateForm {
+    text: String,
+}
+
+/// `POST /api/c/{community}/templates/{key}/{lang}`
+pub async fn template_set(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, key, lang)): Path<(String, String, String)>,
+    Json(form): Json<TemplateForm>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let (c, k) = (community.clone(), key.clone());
+    let t = blocking(&state, move |store| tonghao_app::templates::set(store, &c, &k, &lang, &form.text, now)).await?;
+    audit(&state, &auth.user.name, Some(&community), "template-set", &key);
+    Ok(Json(json!(t)))
+}
+
+/// `DELETE /api/c/{community}/templates/{key}/{lang}`
+pub async fn template_reset(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((community, key, lang)): Path<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    auth.require(Role::Admin)?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let (c, k) = (community.clone(), key.clone());
+    let had = blocking(&state, move |store| tonghao_app::templates::reset(store, &c, &k, Some(&lang), now)).await?;
+    audit(&state, &auth.user.name, Some(&community), "template-reset", &key);
+    Ok(Json(json!({"key": key, "reset": had})))
+}
+
+/// `?days=N` of conversion per activity.
+#[derive(Deserialize)]
+pub struct WindowQuery {
+    days: Option<i64>,
+}
+
+/// `GET /api/c/{community}/conversion/activities?days=`
+pub async fn conversion_by_activity(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(community): Path<String>,
+    Query(q): Query<WindowQuery>,
+) -> ApiResult<Json<Value>> {
+    auth.community(&community)?;
+    let days = q.days.unwrap_or(tonghao_app::orders::ACTIVITY_WINDOW_DAYS);
+    let c = blocking(&state, move |store| tonghao_app::orders::by_activity(store, &community, days)).await?;
+    Ok(Json(json!(c)))
+}

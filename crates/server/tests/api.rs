@@ -155,6 +155,7 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
             .replace("{import}", "1");
         let uri =
             uri.replace("{move}", "x").replace("{verdict}", "done").replace("{job}", "x").replace("{table}", "groups");
+        let uri = uri.replace("{resource}", "1").replace("{key}", "draft.welcome").replace("{lang}", "zh");
         let res = t.call(&anon, &r.method.to_uppercase(), &uri, Some(b"{}".to_vec()), false).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{} {uri} without a session", r.method);
     }
@@ -309,6 +310,88 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
         "idempotent: {again}"
     );
 
+    // The resource library, the management mode and the templates: any
+    // role reads, admins write, another community's answer 404.
+    let body = |v: Value| Some(serde_json::to_vec(&v).unwrap());
+    let guest = json!({"kind": "guest", "name": "小明", "tags": ["读书", "AI"], "member": "wechat:wx_ming"});
+    assert_eq!(t.post(&viewer, "/api/c/a/resources", body(guest.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post(&ops, "/api/c/b/resources", body(guest.clone())).await.status, StatusCode::NOT_FOUND);
+    let bad = json!({"kind": "room", "name": "x"});
+    assert_eq!(t.post(&ops, "/api/c/a/resources", body(bad)).await.status, StatusCode::BAD_REQUEST);
+    let r = t.post(&ops, "/api/c/a/resources", body(guest)).await.json();
+    assert_eq!((r["id"].as_i64(), r["tags"].clone()), (Some(1), json!(["ai", "读书"])));
+    let tags = json!({"add": ["guest-share"], "remove": ["ai"]});
+    assert_eq!(t.post(&viewer, "/api/c/a/resources/1/tags", body(tags.clone())).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.post(&ops, "/api/c/a/resources/9/tags", body(tags.clone())).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.post(&ops, "/api/c/a/resources/1/tags", body(tags)).await.json()["tags"],
+        json!(["guest-share", "读书"])
+    );
+    let lib = t.get(&viewer, "/api/c/a/resources").await.json();
+    assert_eq!(lib["resources"][0]["name"], "小明");
+    assert!(lib["matches"].as_array().unwrap().iter().all(|m| m["coverage"] == "missing"), "topics need a host: {lib}");
+    assert_eq!(t.get(&ops, "/api/c/b/resources").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.call(&viewer, "DELETE", "/api/c/a/resources/1", None, true).await.status, StatusCode::FORBIDDEN);
+    let venue = t.post(&ops, "/api/c/a/resources", body(json!({"kind": "venue", "name": "咖啡馆"}))).await.json();
+    let gone = t.call(&ops, "DELETE", &format!("/api/c/a/resources/{}", venue["id"]), None, true).await;
+    assert_eq!((gone.status, gone.json()["name"].as_str()), (StatusCode::OK, Some("咖啡馆")));
+    assert_eq!(t.call(&ops, "DELETE", "/api/c/a/resources/99", None, true).await.status, StatusCode::NOT_FOUND);
+
+    assert!(t.get(&viewer, "/api/c/a/management").await.json()["mode"].is_null());
+    let mode = body(json!({"mode": "分群"}));
+    assert_eq!(t.post(&viewer, "/api/c/a/management", mode.clone()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.post(&ops, "/api/c/a/management", body(json!({"mode": "anarchy"}))).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(t.post(&ops, "/api/c/a/management", mode).await.json()["mode"], "sub_groups");
+    let club = *t.group_ids("a").iter().find(|&&g| g != group_a).expect("the pushed group");
+    let place = body(json!({"parent": "Big sample", "owner": "wechat:wx_ming"}));
+    let club_uri = format!("/api/c/a/management/groups/{club}");
+    assert_eq!(t.post(&viewer, &club_uri, place.clone()).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.post(&ops, &format!("/api/c/a/management/groups/{group_b}"), place.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(t.post(&ops, &club_uri, place).await.json()["owner"], "小明-杭州");
+    let cycle = body(json!({"parent": "club@chatroom"}));
+    assert_eq!(
+        t.post(&ops, &format!("/api/c/a/management/groups/{group_a}"), cycle).await.status,
+        StatusCode::CONFLICT
+    );
+    let m = t.get(&viewer, "/api/c/a/management").await.json();
+    assert_eq!(m["tree"][0]["children"][0]["group"], "读书会", "{m}");
+    assert_eq!((m["checks"][0]["kind"].as_str(), m["checks"][0]["ok"].as_bool()), (Some("owner_active"), Some(true)));
+    assert_eq!(t.get(&ops, "/api/c/b/management").await.status, StatusCode::NOT_FOUND);
+
+    let list = t.get(&viewer, "/api/c/a/templates").await.json();
+    assert!(list.as_array().unwrap().iter().any(|x| x["key"] == "draft.welcome"));
+    let welcome = "/api/c/a/templates/draft.welcome/zh";
+    assert_eq!(t.post(&viewer, welcome, body(json!({"text": "{name}你好"}))).await.status, StatusCode::FORBIDDEN);
+    let refused = t.post(&ops, welcome, body(json!({"text": "{nom}你好"}))).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.json()["message"].as_str().unwrap().contains("unknown placeholder {nom}"));
+    let fr = t.post(&ops, "/api/c/a/templates/draft.welcome/fr", body(json!({"text": "{name}"}))).await;
+    assert_eq!(fr.status, StatusCode::BAD_REQUEST);
+    let unknown = t.post(&ops, "/api/c/a/templates/label.group/zh", body(json!({"text": "x"}))).await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        t.post(&ops, welcome, body(json!({"text": "{name}，欢迎来到{group}"}))).await.json()["zh"],
+        "{name}，欢迎来到{group}"
+    );
+    assert_eq!(t.call(&viewer, "DELETE", welcome, None, true).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(t.call(&ops, "DELETE", welcome, None, true).await.json()["reset"], true);
+    assert_eq!(t.get(&ops, "/api/c/b/templates").await.status, StatusCode::NOT_FOUND);
+
+    let per = t.get(&viewer, "/api/c/a/conversion/activities").await.json();
+    assert_eq!(per["window_days"], 7);
+    let december =
+        per["activities"].as_array().unwrap().iter().find(|a| a["activity"]["title"] == "December topic").unwrap();
+    assert_eq!(december["occurrences"].as_array().map(Vec::len), Some(4), "{per}");
+    assert_eq!(december["occurrences"][0]["speakers"]["buyers"], 0, "no orders imported");
+    assert_eq!(t.get(&viewer, "/api/c/a/conversion/activities?days=400").await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(t.get(&ops, "/api/c/b/conversion/activities").await.status, StatusCode::NOT_FOUND);
+
     // Exports: CSV with a BOM and defused formulas; .xlsx read back by calamine.
     let csv = t.get(&viewer, "/api/c/a/export/members?format=csv&lang=zh&group=club@chatroom").await;
     assert_eq!(csv.status, StatusCode::OK);
@@ -408,6 +491,13 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
         ("ops", "undo-import"),
         ("ops", "activity-add"),
         ("ops", "task-done"),
+        ("ops", "resource-add"),
+        ("ops", "resource-tag"),
+        ("ops", "resource-remove"),
+        ("ops", "mode-set"),
+        ("ops", "group-place"),
+        ("ops", "template-set"),
+        ("ops", "template-reset"),
     ] {
         assert!(actions.contains(&(user.to_string(), action.to_string())), "no {user} {action} in {actions:?}");
     }

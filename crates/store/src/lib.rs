@@ -38,6 +38,7 @@ mod columns;
 mod error;
 mod identity;
 mod ingest;
+mod migrations;
 mod postgres;
 mod privacy;
 mod records;

@@ -58,6 +58,10 @@ pub struct MemberExport {
     pub tasks: Vec<tonghao_model::records::Task>,
     /// Points given to them by hand (points by rule follow from the data above).
     pub points: Vec<tonghao_model::records::PointsEntry>,
+    /// Entries of the resource library that are them (a host or a guest).
+    pub resources: Vec<tonghao_model::records::Resource>,
+    /// The groups they are recorded as the owner of.
+    pub group_owner_of: Vec<tonghao_model::records::GroupPlace>,
     /// Other people's messages whose structured mention list names them (the
     /// messages themselves are the other people's data and not included).
     pub mentioned_in: u64,
@@ -240,6 +244,10 @@ pub struct DeleteStats {
     pub tasks: u64,
     /// Points given to them by hand.
     pub points: u64,
+    /// Entries of the resource library that are them (a host or a guest).
+    pub resources: u64,
+    /// Groups they were recorded as the owner of (the groups stay, ownerless).
+    pub group_owners: u64,
     /// Other people's joins/leaves/roles where they were the inviter, remover
     /// or role giver: kept, with that link set to unknown.
     pub inviter_links_cleared: u64,

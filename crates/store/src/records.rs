@@ -81,3 +81,36 @@ pub(crate) fn member_by_name(
         ))),
     }
 }
+
+/// Tags as stored: a JSON array.
+pub(crate) fn tags_to_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).expect("strings serialise")
+}
+
+/// Tags as read (an unreadable column reads as none: it is only written here).
+pub(crate) fn tags_from_json(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+/// Whether making `parent` the parent of `group` would make a cycle, given
+/// every group's parent now (`parents`: group → parent).
+pub(crate) fn makes_cycle(parents: &HashMap<i64, i64>, group: i64, parent: i64) -> bool {
+    let mut at = Some(parent);
+    let mut steps = 0;
+    while let Some(g) = at {
+        if g == group {
+            return true;
+        }
+        steps += 1;
+        if steps > parents.len() + 1 {
+            return true;
+        }
+        at = parents.get(&g).copied();
+    }
+    false
+}
+
+/// The error for a resource id the community does not have.
+pub(crate) fn no_resource(id: i64, community: &str) -> StoreError {
+    StoreError::NotFound(format!("no resource #{id} in community {community:?}; `tonghao resource list` lists them"))
+}

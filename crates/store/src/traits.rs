@@ -7,8 +7,9 @@
 //!
 //! Operations records are the fourth concern, [`Operations`]: today the
 //! decisions about next moves, the orders imported from files and the
-//! check-ins recorded by hand and the planned activities; tasks and points
-//! join it as the `ops` crate defines them.
+//! check-ins recorded by hand, the planned activities, tasks, points, the
+//! canvas, the resource library, the management mode with its group
+//! hierarchy, and the community's own draft templates.
 
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::StoreError;
@@ -17,7 +18,8 @@ use crate::types::{Feed, GroupSummary, ImportRecord, ImportStats, MemberNote, Me
 use crate::undo::ImportUndoStats;
 use tonghao_model::decision::Decision;
 use tonghao_model::records::{
-    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    Activity, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind, OrderImportStats,
+    OrderRecord, PointsEntry, Resource, StoredOrder, Task, TemplateOverride,
 };
 use tonghao_model::snapshot::Snapshot;
 
@@ -179,6 +181,38 @@ pub trait Operations {
     fn save_canvas(&self, community: &str, canvas: &CanvasVersion) -> Result<CanvasVersion, StoreError>;
     /// Every saved version of the canvas, oldest first.
     fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError>;
+    /// Adds an entry to the resource library (creating the community if
+    /// new); `resource.member` (store id or `platform:id`) is resolved, its
+    /// `id` assigned, its tags kept as given (the caller normalises them).
+    fn add_resource(&self, community: &str, resource: &Resource) -> Result<Resource, StoreError>;
+    /// Every resource of `community`, by id.
+    fn resources(&self, community: &str) -> Result<Vec<Resource>, StoreError>;
+    /// Replaces the tags of resource `id`.
+    fn set_resource_tags(&self, community: &str, id: i64, tags: &[String]) -> Result<Resource, StoreError>;
+    /// Removes resource `id`; returns it as it was.
+    fn remove_resource(&self, community: &str, id: i64) -> Result<Resource, StoreError>;
+    /// Sets the community's management mode (creating the community if new).
+    fn set_management_mode(&self, community: &str, mode: ManagementMode, at_ms: i64) -> Result<(), StoreError>;
+    /// Sets a group's place in the hierarchy: `place.group` and
+    /// `place.parent` are ids or names (no parent: a top group), and
+    /// `place.owner` a member id, `platform:id` or a name they used in the
+    /// group (none: no owner). A parent that would make a cycle is a
+    /// [`StoreError::Conflict`].
+    fn set_group_place(&self, community: &str, place: &GroupPlace) -> Result<GroupPlace, StoreError>;
+    /// The mode, and every group that has a parent or an owner.
+    fn management(&self, community: &str) -> Result<Management, StoreError>;
+    /// Sets the community's own text for a drafted message (`text`), or
+    /// goes back to the catalogue's (`None`; `false` when there was none).
+    fn set_template(
+        &self,
+        community: &str,
+        key: &str,
+        lang: &str,
+        text: Option<&str>,
+        at_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Every template the community set, by key and language.
+    fn templates(&self, community: &str) -> Result<Vec<TemplateOverride>, StoreError>;
 }
 
 /// The console's accounts and what several server processes share:

@@ -65,7 +65,9 @@ pub(crate) const TIDY_GROUP: [&str; 3] = [
        AND NOT EXISTS (SELECT 1 FROM planned_activities WHERE community_id = $1 AND group_id = $2)
        AND NOT EXISTS (SELECT 1 FROM checkin_marks WHERE community_id = $1 AND group_id = $2)
        AND NOT EXISTS (SELECT 1 FROM tasks WHERE community_id = $1 AND group_id = $2)
-       AND NOT EXISTS (SELECT 1 FROM points WHERE community_id = $1 AND group_id = $2)",
+       AND NOT EXISTS (SELECT 1 FROM points WHERE community_id = $1 AND group_id = $2)
+       AND NOT EXISTS (SELECT 1 FROM group_owners WHERE community_id = $1 AND group_id = $2)
+       AND NOT EXISTS (SELECT 1 FROM groups WHERE community_id = $1 AND parent_id = $2)",
     "UPDATE group_coverage SET
          first_ms = (SELECT min(first_ms) FROM import_groups WHERE community_id = $1 AND group_id = $2),
          last_ms = (SELECT max(last_ms) FROM import_groups WHERE community_id = $1 AND group_id = $2)

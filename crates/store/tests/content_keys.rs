@@ -103,7 +103,7 @@ fn a_postgres_store_from_before_content_keys_gets_them() {
          ALTER TABLE memberships DROP COLUMN content_key, DROP COLUMN import_id;
          ALTER TABLE activities DROP COLUMN content_key, DROP COLUMN import_id;
          ALTER TABLE groups DROP COLUMN tz_name;
-         UPDATE tonghao_schema SET version = 2;",
+         DELETE FROM tonghao_migrations WHERE number = 3;",
     )
     .unwrap();
     let store = PgStore::open(&url).unwrap();

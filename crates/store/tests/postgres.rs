@@ -13,8 +13,16 @@ use tonghao_store::{Accounts, Operations, PgStore, Privacy, StoreError};
 /// Tables the same on every node (not keyed by community): the accounts
 /// that span communities, the community list itself, and the store's own
 /// bookkeeping. docs/postgres.md lists them.
-const REFERENCE_TABLES: &[&str] =
-    &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags", "tonghao_schema"];
+const REFERENCE_TABLES: &[&str] = &[
+    "users",
+    "sessions",
+    "login_failures",
+    "audit_log",
+    "communities",
+    "store_flags",
+    "tonghao_schema",
+    "tonghao_migrations",
+];
 
 #[test]
 fn every_primary_and_unique_key_includes_the_community() {
@@ -157,4 +165,30 @@ fn a_newer_schema_is_refused() {
         Err(StoreError::TooNew { found, known, .. }) => assert_eq!(found, known + 1),
         other => panic!("expected TooNew, got {other:?}"),
     }
+}
+
+/// A database of the last count-numbered schema (v2, no record of applied
+/// numbers) gets migrations 0003 and 0005 and records 1, 2, 3 and 5 as applied.
+#[test]
+fn a_v2_database_gets_the_migrations_numbered_after_the_gap() {
+    let url = tonghao_store::test_pg::database_url();
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    c.batch_execute(include_str!("../migrations/postgres/0001_init.sql")).unwrap();
+    c.batch_execute(include_str!("../migrations/postgres/0002_operations.sql")).unwrap();
+    c.batch_execute("CREATE TABLE tonghao_schema (version BIGINT NOT NULL); INSERT INTO tonghao_schema VALUES (2)")
+        .unwrap();
+    let store = PgStore::open(&url).unwrap();
+    assert_eq!(PgStore::SCHEMA_VERSION, 5);
+    let applied: Vec<i64> = c
+        .query("SELECT number FROM tonghao_migrations ORDER BY number", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(applied, vec![1, 2, 3, 5]);
+    let version: i64 = c.query_one("SELECT version FROM tonghao_schema", &[]).unwrap().get(0);
+    assert_eq!(version, 5);
+    assert!(store.templates("default").unwrap().is_empty(), "0005's tables exist");
+    drop(store);
+    PgStore::open(&url).unwrap();
 }

@@ -480,3 +480,96 @@ fn notes_survive_and_go_with_the_member() {
         assert_eq!(texts("wechat:wxid_a"), vec!["hosts topic nights"]);
     });
 }
+
+/// The resource library, the management mode with the group hierarchy and
+/// the draft templates: kept per community, and a member's erasure takes
+/// the entries that are them and their group ownerships; deleting a parent
+/// group makes its sub-groups top groups. On every backend.
+#[test]
+fn library_mode_and_templates_are_per_community_and_go_with_the_member() {
+    use tonghao_model::records::{GroupPlace, ManagementMode, Resource, ResourceKind};
+    for_each_backend(|store| {
+        import(store, &story());
+        let resource = |kind, name: &str, member: Option<&str>| Resource {
+            id: 0,
+            kind,
+            name: name.into(),
+            tags: vec!["读书".into()],
+            member: member.map(str::to_string),
+            member_id: None,
+            note: None,
+            created_ms: 7,
+        };
+        let guest =
+            store.add_resource("default", &resource(ResourceKind::Guest, "小徐", Some("wechat:wxid_b"))).unwrap();
+        assert_eq!((guest.id, guest.member.as_deref()), (1, Some("小徐-成都")), "their latest name");
+        store.add_resource("default", &resource(ResourceKind::Venue, "咖啡馆", None)).unwrap();
+        // Another community numbers its own from 1 and sees none of ours.
+        let other = store.add_resource("other", &resource(ResourceKind::Content, "书单", None)).unwrap();
+        assert_eq!(other.id, 1);
+        assert_eq!(store.resources("other").unwrap().len(), 1);
+        assert!(matches!(
+            store.add_resource("other", &resource(ResourceKind::Host, "x", Some("wechat:wxid_b"))),
+            Err(StoreError::NotFound(_))
+        ));
+        let tagged = store.set_resource_tags("default", 2, &["上海".into(), "咖啡".into()]).unwrap();
+        assert_eq!(tagged.tags, vec!["上海", "咖啡"]);
+        assert!(matches!(store.set_resource_tags("default", 9, &[]), Err(StoreError::NotFound(_))));
+
+        store.set_management_mode("default", ManagementMode::SubGroups, 10).unwrap();
+        let place = |group: &str, parent: Option<&str>, owner: Option<&str>| GroupPlace {
+            group_id: 0,
+            group: group.into(),
+            parent_id: None,
+            parent: parent.map(str::to_string),
+            owner_id: None,
+            owner: owner.map(str::to_string),
+            updated_ms: 11,
+        };
+        let p = store.set_group_place("default", &place(G2, Some(G1), Some("wechat:wxid_b"))).unwrap();
+        assert_eq!((p.parent.as_deref(), p.owner_id), (Some("读书会1群"), guest.member_id));
+        assert!(matches!(store.set_group_place("default", &place(G1, Some(G2), None)), Err(StoreError::Conflict(_))));
+        assert!(matches!(store.set_group_place("default", &place(G1, Some(G1), None)), Err(StoreError::Conflict(_))));
+        store.set_group_place("default", &place(G1, None, Some("wechat:wxid_a"))).unwrap();
+        let m = store.management("default").unwrap();
+        assert_eq!(m.mode, Some(ManagementMode::SubGroups));
+        assert_eq!(m.groups.len(), 2);
+        assert_eq!(store.management("other").unwrap().mode, None);
+
+        assert!(!store.set_template("default", "draft.welcome", "zh", None, 1).unwrap());
+        // Templates word the drafts of cached pages: each change is a new generation.
+        let g0 = store.generation("default").unwrap().unwrap();
+        store.set_template("default", "draft.welcome", "zh", Some("{name}你好"), 1).unwrap();
+        let g1 = store.generation("default").unwrap().unwrap();
+        assert!(g1 > g0);
+        store.set_template("default", "draft.welcome", "zh", Some("{name}，欢迎"), 2).unwrap();
+        let t = store.templates("default").unwrap();
+        assert_eq!((t.len(), t[0].text.as_str(), t[0].updated_ms), (1, "{name}，欢迎", 2));
+        let g2 = store.generation("default").unwrap().unwrap();
+        assert!(g2 > g1, "replacing one too");
+        store.set_template("default", "draft.answer", "en", Some("@{name}"), 3).unwrap();
+        assert!(store.set_template("default", "draft.answer", "en", None, 4).unwrap());
+        assert!(store.generation("default").unwrap().unwrap() > g2 + 1, "and resetting one");
+        assert!(store.templates("other").unwrap().is_empty());
+
+        let e = store.member_export("default", "wechat:wxid_b").unwrap();
+        assert_eq!((e.resources.len(), e.group_owner_of.len()), (1, 1));
+        let preview = store.member_delete_preview("default", "wechat:wxid_b").unwrap();
+        assert_eq!((preview.resources, preview.group_owners), (1, 1));
+        assert_eq!(store.resources("default").unwrap().len(), 2, "a preview changes nothing");
+        let gone = store.member_delete("default", "wechat:wxid_b").unwrap();
+        assert_eq!((gone.resources, gone.group_owners), (1, 1));
+        let left = store.resources("default").unwrap();
+        assert_eq!(left.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), vec!["咖啡馆"]);
+        let m = store.management("default").unwrap();
+        let g2 = m.groups.iter().find(|g| g.group == "读书会2群").expect("still a sub-group");
+        assert_eq!((g2.parent.as_deref(), g2.owner.as_deref()), (Some("读书会1群"), None));
+
+        assert_eq!(store.remove_resource("default", 2).unwrap().name, "咖啡馆");
+        assert!(store.resources("default").unwrap().is_empty());
+        store.group_delete("default", G1).unwrap();
+        // 读书会2群 is a top group now, without an owner: nothing left to list.
+        assert!(store.management("default").unwrap().groups.is_empty());
+        assert_eq!(store.templates("default").unwrap().len(), 1, "templates are the community's, not a group's");
+    });
+}

@@ -376,7 +376,7 @@ fn activities_keyed_by_content_by_an_older_release_are_upgraded_not_duplicated()
 #[test]
 fn every_primary_and_unique_key_includes_the_community() {
     const REFERENCE_TABLES: &[&str] =
-        &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags"];
+        &["users", "sessions", "login_failures", "audit_log", "communities", "store_flags", "schema_migrations"];
     let (_dir, store) = file_store();
     let conn = store.test_connection();
     let tables: Vec<String> = conn
@@ -428,4 +428,47 @@ fn every_primary_and_unique_key_includes_the_community() {
         }
     }
     assert!(bad.is_empty(), "keys without community_id: {bad:?}");
+}
+
+/// A database of the last count-numbered schema (v9, no record of applied
+/// numbers) gets migrations 0010 and 0012, records 1–10 and 12 as applied, and
+/// opening it again finds nothing to do.
+#[test]
+fn a_v9_database_gets_the_migrations_numbered_after_the_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v9.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in [
+            include_str!("../migrations/sqlite/0001_init.sql"),
+            include_str!("../migrations/sqlite/0002_suppressed_identities.sql"),
+            include_str!("../migrations/sqlite/0003_member_indexes.sql"),
+            include_str!("../migrations/sqlite/0004_group_coverage.sql"),
+            include_str!("../migrations/sqlite/0005_move_decisions.sql"),
+            include_str!("../migrations/sqlite/0006_operations.sql"),
+            include_str!("../migrations/sqlite/0007_accounts.sql"),
+            include_str!("../migrations/sqlite/0008_notes_and_ops_generation.sql"),
+            include_str!("../migrations/sqlite/0009_operations_team.sql"),
+        ] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 9).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 12);
+    assert_eq!(user_version(&path), 12);
+    let applied: Vec<i64> = store
+        .test_connection()
+        .prepare("SELECT number FROM schema_migrations ORDER BY number")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12]);
+    use tonghao_store::Operations;
+    assert!(store.resources("default").unwrap().is_empty(), "0012's tables exist");
+    drop(store);
+    drop(SqliteStore::open(&path).unwrap());
+    assert_eq!(user_version(&path), 12);
 }

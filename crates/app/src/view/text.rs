@@ -305,7 +305,11 @@ pub fn conversion(c: &tonghao_ops::orders::Conversion, lang: Lang) -> String {
 
 /// Each group's check-in challenge: a summary line, a table per member, and
 /// the supervision list.
-pub fn checkins(groups: &[tonghao_ops::checkins::GroupCheckins], lang: Lang) -> String {
+pub fn checkins(
+    groups: &[tonghao_ops::checkins::GroupCheckins],
+    lang: Lang,
+    templates: &crate::templates::Templates,
+) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     if groups.is_empty() {
@@ -360,7 +364,7 @@ pub fn checkins(groups: &[tonghao_ops::checkins::GroupCheckins], lang: Lang) -> 
             let names = g.follow_up.join(lang.t("checkins.name_separator"));
             let _ = writeln!(out, "{}", lang.msg(&Msg::new("checkins.missed").text("names", names)));
             for m in g.members.iter().filter(|m| m.slipping) {
-                let _ = writeln!(out, "  {}", lang.msg(&encouragement(m)));
+                let _ = writeln!(out, "  {}", templates.msg(lang, &encouragement(m)));
             }
         }
         let stopped = g.missed_yesterday.len() - g.follow_up.len();
@@ -715,6 +719,57 @@ pub fn points(p: &crate::points::Points, ledger: bool, lang: Lang) -> String {
             lang.t("points.reason"),
         ];
         out.push_str(&table::render(&header, &rows, &[2]));
+    }
+    out
+}
+
+/// Conversion per activity occurrence: one table per activity.
+pub fn conversion_by_activity(c: &crate::orders::ByActivity, lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", lang.msg(&Msg::new("conversion_activity.heading").int("days", c.window_days)));
+    if c.activities.iter().all(|a| a.occurrences.is_empty()) {
+        let _ = writeln!(out, "{}", lang.t("conversion_activity.none"));
+        return out;
+    }
+    for a in c.activities.iter().filter(|a| !a.occurrences.is_empty()) {
+        let heading = Msg::new("conversion_activity.activity")
+            .text("title", a.activity.title.clone())
+            .int("id", a.activity.id)
+            .text("group", a.activity.group.clone());
+        let _ = writeln!(out, "\n{}", lang.msg(&heading));
+        let rows: Vec<Vec<String>> = a
+            .occurrences
+            .iter()
+            .map(|o| {
+                let open = if o.window_complete {
+                    String::new()
+                } else {
+                    format!(" {}", lang.t("conversion_activity.open_window"))
+                };
+                vec![
+                    format!("#{} {}{open}", o.occurrence, local(&o.local_start)),
+                    o.speakers.members.to_string(),
+                    o.speakers.buyers.to_string(),
+                    yuan(o.speakers.revenue_fen),
+                    o.others.members.to_string(),
+                    o.others.buyers.to_string(),
+                    yuan(o.others.revenue_fen),
+                    o.lift.map_or("-".into(), |l| format!("{l:.1}")),
+                ]
+            })
+            .collect();
+        let header = [
+            lang.t("conversion_activity.col_occurrence"),
+            lang.t("conversion_activity.col_speakers"),
+            lang.t("conversion_activity.col_speaker_buyers"),
+            lang.t("conversion_activity.col_speaker_revenue"),
+            lang.t("conversion_activity.col_others"),
+            lang.t("conversion_activity.col_other_buyers"),
+            lang.t("conversion_activity.col_other_revenue"),
+            lang.t("conversion_activity.col_lift"),
+        ];
+        out.push_str(&table::render(&header, &rows, &[1, 2, 3, 4, 5, 6, 7]));
     }
     out
 }

@@ -12,7 +12,11 @@ const L = {
   },
   // "{n} messages" style templates of the catalogue: {name} arguments only.
   f(key, args) {
-    return this.t(key)
+    return this.fill(this.t(key), args);
+  },
+  // The same for a template given as text (a community's own draft template).
+  fill(template, args) {
+    return template
       .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, (_, k, one, other) => (Number(args[k]) === 1 ? one : other))
       .replace(/\{(\w+)\}/g, (_, k) => (k in args ? String(args[k]) : `{${k}}`));
   },
@@ -566,13 +570,17 @@ async function importPage(main) {
 // The operators' records: what is planned, the check-in challenges, orders.
 async function opsPage(main) {
   const c = encodeURIComponent(state.community);
-  const [acts, checkins, conversion, tasks, points] = await Promise.all([
+  const [acts, checkins, conversion, tasks, points, templates] = await Promise.all([
     api("GET", `/api/c/${c}/activities`),
     api("GET", `/api/c/${c}/checkins`),
     api("GET", `/api/c/${c}/conversion`),
     api("GET", `/api/c/${c}/tasks`),
     api("GET", `/api/c/${c}/points?lang=${L.lang}`),
+    api("GET", `/api/c/${c}/templates`),
   ]);
+  const [library, management] = await Promise.all([api("GET", `/api/c/${c}/resources`), api("GET", `/api/c/${c}/management`)]);
+  // The community's own encouragement text, if it set one (tonghao template set).
+  const encourage = templates.find((t) => t.key === "draft.checkin_encourage")?.[L.lang];
   const title = new Map(acts.activities.map((a) => [a.id, a]));
   main.append(
     h("h1", {}, L.t("console.nav_ops")),
@@ -626,7 +634,8 @@ async function opsPage(main) {
       h("h3", {}, g.group, " ", h("span", { class: "muted" }, L.f("console.checkin_summary", { start: g.start, today: g.today, bare: pct(g.bare_share) }))),
       slipping.length ? h("p", { class: "slipping" }, h("strong", {}, L.t("console.missed_yesterday")), " ", slipping.map((m) => m.name).join("、")) : "",
       slipping.length ? h("details", {}, h("summary", {}, L.t("console.encouragements")), slipping.map((m) => {
-        const text = L.f("draft.checkin_encourage", { name: m.name, days: m.days + m.makeup, longest: m.longest_streak });
+        const args = { name: m.name, days: m.days + m.makeup, longest: m.longest_streak };
+        const text = encourage ? L.fill(encourage, args) : L.f("draft.checkin_encourage", args);
         return h("blockquote", { class: "draft" }, text, " ", h("button", { type: "button", class: "copy", onclick: () => navigator.clipboard && navigator.clipboard.writeText(text) }, L.t("console.copy")));
       })) : "",
       missed.length > slipping.length ? h("p", { class: "muted" }, L.f("console.stopped_checking_in", { n: missed.length - slipping.length })) : "",
@@ -641,6 +650,7 @@ async function opsPage(main) {
         )))),
     );
   }
+  resourcesAndMode(main, library, management);
   const yuan = (fen) => new Intl.NumberFormat(L.locale(), { style: "currency", currency: "CNY" }).format(fen / 100);
   main.append(h("h2", {}, L.t("console.conversion"), " ", conversion.orders ? exportLinks("conversion") : ""));
   if (!conversion.orders) {
@@ -658,6 +668,29 @@ async function opsPage(main) {
       ))),
     ),
   );
+}
+
+// The resource library against the planned activities, and the management
+// mode with the groups' hierarchy and its checks (read only: the CLI and the
+// API change them).
+function resourcesAndMode(main, library, management) {
+  main.append(h("h2", {}, L.t("console.resources")));
+  if (!library.resources.length && !library.matches.length) {
+    main.append(h("p", { class: "muted" }, L.t("console.no_resources")));
+  } else {
+    main.append(h("ul", { id: "resource-matches" }, library.matches.map((m) => h("li", {},
+      h("strong", {}, m.title), ` (${m.group}) · `, m.needs ? L.t(`resource.kind_${m.needs}`) : L.t("resource.nothing"),
+      " · ", L.t(`resource.coverage_${m.coverage}`), m.fits.length ? ` · ${m.fits.map((f) => f.name).join("、")}` : ""))));
+  }
+  main.append(h("h2", {}, L.t("console.management")),
+    h("p", { id: "management" }, management.mode ? L.f("mode.shown", { mode: L.t(`mode.${management.mode}`) }) : L.t("mode.unset")));
+  const tree = (nodes) => h("ul", {}, nodes.map((n) => h("li", {}, n.group, n.owner ? ` (${L.f("mode.owner", { owner: n.owner })})` : "", n.children.length ? tree(n.children) : "")));
+  if (management.groups.length) main.append(tree(management.tree));
+  for (const c of management.checks) {
+    const key = c.kind === "owner_silent" && c.days_since_owner_posted == null ? "mode.check_owner_never" : `mode.check_${c.kind}`;
+    const line = L.f(key, { group: c.group ?? "", owner: c.owner ?? "", days: c.days_since_owner_posted ?? 0 });
+    main.append(h("p", { class: c.ok ? "muted" : "slipping" }, `[${L.t(c.ok ? "canvas.ok" : "canvas.not_ok")}] ${line}`));
+  }
 }
 
 // How a held occurrence went, against the same hours of the days before.

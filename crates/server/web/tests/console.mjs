@@ -102,6 +102,9 @@ try {
     await page.waitForSelector("#upcoming tr:has-text('weekly topic')");
     const rows = await page.locator("#upcoming tr").count();
     if (rows !== 3) throw new Error(`${rows} occurrences in the calendar, expected 3`);
+    // The planned discussion needs a host, and the library has none.
+    const need = await page.textContent("#resource-matches li:has-text('weekly topic')");
+    if (!/主持人|host/.test(need)) throw new Error(`the library does not say what the discussion needs: ${need}`);
     await shot("operations");
     // An activity inside the imported history (the sample ends 2019-12-31):
     // its outcome is measured from what was imported.

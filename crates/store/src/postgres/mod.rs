@@ -20,28 +20,34 @@ pub(crate) use self::error::redact;
 use self::error::{db, store_error};
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::{ErrorKind, StoreError};
+use crate::migrations::{Migration, latest, legacy, pending};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
 use crate::undo::ImportUndoStats;
-use postgres::{Client, NoTls};
+use postgres::{Client, GenericClient, NoTls};
+use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::records::{
-    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    Activity, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind, OrderImportStats,
+    OrderRecord, PointsEntry, Resource, StoredOrder, Task, TemplateOverride,
 };
 use tonghao_model::snapshot::Snapshot;
 
-/// Migrations in order; `tonghao_schema.version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/0001_init.sql"),
-    include_str!("../../migrations/postgres/0002_operations.sql"),
-    include_str!("../../migrations/postgres/0003_content_keys.sql"),
+/// Every migration, by its file's number (numbers may have gaps: see
+/// `crate::migrations`). `tonghao_migrations` records the numbers a
+/// database has had; `tonghao_schema.version` the highest.
+const MIGRATIONS: &[Migration] = &[
+    Migration { number: 1, sql: include_str!("../../migrations/postgres/0001_init.sql") },
+    Migration { number: 2, sql: include_str!("../../migrations/postgres/0002_operations.sql") },
+    Migration { number: 3, sql: include_str!("../../migrations/postgres/0003_content_keys.sql") },
+    Migration { number: 5, sql: include_str!("../../migrations/postgres/0005_resources_management_templates.sql") },
 ];
 
-/// The schema version whose migration adds content keys: older databases
-/// get the keys of their stored rows computed right after it.
-const CONTENT_KEYS_VERSION: usize = 3;
+/// The migration that adds content keys: older databases get the keys of
+/// their stored rows computed right after it.
+const CONTENT_KEYS_MIGRATION: i64 = 3;
 
 /// The advisory lock key a migration holds (any constant: "tonghao" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0074_6f6e_6768_616f;
@@ -74,8 +80,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 }
 
 impl PgStore {
-    /// The schema version this tonghao writes: how many migrations it knows.
-    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+    /// The schema version this tonghao writes: the highest migration number it knows.
+    pub const SCHEMA_VERSION: i64 = latest(MIGRATIONS);
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/db`,
     /// no TLS) and brings its schema up to date. The password never appears
@@ -136,39 +142,58 @@ fn connect(config: &postgres::Config, shown: &str) -> Result<Client, StoreError>
 /// usual case) takes no lock.
 fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
     let err = db(shown);
-    let known = MIGRATIONS.len() as i64;
-    let version = |client: &mut Client| -> Result<i64, StoreError> {
-        let exists: bool =
-            client.query_one("SELECT to_regclass('tonghao_schema') IS NOT NULL", &[]).map_err(&err)?.get(0);
-        let v = if exists {
-            client.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0))
-        } else {
-            0
-        };
-        if v > known {
-            return Err(StoreError::TooNew { path: shown.to_string(), found: v, known });
-        }
-        Ok(v)
-    };
-    if version(client)? == known {
+    if todo(client, shown)?.1.is_empty() {
         return Ok(());
     }
     let mut tx = client.transaction().map_err(&err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(&err)?;
+    let (v, todo) = todo(&mut tx, shown)?;
+    let recorded: bool =
+        tx.query_one("SELECT to_regclass('tonghao_migrations') IS NOT NULL", &[]).map_err(&err)?.get(0);
     tx.batch_execute("CREATE TABLE IF NOT EXISTS tonghao_schema (version BIGINT NOT NULL)").map_err(&err)?;
-    let from: i64 = tx.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0));
-    if from > known {
-        return Err(StoreError::TooNew { path: shown.to_string(), found: from, known });
-    }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-        tx.batch_execute(sql).map_err(&err)?;
-        if i + 1 == CONTENT_KEYS_VERSION {
-            backfill::content_keys(&mut tx).map_err(&err)?;
+    if !recorded {
+        // A database from before the record: note what it had (only then:
+        // a recorded database's version is its highest number, not a count).
+        tx.batch_execute("CREATE TABLE tonghao_migrations (number BIGINT PRIMARY KEY)").map_err(&err)?;
+        for n in legacy(v) {
+            tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1)", &[&n]).map_err(&err)?;
         }
     }
+    for m in todo {
+        tx.batch_execute(m.sql).map_err(&err)?;
+        if m.number == CONTENT_KEYS_MIGRATION {
+            backfill::content_keys(&mut tx).map_err(&err)?;
+        }
+        tx.execute("INSERT INTO tonghao_migrations (number) VALUES ($1)", &[&m.number]).map_err(&err)?;
+    }
+    let highest: i64 = tx.query_one("SELECT max(number) FROM tonghao_migrations", &[]).map_err(&err)?.get(0);
     tx.execute("DELETE FROM tonghao_schema", &[]).map_err(&err)?;
-    tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[&known]).map_err(&err)?;
+    tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[&highest]).map_err(&err)?;
     tx.commit().map_err(&err)
+}
+
+/// What the database at `shown` has had (its recorded version) and which
+/// known migrations it lacks.
+fn todo(c: &mut impl GenericClient, shown: &str) -> Result<(i64, Vec<&'static Migration>), StoreError> {
+    let err = db(shown);
+    let known = latest(MIGRATIONS);
+    let too_new = |found| StoreError::TooNew { path: shown.to_string(), found, known };
+    let exists: bool = c.query_one("SELECT to_regclass('tonghao_schema') IS NOT NULL", &[]).map_err(&err)?.get(0);
+    let v = if exists {
+        c.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0))
+    } else {
+        0
+    };
+    if v > known {
+        return Err(too_new(v));
+    }
+    let recorded: bool = c.query_one("SELECT to_regclass('tonghao_migrations') IS NOT NULL", &[]).map_err(&err)?.get(0);
+    let applied: BTreeSet<i64> = if recorded {
+        c.query("SELECT number FROM tonghao_migrations", &[]).map_err(&err)?.iter().map(|r| r.get(0)).collect()
+    } else {
+        legacy(v)
+    };
+    Ok((v, pending(MIGRATIONS, &applied).map_err(too_new)?))
 }
 
 impl Ingest for PgStore {
@@ -310,6 +335,49 @@ impl Operations for PgStore {
 
     fn canvas_versions(&self, community: &str) -> Result<Vec<CanvasVersion>, StoreError> {
         ops::canvas_versions(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn add_resource(&self, community: &str, resource: &Resource) -> Result<Resource, StoreError> {
+        ops::add_resource(&mut *self.lock()?, &self.shown, community, resource)
+    }
+
+    fn resources(&self, community: &str) -> Result<Vec<Resource>, StoreError> {
+        ops::resources(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn set_resource_tags(&self, community: &str, id: i64, tags: &[String]) -> Result<Resource, StoreError> {
+        ops::set_resource_tags(&mut *self.lock()?, &self.shown, community, id, tags)
+    }
+
+    fn remove_resource(&self, community: &str, id: i64) -> Result<Resource, StoreError> {
+        ops::remove_resource(&mut *self.lock()?, &self.shown, community, id)
+    }
+
+    fn set_management_mode(&self, community: &str, mode: ManagementMode, at_ms: i64) -> Result<(), StoreError> {
+        ops::set_management_mode(&mut *self.lock()?, &self.shown, community, mode, at_ms)
+    }
+
+    fn set_group_place(&self, community: &str, place: &GroupPlace) -> Result<GroupPlace, StoreError> {
+        ops::set_group_place(&mut *self.lock()?, &self.shown, community, place)
+    }
+
+    fn management(&self, community: &str) -> Result<Management, StoreError> {
+        ops::management(&mut *self.lock()?, &self.shown, community)
+    }
+
+    fn set_template(
+        &self,
+        community: &str,
+        key: &str,
+        lang: &str,
+        text: Option<&str>,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        ops::set_template(&mut *self.lock()?, &self.shown, community, key, lang, text, at_ms)
+    }
+
+    fn templates(&self, community: &str) -> Result<Vec<TemplateOverride>, StoreError> {
+        ops::templates(&mut *self.lock()?, &self.shown, community)
     }
 }
 

@@ -1,19 +1,21 @@
 //! The operators' records in PostgreSQL: member notes, orders, check-in
-//! marks, planned activities, tasks, points by hand and the canvas's
-//! versions (the decisions about moves are in `mod.rs`), as
+//! marks, planned activities, tasks, points by hand, the canvas's
+//! versions, resources, the management mode and draft templates (the decisions about moves are in `mod.rs`), as
 //! `sqlite/ops.rs` is SQLite's; what both do alike is `crate::records`.
 //! Texts sort byte-wise (`COLLATE "C"`), as SQLite sorts them.
 
 use super::error::db;
 use super::queries::{community_id, community_or_err, find_group};
 use crate::error::StoreError;
-use crate::records::{group_refs, local_day, member_by_name, order_of_event};
+use crate::records::{
+    group_refs, local_day, makes_cycle, member_by_name, no_resource, order_of_event, tags_from_json, tags_to_json,
+};
 use crate::types::MemberNote;
 use postgres::{Client, GenericClient, Row, Transaction};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tonghao_model::records::{
-    Activity, ActivityKind, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry,
-    StoredOrder, Task, TaskKind,
+    Activity, ActivityKind, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind,
+    OrderImportStats, OrderRecord, PointsEntry, Resource, ResourceKind, StoredOrder, Task, TaskKind, TemplateOverride,
 };
 
 type R<T> = Result<T, StoreError>;
@@ -495,4 +497,224 @@ pub(crate) fn canvas_versions(c: &mut Client, shown: &str, community: &str) -> R
             })
         })
         .collect()
+}
+
+pub(crate) fn add_resource(c: &mut Client, shown: &str, community: &str, r: &Resource) -> R<Resource> {
+    let cid = super::accounts::ensure_community(c, shown, community)?;
+    let member = match &r.member {
+        Some(m) => Some(super::privacy::resolve(c, shown, cid, community, m)?),
+        None => None,
+    };
+    let mut tx = numbering(c, shown, cid)?;
+    let id = next_id(&mut tx, shown, "resources", "id", cid)?;
+    tx.execute(
+        "INSERT INTO resources (community_id, id, kind, name, tags, member_id, note, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&cid, &id, &r.kind.as_str(), &r.name, &tags_to_json(&r.tags), &member, &r.note, &r.created_ms],
+    )
+    .map_err(db(shown))?;
+    tx.commit().map_err(db(shown))?;
+    resource(c, shown, community, cid, id)
+}
+
+fn resource(c: &mut impl GenericClient, shown: &str, community: &str, cid: i64, id: i64) -> R<Resource> {
+    resources_of(c, cid).map_err(db(shown))?.into_iter().find(|r| r.id == id).ok_or_else(|| no_resource(id, community))
+}
+
+pub(crate) fn resources(c: &mut Client, shown: &str, community: &str) -> R<Vec<Resource>> {
+    let Some(cid) = community_id(c, shown, community)? else { return Ok(Vec::new()) };
+    resources_of(c, cid).map_err(db(shown))
+}
+
+/// The resources of community `cid`, by id.
+pub(crate) fn resources_of(c: &mut impl GenericClient, cid: i64) -> PgResult<Vec<Resource>> {
+    Ok(c.query(
+        "SELECT r.id, r.kind, r.name, r.tags,
+                (SELECT display_name FROM members m WHERE m.community_id = r.community_id AND m.id = r.member_id),
+                r.member_id, r.note, r.created_ms
+         FROM resources r WHERE r.community_id = $1 ORDER BY r.id",
+        &[&cid],
+    )?
+    .iter()
+    .map(|r| Resource {
+        id: r.get(0),
+        kind: r.get::<_, String>(1).parse().unwrap_or(ResourceKind::Content),
+        name: r.get(2),
+        tags: tags_from_json(&r.get::<_, String>(3)),
+        member: r.get(4),
+        member_id: r.get(5),
+        note: r.get(6),
+        created_ms: r.get(7),
+    })
+    .collect())
+}
+
+pub(crate) fn set_resource_tags(c: &mut Client, shown: &str, community: &str, id: i64, tags: &[String]) -> R<Resource> {
+    let cid = community_or_err(c, shown, community)?;
+    let n = c
+        .execute(
+            "UPDATE resources SET tags = $1 WHERE community_id = $2 AND id = $3",
+            &[&tags_to_json(tags), &cid, &id],
+        )
+        .map_err(db(shown))?;
+    if n == 0 {
+        return Err(no_resource(id, community));
+    }
+    resource(c, shown, community, cid, id)
+}
+
+pub(crate) fn remove_resource(c: &mut Client, shown: &str, community: &str, id: i64) -> R<Resource> {
+    let cid = community_or_err(c, shown, community)?;
+    let r = resource(c, shown, community, cid, id)?;
+    c.execute("DELETE FROM resources WHERE community_id = $1 AND id = $2", &[&cid, &id]).map_err(db(shown))?;
+    Ok(r)
+}
+
+pub(crate) fn set_management_mode(
+    c: &mut Client,
+    shown: &str,
+    community: &str,
+    mode: ManagementMode,
+    at_ms: i64,
+) -> R<()> {
+    let cid = super::accounts::ensure_community(c, shown, community)?;
+    c.execute(
+        "INSERT INTO management (community_id, mode, set_ms) VALUES ($1, $2, $3)
+         ON CONFLICT (community_id) DO UPDATE SET mode = excluded.mode, set_ms = excluded.set_ms",
+        &[&cid, &mode.as_str(), &at_ms],
+    )
+    .map_err(db(shown))?;
+    Ok(())
+}
+
+pub(crate) fn set_group_place(c: &mut Client, shown: &str, community: &str, p: &GroupPlace) -> R<GroupPlace> {
+    let cid = community_or_err(c, shown, community)?;
+    let (_, gid, _) = find_group(c, shown, community, &p.group)?;
+    let parent = match &p.parent {
+        Some(name) => Some(find_group(c, shown, community, name)?.1),
+        None => None,
+    };
+    let owner = match &p.owner {
+        Some(m) => Some(member_in_group(c, shown, cid, community, Some((gid, p.group.as_str())), m)?),
+        None => None,
+    };
+    // The community's row is locked: two writers cannot make a cycle between them.
+    let mut tx = numbering(c, shown, cid)?;
+    if let Some(parent) = parent {
+        let parents: HashMap<i64, i64> = tx
+            .query("SELECT id, parent_id FROM groups WHERE community_id = $1 AND parent_id IS NOT NULL", &[&cid])
+            .map_err(db(shown))?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        if makes_cycle(&parents, gid, parent) {
+            return Err(StoreError::Conflict(format!(
+                "{:?} cannot be the parent of {:?}: it is the group itself or one of its sub-groups",
+                p.parent.as_deref().unwrap_or_default(),
+                p.group
+            )));
+        }
+    }
+    tx.execute("UPDATE groups SET parent_id = $1 WHERE community_id = $2 AND id = $3", &[&parent, &cid, &gid])
+        .map_err(db(shown))?;
+    match owner {
+        Some(m) => tx.execute(
+            "INSERT INTO group_owners (community_id, group_id, member_id, set_ms) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (community_id, group_id) DO UPDATE SET member_id = excluded.member_id, set_ms = excluded.set_ms",
+            &[&cid, &gid, &m, &p.updated_ms],
+        ),
+        None => tx.execute("DELETE FROM group_owners WHERE community_id = $1 AND group_id = $2", &[&cid, &gid]),
+    }
+    .map_err(db(shown))?;
+    tx.commit().map_err(db(shown))?;
+    let m = management_of(c, cid).map_err(db(shown))?;
+    Ok(m.groups.into_iter().find(|g| g.group_id == gid).unwrap_or(GroupPlace {
+        group_id: gid,
+        group: p.group.clone(),
+        parent_id: None,
+        parent: None,
+        owner_id: None,
+        owner: None,
+        updated_ms: p.updated_ms,
+    }))
+}
+
+pub(crate) fn management(c: &mut Client, shown: &str, community: &str) -> R<Management> {
+    let Some(cid) = community_id(c, shown, community)? else { return Ok(Management::default()) };
+    management_of(c, cid).map_err(db(shown))
+}
+
+/// The mode and the groups with a parent or an owner, of community `cid`.
+pub(crate) fn management_of(c: &mut impl GenericClient, cid: i64) -> PgResult<Management> {
+    let mode = c.query_opt("SELECT mode, set_ms FROM management WHERE community_id = $1", &[&cid])?;
+    let groups = c
+        .query(
+            "SELECT g.id, coalesce(g.name, g.external_id), g.parent_id,
+                    (SELECT coalesce(p.name, p.external_id) FROM groups p WHERE p.community_id = g.community_id AND p.id = g.parent_id),
+                    o.member_id,
+                    (SELECT display_name FROM members m WHERE m.community_id = o.community_id AND m.id = o.member_id),
+                    coalesce(o.set_ms, 0)
+             FROM groups g LEFT JOIN group_owners o ON o.community_id = g.community_id AND o.group_id = g.id
+             WHERE g.community_id = $1 AND (g.parent_id IS NOT NULL OR o.member_id IS NOT NULL) ORDER BY g.id",
+            &[&cid],
+        )?
+        .iter()
+        .map(|r| GroupPlace {
+            group_id: r.get(0),
+            group: r.get(1),
+            parent_id: r.get(2),
+            parent: r.get(3),
+            owner_id: r.get(4),
+            owner: r.get(5),
+            updated_ms: r.get(6),
+        })
+        .collect();
+    Ok(Management {
+        mode: mode.as_ref().and_then(|r| r.get::<_, String>(0).parse().ok()),
+        mode_set_ms: mode.map(|r| r.get(1)),
+        groups,
+    })
+}
+
+pub(crate) fn set_template(
+    c: &mut Client,
+    shown: &str,
+    community: &str,
+    key: &str,
+    lang: &str,
+    text: Option<&str>,
+    at_ms: i64,
+) -> R<bool> {
+    let n = match text {
+        Some(text) => {
+            let cid = super::accounts::ensure_community(c, shown, community)?;
+            c.execute(
+                "INSERT INTO draft_templates (community_id, key, lang, text, updated_ms) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (community_id, key, lang) DO UPDATE SET text = excluded.text, updated_ms = excluded.updated_ms",
+                &[&cid, &key, &lang, &text, &at_ms],
+            )
+        }
+        None => {
+            let Some(cid) = community_id(c, shown, community)? else { return Ok(false) };
+            c.execute(
+                "DELETE FROM draft_templates WHERE community_id = $1 AND key = $2 AND lang = $3",
+                &[&cid, &key, &lang],
+            )
+        }
+    }
+    .map_err(db(shown))?;
+    Ok(n > 0)
+}
+
+pub(crate) fn templates(c: &mut Client, shown: &str, community: &str) -> R<Vec<TemplateOverride>> {
+    let Some(cid) = community_id(c, shown, community)? else { return Ok(Vec::new()) };
+    Ok(c.query(
+        "SELECT key, lang, text, updated_ms FROM draft_templates WHERE community_id = $1
+             ORDER BY key COLLATE \"C\", lang COLLATE \"C\"",
+        &[&cid],
+    )
+    .map_err(db(shown))?
+    .iter()
+    .map(|r| TemplateOverride { key: r.get(0), lang: r.get(1), text: r.get(2), updated_ms: r.get(3) })
+    .collect())
 }

@@ -285,6 +285,10 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
     tasks.retain(|t| t.member_id == Some(member));
     let mut points = super::ops::points_of(c, cid)?;
     points.retain(|p| p.member_id == member);
+    let mut resources = super::ops::resources_of(c, cid)?;
+    resources.retain(|r| r.member_id == Some(member));
+    let mut group_owner_of = super::ops::management_of(c, cid)?.groups;
+    group_owner_of.retain(|g| g.owner_id == Some(member));
     Ok(MemberExport {
         community: community.to_string(),
         exported_at: Utc::now().to_rfc3339(),
@@ -300,6 +304,8 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
         checkin_marks,
         tasks,
         points,
+        resources,
+        group_owner_of,
         mentioned_in,
     })
 }
@@ -362,6 +368,8 @@ fn delete_member(tx: &mut impl GenericClient, cid: i64, member: i64) -> PgResult
         tx.execute("DELETE FROM checkin_marks WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.tasks = tx.execute("DELETE FROM tasks WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.points = tx.execute("DELETE FROM points WHERE community_id = $1 AND member_id = $2", &params)?;
+    stats.resources = tx.execute("DELETE FROM resources WHERE community_id = $1 AND member_id = $2", &params)?;
+    stats.group_owners = tx.execute("DELETE FROM group_owners WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.notes = tx.execute("DELETE FROM member_notes WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.identities = tx.execute("DELETE FROM identities WHERE community_id = $1 AND member_id = $2", &params)?;

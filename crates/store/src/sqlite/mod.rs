@@ -20,36 +20,42 @@ use self::conn::{BUSY_TIMEOUT, Db};
 use self::error::db;
 use crate::accounts::{AuditEntry, Role, User};
 use crate::error::{ErrorKind, StoreError};
+use crate::migrations::{Migration, latest, legacy, pending};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
 use crate::undo::ImportUndoStats;
 use rusqlite::{Connection, ErrorCode};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::records::{
-    Activity, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry, StoredOrder, Task,
+    Activity, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind, OrderImportStats,
+    OrderRecord, PointsEntry, Resource, StoredOrder, Task, TemplateOverride,
 };
 use tonghao_model::snapshot::Snapshot;
 
-/// Migrations in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/sqlite/0002_suppressed_identities.sql"),
-    include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
-    include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
-    include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
-    include_str!("../../migrations/sqlite/0006_operations.sql"),
-    include_str!("../../migrations/sqlite/0007_accounts.sql"),
-    include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql"),
-    include_str!("../../migrations/sqlite/0009_operations_team.sql"),
-    include_str!("../../migrations/sqlite/0010_content_keys.sql"),
+/// Every migration, by its file's number (numbers may have gaps: see
+/// `crate::migrations`). `schema_migrations` records the numbers a database
+/// has had; `PRAGMA user_version` the highest.
+const MIGRATIONS: &[Migration] = &[
+    Migration { number: 1, sql: include_str!("../../migrations/sqlite/0001_init.sql") },
+    Migration { number: 2, sql: include_str!("../../migrations/sqlite/0002_suppressed_identities.sql") },
+    Migration { number: 3, sql: include_str!("../../migrations/sqlite/0003_member_indexes.sql") },
+    Migration { number: 4, sql: include_str!("../../migrations/sqlite/0004_group_coverage.sql") },
+    Migration { number: 5, sql: include_str!("../../migrations/sqlite/0005_move_decisions.sql") },
+    Migration { number: 6, sql: include_str!("../../migrations/sqlite/0006_operations.sql") },
+    Migration { number: 7, sql: include_str!("../../migrations/sqlite/0007_accounts.sql") },
+    Migration { number: 8, sql: include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql") },
+    Migration { number: 9, sql: include_str!("../../migrations/sqlite/0009_operations_team.sql") },
+    Migration { number: 10, sql: include_str!("../../migrations/sqlite/0010_content_keys.sql") },
+    Migration { number: 12, sql: include_str!("../../migrations/sqlite/0012_resources_management_templates.sql") },
 ];
 
-/// The schema version whose migration adds content keys: stores older than
-/// it get the keys of their stored rows computed right after it.
-const CONTENT_KEYS_VERSION: usize = 10;
+/// The migration that adds content keys: stores older than it get the keys
+/// of their stored rows computed right after it.
+const CONTENT_KEYS_MIGRATION: i64 = 10;
 
 /// A tonghao database in one SQLite file.
 ///
@@ -67,8 +73,8 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
-    /// The schema version this tonghao writes: how many migrations it knows.
-    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+    /// The schema version this tonghao writes: the highest migration number it knows.
+    pub const SCHEMA_VERSION: i64 = latest(MIGRATIONS);
     /// Opens (or creates) the database at `path` and brings its schema up to
     /// date. Several processes may do this at once on a new file: the schema
     /// is created by whichever takes the write lock first, and the others
@@ -142,35 +148,63 @@ fn wal(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// Brings the schema up to date inside one write transaction. The version
-/// is read once without a lock (an up-to-date database, the usual case,
-/// takes no write lock: a report can open it while an import runs) and again
-/// after `BEGIN IMMEDIATE`: a second process that waited for the first one's
-/// migration then finds nothing left to do, instead of creating the tables
-/// again ("table communities already exists", issue 9).
+/// Brings the schema up to date inside one write transaction. What the
+/// database has had is read once without a lock (an up-to-date database,
+/// the usual case, takes no write lock: a report can open it while an
+/// import runs) and again after `BEGIN IMMEDIATE`: a second process that
+/// waited for the first one's migration then finds nothing left to do,
+/// instead of creating the tables again ("table communities already
+/// exists", issue 9).
 fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
     let err = db(path);
-    let known = MIGRATIONS.len() as i64;
-    let version = |conn: &Connection| -> Result<i64, StoreError> {
+    let known = latest(MIGRATIONS);
+    let todo = |conn: &Connection| -> Result<Vec<&'static Migration>, StoreError> {
         let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(&err)?;
+        let too_new = |found| StoreError::TooNew { path: path.to_string(), found, known };
         if v > known {
-            return Err(StoreError::TooNew { path: path.to_string(), found: v, known });
+            return Err(too_new(v));
         }
-        Ok(v)
+        let recorded: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')", [], |r| r.get(0))
+            .map_err(&err)?;
+        let applied: BTreeSet<i64> = if recorded {
+            conn.prepare("SELECT number FROM schema_migrations")
+                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+                .map_err(&err)?
+        } else {
+            legacy(v)
+        };
+        pending(MIGRATIONS, &applied).map_err(too_new)
     };
-    if version(conn)? == known {
+    if todo(conn)?.is_empty() {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
     let result = (|| {
-        let from = version(conn)?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-            conn.execute_batch(sql).map_err(&err)?;
-            if i + 1 == CONTENT_KEYS_VERSION {
-                backfill::content_keys(conn).map_err(&err)?;
+        let todo = todo(conn)?;
+        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(&err)?;
+        let recorded: bool = conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')", [], |r| r.get(0))
+            .map_err(&err)?;
+        if !recorded {
+            // A database from before the record: note what it had (only
+            // then: a recorded database's version is its highest number,
+            // not a count).
+            conn.execute_batch("CREATE TABLE schema_migrations (number INTEGER PRIMARY KEY)").map_err(&err)?;
+            for n in legacy(v) {
+                conn.execute("INSERT INTO schema_migrations (number) VALUES (?1)", [n]).map_err(&err)?;
             }
         }
-        conn.pragma_update(None, "user_version", known).map_err(&err)?;
+        for m in todo {
+            conn.execute_batch(m.sql).map_err(&err)?;
+            if m.number == CONTENT_KEYS_MIGRATION {
+                backfill::content_keys(conn).map_err(&err)?;
+            }
+            conn.execute("INSERT INTO schema_migrations (number) VALUES (?1)", [m.number]).map_err(&err)?;
+        }
+        let highest: i64 =
+            conn.query_row("SELECT max(number) FROM schema_migrations", [], |r| r.get(0)).map_err(&err)?;
+        conn.pragma_update(None, "user_version", highest).map_err(&err)?;
         conn.execute_batch("COMMIT").map_err(&err)
     })();
     if result.is_err() && !conn.is_autocommit() {
@@ -358,6 +392,58 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         ops::canvas_versions(&conn, cid).map_err(db(path))
+    }
+
+    fn add_resource(&self, community: &str, resource: &Resource) -> Result<Resource, StoreError> {
+        ops::add_resource(&*self.db.lock()?, &self.db.path, community, resource)
+    }
+
+    fn resources(&self, community: &str) -> Result<Vec<Resource>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::resources(&conn, cid).map_err(db(path))
+    }
+
+    fn set_resource_tags(&self, community: &str, id: i64, tags: &[String]) -> Result<Resource, StoreError> {
+        ops::set_resource_tags(&*self.db.lock()?, &self.db.path, community, id, tags)
+    }
+
+    fn remove_resource(&self, community: &str, id: i64) -> Result<Resource, StoreError> {
+        ops::remove_resource(&*self.db.lock()?, &self.db.path, community, id)
+    }
+
+    fn set_management_mode(&self, community: &str, mode: ManagementMode, at_ms: i64) -> Result<(), StoreError> {
+        ops::set_management_mode(&*self.db.lock()?, &self.db.path, community, mode, at_ms)
+    }
+
+    fn set_group_place(&self, community: &str, place: &GroupPlace) -> Result<GroupPlace, StoreError> {
+        ops::set_group_place(&*self.db.lock()?, &self.db.path, community, place)
+    }
+
+    fn management(&self, community: &str) -> Result<Management, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Management::default()) };
+        ops::management(&conn, cid).map_err(db(path))
+    }
+
+    fn set_template(
+        &self,
+        community: &str,
+        key: &str,
+        lang: &str,
+        text: Option<&str>,
+        at_ms: i64,
+    ) -> Result<bool, StoreError> {
+        ops::set_template(&*self.db.lock()?, &self.db.path, community, key, lang, text, at_ms)
+    }
+
+    fn templates(&self, community: &str) -> Result<Vec<TemplateOverride>, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
+        ops::templates(&conn, cid).map_err(db(path))
     }
 }
 

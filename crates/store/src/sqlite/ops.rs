@@ -1,13 +1,16 @@
 //! The operators' records in SQLite: orders, check-in marks, planned
-//! activities, tasks, points by hand and the canvas's versions (the decisions about moves are in `mod.rs`).
+//! activities, tasks, points by hand, the canvas's versions, the resource
+//! library, the management mode and group owners, and draft templates (the
+//! decisions about moves are in `mod.rs`).
 
 use super::error::db;
 use crate::error::StoreError;
+use crate::records::{makes_cycle, no_resource, tags_from_json, tags_to_json};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use tonghao_model::records::{
-    Activity, ActivityKind, CanvasVersion, CheckinMark, MarkKind, OrderImportStats, OrderRecord, PointsEntry,
-    StoredOrder, Task, TaskKind,
+    Activity, ActivityKind, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind,
+    OrderImportStats, OrderRecord, PointsEntry, Resource, ResourceKind, StoredOrder, Task, TaskKind, TemplateOverride,
 };
 
 /// The id of `community`, created if new.
@@ -454,6 +457,229 @@ pub(crate) fn canvas_versions(conn: &Connection, cid: i64) -> rusqlite::Result<V
                     rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
                 })?,
             })
+        })?
+        .collect()
+}
+
+/// Adds a resource to the library.
+pub(crate) fn add_resource(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    r: &Resource,
+) -> Result<Resource, StoreError> {
+    let err = db(path);
+    let cid = community_create(conn, path, community)?;
+    let member = match &r.member {
+        Some(m) => Some(super::privacy::resolve(conn, path, cid, community, m)?),
+        None => None,
+    };
+    let tx = conn.unchecked_transaction().map_err(&err)?;
+    let id: i64 = tx
+        .query_row("SELECT coalesce(max(id), 0) + 1 FROM resources WHERE community_id = ?1", [cid], |r| r.get(0))
+        .map_err(&err)?;
+    tx.execute(
+        "INSERT INTO resources (community_id, id, kind, name, tags, member_id, note, created_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![cid, id, r.kind.as_str(), r.name, tags_to_json(&r.tags), member, r.note, r.created_ms],
+    )
+    .map_err(&err)?;
+    tx.commit().map_err(&err)?;
+    resource(conn, path, community, cid, id)
+}
+
+fn resource(conn: &Connection, path: &str, community: &str, cid: i64, id: i64) -> Result<Resource, StoreError> {
+    resources(conn, cid).map_err(db(path))?.into_iter().find(|r| r.id == id).ok_or_else(|| no_resource(id, community))
+}
+
+/// The resources of community `cid`, by id.
+pub(crate) fn resources(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<Resource>> {
+    conn.prepare(
+        "SELECT r.id, r.kind, r.name, r.tags, (SELECT display_name FROM members m WHERE m.id = r.member_id),
+                r.member_id, r.note, r.created_ms
+         FROM resources r WHERE r.community_id = ?1 ORDER BY r.id",
+    )?
+    .query_map([cid], |r| {
+        Ok(Resource {
+            id: r.get(0)?,
+            kind: r.get::<_, String>(1)?.parse().unwrap_or(ResourceKind::Content),
+            name: r.get(2)?,
+            tags: tags_from_json(&r.get::<_, String>(3)?),
+            member: r.get(4)?,
+            member_id: r.get(5)?,
+            note: r.get(6)?,
+            created_ms: r.get(7)?,
+        })
+    })?
+    .collect()
+}
+
+/// Replaces a resource's tags.
+pub(crate) fn set_resource_tags(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    id: i64,
+    tags: &[String],
+) -> Result<Resource, StoreError> {
+    let cid = super::queries::community_or_err(conn, path, community)?;
+    let n = conn
+        .execute(
+            "UPDATE resources SET tags = ?1 WHERE community_id = ?2 AND id = ?3",
+            params![tags_to_json(tags), cid, id],
+        )
+        .map_err(db(path))?;
+    if n == 0 {
+        return Err(no_resource(id, community));
+    }
+    resource(conn, path, community, cid, id)
+}
+
+/// Removes a resource, returning it.
+pub(crate) fn remove_resource(conn: &Connection, path: &str, community: &str, id: i64) -> Result<Resource, StoreError> {
+    let cid = super::queries::community_or_err(conn, path, community)?;
+    let r = resource(conn, path, community, cid, id)?;
+    conn.execute("DELETE FROM resources WHERE community_id = ?1 AND id = ?2", params![cid, id]).map_err(db(path))?;
+    Ok(r)
+}
+
+/// Sets the management mode.
+pub(crate) fn set_management_mode(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    mode: ManagementMode,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    let cid = community_create(conn, path, community)?;
+    conn.execute(
+        "INSERT INTO management (community_id, mode, set_ms) VALUES (?1, ?2, ?3)
+         ON CONFLICT (community_id) DO UPDATE SET mode = excluded.mode, set_ms = excluded.set_ms",
+        params![cid, mode.as_str(), at_ms],
+    )
+    .map_err(db(path))?;
+    Ok(())
+}
+
+/// Sets a group's parent and owner.
+pub(crate) fn set_group_place(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    p: &GroupPlace,
+) -> Result<GroupPlace, StoreError> {
+    let err = db(path);
+    let cid = super::queries::community_or_err(conn, path, community)?;
+    let (gid, _) = super::queries::find_group(conn, path, community, &p.group)?;
+    let parent = match &p.parent {
+        Some(name) => Some(super::queries::find_group(conn, path, community, name)?.0),
+        None => None,
+    };
+    let owner = match &p.owner {
+        Some(m) => Some(member_in_group(conn, path, cid, community, Some((gid, p.group.as_str())), m)?),
+        None => None,
+    };
+    let tx = conn.unchecked_transaction().map_err(&err)?;
+    if let Some(parent) = parent {
+        let parents: HashMap<i64, i64> = tx
+            .prepare("SELECT id, parent_id FROM groups WHERE community_id = ?1 AND parent_id IS NOT NULL")
+            .and_then(|mut s| s.query_map([cid], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .map_err(&err)?;
+        if makes_cycle(&parents, gid, parent) {
+            return Err(StoreError::Conflict(format!(
+                "{:?} cannot be the parent of {:?}: it is the group itself or one of its sub-groups",
+                p.parent.as_deref().unwrap_or_default(),
+                p.group
+            )));
+        }
+    }
+    tx.execute("UPDATE groups SET parent_id = ?1 WHERE id = ?2", params![parent, gid]).map_err(&err)?;
+    match owner {
+        Some(m) => tx.execute(
+            "INSERT INTO group_owners (community_id, group_id, member_id, set_ms) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (community_id, group_id) DO UPDATE SET member_id = excluded.member_id, set_ms = excluded.set_ms",
+            params![cid, gid, m, p.updated_ms],
+        ),
+        None => tx.execute("DELETE FROM group_owners WHERE community_id = ?1 AND group_id = ?2", params![cid, gid]),
+    }
+    .map_err(&err)?;
+    tx.commit().map_err(&err)?;
+    let m = management(conn, cid).map_err(&err)?;
+    Ok(m.groups.into_iter().find(|g| g.group_id == gid).unwrap_or(GroupPlace {
+        group_id: gid,
+        group: p.group.clone(),
+        parent_id: None,
+        parent: None,
+        owner_id: None,
+        owner: None,
+        updated_ms: p.updated_ms,
+    }))
+}
+
+/// The mode and the groups with a parent or an owner, of community `cid`.
+pub(crate) fn management(conn: &Connection, cid: i64) -> rusqlite::Result<Management> {
+    let mode: Option<(String, i64)> = conn
+        .query_row("SELECT mode, set_ms FROM management WHERE community_id = ?1", [cid], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let groups = conn
+        .prepare(
+            "SELECT g.id, coalesce(g.name, g.external_id), g.parent_id,
+                    (SELECT coalesce(p.name, p.external_id) FROM groups p WHERE p.id = g.parent_id),
+                    o.member_id, (SELECT display_name FROM members m WHERE m.id = o.member_id), coalesce(o.set_ms, 0)
+             FROM groups g LEFT JOIN group_owners o ON o.group_id = g.id
+             WHERE g.community_id = ?1 AND (g.parent_id IS NOT NULL OR o.member_id IS NOT NULL) ORDER BY g.id",
+        )?
+        .query_map([cid], |r| {
+            Ok(GroupPlace {
+                group_id: r.get(0)?,
+                group: r.get(1)?,
+                parent_id: r.get(2)?,
+                parent: r.get(3)?,
+                owner_id: r.get(4)?,
+                owner: r.get(5)?,
+                updated_ms: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Management { mode: mode.as_ref().and_then(|(m, _)| m.parse().ok()), mode_set_ms: mode.map(|(_, t)| t), groups })
+}
+
+/// Sets or resets a template.
+pub(crate) fn set_template(
+    conn: &Connection,
+    path: &str,
+    community: &str,
+    key: &str,
+    lang: &str,
+    text: Option<&str>,
+    at_ms: i64,
+) -> Result<bool, StoreError> {
+    let n = match text {
+        Some(text) => {
+            let cid = community_create(conn, path, community)?;
+            conn.execute(
+                "INSERT INTO draft_templates (community_id, key, lang, text, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (community_id, key, lang) DO UPDATE SET text = excluded.text, updated_ms = excluded.updated_ms",
+                params![cid, key, lang, text, at_ms],
+            )
+        }
+        None => {
+            let Some(cid) = super::queries::community_id(conn, path, community)? else { return Ok(false) };
+            conn.execute(
+                "DELETE FROM draft_templates WHERE community_id = ?1 AND key = ?2 AND lang = ?3",
+                params![cid, key, lang],
+            )
+        }
+    }
+    .map_err(db(path))?;
+    Ok(n > 0)
+}
+
+/// The templates of community `cid`, by key and language.
+pub(crate) fn templates(conn: &Connection, cid: i64) -> rusqlite::Result<Vec<TemplateOverride>> {
+    conn.prepare("SELECT key, lang, text, updated_ms FROM draft_templates WHERE community_id = ?1 ORDER BY key, lang")?
+        .query_map([cid], |r| {
+            Ok(TemplateOverride { key: r.get(0)?, lang: r.get(1)?, text: r.get(2)?, updated_ms: r.get(3)? })
         })?
         .collect()
 }

@@ -314,6 +314,10 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
     tasks.retain(|t| t.member_id == Some(member));
     let mut points = super::ops::points(conn, cid)?;
     points.retain(|p| p.member_id == member);
+    let mut resources = super::ops::resources(conn, cid)?;
+    resources.retain(|r| r.member_id == Some(member));
+    let mut group_owner_of = super::ops::management(conn, cid)?.groups;
+    group_owner_of.retain(|g| g.owner_id == Some(member));
     Ok(MemberExport {
         community: community.to_string(),
         exported_at: Utc::now().to_rfc3339(),
@@ -329,6 +333,8 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         checkin_marks,
         tasks,
         points,
+        resources,
+        group_owner_of,
         mentioned_in,
     })
 }
@@ -389,6 +395,8 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
     stats.checkin_marks = tx.execute("DELETE FROM checkin_marks WHERE member_id = ?1", [member])? as u64;
     stats.tasks = tx.execute("DELETE FROM tasks WHERE member_id = ?1", [member])? as u64;
     stats.points = tx.execute("DELETE FROM points WHERE member_id = ?1", [member])? as u64;
+    stats.resources = tx.execute("DELETE FROM resources WHERE member_id = ?1", [member])? as u64;
+    stats.group_owners = tx.execute("DELETE FROM group_owners WHERE member_id = ?1", [member])? as u64;
     stats.member_names = tx.execute("DELETE FROM member_names WHERE member_id = ?1", [member])? as u64;
     stats.notes = tx.execute("DELETE FROM member_notes WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
