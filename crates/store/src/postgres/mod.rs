@@ -30,10 +30,13 @@ use tonghao_model::records::{
 };
 use tonghao_model::snapshot::Snapshot;
 
-/// Migrations in order; `tonghao_schema.version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/postgres/0001_init.sql"),
-    include_str!("../../migrations/postgres/0002_operations.sql"),
+/// Migrations by their file's number, in order. Numbers may have gaps (a
+/// branch may hold one back): `tonghao_schema` has a row per migration
+/// applied, so one merged later into a gap still runs.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../../migrations/postgres/0002_operations.sql")),
+    (4, include_str!("../../migrations/postgres/0004_privacy.sql")),
 ];
 
 /// The advisory lock key a migration holds (any constant: "tonghao" in ASCII).
@@ -67,8 +70,9 @@ pub fn is_postgres_url(db: &str) -> bool {
 }
 
 impl PgStore {
-    /// The schema version this tonghao writes: how many migrations it knows.
-    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+    /// The schema version this tonghao writes: the number of the last
+    /// migration it knows.
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/db`,
     /// no TLS) and brings its schema up to date. The password never appears
@@ -129,36 +133,42 @@ fn connect(config: &postgres::Config, shown: &str) -> Result<Client, StoreError>
 /// usual case) takes no lock.
 fn migrate(client: &mut Client, shown: &str) -> Result<(), StoreError> {
     let err = db(shown);
-    let known = MIGRATIONS.len() as i64;
-    let version = |client: &mut Client| -> Result<i64, StoreError> {
-        let exists: bool =
-            client.query_one("SELECT to_regclass('tonghao_schema') IS NOT NULL", &[]).map_err(&err)?.get(0);
-        let v = if exists {
-            client.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0))
-        } else {
-            0
-        };
-        if v > known {
-            return Err(StoreError::TooNew { path: shown.to_string(), found: v, known });
-        }
-        Ok(v)
-    };
-    if version(client)? == known {
+    if missing(client, shown)?.is_empty() {
         return Ok(());
     }
     let mut tx = client.transaction().map_err(&err)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(&err)?;
     tx.batch_execute("CREATE TABLE IF NOT EXISTS tonghao_schema (version BIGINT NOT NULL)").map_err(&err)?;
-    let from: i64 = tx.query_opt("SELECT version FROM tonghao_schema", &[]).map_err(&err)?.map_or(0, |r| r.get(0));
-    if from > known {
-        return Err(StoreError::TooNew { path: shown.to_string(), found: from, known });
-    }
-    for sql in &MIGRATIONS[from as usize..] {
+    for (_, sql) in missing(&mut tx, shown)? {
         tx.batch_execute(sql).map_err(&err)?;
     }
+    // Every migration applied, one row each (a single row would read as a count).
     tx.execute("DELETE FROM tonghao_schema", &[]).map_err(&err)?;
-    tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[&known]).map_err(&err)?;
+    for (n, _) in MIGRATIONS {
+        tx.execute("INSERT INTO tonghao_schema (version) VALUES ($1)", &[n]).map_err(&err)?;
+    }
     tx.commit().map_err(&err)
+}
+
+/// The migrations not yet applied, in order; a database with one this
+/// tonghao does not know (written by a newer one) is refused.
+fn missing(client: &mut impl postgres::GenericClient, shown: &str) -> Result<Vec<(i64, &'static str)>, StoreError> {
+    let err = db(shown);
+    let exists: bool = client.query_one("SELECT to_regclass('tonghao_schema') IS NOT NULL", &[]).map_err(&err)?.get(0);
+    let mut applied: Vec<i64> = if exists {
+        let rows = client.query("SELECT version FROM tonghao_schema ORDER BY version", &[]).map_err(&err)?;
+        rows.iter().map(|r| r.get(0)).collect()
+    } else {
+        Vec::new()
+    };
+    // Before gaps were allowed, one row counted the migrations run (1 to it).
+    if let [v] = applied[..] {
+        applied = (1..=v).collect();
+    }
+    if let Some(&found) = applied.iter().rev().find(|v| !MIGRATIONS.iter().any(|(n, _)| n == *v)) {
+        return Err(StoreError::TooNew { path: shown.to_string(), found, known: PgStore::SCHEMA_VERSION });
+    }
+    Ok(MIGRATIONS.iter().copied().filter(|(n, _)| !applied.contains(n)).collect())
 }
 
 impl Ingest for PgStore {
@@ -303,6 +313,31 @@ impl Operations for PgStore {
     }
 }
 
+/// The tables a member's deletion removes rows from or rewrites.
+const MEMBER_TABLES: &str = "messages, memberships, activities, member_names, identities, members, member_notes, \
+                             orders, checkin_marks, tasks, points, report_pages";
+/// The tables a group's deletion removes rows from (by its cascade).
+const GROUP_TABLES: &str = "groups, messages, memberships, activities, member_names, group_coverage, \
+                            move_decisions, planned_activities, checkin_marks, report_pages";
+
+/// After an erase is committed: `VACUUM FULL` rewrites `tables` into new
+/// files and removes the old ones, where the deleted rows' bytes stayed
+/// (a plain VACUUM only marks their space free: the bytes stay until a new
+/// row lands on them). It locks each table while it copies it, so it is
+/// for erasure, not for every write. Then a checkpoint, so that the
+/// write-ahead log segments holding the deleted rows can be recycled
+/// sooner; it needs the `pg_checkpoint` role (or superuser) and is skipped
+/// without it (docs/postgres.md, "Erasure").
+fn erased(client: &mut Client, shown: &str, tables: &str) -> Result<(), StoreError> {
+    client.batch_execute(&format!("VACUUM (FULL) {tables}")).map_err(db(shown))?;
+    if let Err(e) = client.batch_execute("CHECKPOINT")
+        && e.code() != Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    {
+        return Err(store_error(shown, e));
+    }
+    Ok(())
+}
+
 /// Every [`Accounts`] call: take the connection, hand it to `accounts`.
 macro_rules! with_client {
     ($self:ident, $f:ident($($arg:expr),*)) => {{
@@ -323,7 +358,9 @@ impl Privacy for PgStore {
     fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
         let mut client = self.lock()?;
         let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
-        privacy::delete(&mut client, &self.shown, cid, community, member_ref, true)
+        let stats = privacy::delete(&mut client, &self.shown, cid, community, member_ref, true)?;
+        erased(&mut client, &self.shown, MEMBER_TABLES)?;
+        Ok(stats)
     }
 
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
@@ -352,7 +389,10 @@ impl Privacy for PgStore {
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE community_id = $1 AND id = $2", &[&cid, &gid]).map_err(db(shown))?;
+        // Cached console pages may quote the group's messages.
+        tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid]).map_err(db(shown))?;
         tx.commit().map_err(|e| store_error(shown, e))?;
+        erased(&mut client, shown, GROUP_TABLES)?;
         Ok(stats)
     }
 }

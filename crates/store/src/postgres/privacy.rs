@@ -366,5 +366,7 @@ fn delete_member(tx: &mut impl GenericClient, cid: i64, member: i64) -> PgResult
     stats.notes = tx.execute("DELETE FROM member_notes WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.identities = tx.execute("DELETE FROM identities WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.members = tx.execute("DELETE FROM members WHERE community_id = $1 AND id = $2", &params)?;
+    // Cached console pages may quote their messages (computed again on demand).
+    tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid])?;
     Ok(stats)
 }

@@ -31,17 +31,21 @@ use tonghao_model::records::{
 };
 use tonghao_model::snapshot::Snapshot;
 
-/// Migrations in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/sqlite/0001_init.sql"),
-    include_str!("../../migrations/sqlite/0002_suppressed_identities.sql"),
-    include_str!("../../migrations/sqlite/0003_member_indexes.sql"),
-    include_str!("../../migrations/sqlite/0004_group_coverage.sql"),
-    include_str!("../../migrations/sqlite/0005_move_decisions.sql"),
-    include_str!("../../migrations/sqlite/0006_operations.sql"),
-    include_str!("../../migrations/sqlite/0007_accounts.sql"),
-    include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql"),
-    include_str!("../../migrations/sqlite/0009_operations_team.sql"),
+/// Migrations by their file's number, in order. Numbers may have gaps (a
+/// branch may hold one back): `schema_migrations` records each one applied,
+/// so one merged later into a gap still runs; `PRAGMA user_version` is the
+/// highest applied.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_suppressed_identities.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_member_indexes.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_group_coverage.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_move_decisions.sql")),
+    (6, include_str!("../../migrations/sqlite/0006_operations.sql")),
+    (7, include_str!("../../migrations/sqlite/0007_accounts.sql")),
+    (8, include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql")),
+    (9, include_str!("../../migrations/sqlite/0009_operations_team.sql")),
+    (11, include_str!("../../migrations/sqlite/0011_privacy.sql")),
 ];
 
 /// A tonghao database in one SQLite file.
@@ -60,8 +64,9 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 impl SqliteStore {
-    /// The schema version this tonghao writes: how many migrations it knows.
-    pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+    /// The schema version this tonghao writes: the number of the last
+    /// migration it knows.
+    pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
     /// Opens (or creates) the database at `path` and brings its schema up to
     /// date. Several processes may do this at once on a new file: the schema
     /// is created by whichever takes the write lock first, and the others
@@ -101,6 +106,11 @@ impl SqliteStore {
             wal(&conn).map_err(&err)?;
             conn.pragma_update(None, "synchronous", "NORMAL").map_err(&err)?;
             conn.pragma_update(None, "foreign_keys", "ON").map_err(&err)?;
+            // Deleted rows are overwritten with zeros, in their pages and in
+            // pages that go to the free list: a deleted member's texts must
+            // not stay readable in the file (issue 14). `erased` then empties
+            // the write-ahead log, which still holds the old page images.
+            conn.pragma_update(None, "secure_delete", "ON").map_err(&err)?;
             // 32 MiB of page cache (the default is 2 MiB): a large import then
             // keeps its index pages in memory instead of spilling them mid-transaction.
             conn.pragma_update(None, "cache_size", -32768).map_err(&err)?;
@@ -120,6 +130,27 @@ impl SqliteStore {
     }
 }
 
+/// After an erase is committed: copies the zeroed pages into the file and
+/// empties the write-ahead log, whose older frames still hold the erased
+/// rows' page images (a plain checkpoint leaves them there to be reused).
+/// A reader in another process holding an old snapshot keeps the log from
+/// being emptied: that is an error naming the reason, the erase itself is
+/// committed and the next erase or checkpoint finishes the job.
+fn erased(conn: &Connection, path: &str) -> Result<(), StoreError> {
+    let (busy, log, copied): (i64, i64, i64) = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(db(path))?;
+    if busy != 0 || log != copied {
+        return Err(self::error::busy(
+            path,
+            "deleted, but another process reading the store kept its write-ahead log from being emptied: \
+             the deleted text may stay in the -wal file until the next checkpoint (close other tonghao processes \
+             and run the deletion again, or `sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'`)",
+        ));
+    }
+    Ok(())
+}
+
 /// Switches to WAL. A second process switching the same new file at the
 /// same moment gets SQLITE_BUSY without SQLite's busy handler being asked,
 /// so this waits by itself, as long as the busy timeout.
@@ -135,30 +166,43 @@ fn wal(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// Brings the schema up to date inside one write transaction. The version
-/// is read once without a lock (an up-to-date database, the usual case,
-/// takes no write lock: a report can open it while an import runs) and again
-/// after `BEGIN IMMEDIATE`: a second process that waited for the first one's
-/// migration then finds nothing left to do, instead of creating the tables
-/// again ("table communities already exists", issue 9).
+/// Brings the schema up to date inside one write transaction. What was
+/// applied is read once without a lock (an up-to-date database, the usual
+/// case, takes no write lock: a report can open it while an import runs) and
+/// again after `BEGIN IMMEDIATE`: a second process that waited for the first
+/// one's migration then finds nothing left to do, instead of creating the
+/// tables again ("table communities already exists", issue 9).
 fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
     let err = db(path);
-    let known = MIGRATIONS.len() as i64;
-    let version = |conn: &Connection| -> Result<i64, StoreError> {
-        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(&err)?;
-        if v > known {
-            return Err(StoreError::TooNew { path: path.to_string(), found: v, known });
+    let known = SqliteStore::SCHEMA_VERSION;
+    let missing = |conn: &Connection| -> Result<Vec<(i64, &str)>, StoreError> {
+        let applied = applied(conn).map_err(&err)?;
+        // A migration this tonghao does not know was written by a newer one.
+        if let Some(&found) = applied.iter().rev().find(|v| !MIGRATIONS.iter().any(|(n, _)| n == *v)) {
+            return Err(StoreError::TooNew { path: path.to_string(), found, known });
         }
-        Ok(v)
+        Ok(MIGRATIONS.iter().copied().filter(|(n, _)| !applied.contains(n)).collect())
     };
-    if version(conn)? == known {
+    if missing(conn)?.is_empty() {
         return Ok(());
     }
     conn.execute_batch("BEGIN IMMEDIATE").map_err(&err)?;
     let result = (|| {
-        let from = version(conn)?;
-        for sql in &MIGRATIONS[from as usize..] {
+        let todo = missing(conn)?;
+        if !has_migrations_table(conn).map_err(&err)? {
+            // A store from before this table: its user_version counted
+            // migrations that had no gaps, 1 to it.
+            conn.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY)").map_err(&err)?;
+            conn.execute(
+                "WITH RECURSIVE v(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM v WHERE n < ?1)
+                 INSERT INTO schema_migrations (version) SELECT n FROM v WHERE ?1 > 0",
+                [user_version(conn).map_err(&err)?],
+            )
+            .map_err(&err)?;
+        }
+        for (n, sql) in todo {
             conn.execute_batch(sql).map_err(&err)?;
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [n]).map_err(&err)?;
         }
         conn.pragma_update(None, "user_version", known).map_err(&err)?;
         conn.execute_batch("COMMIT").map_err(&err)
@@ -167,6 +211,35 @@ fn migrate(conn: &Connection, path: &str) -> Result<(), StoreError> {
         let _ = conn.execute_batch("ROLLBACK");
     }
     result
+}
+
+fn has_migrations_table(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+        [],
+        |r| r.get(0),
+    )
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// The migrations applied, ascending: those `schema_migrations` lists, or,
+/// in a store from before it, 1 to `user_version`. A `user_version` above
+/// every listed one (set by a newer tonghao) counts as applied too.
+fn applied(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    let v = user_version(conn)?;
+    let mut out: Vec<i64> = if has_migrations_table(conn)? {
+        let mut stmt = conn.prepare("SELECT version FROM schema_migrations ORDER BY version")?;
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+    } else {
+        (1..=v).collect()
+    };
+    if out.last().is_none_or(|&last| v > last) && v > 0 {
+        out.push(v);
+    }
+    Ok(out)
 }
 
 impl Ingest for SqliteStore {
@@ -371,7 +444,9 @@ impl Privacy for SqliteStore {
     fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
         let conn = self.db.lock()?;
         let cid = queries::community_or_err(&conn, &self.db.path, community)?;
-        privacy::delete(&conn, &self.db.path, cid, community, member_ref, true)
+        let stats = privacy::delete(&conn, &self.db.path, cid, community, member_ref, true)?;
+        erased(&conn, &self.db.path)?;
+        Ok(stats)
     }
 
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
@@ -400,7 +475,14 @@ impl Privacy for SqliteStore {
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE id = ?1", [gid]).map_err(db(path))?;
+        // Cached console pages may quote the group's messages.
+        tx.execute(
+            "DELETE FROM report_pages WHERE community_id IN (SELECT id FROM communities WHERE name = ?1)",
+            [community],
+        )
+        .map_err(db(path))?;
         tx.commit().map_err(db(path))?;
+        erased(&conn, path)?;
         Ok(stats)
     }
 }

@@ -393,6 +393,8 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
     stats.notes = tx.execute("DELETE FROM member_notes WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
     stats.members = tx.execute("DELETE FROM members WHERE id = ?1", [member])? as u64;
+    // Cached console pages may quote their messages (computed again on demand).
+    tx.execute("DELETE FROM report_pages WHERE community_id = ?1", [cid])?;
     Ok(stats)
 }
 
