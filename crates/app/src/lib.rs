@@ -42,6 +42,7 @@ pub mod ingest;
 pub mod orders;
 pub mod points;
 pub mod report;
+pub mod retention;
 pub mod split;
 pub mod tasks;
 pub mod view;

@@ -214,3 +214,97 @@ fn member_and_group_delete_leave_no_text_in_postgres_data_files() {
     ok(Some(db), &["groups", "delete", "--yes", &name]);
     assert_eq!(found_in(&pg_data_files(&store), &gone), 0, "after: none of {} group texts is left", gone.len());
 }
+
+/// The paths where two JSON values differ (at most 10), to say what changed.
+fn differences(a: &serde_json::Value, b: &serde_json::Value, at: &str, out: &mut Vec<String>) {
+    use serde_json::Value::{Array, Object};
+    match (a, b) {
+        _ if out.len() >= 10 => {}
+        (Object(x), Object(y)) => {
+            for (k, v) in x {
+                differences(v, y.get(k).unwrap_or(&serde_json::Value::Null), &format!("{at}.{k}"), out);
+            }
+        }
+        (Array(x), Array(y)) if x.len() == y.len() => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                differences(v, w, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ if a != b => out.push(format!("{at}: {a} then {b}")),
+        _ => {}
+    }
+}
+
+fn assert_same(before: &serde_json::Value, after: &serde_json::Value, what: &str) {
+    let mut diff = Vec::new();
+    differences(before, after, "", &mut diff);
+    assert!(diff.is_empty(), "{what}:\n{}", diff.join("\n"));
+}
+
+/// Whole months from `ms` to now: a retention of that many months keeps
+/// what was sent after about `ms`.
+fn months_since(ms: i64) -> u32 {
+    use chrono::Datelike;
+    let then = chrono::DateTime::from_timestamp_millis(ms).unwrap();
+    let now = chrono::Utc::now();
+    ((now.year() * 12 + now.month() as i32) - (then.year() * 12 + then.month() as i32)) as u32
+}
+
+#[test]
+fn retention_erases_old_texts_and_keeps_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_store(dir.path());
+    // Reply inference reads texts where they are kept: the count of links it
+    // inferred may drop (6,184 to 6,167 here) where a group's own window
+    // reaches before the cutoff; every figure of every group stays.
+    let report = |db: &Path| {
+        let mut r = json(&ok(Some(db), &["report", "--format", "json"]));
+        r.as_object_mut().unwrap().remove("inferred_links");
+        r
+    };
+    let before = report(&db);
+    // The demo runs from March to September 2024: keep from about July on.
+    let july = chrono::DateTime::parse_from_rfc3339("2024-07-01T00:00:00Z").unwrap().timestamp_millis();
+    let months = months_since(july);
+    let cutoff = tonghao_app::retention::cutoff(chrono::Utc::now().timestamp_millis(), months);
+    let (old, recent) = texts_sqlite(&db, &format!("at_ms < {cutoff}"));
+    let gone = unique(old, &recent);
+    assert!(gone.len() >= 20, "texts only old messages have: {}", gone.len());
+    let files = sqlite_files(&db);
+    assert_eq!(found_in(&files, &gone), gone.len(), "before: every one is in the files");
+
+    ok(Some(&db), &["retention", "set", "--months", &months.to_string()]);
+    let shown = json(&ok(Some(&db), &["--json", "retention", "show"]));
+    assert_eq!(shown["months"], months);
+    let applied = json(&ok(Some(&db), &["--json", "retention", "apply"]));
+    let expired = applied["expired"].as_u64().unwrap();
+    assert!(expired > 1000, "{applied}");
+    assert_eq!(found_in(&files, &gone), 0, "after: none of {} old texts is left in {}", gone.len(), db.display());
+    assert_same(&before, &report(&db), "every figure of the report is as before");
+    // The rows are there, marked: nothing reads them as empty messages.
+    let store = SqliteStore::open(&db).unwrap();
+    let (rows, marked): (i64, i64) = store
+        .test_connection()
+        .query_row("SELECT count(*), count(expired_ms) FROM messages WHERE at_ms < ?1", [cutoff], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!((rows, marked), (expired as i64, expired as i64));
+    let log = tonghao_store::Accounts::audit_log(&store, 10).unwrap();
+    assert!(log.iter().any(|e| e.action == "retention.apply" && e.target.starts_with(&expired.to_string())), "{log:?}");
+    assert!(log.iter().any(|e| e.action == "retention.set"), "{log:?}");
+    drop(store);
+    // Applying again finds nothing left to erase.
+    assert_eq!(json(&ok(Some(&db), &["--json", "retention", "apply"]))["expired"], 0);
+
+    // Set before importing: the import leaves no old text behind.
+    let db2 = dir.path().join("kept.db");
+    ok(Some(&db2), &["retention", "set", "--months", &months.to_string()]);
+    let sim = dir.path().join("sim");
+    let parts = ["qq", "wechat", "telegram"].map(|p| sim.join(p).to_str().unwrap().to_string());
+    let mut args = vec!["import"];
+    args.extend(parts.iter().map(String::as_str));
+    ok(Some(&db2), &args);
+    assert_eq!(found_in(&sqlite_files(&db2), &gone), 0, "imported with retention set: no old text stays");
+    assert_same(&before, &report(&db2), "and the figures are those of the full history");
+}

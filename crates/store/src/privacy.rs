@@ -249,6 +249,15 @@ pub struct DeleteStats {
     pub suppressed: u64,
 }
 
+/// What an expired message keeps of its text: its length in characters and
+/// its text flags (the bot flag is the row's own, added when read).
+pub(crate) fn kept_of(text: &str) -> (u32, u8) {
+    (text.chars().count().min(u32::MAX as usize) as u32, tonghao_model::snapshot::text_flags(text, false))
+}
+
+/// Messages whose text is dropped per statement batch.
+pub(crate) const EXPIRE_BATCH: i64 = 10_000;
+
 /// A mention list (JSON) without the entries that name a member: an entry
 /// names them when its id is one of their `ids` (platform, external id) on
 /// the group's `platform`, or, having no id, its name is one they used in

@@ -395,4 +395,44 @@ impl Privacy for PgStore {
         erased(&mut client, shown, GROUP_TABLES)?;
         Ok(stats)
     }
+
+    fn retention(&self, community: &str) -> Result<Option<u32>, StoreError> {
+        let mut client = self.lock()?;
+        let row = client
+            .query_opt("SELECT retention_months FROM communities WHERE name = $1", &[&community])
+            .map_err(db(&self.shown))?;
+        Ok(row.and_then(|r| r.get::<_, Option<i32>>(0)).map(|m| m as u32))
+    }
+
+    fn set_retention(&self, community: &str, months: Option<u32>) -> Result<(), StoreError> {
+        let mut client = self.lock()?;
+        let cid = accounts::ensure_community(&mut *client, &self.shown, community)?;
+        let months = months.map(|m| m.min(i32::MAX as u32) as i32);
+        client
+            .execute("UPDATE communities SET retention_months = $2 WHERE id = $1", &[&cid, &months])
+            .map_err(db(&self.shown))?;
+        Ok(())
+    }
+
+    fn expire_texts(&self, community: &str, before_ms: i64) -> Result<u64, StoreError> {
+        let mut client = self.lock()?;
+        let Some(cid) = queries::community_id(&mut *client, &self.shown, community)? else { return Ok(0) };
+        let n = privacy::expire(&mut client, &self.shown, cid, before_ms)?;
+        if n > 0 {
+            erased(&mut client, &self.shown, "messages, report_pages")?;
+        }
+        Ok(n)
+    }
+
+    fn pseudonym_key(&self, community: &str, candidate: &str) -> Result<String, StoreError> {
+        let mut client = self.lock()?;
+        let cid = accounts::ensure_community(&mut *client, &self.shown, community)?;
+        let row = client
+            .query_one(
+                "UPDATE communities SET pseudonym_key = COALESCE(pseudonym_key, $2) WHERE id = $1 RETURNING pseudonym_key",
+                &[&cid, &candidate],
+            )
+            .map_err(db(&self.shown))?;
+        Ok(row.get(0))
+    }
 }

@@ -370,3 +370,43 @@ fn delete_member(tx: &mut impl GenericClient, cid: i64, member: i64) -> PgResult
     tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid])?;
     Ok(stats)
 }
+
+/// Drops the text of community `cid`'s messages sent before `before_ms`,
+/// keeping their figures (see [`crate::Privacy::expire_texts`]), in one
+/// transaction, reading in batches by row id.
+pub(crate) fn expire(c: &mut Client, shown: &str, cid: i64, before_ms: i64) -> Result<u64, StoreError> {
+    let err = db(shown);
+    let mut tx = c.transaction().map_err(&err)?;
+    let now = Utc::now().timestamp_millis();
+    let mut done = 0u64;
+    let mut after = i64::MIN;
+    let read = tx
+        .prepare(
+            "SELECT id, text FROM messages WHERE community_id = $1 AND at_ms < $2 AND expired_ms IS NULL
+             AND id > $3 ORDER BY id LIMIT $4",
+        )
+        .map_err(&err)?;
+    let update = tx
+        .prepare(
+            "UPDATE messages SET text = '', expired_ms = $3, kept_chars = $4, kept_flags = $5
+             WHERE community_id = $1 AND id = $2",
+        )
+        .map_err(&err)?;
+    loop {
+        let rows = tx.query(&read, &[&cid, &before_ms, &after, &crate::privacy::EXPIRE_BATCH]).map_err(&err)?;
+        let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else { break };
+        for r in &rows {
+            let (chars, flags) = crate::privacy::kept_of(r.get(1));
+            tx.execute(&update, &[&cid, &r.get::<_, i64>(0), &now, &(chars as i32), &(flags as i16)]).map_err(&err)?;
+        }
+        done += rows.len() as u64;
+        after = last;
+    }
+    if done > 0 {
+        // Cached console pages may quote the texts; they are computed again.
+        tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid]).map_err(&err)?;
+        tx.execute("UPDATE communities SET generation = generation + 1 WHERE id = $1", &[&cid]).map_err(&err)?;
+    }
+    tx.commit().map_err(|e| super::error::store_error(shown, e))?;
+    Ok(done)
+}

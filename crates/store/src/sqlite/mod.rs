@@ -22,7 +22,7 @@ use crate::error::{ErrorKind, StoreError};
 use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tonghao_model::decision::{Decision, Verdict};
@@ -484,5 +484,43 @@ impl Privacy for SqliteStore {
         tx.commit().map_err(db(path))?;
         erased(&conn, path)?;
         Ok(stats)
+    }
+
+    fn retention(&self, community: &str) -> Result<Option<u32>, StoreError> {
+        let conn = self.db.lock()?;
+        conn.query_row("SELECT retention_months FROM communities WHERE name = ?1", [community], |r| r.get(0))
+            .optional()
+            .map(Option::flatten)
+            .map_err(db(&self.db.path))
+    }
+
+    fn set_retention(&self, community: &str, months: Option<u32>) -> Result<(), StoreError> {
+        let conn = self.db.lock()?;
+        let cid = ops::community_create(&conn, &self.db.path, community)?;
+        conn.execute("UPDATE communities SET retention_months = ?2 WHERE id = ?1", rusqlite::params![cid, months])
+            .map_err(db(&self.db.path))?;
+        Ok(())
+    }
+
+    fn expire_texts(&self, community: &str, before_ms: i64) -> Result<u64, StoreError> {
+        let conn = self.db.lock()?;
+        let Some(cid) = queries::community_id(&conn, &self.db.path, community)? else { return Ok(0) };
+        let n = privacy::expire(&conn, &self.db.path, cid, before_ms)?;
+        if n > 0 {
+            erased(&conn, &self.db.path)?;
+        }
+        Ok(n)
+    }
+
+    fn pseudonym_key(&self, community: &str, candidate: &str) -> Result<String, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = ops::community_create(&conn, path, community)?;
+        conn.execute(
+            "UPDATE communities SET pseudonym_key = ?2 WHERE id = ?1 AND pseudonym_key IS NULL",
+            rusqlite::params![cid, candidate],
+        )
+        .map_err(db(path))?;
+        conn.query_row("SELECT pseudonym_key FROM communities WHERE id = ?1", [cid], |r| r.get(0)).map_err(db(path))
     }
 }

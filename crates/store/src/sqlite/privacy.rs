@@ -414,3 +414,46 @@ pub(crate) fn notes(conn: &Connection, member: i64) -> rusqlite::Result<Vec<Memb
     })?;
     rows.collect()
 }
+
+/// Drops the text of community `cid`'s messages sent before `before_ms`,
+/// keeping their figures (see [`crate::Privacy::expire_texts`]), in one
+/// transaction, reading in batches by row id.
+pub(crate) fn expire(conn: &Connection, path: &str, cid: i64, before_ms: i64) -> Result<u64, StoreError> {
+    let db = db(path);
+    let tx = conn.unchecked_transaction().map_err(&db)?;
+    let now = Utc::now().timestamp_millis();
+    let mut done = 0u64;
+    let mut after = i64::MIN;
+    {
+        let mut read = tx
+            .prepare(
+                "SELECT id, text FROM messages WHERE community_id = ?1 AND at_ms < ?2 AND expired_ms IS NULL
+                 AND id > ?3 ORDER BY id LIMIT ?4",
+            )
+            .map_err(&db)?;
+        let mut update = tx
+            .prepare("UPDATE messages SET text = '', expired_ms = ?2, kept_chars = ?3, kept_flags = ?4 WHERE id = ?1")
+            .map_err(&db)?;
+        loop {
+            let rows: Vec<(i64, String)> = read
+                .query_map(params![cid, before_ms, after, crate::privacy::EXPIRE_BATCH], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&db)?
+                .collect::<Result<_, _>>()
+                .map_err(&db)?;
+            let Some(&(last, _)) = rows.last() else { break };
+            for (id, text) in &rows {
+                let (chars, flags) = crate::privacy::kept_of(text);
+                update.execute(params![id, now, chars, flags]).map_err(&db)?;
+            }
+            done += rows.len() as u64;
+            after = last;
+        }
+    }
+    if done > 0 {
+        // Cached console pages may quote the texts; they are computed again.
+        tx.execute("DELETE FROM report_pages WHERE community_id = ?1", [cid]).map_err(&db)?;
+        tx.execute("UPDATE communities SET generation = generation + 1 WHERE id = ?1", [cid]).map_err(&db)?;
+    }
+    tx.commit().map_err(&db)?;
+    Ok(done)
+}
