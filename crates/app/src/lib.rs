@@ -41,6 +41,7 @@ pub mod i18n;
 pub mod ingest;
 pub mod orders;
 pub mod points;
+pub mod pseudonym;
 pub mod report;
 pub mod retention;
 pub mod split;

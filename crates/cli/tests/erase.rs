@@ -7,27 +7,9 @@
 
 mod common;
 
-use common::{json, ok};
+use common::{demo_store, json, ok, sim_history};
 use std::path::{Path, PathBuf};
 use tonghao_store::{PgStore, SqliteStore};
-
-/// The demo scenario's exports, simulated into `dir/sim`.
-fn sim_history(dir: &Path) -> PathBuf {
-    let out = dir.join("sim");
-    ok(None, &["sim", "--scenario", "demo", "--format", "native", "--out", out.to_str().unwrap()]);
-    out
-}
-
-/// A new SQLite store at `dir/t.db` with the whole demo history.
-fn demo_store(dir: &Path) -> PathBuf {
-    let sim = sim_history(dir);
-    let db = dir.join("t.db");
-    let parts = ["qq", "wechat", "telegram"].map(|p| sim.join(p).to_str().unwrap().to_string());
-    let mut args = vec!["import"];
-    args.extend(parts.iter().map(String::as_str));
-    ok(Some(&db), &args);
-    db
-}
 
 /// Up to 300 texts of at least 6 bytes among `mine` that are in none of
 /// `others` (whole or as part): what must be gone after the erase.
