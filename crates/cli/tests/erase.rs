@@ -276,6 +276,13 @@ fn retention_erases_old_texts_and_keeps_every_figure() {
     assert!(log.iter().any(|e| e.action == "retention.apply" && e.target.starts_with(&expired.to_string())), "{log:?}");
     assert!(log.iter().any(|e| e.action == "retention.set"), "{log:?}");
     drop(store);
+    // A member's export says which texts went, rather than showing empty messages.
+    let (member_ref, _) = busiest_member(&db);
+    let export = json(&ok(Some(&db), &["member", "export", &member_ref]));
+    let messages = export["messages"].as_array().unwrap();
+    let old = messages.iter().filter(|m| m["expired"] == true).count();
+    assert!(old > 0 && old < messages.len(), "{old} of {} expired", messages.len());
+    assert!(messages.iter().filter(|m| m["expired"] == true).all(|m| m["text"] == ""));
     // Applying again finds nothing left to erase.
     assert_eq!(json(&ok(Some(&db), &["--json", "retention", "apply"]))["expired"], 0);
 
@@ -289,4 +296,44 @@ fn retention_erases_old_texts_and_keeps_every_figure() {
     ok(Some(&db2), &args);
     assert_eq!(found_in(&sqlite_files(&db2), &gone), 0, "imported with retention set: no old text stays");
     assert_same(&before, &report(&db2), "and the figures are those of the full history");
+}
+
+#[test]
+fn retention_on_postgres_erases_old_texts_and_keeps_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim_history(dir.path());
+    let url = tonghao_store::test_pg::database_url();
+    let db = Path::new(&url);
+    ok(Some(db), &["import", sim.join("telegram").to_str().unwrap()]);
+    let report = |db: &Path| {
+        let mut r = json(&ok(Some(db), &["report", "--format", "json"]));
+        r.as_object_mut().unwrap().remove("inferred_links"); // see the SQLite test
+        r
+    };
+    let before = report(db);
+    let july = chrono::DateTime::parse_from_rfc3339("2024-07-01T00:00:00Z").unwrap().timestamp_millis();
+    let months = months_since(july);
+    let cutoff = tonghao_app::retention::cutoff(chrono::Utc::now().timestamp_millis(), months);
+    let store = PgStore::open(&url).unwrap();
+    let q = |sql: &str| -> Vec<String> {
+        store.test_client(|c| c.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect())
+    };
+    let gone = unique(
+        q(&format!("SELECT text FROM messages WHERE at_ms < {cutoff}")),
+        &q(&format!("SELECT text FROM messages WHERE at_ms >= {cutoff}")),
+    );
+    assert!(gone.len() >= 20, "texts only old messages have: {}", gone.len());
+    assert_eq!(found_in(&pg_data_files(&store), &gone), gone.len(), "before: every one is in the data files");
+
+    ok(Some(db), &["retention", "set", "--months", &months.to_string()]);
+    let applied = json(&ok(Some(db), &["--json", "retention", "apply"]));
+    assert!(applied["expired"].as_u64().unwrap() > 1000, "{applied}");
+    assert_eq!(found_in(&pg_data_files(&store), &gone), 0, "after: none of {} old texts is left", gone.len());
+    assert_same(&before, &report(db), "every figure of the report is as before");
+    let marked: i64 = store.test_client(|c| {
+        c.query_one(&format!("SELECT count(*) FROM messages WHERE at_ms < {cutoff} AND expired_ms IS NULL"), &[])
+            .unwrap()
+            .get(0)
+    });
+    assert_eq!(marked, 0, "every old row is marked expired");
 }

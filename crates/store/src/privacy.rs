@@ -132,6 +132,10 @@ pub struct ExportedMessage {
     pub edited_at: Option<String>,
     /// Sent as a bot.
     pub bot: bool,
+    /// Its text was dropped by the community's retention (`text` is empty,
+    /// not an empty message). Left out when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 /// A join, leave or role change.

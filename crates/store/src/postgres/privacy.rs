@@ -173,7 +173,7 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
 
     let mut messages = Vec::new();
     for r in c.query(
-        "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot
+        "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot, expired_ms IS NOT NULL
          FROM messages WHERE community_id = $1 AND member_id = $2 ORDER BY at_ms, id",
         &params,
     )? {
@@ -190,6 +190,7 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
             mentions: mentions.map(|m| serde_json::from_str(&m).unwrap_or(serde_json::Value::String(m))),
             edited_at: r.get::<_, Option<i64>>(7).map(|e| at(g, e)),
             bot: r.get(8),
+            expired: r.get(9),
         });
     }
 

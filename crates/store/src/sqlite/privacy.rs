@@ -167,7 +167,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
     let mut messages = Vec::new();
     {
         let mut stmt = conn.prepare(
-            "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot
+            "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot, expired_ms IS NOT NULL
              FROM messages WHERE member_id = ?1 ORDER BY at_ms, id",
         )?;
         let rows = stmt.query_map([member], |r| {
@@ -181,10 +181,11 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<i64>>(7)?,
                 r.get::<_, bool>(8)?,
+                r.get::<_, bool>(9)?,
             ))
         })?;
         for row in rows {
-            let (g, ms, key, content_type, text, reply_to, mentions, edited, bot) = row?;
+            let (g, ms, key, content_type, text, reply_to, mentions, edited, bot, expired) = row?;
             seen.insert(g);
             messages.push(ExportedMessage {
                 group: group(g),
@@ -196,6 +197,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
                 mentions: mentions.map(|m| serde_json::from_str(&m).unwrap_or(serde_json::Value::String(m))),
                 edited_at: edited.map(|e| at(g, e)),
                 bot,
+                expired,
             });
         }
     }
