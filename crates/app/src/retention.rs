@@ -34,7 +34,7 @@ pub fn set(store: &dyn Store, community: &str, months: Option<u32>, user: &str) 
     }
     store.set_retention(community, months)?;
     let target = months.map_or("keep all".to_string(), |m| format!("{m} months"));
-    crate::accounts::audit(store, user, Some(community), "retention.set", &target)
+    crate::accounts::audit(store, user, Some(community), "retention-set", &target)
 }
 
 /// Drops the texts `community`'s retention no longer keeps, as of `now_ms`,
@@ -47,7 +47,7 @@ pub fn apply(store: &dyn Store, community: &str, now_ms: i64, user: &str) -> Res
     let before = crate::report::utc(before_ms);
     if expired > 0 {
         let target = format!("{expired} message texts sent before {before} ({months} months)");
-        crate::accounts::audit(store, user, Some(community), "retention.apply", &target)?;
+        crate::accounts::audit(store, user, Some(community), "retention-apply", &target)?;
     }
     Ok(Some(Applied { months, before, expired }))
 }

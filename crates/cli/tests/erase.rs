@@ -88,6 +88,8 @@ fn member_delete_leaves_none_of_their_texts_in_the_sqlite_files() {
     let out = json(&ok(Some(&db), &["--json", "member", "delete", "--yes", &member_ref]));
     assert!(out["messages"].as_u64().unwrap() > 0);
     assert_eq!(found_in(&files, &gone), 0, "after: none of {} texts is left in {}", gone.len(), db.display());
+    let log = tonghao_store::Accounts::audit_log(&SqliteStore::open(&db).unwrap(), 10).unwrap();
+    assert!(log.iter().any(|e| e.action == "delete-member" && e.target == member_ref), "audited: {log:?}");
     // The scan reads the files: everyone else's texts are still there.
     let kept = unique(others.into_iter().take(200).collect(), &[]);
     assert_eq!(found_in(&files, &kept), kept.len());
@@ -134,6 +136,18 @@ fn pg_data_files(store: &PgStore) -> Vec<PathBuf> {
     std::fs::read_dir(&base).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect()
 }
 
+/// What must be gone once the messages `filter` (SQL on `messages`)
+/// selects are erased from a PostgreSQL store: see [`unique`].
+fn pg_unique(store: &PgStore, filter: &str) -> Vec<String> {
+    let q = |sql: String| -> Vec<String> {
+        store.test_client(|c| c.query(sql.as_str(), &[]).unwrap().iter().map(|r| r.get(0)).collect())
+    };
+    unique(
+        q(format!("SELECT text FROM messages WHERE {filter}")),
+        &q(format!("SELECT text FROM messages WHERE NOT ({filter})")),
+    )
+}
+
 /// The write-ahead log's segments on the test server.
 fn pg_wal_files(store: &PgStore) -> Vec<PathBuf> {
     let data: String =
@@ -155,9 +169,6 @@ fn member_and_group_delete_leave_no_text_in_postgres_data_files() {
     let db = Path::new(&url);
     ok(Some(db), &["import", sim.join("telegram").to_str().unwrap()]);
     let store = PgStore::open(&url).unwrap();
-    let q = |sql: &str| -> Vec<String> {
-        store.test_client(|c| c.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect())
-    };
     let (member_ref, id): (String, i64) = store.test_client(|c| {
         let r = c
             .query_one(
@@ -170,11 +181,7 @@ fn member_and_group_delete_leave_no_text_in_postgres_data_files() {
             .unwrap();
         (r.get(0), r.get(1))
     });
-    let filter = format!("member_id = {id}");
-    let gone = unique(
-        q(&format!("SELECT text FROM messages WHERE {filter}")),
-        &q(&format!("SELECT text FROM messages WHERE NOT ({filter})")),
-    );
+    let gone = pg_unique(&store, &format!("member_id = {id}"));
     assert!(gone.len() >= 20, "the member has texts of their own: {}", gone.len());
     assert_eq!(found_in(&pg_data_files(&store), &gone), gone.len(), "before: every one is in the data files");
     ok(Some(db), &["member", "delete", "--yes", &member_ref]);
@@ -186,11 +193,7 @@ fn member_and_group_delete_leave_no_text_in_postgres_data_files() {
         let r = c.query_one("SELECT id, name FROM groups ORDER BY id LIMIT 1", &[]).unwrap();
         (r.get(0), r.get(1))
     });
-    let filter = format!("group_id = {gid}");
-    let gone = unique(
-        q(&format!("SELECT text FROM messages WHERE {filter}")),
-        &q(&format!("SELECT text FROM messages WHERE NOT ({filter})")),
-    );
+    let gone = pg_unique(&store, &format!("group_id = {gid}"));
     assert!(gone.len() >= 20, "the group has texts of its own: {}", gone.len());
     assert_eq!(found_in(&pg_data_files(&store), &gone), gone.len(), "before: every one is in the data files");
     ok(Some(db), &["groups", "delete", "--yes", &name]);
@@ -273,8 +276,8 @@ fn retention_erases_old_texts_and_keeps_every_figure() {
         .unwrap();
     assert_eq!((rows, marked), (expired as i64, expired as i64));
     let log = tonghao_store::Accounts::audit_log(&store, 10).unwrap();
-    assert!(log.iter().any(|e| e.action == "retention.apply" && e.target.starts_with(&expired.to_string())), "{log:?}");
-    assert!(log.iter().any(|e| e.action == "retention.set"), "{log:?}");
+    assert!(log.iter().any(|e| e.action == "retention-apply" && e.target.starts_with(&expired.to_string())), "{log:?}");
+    assert!(log.iter().any(|e| e.action == "retention-set"), "{log:?}");
     drop(store);
     // A member's export says which texts went, rather than showing empty messages.
     let (member_ref, _) = busiest_member(&db);
@@ -315,13 +318,7 @@ fn retention_on_postgres_erases_old_texts_and_keeps_every_figure() {
     let months = months_since(july);
     let cutoff = tonghao_app::retention::cutoff(chrono::Utc::now().timestamp_millis(), months);
     let store = PgStore::open(&url).unwrap();
-    let q = |sql: &str| -> Vec<String> {
-        store.test_client(|c| c.query(sql, &[]).unwrap().iter().map(|r| r.get(0)).collect())
-    };
-    let gone = unique(
-        q(&format!("SELECT text FROM messages WHERE at_ms < {cutoff}")),
-        &q(&format!("SELECT text FROM messages WHERE at_ms >= {cutoff}")),
-    );
+    let gone = pg_unique(&store, &format!("at_ms < {cutoff}"));
     assert!(gone.len() >= 20, "texts only old messages have: {}", gone.len());
     assert_eq!(found_in(&pg_data_files(&store), &gone), gone.len(), "before: every one is in the data files");
 
