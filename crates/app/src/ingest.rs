@@ -240,6 +240,9 @@ pub fn import(
         });
     }
     session.commit().map_err(|e| aborted(e, &reports))?;
+    // A community that keeps texts for some months only: the old texts
+    // just imported go at once, not at the next `tonghao retention apply`.
+    crate::retention::apply(store, community, chrono::Utc::now().timestamp_millis(), "import")?;
     Ok(reports)
 }
 

@@ -25,11 +25,15 @@ pub struct ReportRequest {
     pub since_ms: Option<i64>,
     /// Window length in days when `since_ms` is not given.
     pub window_days: u32,
+    /// For sharing outside the team: members' names and ids become stable
+    /// codes, drafts naming people and words quoted from messages are left
+    /// out (see [`crate::pseudonym`]).
+    pub pseudonymise: bool,
 }
 
 impl Default for ReportRequest {
     fn default() -> Self {
-        ReportRequest { group: None, as_of_ms: None, since_ms: None, window_days: 28 }
+        ReportRequest { group: None, as_of_ms: None, since_ms: None, window_days: 28, pseudonymise: false }
     }
 }
 
@@ -112,6 +116,11 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     let ends: Vec<i64> = selected.iter().map(|&g| if own_end { group_end(&snap, g) } else { snap.as_of_ms }).collect();
     let window_start = ends.iter().min().copied().unwrap_or(snap.as_of_ms) - days as i64 * 86_400_000;
     let inferred_links = infer_missing(&mut snap, window_start);
+    let pseudonyms =
+        if req.pseudonymise { Some(crate::pseudonym::Pseudonyms::for_community(store, community)?) } else { None };
+    if let Some(p) = &pseudonyms {
+        p.snapshot(&mut snap);
+    }
     let mut groups: Vec<GroupReport> =
         tonghao_insight::par::map(selected.len(), 0, |k| group_report_at(&snap, selected[k], days, ends[k]));
     for g in &mut groups {
@@ -127,7 +136,7 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
         localize_move(m, &templates);
     }
     let outcomes = outcomes(&snap, &decisions);
-    let report = Report {
+    let mut report = Report {
         community: community.to_string(),
         as_of: utc(snap.as_of_ms),
         as_of_ms: snap.as_of_ms,
@@ -136,6 +145,9 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
         moves,
         outcomes,
     };
+    if let Some(p) = &pseudonyms {
+        p.report(&mut report, &snap, &templates);
+    }
     Ok((report, snap))
 }
 

@@ -39,6 +39,13 @@ fn a_full_disk_fails_the_import_clearly_and_keeps_the_store_as_it_was() {
         assert_eq!(ok, "ok");
     }
     assert_eq!(store.counts().unwrap(), before, "nothing of the failed import stays");
+    {
+        // Nor its coverage or its record per group (written after SQLite had
+        // rolled the transaction back, they would commit on their own).
+        let conn = store.test_connection();
+        let left: i64 = conn.query_row("SELECT count(*) FROM import_groups", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 1, "the first import's group only");
+    }
     assert_eq!(store.groups("c").unwrap().len(), 1, "the store still answers");
 
     // Room again: the same import now succeeds.
@@ -47,6 +54,7 @@ fn a_full_disk_fails_the_import_clearly_and_keeps_the_store_as_it_was() {
         let _: i64 = conn.query_row("PRAGMA max_page_count = 1073741823", [], |r| r.get(0)).unwrap();
     }
     let files = import(&store, "c", &big, &mut |_| {}).unwrap();
-    assert!(files.iter().all(|f| f.error.is_none()));
+    let errors: Vec<&String> = files.iter().filter_map(|f| f.error.as_ref()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(store.counts().unwrap().messages, before.messages + files[0].stats.messages);
 }

@@ -67,6 +67,7 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, action: &Action) -> Result<
         return Ok(1);
     }
     let stats = store.group_delete(&cli.community, group)?;
+    // As the console records its deletions (issue 14: who deleted what).
     tonghao_app::accounts::audit(store, "cli", Some(&cli.community), "delete-group", group)?;
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);

@@ -17,6 +17,7 @@ mod orders;
 mod points;
 mod report;
 mod resource;
+mod retention;
 mod serve;
 mod sim;
 mod split;
@@ -91,6 +92,9 @@ enum Command {
     /// One person's data: export everything stored about them, or delete it.
     #[command(subcommand)]
     Member(member::Command),
+    /// How long message texts are kept: `tonghao retention show|set --months N|apply`.
+    #[command(subcommand)]
+    Retention(retention::Command),
     /// Planned activities (rituals): `tonghao activity add|list`.
     #[command(subcommand)]
     Activity(activity::Command),
@@ -242,6 +246,7 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
         Command::Report(args) => report::run(&*open()?, &cli, lang, args),
         Command::Next(args) => next::run(&*open()?, &cli, lang, args),
         Command::Member(cmd) => member::run(&*open()?, &cli, lang, cmd),
+        Command::Retention(cmd) => retention::run(&*open()?, &cli, lang, cmd),
         Command::Activity(cmd) => activity::run(&*open()?, &cli, lang, cmd),
         Command::Calendar(args) => activity::calendar_run(&*open()?, &cli, lang, args),
         Command::Checkins(args) => checkins::list(&*open()?, &cli, lang, args),

@@ -97,6 +97,8 @@ fn delete(store: &dyn Store, cli: &Cli, lang: Lang, member: &str, yes: bool) -> 
         }
     }
     let stats = store.member_delete(&cli.community, member)?;
+    // As the console records its deletions (issue 14: who deleted what).
+    tonghao_app::accounts::audit(store, "cli", Some(&cli.community), "delete-member", member)?;
     if cli.json {
         println!("{}", serde_json::to_string_pretty(&stats)?);
     } else {

@@ -29,6 +29,12 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// For sharing outside the team: every member's name and id becomes a
+    /// stable code (P-3f9a2c1d07; a keyed hash whose secret stays in the
+    /// store, so it cannot be reversed by guessing names), and drafted
+    /// messages that name people and words quoted from messages are left out.
+    #[arg(long)]
+    pseudonymise: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -50,6 +56,7 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32>
         as_of_ms: time("as-of", &args.as_of)?,
         since_ms: time("since", &args.since)?,
         window_days: args.window,
+        pseudonymise: args.pseudonymise,
     };
     let report = build(store, &cli.community, &req)?;
     match args.format {

@@ -50,6 +50,9 @@ pub(crate) struct RawRows {
     pub(crate) text_end: Vec<usize>,
     /// (row, JSON) for the rows that mention someone.
     pub(crate) mentions: Vec<(usize, Vec<u8>)>,
+    /// Of a message whose text retention dropped: the length and text flags
+    /// kept from before (its text is empty).
+    pub(crate) kept: Vec<Option<(u32, u8)>>,
 }
 
 /// What turning message rows into snapshot columns reads.
@@ -90,9 +93,20 @@ impl Columns<'_> {
                 m.member.push(who);
                 m.at_ms.push(at);
                 m.content.push(raw.content[row]);
-                m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
-                m.flags.push(text_flags(text, raw.bot[row] || self.members[who as usize].bot));
-                if at >= self.text_since[g as usize] {
+                let bot = raw.bot[row] || self.members[who as usize].bot;
+                let kept = raw.kept[row];
+                match kept {
+                    // Expired: the figures read from its text before it went.
+                    Some((chars, flags)) => {
+                        m.chars.push(chars);
+                        m.flags.push(flags | if bot { tonghao_model::snapshot::flags::BOT } else { 0 });
+                    }
+                    None => {
+                        m.chars.push(text.chars().count().min(u32::MAX as usize) as u32);
+                        m.flags.push(text_flags(text, bot));
+                    }
+                }
+                if kept.is_none() && at >= self.text_since[g as usize] {
                     m.text.insert(m.at_ms.len() as u32 - 1, text.into());
                 }
                 parent_ids.push(raw.parent[row]);

@@ -136,6 +136,10 @@ pub struct ExportedMessage {
     pub edited_at: Option<String>,
     /// Sent as a bot.
     pub bot: bool,
+    /// Its text was dropped by the community's retention (`text` is empty,
+    /// not an empty message). Left out when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 /// A join, leave or role change.
@@ -256,6 +260,15 @@ pub struct DeleteStats {
     /// Identities and names added to the suppression list, so re-imports skip them.
     pub suppressed: u64,
 }
+
+/// What an expired message keeps of its text: its length in characters and
+/// its text flags (the bot flag is the row's own, added when read).
+pub(crate) fn kept_of(text: &str) -> (u32, u8) {
+    (text.chars().count().min(u32::MAX as usize) as u32, tonghao_model::snapshot::text_flags(text, false))
+}
+
+/// Messages whose text is dropped per statement batch.
+pub(crate) const EXPIRE_BATCH: i64 = 10_000;
 
 /// A mention list (JSON) without the entries that name a member: an entry
 /// names them when its id is one of their `ids` (platform, external id) on

@@ -119,6 +119,23 @@ pub trait Privacy {
     /// groups left with nothing, and its log entry. Rows stored before
     /// imports were recorded per row (schema v10) belong to no import.
     fn import_undo(&self, community: &str, import: i64) -> Result<ImportUndoStats, StoreError>;
+    /// How many months of message texts `community` keeps (`None`: all,
+    /// also for an unknown community).
+    fn retention(&self, community: &str) -> Result<Option<u32>, StoreError>;
+    /// Sets how many months of message texts `community` (created if new)
+    /// keeps; `None` keeps them all.
+    fn set_retention(&self, community: &str, months: Option<u32>) -> Result<(), StoreError>;
+    /// Drops the text of every message of `community` sent before
+    /// `before_ms` that still has one, and erases it from the files as
+    /// [`Privacy::member_delete`] does. The rows stay, marked expired, with
+    /// the length and text flags the snapshot read from the text, so every
+    /// count, activity figure and stage stays as it was. Returns how many
+    /// texts were dropped.
+    fn expire_texts(&self, community: &str, before_ms: i64) -> Result<u64, StoreError>;
+    /// The key (hex) of `community`'s pseudonyms in shared reports:
+    /// `candidate` becomes it if the community (created if new) has none
+    /// yet. Never shown; the store is its only copy.
+    fn pseudonym_key(&self, community: &str, candidate: &str) -> Result<String, StoreError>;
 }
 
 /// The operators' own records.

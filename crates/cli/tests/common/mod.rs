@@ -63,3 +63,22 @@ pub fn add_topic(db: &Path, title: &str, more: &[&str]) {
     args.extend_from_slice(more);
     ok(Some(db), &args);
 }
+
+/// The demo scenario's exports, simulated into `dir/sim`.
+pub fn sim_history(dir: &Path) -> PathBuf {
+    let out = dir.join("sim");
+    ok(None, &["sim", "--scenario", "demo", "--format", "native", "--out", out.to_str().unwrap()]);
+    out
+}
+
+/// A new SQLite store at `dir/t.db` with the whole demo history (the
+/// simulator writes it as real WeChat, QQ and Telegram exports).
+pub fn demo_store(dir: &Path) -> PathBuf {
+    let sim = sim_history(dir);
+    let db = dir.join("t.db");
+    let parts = ["qq", "wechat", "telegram"].map(|p| sim.join(p).to_str().unwrap().to_string());
+    let mut args = vec!["import"];
+    args.extend(parts.iter().map(String::as_str));
+    ok(Some(&db), &args);
+    db
+}

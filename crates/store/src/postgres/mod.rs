@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { number: 1, sql: include_str!("../../migrations/postgres/0001_init.sql") },
     Migration { number: 2, sql: include_str!("../../migrations/postgres/0002_operations.sql") },
     Migration { number: 3, sql: include_str!("../../migrations/postgres/0003_content_keys.sql") },
+    Migration { number: 4, sql: include_str!("../../migrations/postgres/0004_privacy.sql") },
     Migration { number: 5, sql: include_str!("../../migrations/postgres/0005_resources_management_templates.sql") },
 ];
 
@@ -381,6 +382,31 @@ impl Operations for PgStore {
     }
 }
 
+/// The tables a member's deletion removes rows from or rewrites.
+const MEMBER_TABLES: &str = "messages, memberships, activities, member_names, identities, members, member_notes, \
+                             orders, checkin_marks, tasks, points, report_pages";
+/// The tables a group's deletion removes rows from (by its cascade).
+const GROUP_TABLES: &str = "groups, messages, memberships, activities, member_names, group_coverage, \
+                            move_decisions, planned_activities, checkin_marks, report_pages";
+
+/// After an erase is committed: `VACUUM FULL` rewrites `tables` into new
+/// files and removes the old ones, where the deleted rows' bytes stayed
+/// (a plain VACUUM only marks their space free: the bytes stay until a new
+/// row lands on them). It locks each table while it copies it, so it is
+/// for erasure, not for every write. Then a checkpoint, so that the
+/// write-ahead log segments holding the deleted rows can be recycled
+/// sooner; it needs the `pg_checkpoint` role (or superuser) and is skipped
+/// without it (docs/postgres.md, "Erasure").
+fn erased(client: &mut Client, shown: &str, tables: &str) -> Result<(), StoreError> {
+    client.batch_execute(&format!("VACUUM (FULL) {tables}")).map_err(db(shown))?;
+    if let Err(e) = client.batch_execute("CHECKPOINT")
+        && e.code() != Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE)
+    {
+        return Err(store_error(shown, e));
+    }
+    Ok(())
+}
+
 /// Every [`Accounts`] call: take the connection, hand it to `accounts`.
 macro_rules! with_client {
     ($self:ident, $f:ident($($arg:expr),*)) => {{
@@ -401,7 +427,9 @@ impl Privacy for PgStore {
     fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
         let mut client = self.lock()?;
         let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
-        privacy::delete(&mut client, &self.shown, cid, community, member_ref, true)
+        let stats = privacy::delete(&mut client, &self.shown, cid, community, member_ref, true)?;
+        erased(&mut client, &self.shown, MEMBER_TABLES)?;
+        Ok(stats)
     }
 
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
@@ -430,7 +458,10 @@ impl Privacy for PgStore {
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE community_id = $1 AND id = $2", &[&cid, &gid]).map_err(db(shown))?;
+        // Cached console pages may quote the group's messages.
+        tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid]).map_err(db(shown))?;
         tx.commit().map_err(|e| store_error(shown, e))?;
+        erased(&mut client, shown, GROUP_TABLES)?;
         Ok(stats)
     }
 
@@ -472,7 +503,50 @@ impl Privacy for PgStore {
             }
         }
         tx.execute(undo::BUMP, &[&cid]).map_err(&err)?;
+        // Cached console pages may quote what went.
+        tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid]).map_err(&err)?;
         tx.commit().map_err(|e| store_error(shown, e))?;
+        erased(&mut client, shown, "messages, memberships, activities, member_names, report_pages")?;
         Ok(stats)
+    }
+
+    fn retention(&self, community: &str) -> Result<Option<u32>, StoreError> {
+        let mut client = self.lock()?;
+        let row = client
+            .query_opt("SELECT retention_months FROM communities WHERE name = $1", &[&community])
+            .map_err(db(&self.shown))?;
+        Ok(row.and_then(|r| r.get::<_, Option<i32>>(0)).map(|m| m as u32))
+    }
+
+    fn set_retention(&self, community: &str, months: Option<u32>) -> Result<(), StoreError> {
+        let mut client = self.lock()?;
+        let cid = accounts::ensure_community(&mut *client, &self.shown, community)?;
+        let months = months.map(|m| m.min(i32::MAX as u32) as i32);
+        client
+            .execute("UPDATE communities SET retention_months = $2 WHERE id = $1", &[&cid, &months])
+            .map_err(db(&self.shown))?;
+        Ok(())
+    }
+
+    fn expire_texts(&self, community: &str, before_ms: i64) -> Result<u64, StoreError> {
+        let mut client = self.lock()?;
+        let Some(cid) = queries::community_id(&mut *client, &self.shown, community)? else { return Ok(0) };
+        let n = privacy::expire(&mut client, &self.shown, cid, before_ms)?;
+        if n > 0 {
+            erased(&mut client, &self.shown, "messages, report_pages")?;
+        }
+        Ok(n)
+    }
+
+    fn pseudonym_key(&self, community: &str, candidate: &str) -> Result<String, StoreError> {
+        let mut client = self.lock()?;
+        let cid = accounts::ensure_community(&mut *client, &self.shown, community)?;
+        let row = client
+            .query_one(
+                "UPDATE communities SET pseudonym_key = COALESCE(pseudonym_key, $2) WHERE id = $1 RETURNING pseudonym_key",
+                &[&cid, &candidate],
+            )
+            .map_err(db(&self.shown))?;
+        Ok(row.get(0))
     }
 }

@@ -173,7 +173,7 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
 
     let mut messages = Vec::new();
     for r in c.query(
-        "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot
+        "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot, expired_ms IS NOT NULL
          FROM messages WHERE community_id = $1 AND member_id = $2 ORDER BY at_ms, id",
         &params,
     )? {
@@ -190,6 +190,7 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
             mentions: mentions.map(|m| serde_json::from_str(&m).unwrap_or(serde_json::Value::String(m))),
             edited_at: r.get::<_, Option<i64>>(7).map(|e| at(g, e)),
             bot: r.get(8),
+            expired: r.get(9),
         });
     }
 
@@ -374,5 +375,47 @@ fn delete_member(tx: &mut impl GenericClient, cid: i64, member: i64) -> PgResult
     stats.notes = tx.execute("DELETE FROM member_notes WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.identities = tx.execute("DELETE FROM identities WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.members = tx.execute("DELETE FROM members WHERE community_id = $1 AND id = $2", &params)?;
+    // Cached console pages may quote their messages (computed again on demand).
+    tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid])?;
     Ok(stats)
+}
+
+/// Drops the text of community `cid`'s messages sent before `before_ms`,
+/// keeping their figures (see [`crate::Privacy::expire_texts`]), in one
+/// transaction, reading in batches by row id.
+pub(crate) fn expire(c: &mut Client, shown: &str, cid: i64, before_ms: i64) -> Result<u64, StoreError> {
+    let err = db(shown);
+    let mut tx = c.transaction().map_err(&err)?;
+    let now = Utc::now().timestamp_millis();
+    let mut done = 0u64;
+    let mut after = i64::MIN;
+    let read = tx
+        .prepare(
+            "SELECT id, text FROM messages WHERE community_id = $1 AND at_ms < $2 AND expired_ms IS NULL
+             AND id > $3 ORDER BY id LIMIT $4",
+        )
+        .map_err(&err)?;
+    let update = tx
+        .prepare(
+            "UPDATE messages SET text = '', expired_ms = $3, kept_chars = $4, kept_flags = $5
+             WHERE community_id = $1 AND id = $2",
+        )
+        .map_err(&err)?;
+    loop {
+        let rows = tx.query(&read, &[&cid, &before_ms, &after, &crate::privacy::EXPIRE_BATCH]).map_err(&err)?;
+        let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else { break };
+        for r in &rows {
+            let (chars, flags) = crate::privacy::kept_of(r.get(1));
+            tx.execute(&update, &[&cid, &r.get::<_, i64>(0), &now, &(chars as i32), &(flags as i16)]).map_err(&err)?;
+        }
+        done += rows.len() as u64;
+        after = last;
+    }
+    if done > 0 {
+        // Cached console pages may quote the texts; they are computed again.
+        tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid]).map_err(&err)?;
+        tx.execute("UPDATE communities SET generation = generation + 1 WHERE id = $1", &[&cid]).map_err(&err)?;
+    }
+    tx.commit().map_err(|e| super::error::store_error(shown, e))?;
+    Ok(done)
 }

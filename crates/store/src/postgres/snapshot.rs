@@ -116,7 +116,8 @@ pub(crate) fn load(
         let read = (|| -> Result<(), postgres::Error> {
             let params: [&(dyn postgres::types::ToSql + Sync); 2] = [&cid, &as_of_ms];
             let mut rows = client.query_raw(
-                "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id
+                "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id,
+                        m.kept_chars, m.kept_flags
                  FROM messages m
                  LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.community_id = m.community_id
                                      AND p.group_id = m.group_id AND p.key = m.reply_to
@@ -143,6 +144,10 @@ pub(crate) fn load(
                     batch.mentions.push((row, json.as_bytes().to_vec()));
                 }
                 batch.parent.push(r.get::<_, Option<i64>>(8).unwrap_or(-1));
+                batch.kept.push(match (r.get::<_, Option<i32>>(9), r.get::<_, Option<i16>>(10)) {
+                    (Some(chars), Some(flags)) => Some((chars as u32, flags as u8)),
+                    _ => None,
+                });
                 if batch.id.len() == RAW_BATCH && tx.send(std::mem::take(&mut batch)).is_err() {
                     return Ok(()); // the builder stopped on an error: it says which
                 }

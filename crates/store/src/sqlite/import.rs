@@ -180,14 +180,17 @@ impl<'s> SqliteSession<'s> {
             .map_err(&err)?;
         let import = self.conn.last_insert_rowid();
         let mut sink = FileSink::new(rows, &mut self.state, import);
-        let format = feed(&mut sink);
+        // A failed feed is the error to report, and nothing more may be
+        // written for the file: after some errors (a full disk) SQLite has
+        // rolled the whole transaction back, and a write now would commit
+        // on its own (the file's coverage and import record outliving it).
+        let format = feed(&mut sink).map_err(unbox)?;
         let (mut stats, rows) = sink.finish().map_err(unbox)?;
         let merges = rows.deferred.unwrap_or_default();
         match format {
-            Err(e) => Err(unbox(e)),
             // Recognised nothing: nothing of it is kept (the caller rolls back).
-            Ok(None) => Ok(stats),
-            Ok(Some(format)) => {
+            None => Ok(stats),
+            Some(format) => {
                 stats.format = Some(format.clone());
                 let json = serde_json::to_string(&stats).expect("stats serialise");
                 self.conn

@@ -25,7 +25,7 @@ use crate::privacy::{DeleteStats, GroupDeleteStats, MemberExport};
 use crate::traits::{ImportSession, Ingest, Operations, Privacy, Queries};
 use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableCounts};
 use crate::undo::ImportUndoStats;
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { number: 8, sql: include_str!("../../migrations/sqlite/0008_notes_and_ops_generation.sql") },
     Migration { number: 9, sql: include_str!("../../migrations/sqlite/0009_operations_team.sql") },
     Migration { number: 10, sql: include_str!("../../migrations/sqlite/0010_content_keys.sql") },
+    Migration { number: 11, sql: include_str!("../../migrations/sqlite/0011_privacy.sql") },
     Migration { number: 12, sql: include_str!("../../migrations/sqlite/0012_resources_management_templates.sql") },
 ];
 
@@ -114,6 +115,11 @@ impl SqliteStore {
             wal(&conn).map_err(&err)?;
             conn.pragma_update(None, "synchronous", "NORMAL").map_err(&err)?;
             conn.pragma_update(None, "foreign_keys", "ON").map_err(&err)?;
+            // Deleted rows are overwritten with zeros, in their pages and in
+            // pages that go to the free list: a deleted member's texts must
+            // not stay readable in the file (issue 14). `erased` then empties
+            // the write-ahead log, which still holds the old page images.
+            conn.pragma_update(None, "secure_delete", "ON").map_err(&err)?;
             // 32 MiB of page cache (the default is 2 MiB): a large import then
             // keeps its index pages in memory instead of spilling them mid-transaction.
             conn.pragma_update(None, "cache_size", -32768).map_err(&err)?;
@@ -131,6 +137,27 @@ impl SqliteStore {
     pub fn test_connection(&self) -> impl std::ops::Deref<Target = Connection> + '_ {
         self.db.lock().expect("no import session open on this thread")
     }
+}
+
+/// After an erase is committed: copies the zeroed pages into the file and
+/// empties the write-ahead log, whose older frames still hold the erased
+/// rows' page images (a plain checkpoint leaves them there to be reused).
+/// A reader in another process holding an old snapshot keeps the log from
+/// being emptied: that is an error naming the reason, the erase itself is
+/// committed and the next erase or checkpoint finishes the job.
+fn erased(conn: &Connection, path: &str) -> Result<(), StoreError> {
+    let (busy, log, copied): (i64, i64, i64) = conn
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(db(path))?;
+    if busy != 0 || log != copied {
+        return Err(self::error::busy(
+            path,
+            "deleted, but another process reading the store kept its write-ahead log from being emptied: \
+             the deleted text may stay in the -wal file until the next checkpoint (close other tonghao processes \
+             and run the deletion again, or `sqlite3 FILE 'PRAGMA wal_checkpoint(TRUNCATE)'`)",
+        ));
+    }
+    Ok(())
 }
 
 /// Switches to WAL. A second process switching the same new file at the
@@ -467,7 +494,9 @@ impl Privacy for SqliteStore {
     fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
         let conn = self.db.lock()?;
         let cid = queries::community_or_err(&conn, &self.db.path, community)?;
-        privacy::delete(&conn, &self.db.path, cid, community, member_ref, true)
+        let stats = privacy::delete(&conn, &self.db.path, cid, community, member_ref, true)?;
+        erased(&conn, &self.db.path)?;
+        Ok(stats)
     }
 
     fn member_delete_preview(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {
@@ -496,7 +525,14 @@ impl Privacy for SqliteStore {
         };
         // Every table that names the group references it ON DELETE CASCADE.
         tx.execute("DELETE FROM groups WHERE id = ?1", [gid]).map_err(db(path))?;
+        // Cached console pages may quote the group's messages.
+        tx.execute(
+            "DELETE FROM report_pages WHERE community_id IN (SELECT id FROM communities WHERE name = ?1)",
+            [community],
+        )
+        .map_err(db(path))?;
         tx.commit().map_err(db(path))?;
+        erased(&conn, path)?;
         Ok(stats)
     }
 
@@ -543,7 +579,48 @@ impl Privacy for SqliteStore {
             }
         }
         tx.execute(&sqlite(undo::BUMP), [cid]).map_err(&err)?;
+        // Cached console pages may quote what went.
+        tx.execute("DELETE FROM report_pages WHERE community_id = ?1", [cid]).map_err(&err)?;
         tx.commit().map_err(&err)?;
+        erased(&conn, path)?;
         Ok(stats)
+    }
+
+    fn retention(&self, community: &str) -> Result<Option<u32>, StoreError> {
+        let conn = self.db.lock()?;
+        conn.query_row("SELECT retention_months FROM communities WHERE name = ?1", [community], |r| r.get(0))
+            .optional()
+            .map(Option::flatten)
+            .map_err(db(&self.db.path))
+    }
+
+    fn set_retention(&self, community: &str, months: Option<u32>) -> Result<(), StoreError> {
+        let conn = self.db.lock()?;
+        let cid = ops::community_create(&conn, &self.db.path, community)?;
+        conn.execute("UPDATE communities SET retention_months = ?2 WHERE id = ?1", rusqlite::params![cid, months])
+            .map_err(db(&self.db.path))?;
+        Ok(())
+    }
+
+    fn expire_texts(&self, community: &str, before_ms: i64) -> Result<u64, StoreError> {
+        let conn = self.db.lock()?;
+        let Some(cid) = queries::community_id(&conn, &self.db.path, community)? else { return Ok(0) };
+        let n = privacy::expire(&conn, &self.db.path, cid, before_ms)?;
+        if n > 0 {
+            erased(&conn, &self.db.path)?;
+        }
+        Ok(n)
+    }
+
+    fn pseudonym_key(&self, community: &str, candidate: &str) -> Result<String, StoreError> {
+        let conn = self.db.lock()?;
+        let path = &self.db.path;
+        let cid = ops::community_create(&conn, path, community)?;
+        conn.execute(
+            "UPDATE communities SET pseudonym_key = ?2 WHERE id = ?1 AND pseudonym_key IS NULL",
+            rusqlite::params![cid, candidate],
+        )
+        .map_err(db(path))?;
+        conn.query_row("SELECT pseudonym_key FROM communities WHERE id = ?1", [cid], |r| r.get(0)).map_err(db(path))
     }
 }

@@ -167,7 +167,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
     let mut messages = Vec::new();
     {
         let mut stmt = conn.prepare(
-            "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot
+            "SELECT group_id, at_ms, key, content_type, text, reply_to, mentions, edited_ms, bot, expired_ms IS NOT NULL
              FROM messages WHERE member_id = ?1 ORDER BY at_ms, id",
         )?;
         let rows = stmt.query_map([member], |r| {
@@ -181,10 +181,11 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<i64>>(7)?,
                 r.get::<_, bool>(8)?,
+                r.get::<_, bool>(9)?,
             ))
         })?;
         for row in rows {
-            let (g, ms, key, content_type, text, reply_to, mentions, edited, bot) = row?;
+            let (g, ms, key, content_type, text, reply_to, mentions, edited, bot, expired) = row?;
             seen.insert(g);
             messages.push(ExportedMessage {
                 group: group(g),
@@ -196,6 +197,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
                 mentions: mentions.map(|m| serde_json::from_str(&m).unwrap_or(serde_json::Value::String(m))),
                 edited_at: edited.map(|e| at(g, e)),
                 bot,
+                expired,
             });
         }
     }
@@ -401,6 +403,8 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
     stats.notes = tx.execute("DELETE FROM member_notes WHERE member_id = ?1", [member])? as u64;
     stats.identities = tx.execute("DELETE FROM identities WHERE member_id = ?1", [member])? as u64;
     stats.members = tx.execute("DELETE FROM members WHERE id = ?1", [member])? as u64;
+    // Cached console pages may quote their messages (computed again on demand).
+    tx.execute("DELETE FROM report_pages WHERE community_id = ?1", [cid])?;
     Ok(stats)
 }
 
@@ -419,4 +423,47 @@ pub(crate) fn notes(conn: &Connection, member: i64) -> rusqlite::Result<Vec<Memb
         Ok(MemberNote { id: r.get(0)?, member_id: member, author: r.get(1)?, at_ms: r.get(2)?, text: r.get(3)? })
     })?;
     rows.collect()
+}
+
+/// Drops the text of community `cid`'s messages sent before `before_ms`,
+/// keeping their figures (see [`crate::Privacy::expire_texts`]), in one
+/// transaction, reading in batches by row id.
+pub(crate) fn expire(conn: &Connection, path: &str, cid: i64, before_ms: i64) -> Result<u64, StoreError> {
+    let db = db(path);
+    let tx = conn.unchecked_transaction().map_err(&db)?;
+    let now = Utc::now().timestamp_millis();
+    let mut done = 0u64;
+    let mut after = i64::MIN;
+    {
+        let mut read = tx
+            .prepare(
+                "SELECT id, text FROM messages WHERE community_id = ?1 AND at_ms < ?2 AND expired_ms IS NULL
+                 AND id > ?3 ORDER BY id LIMIT ?4",
+            )
+            .map_err(&db)?;
+        let mut update = tx
+            .prepare("UPDATE messages SET text = '', expired_ms = ?2, kept_chars = ?3, kept_flags = ?4 WHERE id = ?1")
+            .map_err(&db)?;
+        loop {
+            let rows: Vec<(i64, String)> = read
+                .query_map(params![cid, before_ms, after, crate::privacy::EXPIRE_BATCH], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(&db)?
+                .collect::<Result<_, _>>()
+                .map_err(&db)?;
+            let Some(&(last, _)) = rows.last() else { break };
+            for (id, text) in &rows {
+                let (chars, flags) = crate::privacy::kept_of(text);
+                update.execute(params![id, now, chars, flags]).map_err(&db)?;
+            }
+            done += rows.len() as u64;
+            after = last;
+        }
+    }
+    if done > 0 {
+        // Cached console pages may quote the texts; they are computed again.
+        tx.execute("DELETE FROM report_pages WHERE community_id = ?1", [cid]).map_err(&db)?;
+        tx.execute("UPDATE communities SET generation = generation + 1 WHERE id = ?1", [cid]).map_err(&db)?;
+    }
+    tx.commit().map_err(&db)?;
+    Ok(done)
 }

@@ -97,7 +97,8 @@ pub(crate) fn load(
     // parent after `as_of` is not in the snapshot, so it resolves to NONE
     // below exactly as if the join had filtered it.
     let mut stmt = conn.prepare(
-        "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id
+        "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id,
+                m.kept_chars, m.kept_flags
          FROM messages m
          LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.group_id = m.group_id AND p.key = m.reply_to
          WHERE m.community_id = ?1 AND m.at_ms <= ?2",
@@ -175,6 +176,11 @@ fn push(raw: &mut RawRows, r: &rusqlite::Row<'_>, group_id: i64, group: u32, mem
         v => raw.mentions.push((row, text_bytes(v, 7)?.to_vec())),
     }
     raw.parent.push(r.get::<_, Option<i64>>(8)?.unwrap_or(-1));
+    let kept: Option<(u32, u8)> = match (r.get::<_, Option<u32>>(9)?, r.get::<_, Option<u8>>(10)?) {
+        (Some(chars), Some(flags)) => Some((chars, flags)),
+        _ => None,
+    };
+    raw.kept.push(kept);
     Ok(())
 }
 
