@@ -22,12 +22,12 @@
 //!
 //! # The model
 //!
-//! A linear scorer over candidates, trained as a softmax ("which of these is
-//! the parent?"), as in the linear model of Kummerfeld et al. (ACL 2019). For
-//! each message the candidates are the previous [`WINDOW`] chat messages plus
-//! the message itself (= new thread); each candidate gets a set of binary
-//! features, its score is the sum of their weights ([`WEIGHTS`]), and the
-//! highest score wins. Features ([`FEATURE_NAMES`] lists them all):
+//! Two stages. First a linear scorer over candidates, trained as a softmax
+//! ("which of these is the parent?"), as in the linear model of Kummerfeld
+//! et al. (ACL 2019). For each message the candidates are the previous
+//! [`WINDOW`] chat messages plus the message itself (= new thread); each
+//! candidate gets a set of binary features, its score is the sum of their
+//! weights ([`Model::weights`]). Features ([`FEATURE_NAMES`] lists them all):
 //!
 //! - distance to the candidate in messages and in time (binned);
 //! - addressing: the message names the candidate's author (`nick:` prefix,
@@ -41,17 +41,31 @@
 //! - the new-thread option: whether the message addresses anybody, the silence
 //!   before it, whether its author spoke in the window or was addressed there.
 //!
+//! Then boosted regression trees ([`Model::forest`], fitted by the `gbdt`
+//! module with the same softmax loss) re-rank the new-thread option and the
+//! linear stage's [`Model::top`] best earlier messages on numeric features
+//! ([`DENSE_NAMES`]): the linear score, raw gaps in messages and seconds,
+//! same-speaker runs, answers the candidate already got, shared words with
+//! their rarity in the channel, question / answer / thanks cues, and the
+//! links the linear stage drew so far. The highest tree score wins.
+//!
 //! Cost: linear in messages × window; memory: a few words per message plus
-//! the content-word hashes. The weights are a constant array trained by
-//! `cargo run --release -p tonghao-insight --example train_replies` on the
-//! annotated Ubuntu IRC data (see docs/insight.md for the procedure and the
-//! measured precision, recall and F1).
+//! the content-word hashes. The model is the text file `replies/model.txt`
+//! (compiled in), written by `cargo run --release -p tonghao-insight
+//! --example train_replies -- DATA/replies --write ...` from the annotated
+//! Ubuntu IRC data (see docs/insight.md for the procedure and the measured
+//! precision, recall and F1).
 
 mod eval;
+mod gbdt;
 mod irc;
+mod rerank;
 
 pub use eval::{Evaluation, LinkScore, evaluate, previous_message};
+pub use gbdt::{BoostOptions, Forest};
 pub use irc::{IrcLine, IrcLog, parse_annotation};
+use rerank::Shortlist;
+pub use rerank::{DENSE_NAMES, N_DENSE};
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -141,34 +155,52 @@ pub struct Link {
 /// How many earlier chat messages are candidates (system messages not counted).
 pub const WINDOW: usize = 50;
 
-/// Infers every message's parent with the shipped weights ([`WEIGHTS`]).
+/// Infers every message's parent with the shipped model ([`Model::shipped`]).
 pub fn infer(messages: &[Message]) -> Vec<Link> {
-    Model::default().infer(messages)
+    Model::shipped().infer(messages)
 }
 
-/// A linear reply scorer: weights (one per feature of [`FEATURE_NAMES`]) and
-/// a candidate window.
-#[derive(Debug, Clone, Copy)]
-pub struct Model<'w> {
+/// The reply scorer: a linear stage over every candidate, then boosted trees
+/// that re-rank the linear stage's best few (none: linear only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
     /// One weight per feature, in the order of [`FEATURE_NAMES`].
-    pub weights: &'w [f32],
+    pub weights: Vec<f32>,
     /// How many earlier chat messages are candidates.
     pub window: usize,
+    /// How many of the linear stage's best earlier messages the trees see
+    /// (besides the new-thread option).
+    pub top: usize,
+    /// The trees over [`DENSE_NAMES`]; empty: the linear stage decides.
+    pub forest: Forest,
 }
 
-impl Default for Model<'static> {
-    fn default() -> Self {
-        Model { weights: &WEIGHTS, window: WINDOW }
+/// The shipped model as text: written by [`Model::write`] from the training
+/// run (`examples/train_replies.rs`).
+pub const SHIPPED: &str = include_str!("replies/model.txt");
+
+impl Model {
+    /// The shipped model, read once from [`SHIPPED`].
+    pub fn shipped() -> &'static Model {
+        static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+        MODEL.get_or_init(|| Model::read(SHIPPED).unwrap_or_else(|e| panic!("the shipped reply model: {e}")))
     }
-}
 
-impl Model<'_> {
+    /// A linear-only model.
+    pub fn linear(weights: Vec<f32>, window: usize) -> Model {
+        Model { weights, window, top: 0, forest: Forest::default() }
+    }
+
     /// One link per message (see the module docs for the order of sources).
     pub fn infer(&self, messages: &[Message]) -> Vec<Link> {
         assert_eq!(self.weights.len(), N_FEATURES, "one weight per feature");
         let prep = Prep::new(messages);
         let mut choices = Choices::default();
         let mut scratch = Scratch::default();
+        let (mut scores, mut short, mut rows, mut tree_scores) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        // what each message answers by the platform or the linear stage: the
+        // trees read the conversation so far through it
+        let mut parent_of = Vec::with_capacity(messages.len());
         let mut links = Vec::with_capacity(messages.len());
         for (i, m) in messages.iter().enumerate() {
             let link = if m.system {
@@ -186,12 +218,82 @@ impl Model<'_> {
                 Link { parent, source: Source::Mention }
             } else {
                 prep.choices(i, self.window, &mut choices, &mut scratch);
-                let parent = choices.index[choices.best(self.weights)];
-                Link { parent, source: Source::Inferred }
+                let k = if self.forest.is_empty() {
+                    choices.best(&self.weights)
+                } else {
+                    scores.clear();
+                    scores.extend((0..choices.len()).map(|k| choices.score(k, &self.weights)));
+                    parent_of.push(choices.index[first_max(&scores)]);
+                    Prep::shortlist(&choices, &scores, self.top, &mut short);
+                    rows.clear();
+                    prep.dense(
+                        i,
+                        self.window,
+                        Shortlist { choices: &choices, scores: &scores, short: &short },
+                        &parent_of,
+                        &mut rows,
+                    );
+                    self.forest.score_rows(&rows, N_DENSE, &mut tree_scores);
+                    short[first_max(&tree_scores)]
+                };
+                Link { parent: choices.index[k], source: Source::Inferred }
             };
+            if parent_of.len() == i {
+                parent_of.push(link.parent);
+            }
             links.push(link);
         }
         links
+    }
+
+    /// The model as text: a header, one `name weight` line per linear
+    /// feature, the dense feature names, then one line per tree.
+    pub fn write(&self) -> String {
+        let mut out = format!("tonghao-replies 1\nwindow {}\nlinear {}\n", self.window, self.weights.len());
+        for (name, w) in FEATURE_NAMES.iter().zip(&self.weights) {
+            out.push_str(&format!("{name} {w:?}\n"));
+        }
+        out.push_str(&format!("top {}\ndense {}\n", self.top, DENSE_NAMES.join(" ")));
+        out.push_str(&format!("trees {}\n", self.forest.len()));
+        self.forest.write(&mut out);
+        out
+    }
+
+    /// Reads what [`Model::write`] wrote; the feature names must be the ones
+    /// this code computes, in the same order.
+    pub fn read(text: &str) -> Result<Model, String> {
+        let mut lines = text.lines();
+        let mut field = |key: &str| -> Result<String, String> {
+            let line = lines.next().ok_or(format!("ends before {key}"))?;
+            line.strip_prefix(key)
+                .and_then(|r| r.strip_prefix(' '))
+                .map(str::to_string)
+                .ok_or(format!("expected {key:?}, found {line:?}"))
+        };
+        if field("tonghao-replies")? != "1" {
+            return Err("unknown version".into());
+        }
+        let num = |v: String| v.parse::<usize>().map_err(|e| format!("{v:?}: {e}"));
+        let window = num(field("window")?)?;
+        let n = num(field("linear")?)?;
+        if n != N_FEATURES {
+            return Err(format!("{n} linear weights, the code has {N_FEATURES} features"));
+        }
+        let mut weights = Vec::with_capacity(n);
+        for name in FEATURE_NAMES {
+            let v = field(name)?;
+            weights.push(v.parse().map_err(|e| format!("{name} {v:?}: {e}"))?);
+        }
+        let top = num(field("top")?)?;
+        if field("dense")? != DENSE_NAMES.join(" ") {
+            return Err("the dense feature names differ from the code's".into());
+        }
+        let trees = num(field("trees")?)?;
+        let forest = Forest::read(lines.by_ref().take(trees), N_DENSE)?;
+        if forest.len() != trees {
+            return Err(format!("{} trees, the header says {trees}", forest.len()));
+        }
+        Ok(Model { weights, window, top, forest })
     }
 }
 
@@ -288,6 +390,12 @@ const FLAG_GREETING: u8 = 2;
 const FLAG_ANYONE: u8 = 4;
 const FLAG_SHORT: u8 = 8;
 const FLAG_LONG: u8 = 16;
+/// Opens like an answer ("yes", "try", "you" …).
+const FLAG_ANSWER: u8 = 32;
+/// Thanks someone.
+const FLAG_THANKS: u8 = 64;
+/// Carries a link.
+const FLAG_URL: u8 = 128;
 
 /// Per-message facts computed once, in one forward pass.
 #[derive(Default)]
@@ -308,6 +416,9 @@ struct Prep {
     name_off: Vec<u32>,
     /// Sorted content-word hashes (flat, by [`Fact::word_start`]).
     words: Vec<u64>,
+    /// How rare each of those words was in the channel when the message was
+    /// sent: ln((chat messages so far + 1) / (those with the word + 1)).
+    rarity: Vec<f32>,
     /// The member the author addressed last before this message.
     author_last_addressee: Vec<Option<u32>>,
 }
@@ -328,6 +439,8 @@ struct Fact {
     word_len: u16,
     mention_len: u8,
     flags: u8,
+    /// Words in the text, up to 65,535.
+    n_words: u16,
 }
 
 impl Prep {
@@ -344,6 +457,7 @@ impl Prep {
         let mut known: Map<String, u32> = Map::default();
         let mut last_addressee: Map<u32, u32> = Map::default();
         let mut last_by: Map<u32, usize> = Map::default();
+        let mut seen_in: Map<u64, u32> = Map::default();
         let mut lower = String::new();
         let mut words = Vec::new();
         for (i, m) in messages.iter().enumerate() {
@@ -360,6 +474,7 @@ impl Prep {
             let start = p.mentions.len();
             let mut addressee = None;
             let mut flags = 0;
+            let mut n_words = 0usize;
             words.clear();
             if !m.system {
                 p.chat.push(i);
@@ -388,13 +503,18 @@ impl Prep {
                         _ => {}
                     }
                 }
-                let mut n_words = 0;
                 for (k, raw) in text.split_whitespace().enumerate() {
                     n_words += 1;
                     lowercase_into(raw.trim_start_matches('@').trim_end_matches(TRAILING), &mut lower);
                     let w = lower.as_str();
                     if k == 0 && listed(&GREET, w) {
                         flags |= FLAG_GREETING;
+                    }
+                    if k == 0 && listed(&ANSWER_CUE, w) {
+                        flags |= FLAG_ANSWER;
+                    }
+                    if listed(&THANK, w) {
+                        flags |= FLAG_THANKS;
                     }
                     if listed(&CALL, w) {
                         flags |= FLAG_ANYONE;
@@ -409,6 +529,9 @@ impl Prep {
                 }
                 if text.contains('?') || text.contains('？') {
                     flags |= FLAG_QUESTION;
+                }
+                if text.contains("http") || text.contains("www.") {
+                    flags |= FLAG_URL;
                 }
                 if n_words <= 3 {
                     flags |= FLAG_SHORT;
@@ -447,8 +570,15 @@ impl Prep {
                 word_len: words.len() as u16,
                 mention_len: (p.mentions.len() - start) as u8,
                 flags,
+                n_words: n_words.min(u16::MAX as usize) as u16,
             });
             p.words.extend_from_slice(&words);
+            let so_far = p.chat.len() as f32;
+            for w in &words {
+                let n = seen_in.entry(*w).or_insert(0);
+                p.rarity.push(((so_far + 1.0) / (*n as f32 + 1.0)).ln());
+                *n += 1;
+            }
         }
         p
     }
@@ -469,6 +599,11 @@ impl Prep {
     fn words(&self, f: &Fact) -> &[u64] {
         let start = f.word_start as usize;
         &self.words[start..start + f.word_len as usize]
+    }
+
+    fn rarity(&self, f: &Fact) -> &[f32] {
+        let start = f.word_start as usize;
+        &self.rarity[start..start + f.word_len as usize]
     }
 
     /// The candidates for chat message `i` and their features; candidate 0
@@ -875,7 +1010,17 @@ const fn hashes<const N: usize>(words: &[&str]) -> [u64; N] {
     out
 }
 
+/// First words that open an answer rather than a new topic.
+const ANSWER_CUES: &[&str] = &[
+    "it", "just", "maybe", "no", "nope", "ok", "okay", "sudo", "sure", "that", "try", "type", "use", "yeah", "yep",
+    "yes", "you", "是", "对", "不是", "试试",
+];
+
+const THANKS: &[&str] = &["cheers", "thank", "thanks", "thx", "ty", "谢谢", "多谢"];
+
 const STOP: [u64; STOPWORDS.len()] = hashes(STOPWORDS);
+const ANSWER_CUE: [u64; ANSWER_CUES.len()] = hashes(ANSWER_CUES);
+const THANK: [u64; THANKS.len()] = hashes(THANKS);
 const GREET: [u64; GREETINGS.len()] = hashes(GREETINGS);
 const CALL: [u64; ANYONE.len()] = hashes(ANYONE);
 
@@ -1080,80 +1225,78 @@ pub fn train(data: &[Annotated], opts: &TrainOptions) -> Vec<f32> {
     w
 }
 
-// ---------------------------------------------------------------------------
-// The shipped weights
+/// Fits both stages on the same data: the linear weights ([`train`]), then
+/// trees that re-rank, for every annotated message, the new-thread option
+/// and the linear stage's `top` best earlier messages. Messages whose gold
+/// parents are not on that shortlist are left out of the second fit.
+/// Deterministic.
+pub fn train_model(data: &[Annotated], opts: &TrainOptions, top: usize, boost: &BoostOptions) -> Model {
+    let mut model = Model::linear(train(data, opts), opts.window);
+    if top == 0 || boost.trees == 0 {
+        return model;
+    }
+    let (x, groups, gold) = rerank_rows(data, &model.weights, opts.window, top);
+    model.top = top;
+    model.forest = gbdt::fit(&gbdt::Rows { x: &x, n_features: N_DENSE, groups: &groups, gold: &gold }, boost);
+    model
+}
 
-/// The trained weights, in the order of [`FEATURE_NAMES`]. Regenerate with
-/// `cargo run --release -p tonghao-insight --example train_replies -- DATA/replies`.
-#[rustfmt::skip]
-pub const WEIGHTS: [f32; N_FEATURES] = [
-       0.9143, // self_bias
-      -2.2917, // self_addresses
-      -0.8954, // self_mentions
-      -0.2330, // self_unresolved_address
-       1.0214, // self_question
-       1.8090, // self_greeting
-       0.9513, // self_anyone
-       2.0919, // self_author_new
-      -0.3533, // self_author_addressed
-      -0.2263, // self_short
-       0.6436, // self_long
-       0.4991, // self_gap_1m
-       0.4242, // self_gap_2m
-       0.2898, // self_gap_5m
-       0.0018, // self_gap_15m
-       0.6628, // self_gap_more
-       0.0000, // self_gap_none
-       0.9208, // dist_1
-       0.4133, // dist_2
-       0.1308, // dist_3
-      -0.0946, // dist_4
-      -0.3358, // dist_5
-      -0.5644, // dist_6_7
-      -0.8644, // dist_8_10
-      -1.2770, // dist_11_15
-      -1.8183, // dist_16_25
-      -2.3949, // dist_26_40
-      -2.8452, // dist_41_more
-       0.2655, // dt_1m
-       0.0803, // dt_2m
-      -0.5389, // dt_5m
-      -1.0231, // dt_10m
-      -1.5672, // dt_30m
-      -1.7814, // dt_more
-       3.8407, // addr_cand
-       0.1160, // addr_cand_latest
-       2.5313, // mention_cand
-       0.4730, // mention_cand_latest
-       3.5974, // fuzzy_cand
-       0.6525, // fuzzy_cand_latest
-      -2.9146, // addr_other
-      -1.6534, // mention_other
-       1.3699, // cand_addr_me
-       0.9143, // cand_addr_me_latest
-       1.3054, // cand_mention_me
-      -1.1037, // exchange
-       1.4682, // same_author
-       0.8782, // same_author_latest
-       0.2488, // same_author_latest_1m
-      -1.2824, // same_author_addr
-       0.1878, // partner
-       0.6938, // cand_author_addressed_me
-       0.1217, // i_addressed_cand_author
-       0.4049, // cand_question
-      -0.3001, // cand_question_unaddressed
-       0.1388, // both_questions
-       0.2075, // cand_addresses
-      -1.5192, // cand_addresses_other
-       3.2610, // same_target
-       1.5310, // overlap_1
-       2.0702, // overlap_2
-       2.8385, // overlap_3
-       0.1496, // cand_latest
-      -1.3657, // me_between
-      -0.2455, // cand_greeting
-       0.2385, // cand_anyone
-];
+/// The first highest score (the nearest candidate on ties, new thread first),
+/// as [`Choices::best`] picks.
+fn first_max(scores: &[f32]) -> usize {
+    let mut best = (0, f32::NEG_INFINITY);
+    for (k, &s) in scores.iter().enumerate() {
+        if s > best.1 {
+            best = (k, s);
+        }
+    }
+    best.0
+}
+
+/// The second stage's training rows: one group per annotated chat message
+/// whose shortlist holds a gold parent.
+fn rerank_rows(data: &[Annotated], weights: &[f32], window: usize, top: usize) -> (Vec<f32>, Vec<usize>, Vec<bool>) {
+    let (mut x, mut groups, mut gold) = (Vec::new(), vec![0], Vec::new());
+    let mut choices = Choices::default();
+    let mut scratch = Scratch::default();
+    let (mut scores, mut short) = (Vec::new(), Vec::new());
+    for d in data {
+        let prep = Prep::new(d.messages);
+        // the linear stage's links, as inference sees them
+        let parent_of: Vec<usize> = (0..d.messages.len())
+            .map(|i| {
+                if d.messages[i].system {
+                    return i;
+                }
+                prep.choices(i, window, &mut choices, &mut scratch);
+                choices.index[choices.best(weights)]
+            })
+            .collect();
+        let mut parents: Vec<(usize, usize)> =
+            d.gold.iter().copied().filter(|&(c, _)| c < d.messages.len() && !d.messages[c].system).collect();
+        parents.sort_unstable();
+        parents.dedup();
+        let mut k = 0;
+        while k < parents.len() {
+            let c = parents[k].0;
+            let end = k + parents[k..].iter().take_while(|p| p.0 == c).count();
+            let these = &parents[k..end];
+            k = end;
+            prep.choices(c, window, &mut choices, &mut scratch);
+            scores.clear();
+            scores.extend((0..choices.len()).map(|k| choices.score(k, weights)));
+            Prep::shortlist(&choices, &scores, top, &mut short);
+            let marks: Vec<bool> = short.iter().map(|&k| these.iter().any(|p| p.1 == choices.index[k])).collect();
+            if !marks.contains(&true) {
+                continue;
+            }
+            prep.dense(c, window, Shortlist { choices: &choices, scores: &scores, short: &short }, &parent_of, &mut x);
+            gold.extend(marks);
+            groups.push(gold.len());
+        }
+    }
+    (x, groups, gold)
+}
 
 #[cfg(test)]
 mod tests {
@@ -1296,6 +1439,37 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_model_reads_back_as_written() {
+        let m = Model::read(SHIPPED).unwrap();
+        assert_eq!(m.write(), SHIPPED, "the text form is canonical");
+        assert_eq!(m.window, WINDOW);
+        assert!(m.top > 0 && !m.forest.is_empty(), "the shipped model re-ranks with trees");
+        let broken = SHIPPED.replacen("dense lin_score", "dense score", 1);
+        assert!(Model::read(&broken).unwrap_err().contains("dense feature names"));
+    }
+
+    #[test]
+    fn training_both_stages_is_deterministic_and_the_trees_are_used() {
+        let names = ["ann", "ben", "cid", "dot"];
+        let texts: Vec<String> = (0..400).map(|i| format!("line {} about topic{}", i, i % 5)).collect();
+        let m: Vec<Message> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Message::chat(i as i64 * 20, (i % 4) as u32, names[i % 4], t))
+            .collect();
+        // gold: the latest earlier line on the same topic (shared word), else a new thread
+        let gold: Vec<(usize, usize)> = (0..m.len()).map(|i| (i, if i >= 5 { i - 5 } else { i })).collect();
+        let data = [Annotated { messages: &m, gold: &gold }];
+        let boost = BoostOptions { trees: 20, depth: 3, ..BoostOptions::default() };
+        let a = train_model(&data, &TrainOptions::default(), 4, &boost);
+        let b = train_model(&data, &TrainOptions::default(), 4, &boost);
+        assert_eq!(a.write(), b.write(), "same data, same model, byte for byte");
+        assert_eq!(a.forest.len(), 20);
+        let s = LinkScore::of(&gold, &a.infer(&m));
+        assert!(s.f1() > 0.9, "{s:?}");
+    }
+
+    #[test]
     fn training_learns_that_addressing_matters() {
         // every message after the first addresses the author of a random
         // earlier message, which is the gold parent
@@ -1316,7 +1490,7 @@ mod tests {
         let w = train(&[Annotated { messages: &m, gold: &gold }], &TrainOptions::default());
         let name = |n: &str| w[FEATURE_NAMES.iter().position(|f| *f == n).unwrap()];
         assert!(name("addr_cand") > 0.0 && name("addr_other") < 0.0);
-        let links = Model { weights: &w, window: WINDOW }.infer(&m);
+        let links = Model::linear(w, WINDOW).infer(&m);
         let s = LinkScore::of(&gold, &links);
         assert!(s.f1() > 0.95, "{s:?}");
     }
