@@ -20,6 +20,25 @@ pub fn fallback_key(parts: &[&str], ordinal: u32) -> String {
     format!("h:{:032x}", fnv1a128(&buf))
 }
 
+/// FNV-1a, 64-bit, over `parts` each followed by 0x1f, then `tail`: the
+/// content key's hash and the ordinal counter's, with no buffer built.
+fn fnv1a64(parts: &[&str], tail: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for p in parts {
+        for &b in p.as_bytes().iter().chain(&[0x1f]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    for &b in tail {
+        h ^= b as u64;
+        h = h.wrapping_mul(PRIME);
+    }
+    h
+}
+
 /// FNV-1a, 128-bit: tiny, stable across versions and platforms (unlike
 /// `std::hash`), and good enough to tell chat lines apart.
 fn fnv1a128(bytes: &[u8]) -> u128 {
@@ -38,7 +57,8 @@ fn fnv1a128(bytes: &[u8]) -> u128 {
 #[derive(Default)]
 pub struct KeyCounter {
     second: i64,
-    seen: HashMap<String, u32>,
+    /// Hash of the parts → how many were seen in this second.
+    seen: HashMap<u64, u32>,
 }
 
 impl KeyCounter {
@@ -71,7 +91,7 @@ impl KeyCounter {
     pub fn content_key(&mut self, event: &Event, member: i64, clock_s: i64) -> i64 {
         let body = key_body(event);
         let (member, clock) = (member.to_string(), clock_s.to_string());
-        let parts = [event.kind(), event.header().group.as_str(), member.as_str(), clock.as_str(), body.as_str()];
+        let parts = [event.kind(), event.header().group.as_str(), member.as_str(), clock.as_str(), &*body];
         let ordinal = self.ordinal(clock_s, &parts);
         content_key(&parts, ordinal)
     }
@@ -83,7 +103,7 @@ impl KeyCounter {
             self.second = second;
             self.seen.clear();
         }
-        let n = self.seen.entry(parts.join("\u{1f}")).or_insert(0);
+        let n = self.seen.entry(fnv1a64(parts, &[])).or_insert(0);
         *n += 1;
         *n - 1
     }
@@ -92,14 +112,14 @@ impl KeyCounter {
 /// What an event says, for its keys: the text of a message or check-in,
 /// the role given, amount and item of an order, target and emoji of a
 /// reaction; nothing for a join, leave or recall.
-pub fn key_body(event: &Event) -> String {
+pub fn key_body(event: &Event) -> std::borrow::Cow<'_, str> {
     match event {
-        Event::Message(m) => m.text.clone(),
-        Event::Join(_) | Event::Leave(_) | Event::Recall(_) => String::new(),
-        Event::Role(r) => r.role.as_str().to_string(),
-        Event::Checkin(c) => c.text.clone(),
-        Event::Order(o) => format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or("")),
-        Event::Reaction(r) => format!("{}{}", r.target, r.emoji),
+        Event::Message(m) => m.text.as_str().into(),
+        Event::Join(_) | Event::Leave(_) | Event::Recall(_) => "".into(),
+        Event::Role(r) => r.role.as_str().into(),
+        Event::Checkin(c) => c.text.as_str().into(),
+        Event::Order(o) => format!("{}{}", o.amount_minor, o.item.as_deref().unwrap_or("")).into(),
+        Event::Reaction(r) => format!("{}{}", r.target, r.emoji).into(),
     }
 }
 
@@ -113,13 +133,7 @@ pub fn key_body(event: &Event) -> String {
 /// the group was created with (so `--tz` never moves it). `parts` are
 /// (kind, group, member row id, clock seconds, body), numbers in decimal.
 pub fn content_key(parts: &[&str], ordinal: u32) -> i64 {
-    let mut buf = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 4);
-    for p in parts {
-        buf.extend_from_slice(p.as_bytes());
-        buf.push(0x1f);
-    }
-    buf.extend_from_slice(&ordinal.to_le_bytes());
-    fnv1a128(&buf) as u64 as i64
+    fnv1a64(parts, &ordinal.to_le_bytes()) as i64
 }
 
 #[cfg(test)]

@@ -538,9 +538,11 @@ impl EventRows for SqliteRows<'_> {
             .conn
             .prepare_cached(
                 "UPDATE OR IGNORE activities SET key = ?6
-                 WHERE group_id = ?1 AND kind = ?2 AND key = ?3 AND member_id = ?4 AND at_ms = ?5",
+                 WHERE community_id = ?7 AND group_id = ?1 AND kind = ?2 AND key = ?3 AND member_id = ?4 AND at_ms = ?5",
             )
-            .and_then(|mut s| s.execute(params![row.group, row.kind, legacy_key, row.member, row.at, row.key]))
+            .and_then(|mut s| {
+                s.execute(params![row.group, row.kind, legacy_key, row.member, row.at, row.key, self.community])
+            })
             .map_err(self.e())?;
         Ok(n == 1)
     }

@@ -100,7 +100,8 @@ pub(crate) fn load(
         "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id,
                 m.kept_chars, m.kept_flags
          FROM messages m
-         LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.group_id = m.group_id AND p.key = m.reply_to
+         LEFT JOIN messages p ON m.reply_to IS NOT NULL AND p.community_id = m.community_id AND p.group_id = m.group_id
+                                  AND p.key = m.reply_to
          WHERE m.community_id = ?1 AND m.at_ms <= ?2",
     )?;
     // SQLite steps on this thread (the connection cannot leave it) while a
