@@ -14,11 +14,11 @@ corpus=fuzz/corpus/sources
 mkdir -p "$corpus"
 sim="$(mktemp -d)"
 trap 'rm -rf "$sim"' EXIT
-cargo run -q --release -- sim --scenario small --format native --out "$sim/native" >/dev/null
+cargo run -q -- sim --scenario small --format native --out "$sim/native" >/dev/null
 python3 - "$corpus" "$sim/native" examples/sample.jsonl crates/sources/tests/fixtures <<'PY'
 import os, sys
 corpus, *roots = sys.argv[1:]
-readers = 12  # len(tonghao_sources::SOURCES): the first byte picks one
+readers = 12  # len(tonghao_sources::SOURCES): the first byte picks one (a test checks)
 files = []
 for root in roots:
     if os.path.isfile(root):

@@ -25,6 +25,7 @@ mod decode;
 pub mod discord_csv;
 pub mod discord_json;
 mod error;
+pub mod fuzz;
 pub mod gitter;
 mod input;
 pub mod irc;

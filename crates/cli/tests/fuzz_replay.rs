@@ -1,0 +1,94 @@
+//! The fuzz harness on stable (issue 14): every reader on the seeds the
+//! fuzzer starts from, on cut and corrupted copies of them, and on whatever
+//! corpus and crashers a fuzzing run left in `fuzz/` on this machine. The
+//! seeds are made as `tools/fuzz.sh` makes them (the simulator's native
+//! exports, the sample JSONL, the hand-written fixtures): no real chat is
+//! in the repository. A panic fails the test; a hang is stopped by the
+//! runner's timeout.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use tonghao_insight::rng::SplitMix;
+use tonghao_sources::SOURCES;
+use tonghao_sources::fuzz::run_one;
+
+/// Files under `root` (or `root` itself), simulator truth left out.
+fn files(root: &Path, out: &mut Vec<PathBuf>) {
+    if root.is_file() {
+        out.push(root.to_path_buf());
+    } else if let Ok(dir) = std::fs::read_dir(root) {
+        for entry in dir.flatten() {
+            let path = entry.path();
+            if !entry.file_name().to_string_lossy().starts_with("truth") {
+                files(&path, out);
+            }
+        }
+    }
+}
+
+/// `pick` (the reader) followed by `body`.
+fn input(pick: usize, body: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(body.len() + 1);
+    v.push(pick as u8);
+    v.extend_from_slice(body);
+    v
+}
+
+#[test]
+fn every_reader_survives_the_seeds_cut_and_corrupted_and_any_saved_crasher() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir().unwrap();
+    let native = dir.path().join("native");
+    common::ok(None, &["sim", "--scenario", "small", "--format", "native", "--out", native.to_str().unwrap()]);
+    let mut seeds = Vec::new();
+    for root in [native.as_path(), &repo.join("examples/sample.jsonl"), &repo.join("crates/sources/tests/fixtures")] {
+        files(root, &mut seeds);
+    }
+    assert!(seeds.len() >= 10, "the simulator's exports and the fixtures: {seeds:?}");
+    let script = std::fs::read_to_string(repo.join("tools/fuzz.sh")).unwrap();
+    assert!(
+        script.contains(&format!("readers = {}  #", SOURCES.len())),
+        "tools/fuzz.sh seeds one file per reader: its `readers` must be {}",
+        SOURCES.len()
+    );
+    let mut rng = SplitMix(14);
+    let (mut runs, mut events) = (0usize, 0usize);
+    for seed in &seeds {
+        let bytes = std::fs::read(seed).unwrap();
+        // As the fuzzer takes them: the first 16 KiB.
+        let head = &bytes[..bytes.len().min(16 << 10)];
+        let mut variants = vec![head.to_vec(), head[..head.len() / 3].to_vec(), head[..head.len() * 2 / 3].to_vec()];
+        for _ in 0..4 {
+            let mut v = head.to_vec();
+            for _ in 0..8 {
+                if !v.is_empty() {
+                    let at = rng.below(v.len());
+                    v[at] = rng.next_u64() as u8;
+                }
+            }
+            variants.push(v);
+        }
+        for body in &variants {
+            for pick in 0..SOURCES.len() {
+                events += run_one(&input(pick, body));
+                runs += 1;
+            }
+        }
+    }
+    // The seeds read as what they are: events come out of them.
+    assert!(events > 1000, "{events} events from {runs} runs");
+    // Whatever a local fuzzing run saved (not in git: fuzz/corpus and fuzz/artifacts are ignored).
+    let mut saved = Vec::new();
+    files(&repo.join("fuzz/corpus/sources"), &mut saved);
+    files(&repo.join("fuzz/artifacts/sources"), &mut saved);
+    for path in &saved {
+        run_one(&std::fs::read(path).unwrap());
+    }
+    eprintln!(
+        "{runs} seed runs ({} seeds × cut/corrupted × {} readers), {events} events; {} saved inputs replayed",
+        seeds.len(),
+        SOURCES.len(),
+        saved.len()
+    );
+}
