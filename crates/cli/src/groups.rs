@@ -105,7 +105,7 @@ pub fn imports(store: &dyn Store, cli: &Cli, lang: Lang) -> Result<i32> {
         })
         .collect();
     let header = [
-        lang.t("label.id"),
+        lang.t("label.import_id"),
         lang.t("label.imported_at"),
         lang.t("label.file"),
         lang.t("label.format"),

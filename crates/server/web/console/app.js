@@ -559,7 +559,7 @@ async function importPage(main) {
       await showLog();
     } }, L.t("console.undo_import"));
     log.append(h("table", { class: "grid" },
-      h("thead", {}, h("tr", {}, ["label.id", "label.imported_at", "label.file", "label.format", "label.new_messages", "label.duplicates", ""].map((k) => h("th", {}, k ? L.t(k) : "")))),
+      h("thead", {}, h("tr", {}, ["label.import_id", "label.imported_at", "label.file", "label.format", "label.new_messages", "label.duplicates", ""].map((k) => h("th", {}, k ? L.t(k) : "")))),
       h("tbody", {}, imports.slice().reverse().map((i) => h("tr", {}, h("td", { class: "num" }, String(i.id)), h("td", {}, date(i.at_ms, 0, true)), h("td", {}, i.source), h("td", {}, i.format), h("td", { class: "num" }, num(i.stats.messages)), h("td", { class: "num" }, num(i.stats.duplicates)), h("td", {}, undo(i))))),
     ));
   };
