@@ -8,7 +8,6 @@ mod common;
 
 use common::{json, ok};
 use serde_json::Value;
-use std::fmt::Write;
 use std::path::Path;
 
 /// 2024-03-04 00:00 UTC plus `day` days, `hour`:`min` UTC, as RFC 3339.
@@ -317,16 +316,33 @@ fn new_group_day(group: &str, c: u32, ks: std::ops::Range<u32>, day: i64) -> Vec
 fn a_split_worked_when_most_proposed_groups_found_an_active_new_group() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    import(&db, dir.path(), "first.jsonl", &circles());
-    let listed = next(&db);
+    split_story(&db, dir.path(), &|id| {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row("SELECT display_name FROM members WHERE id = ?1", [id], |r| r.get(0)).unwrap()
+    });
+}
+
+/// The same split story on PostgreSQL (the decision's evidence kept by its
+/// migration 0006), through the same commands.
+#[test]
+fn a_split_outcome_is_measured_the_same_on_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = tonghao_store::test_pg::database_url();
+    split_story(Path::new(&url), dir.path(), &|id| {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.query_one("SELECT display_name FROM members WHERE id = $1", &[&id]).unwrap().get(0)
+    });
+}
+
+/// The split story of the test above on the store `db` (files written in
+/// `dir`); `name_of` reads a member's name by store id from that store.
+fn split_story(db: &Path, dir: &Path, name_of: &dyn Fn(i64) -> String) {
+    import(db, dir, "first.jsonl", &circles());
+    let listed = next(db);
     let split = moves(&listed, "split");
     assert_eq!(split.len(), 1, "{}", listed["moves"]);
     // The proposal is the three circles: compare store ids with the names
     // of the members the store gave them.
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let name_of = |id: i64| -> String {
-        conn.query_row("SELECT display_name FROM members WHERE id = ?1", [id], |r| r.get(0)).unwrap()
-    };
     let mut proposed: Vec<Vec<String>> = split[0]["evidence"]["groups"]
         .as_array()
         .unwrap()
@@ -349,24 +365,47 @@ fn a_split_worked_when_most_proposed_groups_found_an_active_new_group() {
     expected.sort();
     assert_eq!(proposed, expected);
     let id = split[0]["id"].as_str().unwrap().to_string();
-    ok(Some(&db), &["next", "done", &id, "--at", "2024-05-13"]);
-    drop(conn);
+    ok(Some(db), &["next", "done", &id, "--at", "2024-05-13"]);
 
     let mut second = new_group_day("跑团A", 0, 0..10, 77);
     second.extend(new_group_day("跑团B", 1, 0..9, 77));
     second.extend(new_group_day("跑团C", 2, 0..8, 78));
-    import(&db, dir.path(), "second.jsonl", &second);
-    assert_eq!(outcome(&next(&db), "split"), (1, 0, 0, None), "one week each");
+    import(db, dir, "second.jsonl", &second);
+    assert_eq!(outcome(&next(db), "split"), (1, 0, 0, None), "one week each");
 
     let mut third = new_group_day("跑团A", 0, 0..10, 91);
     third.extend(new_group_day("跑团C", 2, 0..8, 91));
-    import(&db, dir.path(), "third.jsonl", &third);
-    assert_eq!(outcome(&next(&db), "split"), (1, 0, 0, None), "one successor of three");
+    import(db, dir, "third.jsonl", &third);
+    assert_eq!(outcome(&next(db), "split"), (1, 0, 0, None), "one successor of three");
 
-    import(&db, dir.path(), "fourth.jsonl", &new_group_day("跑团B", 1, 0..1, 98));
-    let listed = next(&db);
+    import(db, dir, "fourth.jsonl", &new_group_day("跑团B", 1, 0..1, 98));
+    let listed = next(db);
     assert_eq!(outcome(&listed, "split"), (1, 1, 1, Some(1.0)), "{}", listed["outcomes"]);
-    let mut out = String::new();
-    let _ = write!(out, "{}", String::from_utf8(ok(Some(&db), &["report"]).stdout).unwrap());
-    assert!(out.contains("split (at least half of the small groups"), "the report shows the outcome: {out}");
+    let report = String::from_utf8(ok(Some(db), &["report"]).stdout).unwrap();
+    assert!(report.contains("split (at least half of the small groups"), "the report shows the outcome: {report}");
+}
+
+/// Promote where the history cannot show it: the club without its owner's
+/// role event (as a chat export, which holds no roles), and a second helper
+/// 助手 who answers 甲, 乙 and 丙 on even days (every week, fewer messages
+/// than 热心人, who is then the host as the member answering most). 助手 is
+/// the candidate; decided on day 70, then five more weeks of talk (days
+/// 71–105, past the 4 weeks): still not measured, counted `not_measurable`.
+#[test]
+fn a_promotion_in_a_history_without_role_events_cannot_be_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut history: Vec<String> = club().into_iter().filter(|l| !l.contains(r#""kind":"role""#)).collect();
+    for day in (0..69).step_by(2) {
+        let reply = format!(r#","reply_to":"q{day}""#);
+        history.push(say("读书会", &format!("h{day}"), "助手", &at(day, 20, 2), "我也在读，第四章最好看", &reply));
+    }
+    import(&db, dir.path(), "first.jsonl", &history);
+    decide(&db, "promote", "助手");
+    import(&db, dir.path(), "second.jsonl", &club_more(71, 106));
+    let listed = next(&db);
+    assert_eq!(outcome(&listed, "promote"), (1, 0, 0, None));
+    assert_eq!(listed["outcomes"].as_array().unwrap()[0]["not_measurable"], 1);
+    let text = String::from_utf8(ok(Some(&db), &["next"]).stdout).unwrap();
+    assert!(text.contains("1 cannot be measured (the history holds no role events)"), "{text}");
 }
