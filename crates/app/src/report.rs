@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 use tonghao_insight::links::infer_missing;
 use tonghao_insight::report::{GroupReport, group_report_at, settle_as_of};
-use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::msg::Msg;
 use tonghao_model::snapshot::Snapshot;
 use tonghao_ops::moves::{KindOutcome, Move, next_moves, outcomes};
@@ -179,14 +179,18 @@ pub fn localize(g: &mut GroupReport) {
 /// Records that move `move_id` (one of the current moves) was done or
 /// dismissed, now; returns the move. A decided move is not proposed again,
 /// and later reports measure how the done ones worked.
-pub fn decide(store: &dyn Store, community: &str, move_id: &str, verdict: Verdict) -> Result<Move> {
+///
+/// `at_ms` is when it was done (now, unless the operator says otherwise,
+/// e.g. working through an older export). The decision keeps the move's
+/// evidence (its members, messages and a split's proposed groups): later
+/// imports judge the outcome against the move as it was decided.
+pub fn decide(store: &dyn Store, community: &str, move_id: &str, verdict: Verdict, at_ms: i64) -> Result<Move> {
     let report = build(store, community, &ReportRequest::default())?;
     let Some(m) = report.moves.into_iter().find(|m| m.id == move_id) else {
         return Err(AppError::NotFound(format!(
             "no open move {move_id:?} in community {community:?}; `tonghao next` lists them"
         )));
     };
-    let at_ms = chrono::Utc::now().timestamp_millis();
     let decision = Decision {
         move_id: m.id.clone(),
         kind: m.kind.as_str().to_string(),
@@ -194,6 +198,11 @@ pub fn decide(store: &dyn Store, community: &str, move_id: &str, verdict: Verdic
         member: m.subject,
         verdict,
         at_ms,
+        evidence: DecidedEvidence {
+            members: m.evidence.members.clone(),
+            messages: m.evidence.messages.clone(),
+            groups: m.evidence.groups.iter().map(|g| g.members.clone()).collect(),
+        },
     };
     store.record_decision(community, &decision)?;
     Ok(m)

@@ -3,7 +3,7 @@
 //! the report they come from is `tonghao_app::report`.
 
 use crate::Cli;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use tonghao_app::Lang;
 use tonghao_app::report::{ReportRequest, build};
 use tonghao_app::view::text;
@@ -35,21 +35,32 @@ enum Decide {
     Done {
         /// The move's id, e.g. welcome-93e7fd4c717f.
         id: String,
+        /// When it was done (YYYY-MM-DD, midnight UTC, or RFC 3339), if not
+        /// now: outcomes count only what happened after it.
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Not worth doing: it is not proposed again.
     Dismiss {
         /// The move's id.
         id: String,
+        /// When it was decided, if not now (as for `done`).
+        #[arg(long)]
+        at: Option<String>,
     },
 }
 
 pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32> {
     if let Some(decide) = &args.decide {
-        let (id, verdict) = match decide {
-            Decide::Done { id } => (id, Verdict::Done),
-            Decide::Dismiss { id } => (id, Verdict::Dismissed),
+        let (id, verdict, at) = match decide {
+            Decide::Done { id, at } => (id, Verdict::Done, at),
+            Decide::Dismiss { id, at } => (id, Verdict::Dismissed, at),
         };
-        let m = tonghao_app::report::decide(store, &cli.community, id, verdict)?;
+        let at_ms = match at {
+            Some(at) => tonghao_app::report::parse_time(at).context("--at")?,
+            None => chrono::Utc::now().timestamp_millis(),
+        };
+        let m = tonghao_app::report::decide(store, &cli.community, id, verdict, at_ms)?;
         if cli.json {
             println!("{}", serde_json::to_string_pretty(&m)?);
         } else {

@@ -186,14 +186,17 @@ fn hand_checkins_go_with_the_member() {
     assert!(groups[0]["members"].as_array().unwrap().iter().all(|m| m["name"] != "小C"));
 }
 
-/// The simulator's demo community (4 groups run check-in challenges, 4,484
+/// The simulator's demo community (4 groups run check-in challenges, 4,635
 /// check-ins) rendered as canonical JSONL and imported: every member's
 /// calendar is exactly the days the simulator had them check in (the
 /// message and its `checkin` event are one record), and days, misses and
 /// streaks follow from those true days by the rules of docs/ops.md. The
 /// bare-form count may only be lower than the truth (which knows replies
 /// to the check-in itself, not other same-hour @-mentions of its author),
-/// by at most 1% of the check-ins plus one.
+/// by at most 1.25% of the check-ins plus one: on seed 1 the gap is 10 in
+/// 21天读书打卡营, the same 10 check-ins since the simulator's silent
+/// welcomed newcomers stopped writing theirs (901 → 863 check-ins, so 1% + 1
+/// no longer holds 10; docs/sim.md, "Newcomers").
 #[test]
 fn a_simulated_challenge_matches_its_truth() {
     use chrono::NaiveDate;
@@ -267,7 +270,7 @@ fn a_simulated_challenge_matches_its_truth() {
         let truth_bare = checkins - g["checkins_answered"].as_u64().unwrap();
         let bare = m["bare_messages"].as_u64().unwrap();
         assert!(
-            bare <= truth_bare && truth_bare - bare <= checkins / 100 + 1,
+            bare <= truth_bare && truth_bare - bare <= checkins / 80 + 1,
             "{ext}: bare {bare}, truth {truth_bare} of {checkins}"
         );
     }

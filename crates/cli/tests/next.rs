@@ -73,3 +73,82 @@ fn a_welcome_is_proposed_decided_and_measured_across_two_imports() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no open move"));
 }
+
+/// Issue 10 items 8 and 9 together: the simulator's quiet newcomers whom
+/// staff welcomed by @mention, some of whom answered (`welcomes` in
+/// truth.json), measured by `tonghao next done` across two imports. The demo
+/// history as canonical JSONL is cut at 2024-08-20 00:00 +08:00; after the
+/// first part, every welcome move about a newcomer the truth lists as
+/// welcomed in that group is marked done at the cut; after the rest, the
+/// welcome outcome counts them all measured, and worked exactly as many as
+/// the truth says answered (a welcomed newcomer who does not answer never
+/// posts; one who does, posts that answer).
+#[test]
+fn the_welcome_outcome_agrees_with_the_simulators_truth_on_who_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = dir.path().join("sim");
+    ok(None, &["sim", "--scenario", "demo", "--format", "jsonl", "--out", sim.to_str().unwrap()]);
+    let cut = chrono::DateTime::parse_from_rfc3339("2024-08-20T00:00:00+08:00").unwrap();
+    let (mut before, mut after) = (String::new(), String::new());
+    for entry in std::fs::read_dir(&sim).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !(name.starts_with("events-") && name.ends_with(".jsonl")) {
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            let e: serde_json::Value = serde_json::from_str(line).unwrap();
+            let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+            let part = if at < cut { &mut before } else { &mut after };
+            part.push_str(line);
+            part.push('\n');
+        }
+    }
+    let (first, second) = (dir.path().join("first.jsonl"), dir.path().join("second.jsonl"));
+    std::fs::write(&first, before).unwrap();
+    std::fs::write(&second, after).unwrap();
+    let db = dir.path().join("t.db");
+    ok(Some(&db), &["import", first.to_str().unwrap()]);
+
+    // (group name, member platform id) → answered, from the truth.
+    let truth: serde_json::Value = serde_json::from_slice(&std::fs::read(sim.join("truth.json")).unwrap()).unwrap();
+    let mut welcomed = std::collections::HashMap::new();
+    for g in truth["groups"].as_array().unwrap() {
+        for w in g["welcomes"].as_array().unwrap() {
+            let key = (g["name"].as_str().unwrap().to_string(), w["member"].as_str().unwrap().to_string());
+            welcomed.insert(key, !w["answered"].is_null());
+        }
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let listed = json(&ok(Some(&db), &["--json", "next"]));
+    let mut decided = Vec::new();
+    for m in listed["moves"].as_array().unwrap().iter().filter(|m| m["kind"] == "welcome") {
+        let external: String = conn
+            .query_row(
+                "SELECT external_id FROM identities WHERE member_id = ?1",
+                [m["subject"].as_i64().unwrap()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let key = (m["group_name"].as_str().unwrap().to_string(), external);
+        if let Some(&answered) = welcomed.get(&key) {
+            decided.push((m["id"].as_str().unwrap().to_string(), answered));
+        }
+    }
+    drop(conn);
+    let answered = decided.iter().filter(|(_, a)| *a).count() as u64;
+    let n = decided.len() as u64;
+    assert!(answered > 0 && answered < n, "both kinds among the decided: {decided:?}");
+    for (id, _) in &decided {
+        ok(Some(&db), &["next", "done", id, "--at", "2024-08-20T00:00:00+08:00"]);
+    }
+
+    ok(Some(&db), &["import", second.to_str().unwrap()]);
+    let later = json(&ok(Some(&db), &["--json", "next"]));
+    let o = later["outcomes"].as_array().unwrap().iter().find(|o| o["kind"] == "welcome").unwrap();
+    assert_eq!(
+        (o["done"].as_u64(), o["measured"].as_u64(), o["worked"].as_u64()),
+        (Some(n), Some(n), Some(answered)),
+        "{decided:?}"
+    );
+}

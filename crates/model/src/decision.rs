@@ -50,4 +50,36 @@ pub struct Decision {
     pub verdict: Verdict,
     /// When (UTC ms).
     pub at_ms: i64,
+    /// What the move was about when it was decided: later imports judge its
+    /// outcome against this, not against a proposal computed afresh.
+    #[serde(default)]
+    pub evidence: DecidedEvidence,
+}
+
+/// The part of a move's evidence its outcome is judged against, kept with
+/// the decision (store ids, as in the move's `evidence`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DecidedEvidence {
+    /// The members it is about (an introduction's two members).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<i64>,
+    /// The messages that showed it (an unanswered question; ad posts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<i64>,
+    /// A split's proposed small groups, each as its members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Vec<i64>>,
+}
+
+impl DecidedEvidence {
+    /// As stored: a JSON object (`{}` when empty).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// From the stored JSON; what cannot be read is empty evidence (a
+    /// decision recorded before evidence was kept).
+    pub fn from_json(s: &str) -> Self {
+        serde_json::from_str(s).unwrap_or_default()
+    }
 }

@@ -34,7 +34,7 @@ use tonghao_insight::split;
 use tonghao_model::Role as GroupRole;
 use tonghao_model::decision::{Decision, Verdict};
 use tonghao_model::msg::Msg;
-use tonghao_model::snapshot::{MembershipKind, Snapshot, flags};
+use tonghao_model::snapshot::{LinkKind, MembershipKind, Snapshot, flags};
 
 /// What kind of move.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -540,34 +540,76 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
 /// How the moves of one kind that were done turned out.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct KindOutcome {
-    /// The kind (`welcome`, `re_engage`, `intervene`; the others have no
-    /// outcome the history can show).
+    /// The kind (`welcome`, `re_engage`, `answer`, `promote`, `spam`,
+    /// `intervene`, `split`, `introduce`).
     pub kind: &'static str,
     /// Moves of this kind marked done.
     pub done: u32,
     /// Of those, the ones whose outcome the history shows yet.
     pub measured: u32,
-    /// Of those, the ones that worked: the newcomer spoke, the drifting
-    /// member posted again, the group talked more in the 4 weeks after than
-    /// in the 4 before.
+    /// Of those, the ones that worked (the rule per kind: [`outcomes`]).
     pub worked: u32,
+    /// `worked / measured`, once something was measured.
+    pub hit_rate: Option<f64>,
+    /// Done moves whose outcome this history can never show (a promotion
+    /// in a group whose history holds no role events).
+    pub not_measurable: u32,
     /// Moves of this kind dismissed.
     pub dismissed: u32,
 }
 
-/// What became of the moves decided in `decisions`, judged on `snap`
-/// (a later import than the decision's). A welcome or re-engagement worked
-/// when the member posted in the group after the decision; an intervention,
-/// once four weeks have passed, when the group's messages in the four weeks
-/// after exceed those in the four before.
+/// How long after a decision its outcome is awaited before a move that has
+/// not shown its effect counts as not having worked; also the span over
+/// which an intervention's and a new group's messages are counted.
+pub const OUTCOME_SPAN_MS: i64 = 28 * DAY_MS;
+
+/// What became of the moves decided in `decisions`, judged on `snap` (a
+/// later import than the decision's), counting only what happened after
+/// each decision (`docs/ops.md`, "Decisions and outcomes"):
+///
+/// - **welcome**, **re-engage**: the member posted in the group after the
+///   decision; measured once the group's history reaches past it.
+/// - **intervene**: once four weeks have passed, the group's messages in
+///   the four weeks after exceed those in the four before.
+/// - **answer**: the asker posted in the group again, or another member
+///   replied to the question or @mentioned the asker (explicit links only).
+/// - **promote**: the member got an owner, deputy or admin role event in the
+///   group; a group whose history holds no role event at all cannot show it
+///   (`not_measurable`).
+/// - **spam**: the account left or was removed from the group, or, four
+///   weeks on, posted no further ad there; an ad after the decision is a
+///   miss.
+/// - **introduce**: one of the two replied to the other or @mentioned them,
+///   in any group of the community (explicit replies, quotes and @mentions;
+///   replies tonghao only inferred from timing and wording do not count).
+/// - **split**: at least half of the proposed small groups found a
+///   successor: a group of the community whose first message came after the
+///   decision (and within four weeks of it), in whose first four weeks at
+///   least half of that proposed group's members posted, and which had
+///   messages in at least two of those four weeks. Judged against the
+///   proposal as it was decided (kept with the decision).
+///
+/// Except for welcome, re-engage and intervene, a move counts as measured
+/// as soon as its effect shows; without it, once the history reaches four
+/// weeks past the decision (eight for a split: four for the new groups to
+/// open, four for them to show they stay).
 pub fn outcomes(snap: &Snapshot, decisions: &[Decision]) -> Vec<KindOutcome> {
     let group_of: HashMap<i64, usize> = snap.groups.iter().enumerate().map(|(i, g)| (g.store_id, i)).collect();
     let member_of: HashMap<i64, u32> = snap.members.iter().enumerate().map(|(i, m)| (m.store_id, i as u32)).collect();
     let m = &snap.messages;
-    let mut out: Vec<KindOutcome> = ["welcome", "re_engage", "intervene"]
-        .into_iter()
-        .map(|kind| KindOutcome { kind, ..Default::default() })
-        .collect();
+    let seen = |g: usize| snap.groups[g].covered.map_or(snap.as_of_ms, |c| c.1);
+    let kinds = [
+        Kind::Welcome,
+        Kind::ReEngage,
+        Kind::Answer,
+        Kind::Promote,
+        Kind::Spam,
+        Kind::Intervene,
+        Kind::Split,
+        Kind::Introduce,
+    ];
+    let mut out: Vec<KindOutcome> =
+        kinds.into_iter().map(|k| KindOutcome { kind: k.as_str(), ..Default::default() }).collect();
     for d in decisions {
         let Some(o) = out.iter_mut().find(|o| o.kind == d.kind) else { continue };
         if d.verdict == Verdict::Dismissed {
@@ -578,27 +620,169 @@ pub fn outcomes(snap: &Snapshot, decisions: &[Decision]) -> Vec<KindOutcome> {
         let Some(&g) = group_of.get(&d.group) else { continue };
         let range = snap.groups[g].messages.clone();
         // Only history imported after the decision can show its result.
-        let seen_until = snap.groups[g].covered.map_or(snap.as_of_ms, |c| c.1);
+        let seen_until = if d.kind == "split" { (0..snap.groups.len()).map(seen).max().unwrap_or(0) } else { seen(g) };
         if seen_until <= d.at_ms {
             continue;
         }
-        let worked = match d.kind.as_str() {
+        // Indices of group `h`'s messages after the decision.
+        let after = |h: usize| {
+            let r = snap.groups[h].messages.clone();
+            let from = r.start + m.at_ms[r.clone()].partition_point(|&t| t <= d.at_ms);
+            from..r.end
+        };
+        let who = d.member.and_then(|id| member_of.get(&id).copied());
+        let waited = seen_until >= d.at_ms + OUTCOME_SPAN_MS;
+        // (measured, worked)
+        let verdict: Option<bool> = match d.kind.as_str() {
             "intervene" => {
-                let span = 28 * DAY_MS;
-                if seen_until < d.at_ms + span {
+                if !waited {
                     continue;
                 }
                 let count = |from: i64, to: i64| range.clone().filter(|&i| (from..to).contains(&m.at_ms[i])).count();
-                count(d.at_ms, d.at_ms + span) > count(d.at_ms - span, d.at_ms)
+                Some(count(d.at_ms, d.at_ms + OUTCOME_SPAN_MS) > count(d.at_ms - OUTCOME_SPAN_MS, d.at_ms))
             }
-            _ => {
-                let Some(who) = d.member.and_then(|id| member_of.get(&id).copied()) else { continue };
-                range.clone().any(|i| m.member[i] == who && m.at_ms[i] > d.at_ms)
+            "welcome" | "re_engage" => {
+                let Some(who) = who else { continue };
+                Some(after(g).any(|i| m.member[i] == who))
             }
+            "answer" => {
+                let Some(who) = who else { continue };
+                let question = d.evidence.messages.first().and_then(|&q| range.clone().find(|&i| m.store_id[i] == q));
+                let answered = after(g).any(|i| {
+                    m.member[i] == who
+                        || (m.mentions(i).contains(&who)
+                            || question.is_some_and(|q| explicit_reply(snap, i) == Some(q as u32)))
+                });
+                awaited(answered, waited)
+            }
+            "promote" => {
+                let Some(who) = who else { continue };
+                let rows = &snap.memberships[snap.groups[g].memberships.clone()];
+                if !rows.iter().any(|r| matches!(r.kind, MembershipKind::Role(_))) {
+                    o.not_measurable += 1;
+                    continue;
+                }
+                let promoted = rows.iter().any(|r| {
+                    r.member == who
+                        && r.at_ms > d.at_ms
+                        && matches!(
+                            r.kind,
+                            MembershipKind::Role(GroupRole::Owner | GroupRole::Deputy | GroupRole::Admin)
+                        )
+                });
+                awaited(promoted, waited)
+            }
+            "spam" => {
+                let Some(who) = who else { continue };
+                let rows = &snap.memberships[snap.groups[g].memberships.clone()];
+                let gone = rows.iter().any(|r| r.member == who && r.at_ms > d.at_ms && r.kind == MembershipKind::Leave);
+                let another_ad = after(g).any(|i| m.member[i] == who && m.flags[i] & flags::AD != 0);
+                if gone {
+                    Some(true)
+                } else if another_ad {
+                    Some(false)
+                } else if waited {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            "introduce" => {
+                let pair: Vec<u32> = d.evidence.members.iter().filter_map(|id| member_of.get(id).copied()).collect();
+                let [a, b] = pair[..] else { continue };
+                let tied = (0..snap.groups.len()).any(|h| {
+                    after(h).any(|i| {
+                        let (from, to) = match m.member[i] {
+                            x if x == a => (a, b),
+                            x if x == b => (b, a),
+                            _ => return false,
+                        };
+                        debug_assert_ne!(from, to);
+                        m.mentions(i).contains(&to)
+                            || explicit_reply(snap, i).is_some_and(|j| m.member[j as usize] == to)
+                    })
+                });
+                awaited(tied, waited)
+            }
+            "split" => {
+                let proposed: Vec<Vec<u32>> = d
+                    .evidence
+                    .groups
+                    .iter()
+                    .map(|c| c.iter().filter_map(|id| member_of.get(id).copied()).collect())
+                    .collect();
+                if proposed.is_empty() {
+                    continue;
+                }
+                let successors = split_successors(snap, g, d.at_ms, &proposed);
+                let worked = 2 * successors >= proposed.len();
+                awaited(worked, seen_until >= d.at_ms + 2 * OUTCOME_SPAN_MS)
+            }
+            _ => continue,
         };
+        let Some(worked) = verdict else { continue };
         o.measured += 1;
         o.worked += u32::from(worked);
     }
+    for o in &mut out {
+        o.hit_rate = (o.measured > 0).then(|| o.worked as f64 / o.measured as f64);
+    }
     out.retain(|o| o.done + o.dismissed > 0);
     out
+}
+
+/// An effect seen is a hit at once; none seen is a miss only once the
+/// history reaches far enough past the decision (`waited`).
+fn awaited(seen: bool, waited: bool) -> Option<bool> {
+    if seen {
+        Some(true)
+    } else if waited {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The message `i` replies to, where the platform recorded the reply (a
+/// reply, quote or thread) or the message @mentions its author; not where
+/// tonghao inferred it.
+fn explicit_reply(snap: &Snapshot, i: usize) -> Option<u32> {
+    let m = &snap.messages;
+    let to = m.reply_to[i];
+    (to != tonghao_model::snapshot::NONE && m.reply_kind[i] != LinkKind::Inferred).then_some(to)
+}
+
+/// How many of the `proposed` small groups (member indices) of a split of
+/// group `source` decided at `at_ms` found a successor: a group whose first
+/// message came after the decision and within [`OUTCOME_SPAN_MS`] of it, in
+/// whose first four weeks at least half of the proposed group's members
+/// posted, with messages in at least two of those four weeks.
+pub fn split_successors(snap: &Snapshot, source: usize, at_ms: i64, proposed: &[Vec<u32>]) -> usize {
+    let m = &snap.messages;
+    let week = 7 * DAY_MS;
+    // Each new group: who posted in its first four weeks, and whether it
+    // had messages in at least two of them.
+    let fresh: Vec<std::collections::HashSet<u32>> = (0..snap.groups.len())
+        .filter(|&h| h != source)
+        .filter_map(|h| {
+            let r = snap.groups[h].messages.clone();
+            let first = *m.at_ms[r.clone()].first()?;
+            if first <= at_ms || first > at_ms + OUTCOME_SPAN_MS {
+                return None;
+            }
+            let mut weeks = 0u8;
+            let mut posters = std::collections::HashSet::new();
+            for i in r.take_while(|&i| m.at_ms[i] < first + 4 * week) {
+                weeks |= 1 << ((m.at_ms[i] - first) / week);
+                posters.insert(m.member[i]);
+            }
+            (weeks.count_ones() >= 2).then_some(posters)
+        })
+        .collect();
+    proposed
+        .iter()
+        .filter(|c| {
+            !c.is_empty() && fresh.iter().any(|posters| 2 * c.iter().filter(|x| posters.contains(x)).count() >= c.len())
+        })
+        .count()
 }

@@ -331,7 +331,8 @@ pub async fn decide(
         _ => return Err(ApiError::NotFound(format!("no verdict {verdict:?}: done or dismiss"))),
     };
     let (c, id) = (community.clone(), move_id.clone());
-    let decided = blocking(&state, move |store| tonghao_app::report::decide(store, &c, &id, verdict)).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let decided = blocking(&state, move |store| tonghao_app::report::decide(store, &c, &id, verdict, now)).await?;
     audit(&state, &auth.user.name, Some(&community), &format!("decide-{}", verdict.as_str()), &move_id);
     Ok(Json(json!(decided)))
 }

@@ -45,6 +45,11 @@ struct Member {
     /// A planted pair who would answer each other: (which specialty, asks
     /// about it or knows it); see [`SPECIALTIES`].
     niche: Option<(u8, bool)>,
+    /// A quiet newcomer staff welcomed personally some days after the join
+    /// ([`Sim::late_welcome`]).
+    welcomed: bool,
+    /// That answer's uid (`u32::MAX`: none).
+    answer_uid: u32,
 }
 
 /// Niche interests of the planted pairs (one asks about it, one of another
@@ -67,6 +72,13 @@ impl Member {
     #[inline]
     fn present(&self, at: i64) -> bool {
         self.join_at <= at && at < self.left_at
+    }
+
+    /// A quiet newcomer who did not answer staff's welcome: nothing they
+    /// would say is written ([`Sim::late_welcome`]).
+    #[inline]
+    fn mute(&self) -> bool {
+        self.welcomed && self.answer_uid == u32::MAX
     }
 }
 
@@ -283,6 +295,24 @@ pub struct GroupTruth {
     /// Planted pairs who would answer each other: (asker, who knows it, the
     /// niche), of different circles.
     pub introductions: Vec<(String, String, String)>,
+    /// Quiet newcomers of an operated group whom staff welcomed by @mention
+    /// some days after they joined, and whether they answered.
+    pub welcomes: Vec<WelcomeTruth>,
+}
+
+/// A personal welcome of a quiet newcomer (docs/sim.md, "Welcomes").
+#[derive(Clone, Debug, Serialize)]
+pub struct WelcomeTruth {
+    /// The newcomer's platform id.
+    pub member: String,
+    /// When they joined (RFC 3339).
+    pub joined: String,
+    /// When staff welcomed them.
+    pub welcomed: String,
+    /// Who welcomed them (owner or admin; platform id).
+    pub by: String,
+    /// When they answered (their first and only message), if they did.
+    pub answered: Option<String>,
 }
 
 /// Stage start days after creation.
@@ -352,7 +382,15 @@ struct Sim<'a, R: Render> {
     progress: Option<&'a AtomicU64>,
     unreported: u64,
     order_n: u32,
+    /// The stream of the late welcomes: their draws leave the main stream
+    /// (and so the rest of the history) as it was without them.
+    welcome_rng: Rng,
+    /// (newcomer, joined, welcomed, by, answered).
+    welcomes: Vec<(u32, i64, i64, u32, Option<i64>)>,
 }
+
+/// Label of the late welcomes' random stream.
+const LABEL_WELCOME: u64 = 0x7765_6c63;
 
 /// Simulates one group into `render`.
 pub(crate) fn simulate<R: Render>(
@@ -413,6 +451,8 @@ pub(crate) fn simulate<R: Render>(
         progress,
         unreported: 0,
         order_n: 0,
+        welcome_rng: Rng::new(crate::rng::derive(gp.seed, LABEL_WELCOME, 0)),
+        welcomes: Vec::new(),
     };
     sim.setup_members();
     sim.run()?;
@@ -504,6 +544,8 @@ impl<R: Render> Sim<'_, R> {
                 circle: NO_CIRCLE,
                 circle2: NO_CIRCLE,
                 niche: None,
+                welcomed: false,
+                answer_uid: u32::MAX,
             };
             if i > 0 {
                 // Invitation chains: a random earlier member, or (half the
@@ -1032,7 +1074,8 @@ impl<R: Render> Sim<'_, R> {
         let slot = (spec.uid - self.uid_base) as usize;
         let kind = match spec.what {
             What::Msg { ct, text, mentions, reply, checkin } => {
-                if !self.members[who].present(at) {
+                let m = &self.members[who];
+                if !m.present(at) || m.mute() {
                     return Ok(());
                 }
                 self.seq += 1;
@@ -1377,7 +1420,18 @@ impl<R: Render> Sim<'_, R> {
                 }
             }
             let p = if operated { r.intro } else { r.intro * 0.5 } * if founder { 0.8 } else { 1.0 };
-            if self.rng.chance(p) {
+            let introduces = self.rng.chance(p);
+            if operated
+                && !founder
+                && !introduces
+                && self.members[i].weight == 0.0
+                && self.members[i].role == RoleKind::Member
+            {
+                std::mem::swap(&mut self.rng, &mut self.welcome_rng);
+                self.late_welcome(i as u32);
+                std::mem::swap(&mut self.rng, &mut self.welcome_rng);
+            }
+            if introduces {
                 let at = join_at + 120 + self.rng.below(1800) as i64;
                 let name = vocab::nickname(self.members[i].person, self.gp.english);
                 let person = self.members[i].person;
@@ -1396,6 +1450,50 @@ impl<R: Render> Sim<'_, R> {
                 }
             }
         }
+    }
+
+    /// A quiet newcomer of an operated group (a lurker who did not introduce
+    /// themselves) is welcomed personally by the owner or an admin, by
+    /// @mention, `late_welcome_days` after joining; a share
+    /// (`welcome_answer`) answers with a reply introducing themselves, a few
+    /// hours later. Those who do not answer stay silent: whatever else the
+    /// simulation has them say (a lurker's check-ins) is drawn as before, so
+    /// the rest of the history keeps its draws, and not written
+    /// ([`Member::mute`]). Called with the welcome stream swapped in as
+    /// `self.rng`.
+    fn late_welcome(&mut self, i: u32) {
+        let r = &self.sc.rituals;
+        let [lo, hi] = r.late_welcome_days;
+        let join_at = self.members[i as usize].join_at;
+        // At an hour of the group's rhythm, that many days on.
+        let day = local_day(join_at + (self.rng.range_f(lo, hi.max(lo)) * DAY as f64) as i64);
+        let at = self.rhythm_time(day).max(join_at + 3600);
+        let answers = self.rng.chance(r.welcome_answer);
+        let answer_at = at + 600 + self.rng.exp(3.0 * 3600.0) as i64;
+        let staff: Vec<u32> = (0..self.members.len() as u32)
+            .filter(|&k| {
+                let m = &self.members[k as usize];
+                matches!(m.role, RoleKind::Owner | RoleKind::Admin) && m.present(at)
+            })
+            .collect();
+        if at >= self.plan.end || !self.members[i as usize].present(at) || staff.is_empty() {
+            return;
+        }
+        let by = *self.rng.pick(&staff);
+        self.members[i as usize].welcomed = true;
+        let welcome = self.say_msg(at, by, Say::Welcome, None, &[i]);
+        let answered =
+            (answers && answer_at < self.plan.end && self.members[i as usize].present(answer_at)).then_some(answer_at);
+        if let Some(t) = answered {
+            let person = self.members[i as usize].person;
+            let name = vocab::nickname(person, self.gp.english);
+            let slots = Slots { name: &name, city: vocab::city(person), job: vocab::job(person), ..Slots::default() };
+            let text = self.text(Say::Intro, &slots);
+            let reply = self.reply(welcome, Ct::Text);
+            let answer = self.msg(t, i, Ct::Text, text, Some(reply), &[]);
+            self.members[i as usize].answer_uid = answer.uid;
+        }
+        self.welcomes.push((i, join_at, at, by, answered));
     }
 
     // ------------------------------------------------------------ rituals
@@ -1596,8 +1694,11 @@ impl<R: Render> Sim<'_, R> {
             let at = day_start + (hour.clamp(5.0, 23.9) * 3600.0) as i64;
             let n = count + 1;
             ch.parts[k].1 = n;
-            ch.checkins += 1;
-            ch.days.entry(who).or_default().push(local_day(at));
+            // A muted newcomer's check-ins are drawn, not written.
+            if !self.members[who as usize].mute() {
+                ch.checkins += 1;
+                ch.days.entry(who).or_default().push(local_day(at));
+            }
             let start = self.batch.text.len();
             vocab::checkin(&mut self.batch.text, self.gp.theme, self.gp.english, n, &mut self.rng);
             let text = (start as u32, (self.batch.text.len() - start) as u32);
@@ -1629,9 +1730,9 @@ impl<R: Render> Sim<'_, R> {
             round: ch.round,
             start: date_string(ch.start_day),
             supervised: ch.supervised,
-            participants: ch.parts.len() as u32,
+            participants: ch.parts.iter().filter(|p| !self.members[p.0 as usize].mute()).count() as u32,
             checkins: ch.checkins,
-            finishers: ch.parts.iter().filter(|p| p.2).count() as u32,
+            finishers: ch.parts.iter().filter(|p| p.2 && !self.members[p.0 as usize].mute()).count() as u32,
             days: ch
                 .days
                 .iter()
@@ -1753,6 +1854,8 @@ impl<R: Render> Sim<'_, R> {
                 circle: NO_CIRCLE,
                 circle2: NO_CIRCLE,
                 niche: None,
+                welcomed: false,
+                answer_uid: u32::MAX,
             });
             let (id, num) = person_id(self.platform, person);
             self.who.push(Who { id, name: vocab::spam_name(person - people.regular), num });
@@ -1899,6 +2002,24 @@ impl<R: Render> Sim<'_, R> {
                     })
                     .collect()
             },
+            welcomes: self
+                .welcomes
+                .iter()
+                .map(|&(who, joined, at, by, answered)| {
+                    let time = |t: i64| {
+                        let mut b = Vec::new();
+                        crate::time::Clock::default().rfc3339(&mut b, t);
+                        String::from_utf8(b).expect("ascii")
+                    };
+                    WelcomeTruth {
+                        member: id(who as usize),
+                        joined: time(joined),
+                        welcomed: time(at),
+                        by: id(by as usize),
+                        answered: answered.map(time),
+                    }
+                })
+                .collect(),
             bridges: (0..self.members.len())
                 .filter(|&i| self.members[i].circle2 != NO_CIRCLE)
                 .map(|i| (id(i), self.members[i].circle2))

@@ -34,7 +34,7 @@ mod scenario;
 mod time;
 mod vocab;
 
-pub use group::{ChallengeTruth, GroupTruth, OfflineTruth, StageDays, TopicTruth, WeekTruth};
+pub use group::{ChallengeTruth, GroupTruth, OfflineTruth, StageDays, TopicTruth, WeekTruth, WelcomeTruth};
 pub use plan::{Platform, Stage};
 pub use render::Counts;
 pub use scenario::{

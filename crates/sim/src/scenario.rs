@@ -221,6 +221,12 @@ pub struct Rituals {
     /// Probability that a newcomer introduces themselves (operated; halved
     /// otherwise).
     pub intro: f64,
+    /// Days after joining, `[lo, hi]` (uniform), when staff of an operated
+    /// group welcome a quiet newcomer (a lurker who did not introduce
+    /// themselves) personally, by @mention.
+    pub late_welcome_days: [f64; 2],
+    /// Share of those newcomers who answer that welcome (their one message).
+    pub welcome_answer: f64,
 }
 
 /// Ad accounts (小广告).
@@ -406,6 +412,8 @@ impl Default for Rituals {
             welcome_operated: 0.9,
             welcome_unoperated: 0.15,
             intro: 0.6,
+            late_welcome_days: [3.0, 14.0],
+            welcome_answer: 0.5,
         }
     }
 }

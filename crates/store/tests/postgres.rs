@@ -5,7 +5,7 @@
 mod common;
 
 use common::{import, pg_store};
-use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::records::{MarkKind, OrderRecord};
 use tonghao_model::{Event, Header, Message, Platform};
 use tonghao_store::{Accounts, Operations, PgStore, Privacy, StoreError};
@@ -120,10 +120,13 @@ fn triggers_bump_the_generation() {
         member: None,
         verdict: Verdict::Done,
         at_ms: 1,
+        evidence: DecidedEvidence { members: vec![3, 4], messages: vec![7], groups: vec![vec![3, 4], vec![5]] },
     };
     store.record_decision("default", &d).unwrap();
     let g2 = store.generation("default").unwrap().unwrap();
     assert!(g2 > g1, "a decision bumps it");
+    // The decided move's evidence comes back as it was recorded (0006).
+    assert_eq!(store.decisions("default").unwrap(), vec![d.clone()]);
     // The operators' records the console's pages read (SQLite's 0008).
     let mark = |kind| store.add_checkin_mark("default", "g1", "wechat:u1", "2024-03-01", kind).unwrap();
     let generation = || store.generation("default").unwrap().unwrap();
@@ -168,7 +171,7 @@ fn a_newer_schema_is_refused() {
 }
 
 /// A database of the last count-numbered schema (v2, no record of applied
-/// numbers) gets migrations 0003 to 0005 and records 1 to 5 as applied.
+/// numbers) gets migrations 0003 to 0006 and records 1 to 6 as applied.
 #[test]
 fn a_v2_database_gets_the_migrations_numbered_after_the_gap() {
     let url = tonghao_store::test_pg::database_url();
@@ -178,16 +181,16 @@ fn a_v2_database_gets_the_migrations_numbered_after_the_gap() {
     c.batch_execute("CREATE TABLE tonghao_schema (version BIGINT NOT NULL); INSERT INTO tonghao_schema VALUES (2)")
         .unwrap();
     let store = PgStore::open(&url).unwrap();
-    assert_eq!(PgStore::SCHEMA_VERSION, 5);
+    assert_eq!(PgStore::SCHEMA_VERSION, 6);
     let applied: Vec<i64> = c
         .query("SELECT number FROM tonghao_migrations ORDER BY number", &[])
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(applied, vec![1, 2, 3, 4, 5]);
+    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6]);
     let version: i64 = c.query_one("SELECT version FROM tonghao_schema", &[]).unwrap().get(0);
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     assert!(store.templates("default").unwrap().is_empty(), "0005's tables exist");
     drop(store);
     PgStore::open(&url).unwrap();

@@ -455,8 +455,8 @@ fn a_v9_database_gets_the_migrations_numbered_after_the_gap() {
         conn.pragma_update(None, "user_version", 9).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(SqliteStore::SCHEMA_VERSION, 12);
-    assert_eq!(user_version(&path), 12);
+    assert_eq!(SqliteStore::SCHEMA_VERSION, 13);
+    assert_eq!(user_version(&path), 13);
     let applied: Vec<i64> = store
         .test_connection()
         .prepare("SELECT number FROM schema_migrations ORDER BY number")
@@ -465,10 +465,42 @@ fn a_v9_database_gets_the_migrations_numbered_after_the_gap() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(applied, (1..=12).collect::<Vec<i64>>());
+    assert_eq!(applied, (1..=13).collect::<Vec<i64>>());
     use tonghao_store::Operations;
     assert!(store.resources("default").unwrap().is_empty(), "0012's tables exist");
     drop(store);
     drop(SqliteStore::open(&path).unwrap());
-    assert_eq!(user_version(&path), 12);
+    assert_eq!(user_version(&path), 13);
+}
+
+/// A decision keeps the evidence of the move it decided (migration 0013),
+/// and a row written without it (before 0013) reads as empty evidence.
+#[test]
+fn a_decision_keeps_its_evidence() {
+    use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
+    use tonghao_store::Operations;
+    let (_dir, store) = file_store();
+    import(&store, &[message("g1", "u1", "小一", "2024-03-01T10:00:00+08:00", "1")]);
+    let gid: i64 = store.test_connection().query_row("SELECT id FROM groups", [], |r| r.get(0)).unwrap();
+    let d = Decision {
+        move_id: "split-1".into(),
+        kind: "split".into(),
+        group: gid,
+        member: None,
+        verdict: Verdict::Done,
+        at_ms: 5,
+        evidence: DecidedEvidence { members: vec![], messages: vec![9], groups: vec![vec![1, 2], vec![3]] },
+    };
+    store.record_decision("default", &d).unwrap();
+    store
+        .test_connection()
+        .execute(
+            "INSERT INTO move_decisions (community_id, move_id, kind, group_id, member_id, verdict, at_ms)
+             SELECT community_id, 'welcome-2', 'welcome', id, NULL, 'done', 6 FROM groups",
+            [],
+        )
+        .unwrap();
+    let got = store.decisions("default").unwrap();
+    assert_eq!(got[0], d);
+    assert_eq!((got[1].move_id.as_str(), &got[1].evidence), ("welcome-2", &DecidedEvidence::default()));
 }

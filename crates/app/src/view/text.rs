@@ -53,6 +53,7 @@ pub fn report(report: &Report, lang: Lang) -> String {
         out.push('\n');
         out.push_str(&moves(&report.moves, lang, 10));
     }
+    out.push_str(&outcomes(&report.outcomes, lang));
     for g in &report.groups {
         out.push('\n');
         group_text(&mut out, g, lang, report.as_of_ms);
@@ -166,20 +167,37 @@ pub fn outcomes(outcomes: &[KindOutcome], lang: Lang) -> String {
     }
     let _ = writeln!(out, "{}", lang.t("outcome.heading"));
     for o in outcomes {
-        let kind = lang.t(match o.kind {
-            "welcome" => "outcome.welcome",
-            "re_engage" => "outcome.re_engage",
-            _ => "outcome.intervene",
-        });
+        let kind = lang.t(outcome_key(o.kind));
         let line = Msg::new("outcome.line")
             .text("kind", kind)
             .int("done", o.done)
             .int("measured", o.measured)
             .int("worked", o.worked)
             .int("dismissed", o.dismissed);
-        let _ = writeln!(out, "  {}", lang.msg(&line));
+        let mut text = lang.msg(&line);
+        if let Some(rate) = o.hit_rate {
+            text = format!("{text}; {}", lang.msg(&Msg::new("outcome.hit_rate").share("rate", rate)));
+        }
+        if o.not_measurable > 0 {
+            text = format!("{text}; {}", lang.msg(&Msg::new("outcome.not_measurable").int("n", o.not_measurable)));
+        }
+        let _ = writeln!(out, "  {text}");
     }
     out
+}
+
+/// The catalogue key naming a kind of move and what "worked" means for it.
+pub fn outcome_key(kind: &str) -> &'static str {
+    match kind {
+        "welcome" => "outcome.welcome",
+        "re_engage" => "outcome.re_engage",
+        "answer" => "outcome.answer",
+        "promote" => "outcome.promote",
+        "spam" => "outcome.spam",
+        "split" => "outcome.split",
+        "introduce" => "outcome.introduce",
+        _ => "outcome.intervene",
+    }
 }
 
 /// The table of an import's files, then what was skipped.

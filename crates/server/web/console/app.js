@@ -295,8 +295,11 @@ async function movesPage(main) {
     main.append(
       h("h2", {}, L.t("console.outcomes")),
       h("table", { class: "grid" },
-        h("thead", {}, h("tr", {}, ["console.kind", "console.outcome_done", "console.outcome_measured", "console.outcome_worked", "console.outcome_dismissed"].map((k) => h("th", {}, L.t(k))))),
-        h("tbody", {}, data.outcomes.map((o) => h("tr", {}, h("td", {}, word("kind", o.kind)), [o.done, o.measured, o.worked, o.dismissed].map((x) => h("td", { class: "num" }, num(x)))))),
+        h("thead", {}, h("tr", {}, ["console.kind", "console.outcome_done", "console.outcome_measured", "console.outcome_worked", "console.outcome_hit_rate", "console.outcome_not_measurable", "console.outcome_dismissed"].map((k) => h("th", {}, L.t(k))))),
+        h("tbody", {}, data.outcomes.map((o) => h("tr", {}, h("td", {}, word("kind", o.kind)),
+          [o.done, o.measured, o.worked].map((x) => h("td", { class: "num" }, num(x))),
+          h("td", { class: "num" }, o.hit_rate == null ? "–" : `${Math.round(o.hit_rate * 100)}%`),
+          [o.not_measurable, o.dismissed].map((x) => h("td", { class: "num" }, num(x)))))),
       ),
     );
   }

@@ -28,7 +28,7 @@ use crate::undo::ImportUndoStats;
 use postgres::{Client, GenericClient, NoTls};
 use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
-use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::records::{
     Activity, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind, OrderImportStats,
     OrderRecord, PointsEntry, Resource, StoredOrder, Task, TemplateOverride,
@@ -44,6 +44,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { number: 3, sql: include_str!("../../migrations/postgres/0003_content_keys.sql") },
     Migration { number: 4, sql: include_str!("../../migrations/postgres/0004_privacy.sql") },
     Migration { number: 5, sql: include_str!("../../migrations/postgres/0005_resources_management_templates.sql") },
+    Migration { number: 6, sql: include_str!("../../migrations/postgres/0006_decision_evidence.sql") },
 ];
 
 /// The migration that adds content keys: older databases get the keys of
@@ -239,10 +240,11 @@ impl Operations for PgStore {
         let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
         client
             .execute(
-                "INSERT INTO move_decisions (community_id, move_id, kind, group_id, member_id, verdict, at_ms)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (community_id, move_id) DO UPDATE SET verdict = excluded.verdict, at_ms = excluded.at_ms",
-                &[&cid, &d.move_id, &d.kind, &d.group, &d.member, &d.verdict.as_str(), &d.at_ms],
+                "INSERT INTO move_decisions (community_id, move_id, kind, group_id, member_id, verdict, at_ms, evidence)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (community_id, move_id) DO UPDATE SET verdict = excluded.verdict, at_ms = excluded.at_ms,
+                     evidence = excluded.evidence",
+                &[&cid, &d.move_id, &d.kind, &d.group, &d.member, &d.verdict.as_str(), &d.at_ms, &d.evidence.to_json()],
             )
             .map_err(db(&self.shown))?;
         Ok(())
@@ -253,7 +255,7 @@ impl Operations for PgStore {
         let Some(cid) = queries::community_id(&mut *client, &self.shown, community)? else { return Ok(Vec::new()) };
         let rows = client
             .query(
-                "SELECT move_id, kind, group_id, member_id, verdict, at_ms FROM move_decisions
+                "SELECT move_id, kind, group_id, member_id, verdict, at_ms, evidence FROM move_decisions
                  WHERE community_id = $1 ORDER BY at_ms, move_id COLLATE \"C\"",
                 &[&cid],
             )
@@ -267,6 +269,7 @@ impl Operations for PgStore {
                 member: r.get(3),
                 verdict: r.get::<_, String>(4).parse().unwrap_or(Verdict::Dismissed),
                 at_ms: r.get(5),
+                evidence: DecidedEvidence::from_json(r.get(6)),
             })
             .collect())
     }

@@ -29,7 +29,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tonghao_model::decision::{Decision, Verdict};
+use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::records::{
     Activity, CanvasVersion, CheckinMark, GroupPlace, Management, ManagementMode, MarkKind, OrderImportStats,
     OrderRecord, PointsEntry, Resource, StoredOrder, Task, TemplateOverride,
@@ -52,6 +52,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { number: 10, sql: include_str!("../../migrations/sqlite/0010_content_keys.sql") },
     Migration { number: 11, sql: include_str!("../../migrations/sqlite/0011_privacy.sql") },
     Migration { number: 12, sql: include_str!("../../migrations/sqlite/0012_resources_management_templates.sql") },
+    Migration { number: 13, sql: include_str!("../../migrations/sqlite/0013_decision_evidence.sql") },
 ];
 
 /// The migration that adds content keys: stores older than it get the keys
@@ -282,10 +283,20 @@ impl Operations for SqliteStore {
         let path = &self.db.path;
         let cid = queries::community_or_err(&conn, path, community)?;
         conn.execute(
-            "INSERT INTO move_decisions (community_id, move_id, kind, group_id, member_id, verdict, at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (community_id, move_id) DO UPDATE SET verdict = excluded.verdict, at_ms = excluded.at_ms",
-            rusqlite::params![cid, d.move_id, d.kind, d.group, d.member, d.verdict.as_str(), d.at_ms],
+            "INSERT INTO move_decisions (community_id, move_id, kind, group_id, member_id, verdict, at_ms, evidence)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (community_id, move_id) DO UPDATE SET verdict = excluded.verdict, at_ms = excluded.at_ms,
+                 evidence = excluded.evidence",
+            rusqlite::params![
+                cid,
+                d.move_id,
+                d.kind,
+                d.group,
+                d.member,
+                d.verdict.as_str(),
+                d.at_ms,
+                d.evidence.to_json()
+            ],
         )
         .map_err(db(path))?;
         Ok(())
@@ -297,7 +308,7 @@ impl Operations for SqliteStore {
         let Some(cid) = queries::community_id(&conn, path, community)? else { return Ok(Vec::new()) };
         let mut stmt = conn
             .prepare(
-                "SELECT move_id, kind, group_id, member_id, verdict, at_ms FROM move_decisions
+                "SELECT move_id, kind, group_id, member_id, verdict, at_ms, evidence FROM move_decisions
                  WHERE community_id = ?1 ORDER BY at_ms, move_id",
             )
             .map_err(db(path))?;
@@ -310,6 +321,7 @@ impl Operations for SqliteStore {
                     member: r.get(3)?,
                     verdict: r.get::<_, String>(4)?.parse().unwrap_or(Verdict::Dismissed),
                     at_ms: r.get(5)?,
+                    evidence: DecidedEvidence::from_json(&r.get::<_, String>(6)?),
                 })
             })
             .map_err(db(path))?;
