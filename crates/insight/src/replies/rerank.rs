@@ -120,6 +120,7 @@ impl Prep {
         // my latest message in the window and what it answered
         let my_prev = cands.iter().rev().find(|&&j| self.facts[j].author == me).map(|&j| (j, parent_of[j]));
         let flag = |f: &super::Fact, b: u8| f32::from(u8::from(f.flags & b != 0));
+        let (mut used, mut by_author) = (Vec::new(), Vec::new());
         for &k in short {
             let j = choices.index[k];
             let feats = choices.feats(k);
@@ -199,16 +200,25 @@ impl Prep {
                         .sum();
                     set(D::shared_rarity, rare);
                 }
-                // the candidate's author's whole recent talk, not one line
-                let with_author = my_words
-                    .iter()
-                    .filter(|w| {
-                        cands.iter().any(|&m| {
+                // the candidate's author's whole recent talk, not one line:
+                // my words any of their messages in the window holds
+                // (once per author: the shortlist often holds several of theirs)
+                let with_author = match by_author.iter().find(|&&(x, _)| x == a) {
+                    Some(&(_, n)) => n,
+                    None => {
+                        used.clear();
+                        used.resize(my_words.len(), false);
+                        for &m in cands {
                             let fm = &self.facts[m];
-                            fm.author == a && self.words(fm).binary_search(w).is_ok()
-                        })
-                    })
-                    .count();
+                            if fm.author == a && fi.word_bits & fm.word_bits != 0 {
+                                mark_shared(my_words, self.words(fm), &mut used);
+                            }
+                        }
+                        let n = used.iter().filter(|&&u| u).count();
+                        by_author.push((a, n));
+                        n
+                    }
+                };
                 set(D::shared_with_cand_author, with_author as f32);
                 set(D::cand_words, fj.n_words as f32);
                 set(D::cand_question, flag(fj, FLAG_QUESTION));
@@ -225,5 +235,17 @@ impl Prep {
             }
             out.extend_from_slice(&row);
         }
+    }
+}
+
+/// Marks in `used` the words of `mine` that `theirs` holds (both sorted and
+/// deduplicated, as [`Prep::words`] gives them).
+fn mark_shared(mine: &[u64], theirs: &[u64], used: &mut [bool]) {
+    let (mut i, mut j) = (0, 0);
+    while i < mine.len() && j < theirs.len() {
+        let (x, y) = (mine[i], theirs[j]);
+        used[i] |= x == y;
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
 }
