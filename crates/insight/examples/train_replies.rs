@@ -15,6 +15,7 @@
 //! the fitted model is byte for byte the one in PATH. Other options:
 //! `--folds K` (5; 0 skips cross-validation), `--no-dev`, `--window N`,
 //! `--epochs N`, `--rate R`, `--l2 L`, `--seed S` (linear stage), `--top K`,
+//! `--lead L` (the linear stage decides alone when it leads by more),
 //! `--trees N`, `--depth D`, `--shrink R`, `--lambda L`, `--min-hessian H`,
 //! `--bins B` (trees; `--top 0` ships the linear stage alone). `--model PATH`
 //! reads a model instead of fitting one (no cross-validation), to time it.
@@ -70,10 +71,11 @@ fn show(what: &str, s: &LinkScore) {
     );
 }
 
-fn fit(files: &[&File], opts: &TrainOptions, top: usize, boost: &BoostOptions) -> Model {
+fn fit(files: &[&File], opts: &TrainOptions, top: usize, lead: f32, boost: &BoostOptions) -> Model {
     let msgs: Vec<Vec<Message>> = files.iter().map(|f| f.log.messages()).collect();
     let data: Vec<Annotated> = files.iter().zip(&msgs).map(|(f, m)| Annotated { messages: m, gold: &f.gold }).collect();
-    train_model(&data, opts, top, boost)
+    let model = train_model(&data, opts, top, boost);
+    if model.forest.is_empty() { model } else { Model { lead, ..model } }
 }
 
 /// The linear stage of `m` on its own.
@@ -86,7 +88,8 @@ fn main() {
     let mut root = None;
     let mut opts = TrainOptions::default();
     let mut boost = BoostOptions::default();
-    let mut top = 8usize;
+    let mut top = 4usize;
+    let mut lead = 3f32;
     let (mut folds, mut dev) = (5usize, true);
     let (mut write, mut check, mut load_model) = (None, None, None);
     while let Some(a) = args.next() {
@@ -99,6 +102,7 @@ fn main() {
             "--l2" => opts.l2 = val().parse().unwrap(),
             "--seed" => opts.seed = val().parse().unwrap(),
             "--top" => top = val().parse().unwrap(),
+            "--lead" => lead = val().parse().unwrap(),
             "--trees" => boost.trees = val().parse().unwrap(),
             "--depth" => boost.depth = val().parse().unwrap(),
             "--shrink" => boost.rate = val().parse().unwrap(),
@@ -116,7 +120,7 @@ fn main() {
     let train_files = load(&root.join("train"));
     assert!(!train_files.is_empty(), "no *.raw.txt in {}/train", root.display());
     let all: Vec<&File> = train_files.iter().collect();
-    println!("{opts:?}\ntop {top} {boost:?}");
+    println!("{opts:?}\ntop {top} lead {lead} {boost:?}");
 
     if load_model.is_some() {
         folds = 0;
@@ -126,7 +130,7 @@ fn main() {
         for k in 0..folds {
             let fit_on: Vec<&File> = all.iter().enumerate().filter(|(i, _)| i % folds != k).map(|(_, f)| *f).collect();
             let held: Vec<&File> = all.iter().enumerate().filter(|(i, _)| i % folds == k).map(|(_, f)| *f).collect();
-            let model = fit(&fit_on, &opts, top, &boost);
+            let model = fit(&fit_on, &opts, top, lead, &boost);
             let (fm, fb) = score(&held, &model);
             let (fl, _) = score(&held, &linear(&model));
             eprintln!("fold {k}: model F1 {:.4}, linear stage F1 {:.4}", fm.f1(), fl.f1());
@@ -142,7 +146,7 @@ fn main() {
     let t = Instant::now();
     let model = match &load_model {
         Some(p) => Model::read(&std::fs::read_to_string(p).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
-        None => fit(&all, &opts, top, &boost),
+        None => fit(&all, &opts, top, lead, &boost),
     };
     let how = if load_model.is_some() { "read".to_string() } else { format!("fitted on {} files", all.len()) };
     eprintln!("{how} in {:.1?}", t.elapsed());

@@ -171,6 +171,11 @@ pub struct Model {
     /// How many of the linear stage's best earlier messages the trees see
     /// (besides the new-thread option).
     pub top: usize,
+    /// The linear stage decides alone when its best candidate's score leads
+    /// the runner-up's by more than this (infinity: the trees always look).
+    /// Where the linear stage is that sure, the trees almost never disagree,
+    /// and skipping them saves their cost on those messages.
+    pub lead: f32,
     /// The trees over [`DENSE_NAMES`]; empty: the linear stage decides.
     pub forest: Forest,
 }
@@ -188,7 +193,7 @@ impl Model {
 
     /// A linear-only model.
     pub fn linear(weights: Vec<f32>, window: usize) -> Model {
-        Model { weights, window, top: 0, forest: Forest::default() }
+        Model { weights, window, top: 0, lead: f32::INFINITY, forest: Forest::default() }
     }
 
     /// One link per message (see the module docs for the order of sources).
@@ -223,18 +228,28 @@ impl Model {
                 } else {
                     scores.clear();
                     scores.extend((0..choices.len()).map(|k| choices.score(k, &self.weights)));
-                    parent_of.push(choices.index[first_max(&scores)]);
-                    Prep::shortlist(&choices, &scores, self.top, &mut short);
-                    rows.clear();
-                    prep.dense(
-                        i,
-                        self.window,
-                        Shortlist { choices: &choices, scores: &scores, short: &short },
-                        &parent_of,
-                        &mut rows,
-                    );
-                    self.forest.score_rows(&rows, N_DENSE, &mut tree_scores);
-                    short[first_max(&tree_scores)]
+                    let best = first_max(&scores);
+                    parent_of.push(choices.index[best]);
+                    let runner_up = scores
+                        .iter()
+                        .enumerate()
+                        .filter(|&(k, _)| k != best)
+                        .fold(f32::NEG_INFINITY, |m, (_, &s)| m.max(s));
+                    if scores[best] - runner_up > self.lead {
+                        best
+                    } else {
+                        Prep::shortlist(&choices, &scores, self.top, &mut short);
+                        rows.clear();
+                        prep.dense(
+                            i,
+                            self.window,
+                            Shortlist { choices: &choices, scores: &scores, short: &short },
+                            &parent_of,
+                            &mut rows,
+                        );
+                        self.forest.score_rows(&rows, N_DENSE, &mut tree_scores);
+                        short[first_max(&tree_scores)]
+                    }
                 };
                 Link { parent: choices.index[k], source: Source::Inferred }
             };
@@ -249,11 +264,11 @@ impl Model {
     /// The model as text: a header, one `name weight` line per linear
     /// feature, the dense feature names, then one line per tree.
     pub fn write(&self) -> String {
-        let mut out = format!("tonghao-replies 1\nwindow {}\nlinear {}\n", self.window, self.weights.len());
+        let mut out = format!("tonghao-replies 2\nwindow {}\nlinear {}\n", self.window, self.weights.len());
         for (name, w) in FEATURE_NAMES.iter().zip(&self.weights) {
             out.push_str(&format!("{name} {w:?}\n"));
         }
-        out.push_str(&format!("top {}\ndense {}\n", self.top, DENSE_NAMES.join(" ")));
+        out.push_str(&format!("top {}\nlead {:?}\ndense {}\n", self.top, self.lead, DENSE_NAMES.join(" ")));
         out.push_str(&format!("trees {}\n", self.forest.len()));
         self.forest.write(&mut out);
         out
@@ -270,7 +285,7 @@ impl Model {
                 .map(str::to_string)
                 .ok_or(format!("expected {key:?}, found {line:?}"))
         };
-        if field("tonghao-replies")? != "1" {
+        if field("tonghao-replies")? != "2" {
             return Err("unknown version".into());
         }
         let num = |v: String| v.parse::<usize>().map_err(|e| format!("{v:?}: {e}"));
@@ -285,6 +300,8 @@ impl Model {
             weights.push(v.parse().map_err(|e| format!("{name} {v:?}: {e}"))?);
         }
         let top = num(field("top")?)?;
+        let lead = field("lead")?;
+        let lead: f32 = lead.parse().map_err(|e| format!("lead {lead:?}: {e}"))?;
         if field("dense")? != DENSE_NAMES.join(" ") {
             return Err("the dense feature names differ from the code's".into());
         }
@@ -293,7 +310,7 @@ impl Model {
         if forest.len() != trees {
             return Err(format!("{} trees, the header says {trees}", forest.len()));
         }
-        Ok(Model { weights, window, top, forest })
+        Ok(Model { weights, window, top, lead, forest })
     }
 }
 

@@ -27,7 +27,7 @@ pub struct BoostOptions {
 
 impl Default for BoostOptions {
     fn default() -> Self {
-        BoostOptions { trees: 150, depth: 6, rate: 0.2, lambda: 1.0, min_hessian: 1.0, bins: 64 }
+        BoostOptions { trees: 100, depth: 6, rate: 0.3, lambda: 1.0, min_hessian: 1.0, bins: 64 }
     }
 }
 
