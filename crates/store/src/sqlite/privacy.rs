@@ -102,9 +102,13 @@ fn mention_edits(conn: &Connection, cid: i64, member: i64) -> rusqlite::Result<V
             names.insert(row?);
         }
     }
+    // `+m.community_id`: read the table in order rather than through the
+    // community index, which fetched each of a community's rows at random
+    // (7.6 s instead of 1.2 s over 9.9 million messages; the console's
+    // member page waited 15 s for it).
     let mut stmt = conn.prepare(
         "SELECT m.id, m.group_id, g.platform, m.mentions FROM messages m JOIN groups g ON g.id = m.group_id
-         WHERE m.community_id = ?1 AND m.mentions IS NOT NULL AND m.member_id <> ?2",
+         WHERE +m.community_id = ?1 AND m.mentions IS NOT NULL AND m.member_id <> ?2",
     )?;
     let rows = stmt.query_map(params![cid, member], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
