@@ -10,6 +10,9 @@
 //! included). A link counts as right when the gold annotation links the same
 //! line to a line by the same author as the predicted parent (the tie is the
 //! same pair of people), and, more strictly, to the very line predicted.
+//! The lines are also split by what could serve as a per-link confidence
+//! without the model's scores: whether the linear stage alone agrees, how
+//! far back the parent is, and how many other people spoke just before.
 //!
 //! ```text
 //! cargo run -p tonghao-insight --example inferred_ties -- ../shared/data/replies/train
@@ -49,6 +52,12 @@ fn main() {
     let linear = Model::linear(full.weights.clone(), full.window);
     // [addressed by name?][the linear stage agrees?]
     let mut counts: [[Count; 2]; 2] = Default::default();
+    // lines that name nobody, by how many chat lines back the parent is
+    // (1, 2, 3, 4–5, 6–10, more)
+    let mut by_distance: [Count; 6] = Default::default();
+    // lines that name nobody, by how many other people spoke in the 10
+    // chat lines before (1–2, 3–4, 5–6, 7 or more)
+    let mut by_crowd: [Count; 4] = Default::default();
     for raw in &raws {
         let ann = raw.to_string_lossy().replace(".raw.txt", ".annotation.txt");
         let log = IrcLog::parse(&std::fs::read_to_string(raw).unwrap());
@@ -78,6 +87,40 @@ fn main() {
                 .filter(|w| !w.is_empty())
                 .any(|w| nicks.get(&w.to_lowercase()).is_some_and(|&a| a != line.author));
             let agree = lin[i].parent == link.parent;
+            if !addressed {
+                let back = log.lines[link.parent..i].iter().filter(|l| !l.system).count();
+                let b = match back {
+                    0..=1 => 0,
+                    2 => 1,
+                    3 => 2,
+                    4..=5 => 3,
+                    6..=10 => 4,
+                    _ => 5,
+                };
+                let right = gold_parents.iter().any(|&p| p != i && log.lines[p].author == parent_author);
+                by_distance[b].links += 1;
+                by_distance[b].same_line += usize::from(gold_parents.contains(&link.parent));
+                by_distance[b].same_pair += usize::from(right);
+                let mut others: Vec<u32> = log.lines[..i]
+                    .iter()
+                    .rev()
+                    .filter(|l| !l.system)
+                    .take(10)
+                    .map(|l| l.author)
+                    .filter(|&a| a != line.author)
+                    .collect();
+                others.sort_unstable();
+                others.dedup();
+                let k = match others.len() {
+                    0..=2 => 0,
+                    3..=4 => 1,
+                    5..=6 => 2,
+                    _ => 3,
+                };
+                by_crowd[k].links += 1;
+                by_crowd[k].same_line += usize::from(gold_parents.contains(&link.parent));
+                by_crowd[k].same_pair += usize::from(right);
+            }
             let c = &mut counts[usize::from(addressed)][usize::from(agree)];
             c.links += 1;
             c.same_line += usize::from(gold_parents.contains(&link.parent));
@@ -95,5 +138,11 @@ fn main() {
             all.same_pair += c.same_pair;
         }
         all.show(&format!("{name}, all"));
+    }
+    for (c, back) in by_distance.iter().zip(["1", "2", "3", "4-5", "6-10", "11+"]) {
+        c.show(&format!("names nobody, parent {back} chat lines back"));
+    }
+    for (c, crowd) in by_crowd.iter().zip(["1-2", "3-4", "5-6", "7+"]) {
+        c.show(&format!("names nobody, {crowd} other people in the 10 chat lines before"));
     }
 }
