@@ -269,7 +269,8 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
     let edges_left_out = ties.len().saturating_sub(MAX_EDGES);
     let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| {
         let staff = tonghao_insight::roles::staff(snap, gi, g.as_of_ms);
-        (split::propose(&graph, SPLIT_GOAL, &staff), SPLIT_GOAL)
+        // the same nodes as `graph`, ties weighted by how sure they are
+        (split::propose(&split::ties(snap, gi, window), SPLIT_GOAL, &staff), SPLIT_GOAL)
     });
     let hub = g.graph.hub;
     let nodes = graph

@@ -1,9 +1,10 @@
 //! The `split` move against the circles the simulator planted, end to end:
-//! three big groups simulated (canonical JSONL), imported, and `tonghao
-//! next --json`'s split proposals compared with `truth.json`'s circles on
-//! the members the proposal places (those who posted in the window). The
-//! split was tuned on the planted graph of `tests/split.rs`, never on these
-//! truth files.
+//! three big groups (150–250 members), and one group of 1,600 with many
+//! circles, simulated (canonical JSONL), imported, and `tonghao next
+//! --json`'s split proposals compared with `truth.json`'s circles on the
+//! members the proposal places (those who posted in the window). The split
+//! was tuned on the planted graph of `tests/split.rs`, and the weight of an
+//! inferred tie measured on annotated IRC logs, never on these truth files.
 
 mod common;
 
@@ -51,16 +52,43 @@ created_day = 10
 operation_days = 400
 "#;
 
+/// One big Telegram group of 1,600 members: about 65 circles (sizes drawn
+/// from 8 to 40), so that a split has many groups to find and a random
+/// split into them keeps only a few percent of the ties, the setting of
+/// issue 10's planted graph (50 circles of 40). Its talk follows the
+/// simulator's defaults, like the three groups above.
+const BIG: &str = r#"
+name = "one big group"
+description = "one Telegram group of 1,600 members with circles"
+start = "2024-03-04"
+days = 90
+groups = 1
+members = 1700
+themes = ["tech"]
+
+[[group]]
+name = "超大群"
+theme = "tech"
+platform = "telegram"
+size = 1600
+operated = true
+created_day = 0
+operation_days = 400
+checkin = false
+offline = false
+commerce = false
+"#;
+
 /// Per group with a split move: (name, adjusted Rand index against the
 /// planted circles, ties kept, ties a random split into the same sizes keeps
 /// on average: Σ s(s − 1) / n(n − 1)).
 type Figures = (String, f64, f64, f64);
 
-fn figures(seed: &str) -> Vec<Figures> {
+fn figures(toml: &str, seed: &str) -> Vec<Figures> {
     let dir = tempfile::tempdir().unwrap();
     let (sim, db) = (dir.path().join("sim"), dir.path().join("t.db"));
     let scenario = dir.path().join("circles.toml");
-    std::fs::write(&scenario, SCENARIO).unwrap();
+    std::fs::write(&scenario, toml).unwrap();
     let sim_s = sim.to_str().unwrap();
     ok(None, &["sim", "--scenario", scenario.to_str().unwrap(), "--seed", seed, "--format", "jsonl", "--out", sim_s]);
     ok(Some(&db), &["import", sim_s]);
@@ -127,21 +155,48 @@ fn figures(seed: &str) -> Vec<Figures> {
 /// into the same sizes.
 #[test]
 fn the_split_of_a_simulated_big_group_beats_a_random_one() {
-    let found = figures("1");
+    let found = figures(SCENARIO, "1");
     assert_eq!(found.len(), 3, "a split for each big group: {found:?}");
     for (name, _, kept, random) in &found {
         assert!(kept > random, "{name}: keeps {kept:.3}, a random split {random:.3}");
     }
 }
 
-/// Issue 10's bar: ARI ≥ 0.8 against the planted circles and at least 20×
-/// the ties of a random split. Not met yet (figures in docs/ops.md): run
-/// with `--run-ignored all` to see them.
+/// Issue 10's first bar on the three groups: ARI ≥ 0.8 against the planted
+/// circles. The second bar (at least 20× the ties of a random split) is
+/// checked on the big group below only: these groups split into 5–10
+/// groups, where a random split already keeps 10–20% of the ties, so 20×
+/// would ask for more than all of them. Not met yet (figures in
+/// docs/ops.md): run with `--run-ignored all` to see them.
 #[test]
 #[ignore = "issue 10's bar is not met yet: docs/ops.md gives the measured figures"]
 fn the_split_recovers_the_planted_circles() {
     let all: Vec<(&str, Figures)> =
-        ["1", "2"].into_iter().flat_map(|seed| figures(seed).into_iter().map(move |f| (seed, f))).collect();
+        ["1", "2"].into_iter().flat_map(|seed| figures(SCENARIO, seed).into_iter().map(move |f| (seed, f))).collect();
+    for (seed, (name, ari, _, _)) in all {
+        assert!(ari >= 0.8, "seed {seed} {name}: ARI {ari:.3}");
+    }
+}
+
+/// Issue 10's second bar where it can apply, a group of 1,600 with many
+/// circles: the split (within the cap, a host in each group) keeps at
+/// least 20× the ties of a random split into the same sizes.
+#[test]
+fn the_split_of_a_group_with_many_circles_keeps_20_times_a_random_split() {
+    let found = figures(BIG, "1");
+    assert_eq!(found.len(), 1, "one split: {found:?}");
+    let (name, _, kept, random) = &found[0];
+    assert!(*kept >= 20.0 * random, "{name}: keeps {kept:.3}, a random split {random:.3}");
+}
+
+/// Issue 10's bars on the group with many circles, two seeds: ARI ≥ 0.8
+/// and at least 20× the ties of a random split. The ARI is not met yet
+/// (docs/ops.md): run with `--run-ignored all` to see the figures.
+#[test]
+#[ignore = "issue 10's bar is not met yet: docs/ops.md gives the measured figures"]
+fn the_split_recovers_many_planted_circles() {
+    let all: Vec<(&str, Figures)> =
+        ["1", "2"].into_iter().flat_map(|seed| figures(BIG, seed).into_iter().map(move |f| (seed, f))).collect();
     for (seed, (name, ari, kept, random)) in all {
         assert!(ari >= 0.8, "seed {seed} {name}: ARI {ari:.3}");
         assert!(kept >= 20.0 * random, "seed {seed} {name}: keeps {kept:.3}, random {random:.3}");

@@ -8,7 +8,7 @@
 use crate::metrics::{Window, in_window};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use tonghao_model::snapshot::{NONE, Snapshot};
+use tonghao_model::snapshot::{LinkKind, NONE, Snapshot};
 
 /// A group's interaction graph over a window.
 #[derive(Clone, Debug, Default)]
@@ -20,8 +20,16 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// Builds the graph of group `g` over `w`.
+    /// Builds the graph of group `g` over `w`: every link counts 1.
     pub fn build(snap: &Snapshot, g: usize, w: Window) -> Graph {
+        Graph::build_weighted(snap, g, w, |_| 1.0)
+    }
+
+    /// Builds the graph of group `g` over `w`, a link weighing `weight` of
+    /// its kind (an @mention weighs `weight(LinkKind::Mention)`). A message
+    /// that links to the same member twice (a quote and an @mention of its
+    /// author) counts once, at the larger weight.
+    pub fn build_weighted(snap: &Snapshot, g: usize, w: Window, weight: impl Fn(LinkKind) -> f64) -> Graph {
         let m = &snap.messages;
         let mut index: HashMap<u32, usize> = HashMap::new();
         let mut graph = Graph::default();
@@ -32,17 +40,21 @@ impl Graph {
                 graph.nodes.len() - 1
             })
         };
+        let mut targets: Vec<(u32, f64)> = Vec::new();
         for i in in_window(snap, g, w) {
             let u = node(&mut graph, m.member[i]);
-            let mut targets: Vec<u32> = m.mentions(i).to_vec();
+            targets.clear();
+            let mention = weight(LinkKind::Mention);
+            targets.extend(m.mentions(i).iter().map(|&t| (t, mention)));
             if m.reply_to[i] != NONE {
-                targets.push(m.member[m.reply_to[i] as usize]);
+                targets.push((m.member[m.reply_to[i] as usize], weight(m.reply_kind[i])));
             }
-            targets.sort_unstable();
-            targets.dedup();
-            for t in targets.into_iter().filter(|&t| t != m.member[i]) {
+            // by member, the larger weight first: dedup keeps it
+            targets.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+            targets.dedup_by_key(|t| t.0);
+            for &(t, x) in targets.iter().filter(|&&(t, _)| t != m.member[i]) {
                 let v = node(&mut graph, t);
-                *graph.out[u].entry(v).or_insert(0.0) += 1.0;
+                *graph.out[u].entry(v).or_insert(0.0) += x;
             }
         }
         graph

@@ -326,3 +326,31 @@ fn newcomers_are_people_whose_arrival_is_seen() {
         .collect();
     assert_eq!(newcomers, vec![2]);
 }
+
+/// The split's ties weigh a link by how sure it is: a quote or an @mention
+/// 1, an inferred reply `INFERRED_TIE` (0.75); a message that quotes and
+/// @mentions the same member counts once. The plain graph counts every link 1.
+#[test]
+fn split_ties_weigh_inferred_replies_less() {
+    let msgs: Vec<Msg> = vec![
+        (0, 0, None, &[], "who runs on Sunday?"),
+        (1, MIN, Some(0), &[0], "me"),               // quote of 0 and @0: one tie 1 → 0
+        (2, 2 * MIN, Some(1), &[], "me too"),        // inferred below: 0.75 for 2 → 1
+        (2, 3 * MIN, None, &[0, 1], "see you both"), // two @mentions: 1 each
+    ];
+    let mut s = snapshot(3, &msgs, vec![], T0 + DAY_MS);
+    s.messages.reply_kind[2] = LinkKind::Inferred;
+    let w = Window::new(s.as_of_ms, 28);
+    let ties = tonghao_insight::split::ties(&s, 0, w);
+    let plain = Graph::build(&s, 0, w);
+    assert_eq!(ties.nodes, plain.nodes, "the same nodes in the same order");
+    let weight = |g: &Graph, a: u32, b: u32| {
+        let (u, v) = (g.nodes.iter().position(|&x| x == a).unwrap(), g.nodes.iter().position(|&x| x == b).unwrap());
+        g.out[u].get(&v).copied().unwrap_or(0.0)
+    };
+    assert_eq!(weight(&ties, 1, 0), 1.0);
+    assert_eq!(weight(&ties, 2, 1), 1.0 + 0.75);
+    assert_eq!(weight(&ties, 2, 0), 1.0);
+    assert_eq!(weight(&plain, 2, 1), 2.0);
+    assert_eq!(tonghao_insight::split::INFERRED_TIE, 0.75);
+}

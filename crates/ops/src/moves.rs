@@ -429,8 +429,10 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
     if !silent_group {
         let active = graph.nodes.len();
         if active > split::SIZE_GOAL {
-            let proposal = split::propose(&graph, split::SIZE_GOAL, &staff(snap, g, end));
-            let sid = |k: u32| store_id(graph.nodes[k as usize]);
+            // the same nodes as `graph`, ties weighted by how sure they are
+            let ties = split::ties(snap, g, r.window);
+            let proposal = split::propose(&ties, split::SIZE_GOAL, &staff(snap, g, end));
+            let sid = |k: u32| store_id(ties.nodes[k as usize]);
             let groups: Vec<ProposedGroup> = proposal
                 .groups
                 .iter()
