@@ -193,12 +193,20 @@ pub fn compute(store: &dyn Store, community: &str) -> Result<Vec<(String, String
     Ok(pages)
 }
 
+/// The name a page is cached under: with the version that computed it, so
+/// that after an upgrade (a new reply model, new figures) pages are computed
+/// afresh instead of served as the old version left them until the next
+/// import.
+fn cached_name(name: &str) -> String {
+    format!("{}/{name}", env!("CARGO_PKG_VERSION"))
+}
+
 /// The page named `name`, from the store's cache when it was computed for
 /// the community's current data, else computed (all pages at once) and kept.
 pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
     let unknown = || AppError::NotFound(format!("no community named {community:?}"));
     let generation = store.generation(community)?.ok_or_else(unknown)?;
-    if let Some(body) = store.page(community, name, generation)? {
+    if let Some(body) = store.page(community, &cached_name(name), generation)? {
         return Ok(body);
     }
     // One computation at a time in this process: requests that arrive while
@@ -206,7 +214,7 @@ pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
     static COMPUTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = COMPUTING.lock().unwrap_or_else(|e| e.into_inner());
     let generation = store.generation(community)?.ok_or_else(unknown)?;
-    if let Some(body) = store.page(community, name, generation)? {
+    if let Some(body) = store.page(community, &cached_name(name), generation)? {
         return Ok(body);
     }
     let pages = match name {
@@ -218,10 +226,12 @@ pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
         "conversion" => vec![(name.to_string(), json(&crate::orders::conversion(store, community)?)?)],
         _ => compute(store, community)?,
     };
+    let pages: Vec<(String, String)> = pages.into_iter().map(|(n, body)| (cached_name(&n), body)).collect();
     store.pages_put(community, generation, &pages)?;
+    let key = cached_name(name);
     pages
         .into_iter()
-        .find(|(n, _)| n == name)
+        .find(|(n, _)| *n == key)
         .map(|(_, body)| body)
         .ok_or_else(|| AppError::NotFound(format!("no page {name:?} in community {community:?}")))
 }

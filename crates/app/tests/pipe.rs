@@ -104,3 +104,26 @@ fn the_report_reads_right_in_each_language() {
     let page_zh = html::render(&report, Lang::Zh);
     assert!(page_zh.contains(">一<") && page_zh.contains("最忙的一小时"));
 }
+
+/// A page another version of tonghao cached for the same data is not
+/// served: after an upgrade (a new reply model, new figures) the console
+/// computes its pages afresh instead of showing the old ones until the next
+/// import.
+#[test]
+fn pages_cached_by_another_version_are_computed_again() {
+    use tonghao_store::Accounts;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let csv = data().join("formats/cn-reading-club/wechat/读书会1群(12345678901@chatroom)/读书会1群.csv");
+    let req = ImportRequest { paths: vec![csv], ..Default::default() };
+    import(&store, "club", &req, &mut |_| {}).unwrap();
+    let generation = store.generation("club").unwrap().unwrap();
+    let stale = r#"{"groups":[],"stale":true}"#;
+    // What releases before the version in the key wrote, for the same data.
+    store.pages_put("club", generation, &[("overview".to_string(), stale.to_string())]).unwrap();
+    let overview = tonghao_app::console::page(&store, "club", "overview").unwrap();
+    assert_ne!(overview, stale);
+    assert!(overview.contains("读书会1群"), "{overview}");
+    // The page computed now is the one served next time.
+    assert_eq!(tonghao_app::console::page(&store, "club", "overview").unwrap(), overview);
+}
