@@ -346,22 +346,43 @@ pub const MEMBER_PAGE_MESSAGES: usize = 50;
 /// team's notes (in the export) and the open moves about them. Read from the store on each request (one
 /// member's rows, through indexes), the moves from the cached `moves` page.
 pub fn member_page(store: &dyn Store, community: &str, member_ref: &str) -> Result<serde_json::Value> {
-    let export = store.member_export(community, member_ref)?;
+    let export = store.member_record(community, member_ref)?;
     let total = export.messages.len();
     let mut value = serde_json::to_value(&export).map_err(|e| AppError::Input(e.to_string()))?;
     let messages = value["messages"].as_array_mut().expect("messages is a list");
     let keep = messages.split_off(total.saturating_sub(MEMBER_PAGE_MESSAGES));
     *messages = keep;
     value["messages_total"] = total.into();
-    let moves: serde_json::Value =
-        serde_json::from_str(&page(store, community, "moves")?).map_err(|e| AppError::Input(e.to_string()))?;
     let id = export.member.member_id;
-    value["moves"] = moves["moves"]
-        .as_array()
-        .map(|all| all.iter().filter(|m| m["subject"].as_i64() == Some(id)).cloned().collect())
-        .unwrap_or_default();
+    value["moves"] = moves_about(&page(store, community, "moves")?, id)?;
     value["in_groups"] = member_in_groups(store, community, id, &export.groups)?;
     Ok(value)
+}
+
+/// The moves of the cached `moves` page whose subject is member `id`. The
+/// page holds every move of the community (20 MB on the `large` history):
+/// each move is read only as far as its subject, and only the member's are
+/// parsed whole.
+fn moves_about(moves_page: &str, id: i64) -> Result<serde_json::Value> {
+    use serde_json::value::RawValue;
+    #[derive(serde::Deserialize)]
+    struct Page<'a> {
+        #[serde(borrow)]
+        moves: Vec<&'a RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Subject {
+        subject: Option<i64>,
+    }
+    let bad = |e: serde_json::Error| AppError::Input(format!("the cached moves page: {e}"));
+    let page: Page = serde_json::from_str(moves_page).map_err(bad)?;
+    let mut out = Vec::new();
+    for raw in page.moves {
+        if serde_json::from_str::<Subject>(raw.get()).map_err(bad)?.subject == Some(id) {
+            out.push(serde_json::from_str::<serde_json::Value>(raw.get()).map_err(bad)?);
+        }
+    }
+    Ok(serde_json::Value::Array(out))
 }
 
 /// How many of a member's strongest ties the member page lists per group.

@@ -64,7 +64,10 @@ pub struct MemberExport {
     pub group_owner_of: Vec<tonghao_model::records::GroupPlace>,
     /// Other people's messages whose structured mention list names them (the
     /// messages themselves are the other people's data and not included).
-    pub mentioned_in: u64,
+    /// `None` in a [`crate::Privacy::member_record`], which does not scan for
+    /// them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mentioned_in: Option<u64>,
 }
 
 /// The member row.

@@ -92,6 +92,10 @@ pub trait Privacy {
     /// [`MemberSummary`]) or `platform:external_id` (`wechat:wxid_abc`); an
     /// unknown reference is [`StoreError::NotFound`] naming it.
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError>;
+    /// The same without `mentioned_in`, whose count reads every message of
+    /// the community that has mentions: what a member page shows, in the time
+    /// of a page (1.2 s of 1.2 s on 9.9 million messages went to that scan).
+    fn member_record(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError>;
     /// Deletes one member and everything theirs in one transaction (all of it
     /// or, on any error, nothing): messages, joins/leaves/roles, activities,
     /// orders imported from files, check-ins recorded by hand, names,

@@ -181,7 +181,11 @@ fn export_contains_exactly_the_members_rows() {
         assert_eq!(e.groups.len(), 1);
         assert_eq!((e.groups[0].external_id.as_str(), e.groups[0].member_now), (G1, false));
         // Mentioned in 4, 5 and 14.
-        assert_eq!(e.mentioned_in, 3);
+        assert_eq!(e.mentioned_in, Some(3));
+        // A member page's record is the export without that scan.
+        let record = store.member_record("default", "wechat:wxid_b").unwrap();
+        assert_eq!(record.mentioned_in, None);
+        assert_eq!(serde_json::to_value(&record.messages).unwrap(), serde_json::to_value(&e.messages).unwrap());
         // The same member by store id; the export is JSON.
         let by_id = store.member_export("default", &e.member.member_id.to_string()).unwrap();
         assert_eq!(by_id.messages.len(), 3);

@@ -424,7 +424,13 @@ impl Privacy for PgStore {
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
         let mut client = self.lock()?;
         let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
-        privacy::export(&mut client, &self.shown, cid, community, member_ref)
+        privacy::export(&mut client, &self.shown, cid, community, member_ref, true)
+    }
+
+    fn member_record(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
+        let mut client = self.lock()?;
+        let cid = queries::community_or_err(&mut *client, &self.shown, community)?;
+        privacy::export(&mut client, &self.shown, cid, community, member_ref, false)
     }
 
     fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {

@@ -120,6 +120,7 @@ pub(crate) fn export(
     cid: i64,
     community: &str,
     member_ref: &str,
+    count_mentions: bool,
 ) -> Result<MemberExport, StoreError> {
     // One snapshot of the database for the whole export.
     let mut tx = c
@@ -129,10 +130,16 @@ pub(crate) fn export(
         .start()
         .map_err(db(shown))?;
     let member = resolve(&mut tx, shown, cid, community, member_ref)?;
-    export_member(&mut tx, cid, community, member).map_err(db(shown))
+    export_member(&mut tx, cid, community, member, count_mentions).map_err(db(shown))
 }
 
-fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: i64) -> PgResult<MemberExport> {
+fn export_member(
+    c: &mut impl GenericClient,
+    cid: i64,
+    community: &str,
+    member: i64,
+    count_mentions: bool,
+) -> PgResult<MemberExport> {
     let groups = groups(c, cid)?;
     let group = |id: i64| groups.get(&id).map(|g| g.external_id.clone()).unwrap_or_default();
     let at = |id: i64, ms: i64| rfc3339(ms, groups.get(&id).map_or(0, |g| g.tz));
@@ -280,7 +287,7 @@ fn export_member(c: &mut impl GenericClient, cid: i64, community: &str, member: 
         })
         .collect();
 
-    let mentioned_in = mention_edits(c, cid, member)?.len() as u64;
+    let mentioned_in = if count_mentions { Some(mention_edits(c, cid, member)?.len() as u64) } else { None };
     let notes = super::ops::member_notes(c, cid, member)?;
     let mut tasks = super::ops::tasks_of(c, cid)?;
     tasks.retain(|t| t.member_id == Some(member));

@@ -500,7 +500,13 @@ impl Privacy for SqliteStore {
     fn member_export(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
         let conn = self.db.lock()?;
         let cid = queries::community_or_err(&conn, &self.db.path, community)?;
-        privacy::export(&conn, &self.db.path, cid, community, member_ref)
+        privacy::export(&conn, &self.db.path, cid, community, member_ref, true)
+    }
+
+    fn member_record(&self, community: &str, member_ref: &str) -> Result<MemberExport, StoreError> {
+        let conn = self.db.lock()?;
+        let cid = queries::community_or_err(&conn, &self.db.path, community)?;
+        privacy::export(&conn, &self.db.path, cid, community, member_ref, false)
     }
 
     fn member_delete(&self, community: &str, member_ref: &str) -> Result<DeleteStats, StoreError> {

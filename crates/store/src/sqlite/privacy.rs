@@ -130,12 +130,19 @@ pub(crate) fn export(
     cid: i64,
     community: &str,
     member_ref: &str,
+    count_mentions: bool,
 ) -> Result<MemberExport, StoreError> {
     let member = resolve(conn, path, cid, community, member_ref)?;
-    export_member(conn, cid, community, member).map_err(db(path))
+    export_member(conn, cid, community, member, count_mentions).map_err(db(path))
 }
 
-fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> rusqlite::Result<MemberExport> {
+fn export_member(
+    conn: &Connection,
+    cid: i64,
+    community: &str,
+    member: i64,
+    count_mentions: bool,
+) -> rusqlite::Result<MemberExport> {
     let groups = groups(conn, cid)?;
     let group = |id: i64| groups.get(&id).map(|g| g.external_id.clone()).unwrap_or_default();
     let at = |id: i64, ms: i64| rfc3339(ms, groups.get(&id).map_or(0, |g| g.tz));
@@ -314,7 +321,7 @@ fn export_member(conn: &Connection, cid: i64, community: &str, member: i64) -> r
         })
         .collect();
 
-    let mentioned_in = mention_edits(conn, cid, member)?.len() as u64;
+    let mentioned_in = if count_mentions { Some(mention_edits(conn, cid, member)?.len() as u64) } else { None };
     let notes = notes(conn, member)?;
     let mut tasks = super::ops::tasks(conn, cid)?;
     tasks.retain(|t| t.member_id == Some(member));
