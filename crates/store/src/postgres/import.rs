@@ -2,16 +2,20 @@
 //! transaction, a savepoint per file) and the row operations the shared
 //! ingestion and identity rules call.
 //!
-//! Rows go in one INSERT ... ON CONFLICT DO NOTHING at a time, each a
-//! prepared statement: the rules need to know at once whether each row was
-//! new (to count duplicates, and because later events look up the members
-//! and groups earlier ones created), which a COPY into a staging table only
-//! tells at the end. docs/postgres.md has what it costs.
+//! Members, identities and groups are written one row at a time, each a
+//! prepared statement: later events look them up (and there are few of
+//! them). Messages, memberships, activities and names are queued and sent
+//! in batches (`batch.rs`: COPY into staging tables, then one INSERT per
+//! table); the shared rules learn which rows were new when a batch is sent.
+//! docs/postgres.md has what it costs.
 
+use super::batch::{Batch, BatchError};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
 use crate::identity::{IdentityRows, RowError, RowResult};
-use crate::ingest::{ActivityRow, EventRows, FileSink, GroupTally, MembershipRow, MessageRow, SessionState, unbox};
+use crate::ingest::{
+    ActivityRow, EventRows, FileSink, GroupTally, Insert, MembershipRow, MessageRow, SessionState, unbox,
+};
 use crate::traits::ImportSession;
 use crate::types::{Feed, ImportStats};
 use chrono::Utc;
@@ -34,6 +38,8 @@ pub(crate) struct PgSession<'s> {
     community: String,
     community_id: Option<i64>,
     stmts: Stmts,
+    /// The rows queued for the current file.
+    batch: Batch,
     state: SessionState,
     /// The transaction or the connection is gone: nothing more may be written.
     broken: bool,
@@ -41,18 +47,25 @@ pub(crate) struct PgSession<'s> {
 }
 
 impl<'s> PgSession<'s> {
-    pub(crate) fn begin(mut client: Client, shown: &'s str, community: &str) -> Result<Self, StoreError> {
+    pub(crate) fn begin(
+        mut client: Client,
+        shown: &'s str,
+        community: &str,
+        batch_rows: usize,
+    ) -> Result<Self, StoreError> {
         let err = db(shown);
         client.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = '{SESSION_WAIT}'")).map_err(&err)?;
         client.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&community]).map_err(&err)?;
         client.batch_execute(&format!("SET LOCAL lock_timeout = '{}'", super::LOCK_TIMEOUT)).map_err(&err)?;
         let stmts = Stmts::prepare(&mut client).map_err(&err)?;
+        let batch = Batch::create(&mut client, batch_rows).map_err(&err)?;
         let mut session = PgSession {
             client,
             shown,
             community: community.to_string(),
             community_id: None,
             stmts,
+            batch,
             state: SessionState::new(HashSet::new()),
             broken: false,
             finished: false,
@@ -77,7 +90,7 @@ impl<'s> PgSession<'s> {
     }
 
     fn rows(&mut self, community: i64) -> PgRows<'_> {
-        PgRows { client: &mut self.client, shown: self.shown, community, st: &self.stmts }
+        PgRows { client: &mut self.client, shown: self.shown, community, st: &self.stmts, batch: &mut self.batch }
     }
 
     /// Rolls the current file back to its savepoint, or marks the session
@@ -115,7 +128,14 @@ impl<'s> PgSession<'s> {
                 cid
             }
         };
-        let rows = PgRows { client: &mut self.client, shown: self.shown, community: cid, st: &self.stmts };
+        self.batch.clear();
+        let rows = PgRows {
+            client: &mut self.client,
+            shown: self.shown,
+            community: cid,
+            st: &self.stmts,
+            batch: &mut self.batch,
+        };
         // The file's import row first, so that every row it adds can name
         // it; its format and figures are filled in below.
         let import: i64 = rows
@@ -210,16 +230,11 @@ struct Stmts {
     member_by_name: Statement,
     create_member: Statement,
     add_identity: Statement,
-    record_name: Statement,
     merge: Vec<Statement>,
     suppressed: Statement,
     find_group: Statement,
     create_group: Statement,
     rename_group: Statement,
-    insert_message: Statement,
-    insert_membership: Statement,
-    insert_activity: Statement,
-    extend_coverage: Statement,
     record_import_group: Statement,
     upgrade_activity_key: Statement,
 }
@@ -262,17 +277,6 @@ impl Stmts {
             add_identity: c.prepare(
                 "INSERT INTO identities (community_id, platform, external_id, member_id) VALUES ($1, $2, $3, $4)",
             )?,
-            // The name, and the display name if it is the latest: one round trip.
-            record_name: c.prepare(
-                "WITH named AS (
-                     INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
-                     VALUES ($1, $2, $3, $4, $5, $5)
-                     ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
-                     SET first_ms = least(member_names.first_ms, excluded.first_ms),
-                         last_ms = greatest(member_names.last_ms, excluded.last_ms)
-                 )
-                 UPDATE members SET display_name = $4, name_ms = $5 WHERE community_id = $1 AND id = $2 AND name_ms <= $5",
-            )?,
             merge: MERGE.iter().map(|sql| c.prepare(sql)).collect::<Result<_, _>>()?,
             suppressed: c
                 .prepare("SELECT platform, external_id FROM suppressed_identities WHERE community_id = $1")?,
@@ -284,29 +288,15 @@ impl Stmts {
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )?,
             rename_group: c.prepare("UPDATE groups SET name = $3 WHERE community_id = $1 AND id = $2")?,
-            insert_message: c.prepare(
-                "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text,
-                                       mentions, bot, edited_ms, content_key, import_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
-            )?,
-            insert_membership: c.prepare(
-                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key,
-                                          content_key, import_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-            )?,
-            insert_activity: c.prepare(
-                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data,
-                                         content_key, import_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-            )?,
-            extend_coverage: c.prepare(
-                "INSERT INTO group_coverage (community_id, group_id, first_ms, last_ms) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (community_id, group_id) DO UPDATE
-                 SET first_ms = least(group_coverage.first_ms, excluded.first_ms),
-                     last_ms = greatest(group_coverage.last_ms, excluded.last_ms)",
-            )?,
+            // The group's coverage and the file's record of it: one round trip.
             record_import_group: c.prepare(
-                "INSERT INTO import_groups (community_id, import_id, group_id, first_ms, last_ms, added, duplicates)
+                "WITH covered AS (
+                     INSERT INTO group_coverage (community_id, group_id, first_ms, last_ms) VALUES ($1, $3, $4, $5)
+                     ON CONFLICT (community_id, group_id) DO UPDATE
+                     SET first_ms = least(group_coverage.first_ms, excluded.first_ms),
+                         last_ms = greatest(group_coverage.last_ms, excluded.last_ms)
+                 )
+                 INSERT INTO import_groups (community_id, import_id, group_id, first_ms, last_ms, added, duplicates)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )?,
             upgrade_activity_key: c.prepare(
@@ -326,12 +316,34 @@ struct PgRows<'c> {
     shown: &'c str,
     community: i64,
     st: &'c Stmts,
+    batch: &'c mut Batch,
 }
 
 impl PgRows<'_> {
     /// A driver error as a row error that names the database.
     fn e(&self) -> impl Fn(postgres::Error) -> RowError + '_ {
         |e| Box::new(store_error(self.shown, e))
+    }
+
+    /// A batch's failure as a row error that names the database.
+    fn batch_error(&self, e: BatchError) -> RowError {
+        Box::new(match e {
+            BatchError::Db(e) => store_error(self.shown, e),
+            BatchError::Io(e) => failure(self.shown, format!("sending a batch of rows: {e}")),
+        })
+    }
+
+    /// Sends the queued rows now (their answers wait for the sink's flush):
+    /// what comes next reads or changes stored rows of their tables.
+    fn send_early(&mut self) -> RowResult<()> {
+        self.batch.send_early(self.client, self.community).map_err(|e| self.batch_error(e))
+    }
+
+    /// The next row's place in the queue, counted as queued.
+    fn enqueue(&mut self) -> usize {
+        let seq = self.batch.queued;
+        self.batch.queued += 1;
+        seq
     }
 }
 
@@ -394,13 +406,23 @@ impl IdentityRows for PgRows<'_> {
         Ok(())
     }
 
+    /// Queued: nothing reads a name the current file recorded before the
+    /// file ends (the identity rules' name caches answer for it), but a
+    /// merge, which sends the queue first.
     fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()> {
-        let name = pg_text(name);
-        run(self.client, self.shown, &self.st.record_name, &[&self.community, &member, &group, &name, &at_ms])?;
+        let t = &mut self.batch.names;
+        t.row(5, t.rows);
+        t.i64(member);
+        t.i64(group);
+        t.text(name);
+        t.i64(at_ms);
         Ok(())
     }
 
     fn merge_member(&mut self, from: i64, into: i64) -> RowResult<()> {
+        // The merged member's queued rows must be stored for the statements
+        // below to move them.
+        self.send_early()?;
         for stmt in &self.st.merge {
             match stmt.params().len() {
                 3 => run(self.client, self.shown, stmt, &[&self.community, &from, &into])?,
@@ -447,75 +469,63 @@ impl EventRows for PgRows<'_> {
         Ok(())
     }
 
-    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<bool> {
-        let n = run(
-            self.client,
-            self.shown,
-            &self.st.insert_message,
-            &[
-                &self.community,
-                &row.group,
-                &row.member,
-                &row.at,
-                &pg_text(row.key),
-                &row.reply_to.map(pg_text),
-                &row.content,
-                &pg_text(row.text),
-                &row.mentions,
-                &row.bot,
-                &row.edited,
-                &row.content_key,
-                &row.import,
-            ],
-        )?;
-        Ok(n == 1)
+    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<Insert> {
+        let seq = self.enqueue();
+        let t = &mut self.batch.messages;
+        t.row(13, seq);
+        t.i64(row.group);
+        t.i64(row.member);
+        t.i64(row.at);
+        t.text(row.key);
+        t.opt_text(row.reply_to);
+        t.text(row.content);
+        t.text(row.text);
+        t.opt_text(row.mentions);
+        t.bool(row.bot);
+        t.opt_i64(row.edited);
+        t.i64(row.content_key);
+        t.i64(row.import);
+        Ok(Insert::Queued)
     }
 
-    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool> {
-        let n = run(
-            self.client,
-            self.shown,
-            &self.st.insert_membership,
-            &[
-                &self.community,
-                &row.group,
-                &row.member,
-                &row.kind,
-                &row.at,
-                &row.by,
-                &row.role,
-                &row.key,
-                &row.content_key,
-                &row.import,
-            ],
-        )?;
-        Ok(n == 1)
+    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<Insert> {
+        let seq = self.enqueue();
+        let t = &mut self.batch.memberships;
+        t.row(10, seq);
+        t.i64(row.group);
+        t.i64(row.member);
+        t.text(row.kind);
+        t.i64(row.at);
+        t.opt_i64(row.by);
+        t.opt_text(row.role);
+        t.text(row.key);
+        t.i64(row.content_key);
+        t.i64(row.import);
+        Ok(Insert::Queued)
     }
 
-    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool> {
-        let n = run(
-            self.client,
-            self.shown,
-            &self.st.insert_activity,
-            &[
-                &self.community,
-                &row.group,
-                &row.member,
-                &row.kind,
-                &row.at,
-                &row.key,
-                &row.target,
-                &row.data,
-                &row.content_key,
-                &row.import,
-            ],
-        )?;
-        Ok(n == 1)
+    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<Insert> {
+        let seq = self.enqueue();
+        let t = &mut self.batch.activities;
+        t.row(10, seq);
+        t.i64(row.group);
+        t.i64(row.member);
+        t.text(row.kind);
+        t.i64(row.at);
+        t.text(row.key);
+        t.opt_text(row.target);
+        t.text(&row.data);
+        t.i64(row.content_key);
+        t.i64(row.import);
+        Ok(Insert::Queued)
     }
 
-    fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()> {
-        run(self.client, self.shown, &self.st.extend_coverage, &[&self.community, &group, &first_ms, &last_ms])?;
-        Ok(())
+    fn queue_full(&self) -> bool {
+        self.batch.full()
+    }
+
+    fn flush(&mut self, added: &mut Vec<bool>) -> RowResult<()> {
+        self.batch.flush(self.client, self.community, added).map_err(|e| self.batch_error(e))
     }
 
     fn record_import_group(&mut self, import: i64, t: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()> {
@@ -529,6 +539,8 @@ impl EventRows for PgRows<'_> {
     }
 
     fn upgrade_activity_key(&mut self, row: &ActivityRow<'_>, legacy_key: &str) -> RowResult<bool> {
+        // Activities queued earlier may hold the key it would take.
+        self.send_early()?;
         let n = run(
             self.client,
             self.shown,
