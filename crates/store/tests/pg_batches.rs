@@ -223,3 +223,78 @@ fn a_file_failing_after_a_batch_leaves_nothing() {
     });
     assert_eq!(orphans, 0);
 }
+
+/// A message in IRC channel `#g` by `member` (None: known by name only)
+/// named `name`.
+fn said(member: Option<&str>, name: &str, at: &str, text: &str) -> Event {
+    let mut e = serde_json::json!({
+        "kind": "message", "platform": "irc", "group": "#g", "member_name": name, "at": at, "text": text,
+    });
+    if let Some(m) = member {
+        e["member"] = m.into();
+    }
+    serde_json::from_value(e).unwrap()
+}
+
+/// Names across the files of one session: display names follow the latest
+/// use (an older file read later does not win; a file rolled back leaves
+/// its names nowhere), and people known by name only are the same member
+/// in every file, as on SQLite.
+#[test]
+fn names_across_the_files_of_a_session_are_as_on_sqlite() {
+    let files: Vec<(&str, Vec<Event>, bool)> = vec![
+        (
+            "day1",
+            vec![said(Some("u1"), "甲", "2024-03-01T10:00:00Z", "a"), said(None, "nick", "2024-03-01T10:01:00Z", "b")],
+            true,
+        ),
+        (
+            "day3",
+            vec![said(Some("u1"), "乙", "2024-03-03T10:00:00Z", "c"), said(None, "nick", "2024-03-03T10:01:00Z", "d")],
+            true,
+        ),
+        (
+            "day5-broken",
+            vec![said(Some("u1"), "丙", "2024-03-05T10:00:00Z", "e"), said(None, "nick", "2024-03-05T10:01:00Z", "f")],
+            false,
+        ),
+        (
+            "day2",
+            vec![said(Some("u1"), "丁", "2024-03-02T10:00:00Z", "g"), said(None, "nick", "2024-03-02T10:01:00Z", "h")],
+            true,
+        ),
+        (
+            "day4",
+            vec![said(None, "nick", "2024-03-04T10:00:00Z", "i"), said(Some("u1"), "乙", "2024-03-04T10:01:00Z", "j")],
+            true,
+        ),
+    ];
+    let run = |store: &dyn Store| {
+        let mut session = store.begin_import("default").unwrap();
+        let mut stats = Vec::new();
+        for (name, events, ok) in &files {
+            let result = session.file(name, &mut |sink: &mut dyn EventSink| {
+                for e in events {
+                    sink.push(e.clone())?;
+                }
+                if *ok { Ok(Some("test".into())) } else { Err(FeedError::from("truncated")) }
+            });
+            stats.push(result.ok());
+        }
+        session.commit().unwrap();
+        let members: Vec<(String, Vec<String>, u64)> =
+            store.members("default", "#g").unwrap().into_iter().map(|m| (m.name, m.ids, m.messages)).collect();
+        (stats, members, store.counts().unwrap())
+    };
+    let (_dir, sqlite) = file_store();
+    let expected = run(&sqlite);
+    assert!(expected.1.contains(&("乙".to_string(), vec!["irc:u1".to_string()], 4)), "{expected:?}");
+    assert!(expected.1.contains(&("nick".to_string(), vec![], 4)), "{expected:?}");
+    for batch in [None, Some(1)] {
+        let pg = pg_store();
+        if let Some(rows) = batch {
+            pg.set_import_batch(rows);
+        }
+        assert_eq!(run(&pg), expected, "batches of {batch:?}");
+    }
+}

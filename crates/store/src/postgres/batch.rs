@@ -21,7 +21,7 @@
 //! the statement that moves their rows: a file rolled back to its
 //! savepoint finds them empty again.
 
-use postgres::Client;
+use postgres::{Client, Statement};
 use std::io::Write;
 
 /// Rows queued before the sink is told to flush. About 2 MB of messages
@@ -102,9 +102,10 @@ impl CopyRows {
         self.rows = 0;
     }
 
-    /// Copies the rows into their staging table (`copy` names it and its
-    /// columns); the queue is empty after, whatever happened.
-    fn send(&mut self, client: &mut Client, copy: &str) -> Result<(), BatchError> {
+    /// Copies the rows into their staging table (`copy`, prepared: a COPY
+    /// given as text is prepared each time, a round trip more); the queue
+    /// is empty after, whatever happened.
+    fn send(&mut self, client: &mut Client, copy: &Statement) -> Result<(), BatchError> {
         let result = (|| {
             let mut w = client.copy_in(copy)?;
             w.write_all(COPY_HEADER)?;
@@ -151,6 +152,9 @@ pub(super) struct Batch {
     early: Vec<bool>,
     /// Rows per batch.
     limit: usize,
+    /// The COPY into each staging table, prepared once: messages,
+    /// memberships, activities, names.
+    copies: [Statement; 4],
 }
 
 /// The staging tables, for the session's connection (`{messages}` and the
@@ -174,6 +178,7 @@ CREATE TEMP TABLE stage_activities (
 CREATE TEMP TABLE stage_names (
     seq INTEGER NOT NULL, member_id BIGINT, group_id BIGINT, name TEXT, at_ms BIGINT
 ) ON COMMIT DROP;
+CREATE TEMP TABLE stage_display (seq INTEGER NOT NULL, member_id BIGINT, name TEXT, at_ms BIGINT) ON COMMIT DROP;
 ";
 
 /// Per table: the COPY into its staging table, and the statements that
@@ -223,25 +228,44 @@ const ACTIVITIES: (&str, &str) = (
 );
 
 /// Names: each (member, group, name) once, its first and last use
-/// widened; the display name of each member becomes the name of its latest
-/// use (the last of equal times) if no later one is stored, as one
-/// `record_name` after another would leave it.
+/// widened. (Display names are set once per session: [`display_names`].)
 const NAMES: (&str, &str) = (
     "COPY stage_names (seq, member_id, group_id, name, at_ms) FROM STDIN (FORMAT binary)",
-    "WITH named AS (
-         INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
-         SELECT {c}, member_id, group_id, name, min(at_ms), max(at_ms) FROM stage_names
-         GROUP BY member_id, group_id, name
-         ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
-         SET first_ms = least(member_names.first_ms, excluded.first_ms),
-             last_ms = greatest(member_names.last_ms, excluded.last_ms)
-     )
-     UPDATE members m SET display_name = s.name, name_ms = s.at_ms
-     FROM (SELECT DISTINCT ON (member_id) member_id, name, at_ms FROM stage_names
-           ORDER BY member_id, at_ms DESC, seq DESC) s
-     WHERE m.community_id = {c} AND m.id = s.member_id AND m.name_ms <= s.at_ms;
+    "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
+     SELECT {c}, member_id, group_id, name, min(at_ms), max(at_ms) FROM stage_names
+     GROUP BY member_id, group_id, name
+     ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
+     SET first_ms = least(member_names.first_ms, excluded.first_ms),
+         last_ms = greatest(member_names.last_ms, excluded.last_ms);
      TRUNCATE stage_names",
 );
+
+/// Sets each member's display name to `name`, dated `at_ms`, unless a
+/// later one is stored: `(member, name, at_ms)`, each member once.
+pub(super) fn display_names<'a>(
+    client: &mut Client,
+    community: i64,
+    names: impl Iterator<Item = (i64, &'a str, i64)>,
+) -> Result<(), BatchError> {
+    let mut rows = CopyRows::default();
+    for (member, name, at) in names {
+        rows.row(4, rows.rows);
+        rows.i64(member);
+        rows.text(name);
+        rows.i64(at);
+    }
+    if rows.rows == 0 {
+        return Ok(());
+    }
+    let copy = client.prepare("COPY stage_display (seq, member_id, name, at_ms) FROM STDIN (FORMAT binary)")?;
+    rows.send(client, &copy)?;
+    client.batch_execute(&format!(
+        "UPDATE members m SET display_name = s.name, name_ms = s.at_ms FROM stage_display s
+         WHERE m.community_id = {community} AND m.id = s.member_id AND m.name_ms <= s.at_ms;
+         TRUNCATE stage_display"
+    ))?;
+    Ok(())
+}
 
 impl Batch {
     /// Creates the staging tables on the session's connection (inside its
@@ -258,6 +282,12 @@ impl Batch {
             .replace("{memberships}", &quoted(1))
             .replace("{activities}", &quoted(2));
         client.batch_execute(&ddl)?;
+        let copies = [
+            client.prepare(MESSAGES.0)?,
+            client.prepare(MEMBERSHIPS.0)?,
+            client.prepare(ACTIVITIES.0)?,
+            client.prepare(NAMES.0)?,
+        ];
         Ok(Batch {
             messages: CopyRows::default(),
             memberships: CopyRows::default(),
@@ -266,6 +296,7 @@ impl Batch {
             queued: 0,
             early: Vec::new(),
             limit: limit.max(1),
+            copies,
         })
     }
 
@@ -312,12 +343,13 @@ impl Batch {
         added.resize(start + self.queued, false);
         self.queued = 0;
         let c = community.to_string();
-        for (rows, (copy, insert)) in [
-            (&mut self.messages, MESSAGES),
-            (&mut self.memberships, MEMBERSHIPS),
-            (&mut self.activities, ACTIVITIES),
-            (&mut self.names, NAMES),
-        ] {
+        let tables = [
+            (&mut self.messages, MESSAGES.1),
+            (&mut self.memberships, MEMBERSHIPS.1),
+            (&mut self.activities, ACTIVITIES.1),
+            (&mut self.names, NAMES.1),
+        ];
+        for ((rows, insert), copy) in tables.into_iter().zip(&self.copies) {
             if rows.rows == 0 {
                 continue;
             }

@@ -12,7 +12,7 @@
 use super::batch::{Batch, BatchError};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
-use crate::identity::{IdentityRows, RowError, RowResult};
+use crate::identity::{FastMap, IdentityRows, RowError, RowResult};
 use crate::ingest::{
     ActivityRow, EventRows, FileSink, GroupTally, Insert, MembershipRow, MessageRow, SessionState, unbox,
 };
@@ -40,6 +40,8 @@ pub(crate) struct PgSession<'s> {
     stmts: Stmts,
     /// The rows queued for the current file.
     batch: Batch,
+    names: NameCache,
+    display: DisplayNames,
     state: SessionState,
     /// The transaction or the connection is gone: nothing more may be written.
     broken: bool,
@@ -66,6 +68,8 @@ impl<'s> PgSession<'s> {
             community_id: None,
             stmts,
             batch,
+            names: NameCache::default(),
+            display: DisplayNames::default(),
             state: SessionState::new(HashSet::new()),
             broken: false,
             finished: false,
@@ -90,7 +94,15 @@ impl<'s> PgSession<'s> {
     }
 
     fn rows(&mut self, community: i64) -> PgRows<'_> {
-        PgRows { client: &mut self.client, shown: self.shown, community, st: &self.stmts, batch: &mut self.batch }
+        PgRows {
+            client: &mut self.client,
+            shown: self.shown,
+            community,
+            st: &self.stmts,
+            batch: &mut self.batch,
+            names: &mut self.names,
+            display: &mut self.display,
+        }
     }
 
     /// Rolls the current file back to its savepoint, or marks the session
@@ -101,6 +113,8 @@ impl<'s> PgSession<'s> {
         }
         // Cached row ids may name rows that are gone now.
         self.state.forget();
+        self.names.clear();
+        self.display.file.clear();
     }
 
     fn file_in_savepoint(
@@ -135,6 +149,8 @@ impl<'s> PgSession<'s> {
             community: cid,
             st: &self.stmts,
             batch: &mut self.batch,
+            names: &mut self.names,
+            display: &mut self.display,
         };
         // The file's import row first, so that every row it adds can name
         // it; its format and figures are filled in below.
@@ -185,6 +201,7 @@ impl ImportSession for PgSession<'_> {
                 self.undo_file();
                 return Err(store_error(self.shown, e));
             }
+            self.display.keep_file();
         } else {
             self.undo_file();
             if created_community {
@@ -200,6 +217,13 @@ impl ImportSession for PgSession<'_> {
                 self.shown,
                 "the import session was rolled back by an earlier error; nothing was committed",
             ));
+        }
+        if let Some(cid) = self.community_id {
+            let names = self.display.kept.iter().map(|(&m, (name, at))| (m, name.as_str(), *at));
+            super::batch::display_names(&mut self.client, cid, names).map_err(|e| match e {
+                BatchError::Db(e) => store_error(self.shown, e),
+                BatchError::Io(e) => failure(self.shown, format!("sending display names: {e}")),
+            })?;
         }
         self.client.batch_execute("COMMIT").map_err(db(self.shown))?;
         self.finished = true;
@@ -268,7 +292,7 @@ impl Stmts {
                                    AND j.member_id = i.member_id AND j.external_id NOT LIKE '~%')",
             )?,
             member_by_name: c.prepare(
-                "SELECT member_id FROM member_names WHERE community_id = $1 AND group_id = $2 AND name = $3
+                "SELECT member_id, last_ms FROM member_names WHERE community_id = $1 AND group_id = $2 AND name = $3
                  ORDER BY last_ms DESC LIMIT 1",
             )?,
             create_member: c.prepare(
@@ -310,6 +334,96 @@ impl Stmts {
     }
 }
 
+/// What `member_by_name` would answer, for the whole session: (group,
+/// name) → the member who used the name there last and when (`None`: no
+/// one). Filled by lookups and kept up to date by every name the session
+/// records, so a folder of many small files (IRC: a file per channel and
+/// day, the same people in each) asks the server once per person rather
+/// than once per person and file. The identity rules' own name caches live
+/// for one file; this one only repeats the store's answer, so importing
+/// files one by one or in one session still gives the same members.
+#[derive(Default)]
+struct NameCache(FastMap<(i64, String), Option<(i64, i64)>>);
+
+impl NameCache {
+    /// `member` used `name` in `group` at `at`: the answer changes if it is
+    /// the latest use. On a tie between two members the store's order
+    /// decides, so the entry goes and the next lookup asks the store.
+    fn recorded(&mut self, member: i64, group: i64, name: &str, at: i64) {
+        // A (group, name) never looked up needs nothing: the lookup reads
+        // the store, where the name will be by then.
+        let Some(entry) = self.0.get_mut(&(group, name.to_string())) else { return };
+        match *entry {
+            None => *entry = Some((member, at)),
+            Some((m, last)) if m == member => *entry = Some((m, last.max(at))),
+            Some((_, last)) if at > last => *entry = Some((member, at)),
+            Some((_, last)) if at == last => {
+                self.0.remove(&(group, name.to_string()));
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Forgets every answer that names `a` or `b` (merged: their names moved).
+    fn forget_members(&mut self, a: i64, b: i64) {
+        self.0.retain(|_, v| !matches!(v, Some((m, _)) if *m == a || *m == b));
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Display names, set once per session at its commit. `record_name` set a
+/// member's display name to each name as it came unless a later one was
+/// stored (`name_ms`), so a member seen in every file of a folder got a new
+/// row version per file; inside the session's one transaction none of them
+/// can be cleaned up, and every lookup of the member (each message's
+/// foreign key check) walked them all: IRC's 2,569 files took minutes.
+/// One update with the latest name of the session (the last of equal
+/// times) leaves the row as those updates one after another did.
+#[derive(Default)]
+struct DisplayNames {
+    /// member → (name, UTC ms), from the files kept so far.
+    kept: FastMap<i64, (String, i64)>,
+    /// The same for the current file.
+    file: FastMap<i64, (String, i64)>,
+}
+
+impl DisplayNames {
+    /// `member` used `name` at `at`: the latest use (the last of equal
+    /// times) is the one set.
+    fn recorded(&mut self, member: i64, name: &str, at: i64) {
+        match self.file.get_mut(&member) {
+            Some(e) if at >= e.1 => *e = (name.to_string(), at),
+            Some(_) => {}
+            None => {
+                self.file.insert(member, (name.to_string(), at));
+            }
+        }
+    }
+
+    /// The current file is kept: its names are later than the earlier
+    /// files' at equal times.
+    fn keep_file(&mut self) {
+        for (member, (name, at)) in self.file.drain() {
+            match self.kept.get_mut(&member) {
+                Some(e) if at < e.1 => {}
+                Some(e) => *e = (name, at),
+                None => {
+                    self.kept.insert(member, (name, at));
+                }
+            }
+        }
+    }
+
+    /// Member `from` was merged away: its row is gone.
+    fn merged(&mut self, from: i64) {
+        self.file.remove(&from);
+        self.kept.remove(&from);
+    }
+}
+
 /// The row operations of one file's import, on the session's connection.
 struct PgRows<'c> {
     client: &'c mut Client,
@@ -317,6 +431,8 @@ struct PgRows<'c> {
     community: i64,
     st: &'c Stmts,
     batch: &'c mut Batch,
+    names: &'c mut NameCache,
+    display: &'c mut DisplayNames,
 }
 
 impl PgRows<'_> {
@@ -386,7 +502,17 @@ impl IdentityRows for PgRows<'_> {
     }
 
     fn member_by_name(&mut self, group: i64, name: &str) -> RowResult<Option<i64>> {
-        one_id(self.client, self.shown, &self.st.member_by_name, &[&self.community, &group, &name])
+        let key = (group, name.to_string());
+        if let Some(answer) = self.names.0.get(&key) {
+            return Ok(answer.map(|(member, _)| member));
+        }
+        let row = self
+            .client
+            .query_opt(&self.st.member_by_name, &[&self.community, &group, &pg_text(name)])
+            .map_err(self.e())?;
+        let answer = row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1)));
+        self.names.0.insert(key, answer);
+        Ok(answer.map(|(member, _)| member))
     }
 
     fn create_member(&mut self, display_name: &str, at_ms: i64, bot: bool) -> RowResult<i64> {
@@ -408,8 +534,11 @@ impl IdentityRows for PgRows<'_> {
 
     /// Queued: nothing reads a name the current file recorded before the
     /// file ends (the identity rules' name caches answer for it), but a
-    /// merge, which sends the queue first.
+    /// merge, which sends the queue first. The display name waits for the
+    /// session's commit ([`DisplayNames`]).
     fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()> {
+        self.names.recorded(member, group, name, at_ms);
+        self.display.recorded(member, name, at_ms);
         let t = &mut self.batch.names;
         t.row(5, t.rows);
         t.i64(member);
@@ -423,6 +552,8 @@ impl IdentityRows for PgRows<'_> {
         // The merged member's queued rows must be stored for the statements
         // below to move them.
         self.send_early()?;
+        self.names.forget_members(from, into);
+        self.display.merged(from);
         for stmt in &self.st.merge {
             match stmt.params().len() {
                 3 => run(self.client, self.shown, stmt, &[&self.community, &from, &into])?,
