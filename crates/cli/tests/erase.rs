@@ -163,8 +163,8 @@ fn pg_wal_files(store: &PgStore) -> Vec<PathBuf> {
 fn member_and_group_delete_leave_no_text_in_postgres_data_files() {
     let dir = tempfile::tempdir().unwrap();
     let sim = sim_history(dir.path());
-    // Two telegram chats (1,400 messages): a round trip per row makes the
-    // whole demo slow on PostgreSQL.
+    // Two telegram chats (1,400 messages): the whole demo history is
+    // slower to import on PostgreSQL (docs/postgres.md, "Measured").
     let url = tonghao_store::test_pg::database_url();
     let db = Path::new(&url);
     ok(Some(db), &["import", sim.join("telegram").to_str().unwrap()]);

@@ -17,7 +17,7 @@ fn postgres_and_sqlite_report_the_same_figures() {
     let url = tonghao_store::test_pg::database_url();
     let pg = Path::new(&url);
     // Every real format but IRC: its 2,600 small files of joins and leaves
-    // take minutes on PostgreSQL at a round trip per row (docs/postgres.md).
+    // still take about 100 s on PostgreSQL, batched (docs/postgres.md).
     let formats = data().join("formats");
     let dirs: Vec<String> = ["cn-reading-club", "discord", "gitter", "slack", "telegram", "whatsapp"]
         .iter()

@@ -5,6 +5,15 @@
 //! plus the [`IdentityRows`] of identity resolution); [`FileSink`] decides
 //! what each event becomes: its natural key, whether its person was deleted,
 //! its group and members, and what it adds to the [`ImportStats`].
+//!
+//! Whether a row was new may be known only later: a backend may queue rows
+//! and send them in batches ([`Insert::Queued`], [`EventRows::flush`]); the
+//! sink counts them when the batch answers, and always before the file ends.
+//! Nothing the rules read during a file depends on those rows: members,
+//! names and groups are resolved through their own row operations and the
+//! caches, reply links are resolved when a snapshot is read, and a backend
+//! that queues sends its queue before anything that touches stored rows of
+//! those tables (a merge, an activity's key upgrade).
 
 use crate::error::StoreError;
 use crate::identity::{FastMap, Identities, IdentityRows, Person, RowError, RowResult};
@@ -54,9 +63,31 @@ pub(crate) struct ActivityRow<'a> {
     pub data: String,
 }
 
+/// What became of an inserted row.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Insert {
+    /// Stored now.
+    Added,
+    /// A row with the same natural key or content key is stored (nothing
+    /// changed).
+    Duplicate,
+    /// Queued: [`EventRows::flush`] tells which of the two it was.
+    Queued,
+}
+
+impl From<bool> for Insert {
+    fn from(added: bool) -> Self {
+        if added { Insert::Added } else { Insert::Duplicate }
+    }
+}
+
 /// The row operations an import needs, inside its transaction, for one
-/// community. The inserts return whether the row was new (false: a row with
-/// the same natural key is stored, nothing changed).
+/// community. The inserts say whether the row was new (a duplicate: a row
+/// with the same natural key or content key is stored, nothing changed), at
+/// once or, for a backend that sends rows in batches, after a later
+/// [`EventRows::flush`]. SQLite answers at once (a function call per row);
+/// PostgreSQL queues rows and sends them in batches (a round trip per row
+/// was most of its import time).
 pub(crate) trait EventRows: IdentityRows {
     /// The group `(platform, external_id)`: its row id, stored name and
     /// the UTC offset it was created with (seconds east).
@@ -72,17 +103,30 @@ pub(crate) trait EventRows: IdentityRows {
     ) -> RowResult<i64>;
     /// Renames group `group`.
     fn rename_group(&mut self, group: i64, name: &str) -> RowResult<()>;
-    /// Inserts a message unless its (group, key) is stored.
-    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<bool>;
-    /// Inserts a membership unless its (group, kind, key) is stored.
-    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool>;
-    /// Inserts an activity unless its (group, kind, key) is stored.
-    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool>;
-    /// Extends the span group `group`'s imported files cover to include
-    /// `first_ms..=last_ms`.
-    fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()>;
-    /// Records what import `import` did in a group: the span its file
-    /// covered, the rows it added and those it met again.
+    /// Inserts a message unless its (group, key) or (group, content key) is
+    /// stored.
+    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<Insert>;
+    /// Inserts a membership unless its (group, kind, key) or (group,
+    /// content key) is stored.
+    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<Insert>;
+    /// Inserts an activity unless its (group, kind, key) or (group, content
+    /// key) is stored.
+    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<Insert>;
+    /// Whether enough rows are queued that the sink should flush now.
+    fn queue_full(&self) -> bool {
+        false
+    }
+    /// Stores every queued row, and appends to `added` whether each row
+    /// answered [`Insert::Queued`] since the last flush was new, in the
+    /// order they were given (rows the backend had to send earlier, e.g.
+    /// before a merge, included). A row that repeats an earlier queued one
+    /// is a duplicate, as it would have been one at once.
+    fn flush(&mut self, _added: &mut Vec<bool>) -> RowResult<()> {
+        Ok(())
+    }
+    /// Records what import `import` did in a group: extends the span the
+    /// group's imported files cover to include `first_ms..=last_ms`, and
+    /// notes that span, the rows the file added and those it met again.
     fn record_import_group(&mut self, import: i64, tally: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()>;
     /// Gives the activity stored under `legacy_key` by the same member at the
     /// same moment the key `row.key` instead; returns whether one was there.
@@ -118,6 +162,24 @@ pub(crate) struct GroupTally {
     pub group: i64,
     pub added: i64,
     pub duplicates: i64,
+}
+
+/// What an event counts as in [`ImportStats`] once its row is known to be
+/// new (else it is a duplicate).
+#[derive(Clone, Copy)]
+enum Count {
+    Message { reply: bool },
+    Join,
+    Leave,
+    Role,
+    Activity,
+}
+
+/// A queued row's count, and the index in `touched` of its group.
+#[derive(Clone, Copy)]
+struct Queued {
+    count: Count,
+    tally: u32,
 }
 
 struct GroupState {
@@ -181,6 +243,10 @@ pub(crate) struct FileSink<'s, R: EventRows> {
     touched: Vec<GroupTally>,
     /// The index in `touched` of the current event's group, once known.
     current: Option<usize>,
+    /// Rows the backend queued, in order, until its next flush.
+    queued: Vec<Queued>,
+    /// What a flush answers (kept to reuse its allocation).
+    outcomes: Vec<bool>,
 }
 
 impl<'s, R: EventRows> FileSink<'s, R> {
@@ -200,6 +266,8 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             span: None,
             touched: Vec::new(),
             current: None,
+            queued: Vec::new(),
+            outcomes: Vec::new(),
         }
     }
 
@@ -208,14 +276,74 @@ impl<'s, R: EventRows> FileSink<'s, R> {
     pub(crate) fn finish(mut self) -> RowResult<(ImportStats, R)> {
         let spent = std::mem::take(&mut self.spent);
         self.state.dropper.drop_later(spent);
+        // The counts of queued rows are known only now.
+        self.flush()?;
         self.stats.members = self.state.identities.members_added();
         if let Some((first, last)) = self.span {
             for t in &self.touched {
-                self.rows.extend_coverage(t.group, first, last)?;
                 self.rows.record_import_group(self.import, t, first, last)?;
             }
         }
         Ok((self.stats, self.rows))
+    }
+
+    /// Counts an event whose row was found new or a duplicate, in the
+    /// file's figures and in its group's tally.
+    fn count(&mut self, count: Count, tally: usize, added: bool) {
+        let t = &mut self.touched[tally];
+        if !added {
+            self.stats.duplicates += 1;
+            t.duplicates += 1;
+            return;
+        }
+        t.added += 1;
+        match count {
+            Count::Message { reply } => {
+                self.stats.messages += 1;
+                self.stats.replies += reply as u64;
+            }
+            Count::Join => self.stats.joins += 1,
+            Count::Leave => self.stats.leaves += 1,
+            Count::Role => self.stats.roles += 1,
+            Count::Activity => self.stats.activities += 1,
+        }
+    }
+
+    /// Counts the current event by what its insert answered: at once, or
+    /// when the backend flushes its queue.
+    fn outcome(&mut self, count: Count, inserted: Insert) {
+        let tally = self.current.expect("the event's group is known before its row is inserted");
+        match inserted {
+            Insert::Added => self.count(count, tally, true),
+            Insert::Duplicate => self.count(count, tally, false),
+            Insert::Queued => self.queued.push(Queued { count, tally: tally as u32 }),
+        }
+    }
+
+    /// Has the backend store its queued rows, and counts them.
+    fn flush(&mut self) -> RowResult<()> {
+        if self.queued.is_empty() {
+            return Ok(());
+        }
+        let mut outcomes = std::mem::take(&mut self.outcomes);
+        outcomes.clear();
+        self.rows.flush(&mut outcomes)?;
+        if outcomes.len() != self.queued.len() {
+            return Err(format!(
+                "the store answered for {} queued rows, not {} (a bug in its batches)",
+                outcomes.len(),
+                self.queued.len()
+            )
+            .into());
+        }
+        let queued = std::mem::take(&mut self.queued);
+        for (q, &added) in queued.iter().zip(&outcomes) {
+            self.count(q.count, q.tally as usize, added);
+        }
+        self.queued = queued;
+        self.queued.clear();
+        self.outcomes = outcomes;
+        Ok(())
     }
 
     /// The group's row id and the offset it was created with.
@@ -322,7 +450,7 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                 let kept: Vec<&PersonRef> =
                     m.mentions.iter().filter(|p| !self.suppressed(h, p.id.as_deref(), p.name.as_deref())).collect();
                 let mentions = (!kept.is_empty()).then(|| serde_json::to_string(&kept).expect("mentions serialise"));
-                let added = self.rows.insert_message(MessageRow {
+                let inserted = self.rows.insert_message(MessageRow {
                     group,
                     member,
                     at,
@@ -336,17 +464,12 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                     bot: m.bot,
                     edited: m.edited_at.map(|t| t.timestamp_millis()),
                 })?;
-                if added {
-                    self.stats.messages += 1;
-                    self.stats.replies += m.reply_to.is_some() as u64;
-                } else {
-                    self.stats.duplicates += 1;
-                }
+                self.outcome(Count::Message { reply: m.reply_to.is_some() }, inserted);
             }
             Event::Join(j) | Event::Leave(j) => {
                 let kind = event.kind();
                 let by = self.by(group, h, &j.by)?;
-                let added = self.rows.insert_membership(MembershipRow {
+                let inserted = self.rows.insert_membership(MembershipRow {
                     group,
                     member,
                     kind,
@@ -357,11 +480,7 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                     content_key,
                     import,
                 })?;
-                match (added, kind) {
-                    (false, _) => self.stats.duplicates += 1,
-                    (true, "join") => self.stats.joins += 1,
-                    (true, _) => self.stats.leaves += 1,
-                }
+                self.outcome(if kind == "join" { Count::Join } else { Count::Leave }, inserted);
             }
             Event::Role(r) => {
                 let by = self.by(group, h, &r.by)?;
@@ -376,11 +495,8 @@ impl<'s, R: EventRows> FileSink<'s, R> {
                     content_key,
                     import,
                 };
-                if self.rows.insert_membership(row)? {
-                    self.stats.roles += 1;
-                } else {
-                    self.stats.duplicates += 1;
-                }
+                let inserted = self.rows.insert_membership(row)?;
+                self.outcome(Count::Role, inserted);
             }
             Event::Recall(r) => {
                 let data = serde_json::json!({});
@@ -435,11 +551,8 @@ impl<'s, R: EventRows> FileSink<'s, R> {
             }
             _ => false,
         };
-        if !upgraded && self.rows.insert_activity(row)? {
-            self.stats.activities += 1;
-        } else {
-            self.stats.duplicates += 1;
-        }
+        let inserted = if upgraded { Insert::Duplicate } else { self.rows.insert_activity(row)? };
+        self.outcome(Count::Activity, inserted);
         Ok(())
     }
 }
@@ -456,12 +569,10 @@ impl<R: EventRows> EventSink for FileSink<'_, R> {
     fn push(&mut self, event: Event) -> Result<(), SinkError> {
         event.validate()?;
         self.stats.events += 1;
-        let duplicates = self.stats.duplicates;
         self.current = None;
         self.store(&event)?;
-        if let Some(i) = self.current {
-            let t = &mut self.touched[i];
-            if self.stats.duplicates > duplicates { t.duplicates += 1 } else { t.added += 1 }
+        if !self.queued.is_empty() && self.rows.queue_full() {
+            self.flush()?;
         }
         self.spent.push(event);
         if self.spent.len() == SPENT_BATCH {

@@ -2,16 +2,20 @@
 //! transaction, a savepoint per file) and the row operations the shared
 //! ingestion and identity rules call.
 //!
-//! Rows go in one INSERT ... ON CONFLICT DO NOTHING at a time, each a
-//! prepared statement: the rules need to know at once whether each row was
-//! new (to count duplicates, and because later events look up the members
-//! and groups earlier ones created), which a COPY into a staging table only
-//! tells at the end. docs/postgres.md has what it costs.
+//! Members, identities and groups are written one row at a time, each a
+//! prepared statement: later events look them up (and there are few of
+//! them). Messages, memberships, activities and names are queued and sent
+//! in batches (`batch.rs`: COPY into staging tables, then one INSERT per
+//! table); the shared rules learn which rows were new when a batch is sent.
+//! docs/postgres.md has what it costs.
 
+use super::batch::{Batch, BatchError};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
-use crate::identity::{IdentityRows, RowError, RowResult};
-use crate::ingest::{ActivityRow, EventRows, FileSink, GroupTally, MembershipRow, MessageRow, SessionState, unbox};
+use crate::identity::{FastMap, IdentityRows, RowError, RowResult};
+use crate::ingest::{
+    ActivityRow, EventRows, FileSink, GroupTally, Insert, MembershipRow, MessageRow, SessionState, unbox,
+};
 use crate::traits::ImportSession;
 use crate::types::{Feed, ImportStats};
 use chrono::Utc;
@@ -34,6 +38,10 @@ pub(crate) struct PgSession<'s> {
     community: String,
     community_id: Option<i64>,
     stmts: Stmts,
+    /// The rows queued for the current file.
+    batch: Batch,
+    names: NameCache,
+    display: DisplayNames,
     state: SessionState,
     /// The transaction or the connection is gone: nothing more may be written.
     broken: bool,
@@ -41,18 +49,27 @@ pub(crate) struct PgSession<'s> {
 }
 
 impl<'s> PgSession<'s> {
-    pub(crate) fn begin(mut client: Client, shown: &'s str, community: &str) -> Result<Self, StoreError> {
+    pub(crate) fn begin(
+        mut client: Client,
+        shown: &'s str,
+        community: &str,
+        batch_rows: usize,
+    ) -> Result<Self, StoreError> {
         let err = db(shown);
         client.batch_execute(&format!("BEGIN; SET LOCAL lock_timeout = '{SESSION_WAIT}'")).map_err(&err)?;
         client.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&community]).map_err(&err)?;
         client.batch_execute(&format!("SET LOCAL lock_timeout = '{}'", super::LOCK_TIMEOUT)).map_err(&err)?;
         let stmts = Stmts::prepare(&mut client).map_err(&err)?;
+        let batch = Batch::create(&mut client, batch_rows).map_err(&err)?;
         let mut session = PgSession {
             client,
             shown,
             community: community.to_string(),
             community_id: None,
             stmts,
+            batch,
+            names: NameCache::default(),
+            display: DisplayNames::default(),
             state: SessionState::new(HashSet::new()),
             broken: false,
             finished: false,
@@ -77,7 +94,15 @@ impl<'s> PgSession<'s> {
     }
 
     fn rows(&mut self, community: i64) -> PgRows<'_> {
-        PgRows { client: &mut self.client, shown: self.shown, community, st: &self.stmts }
+        PgRows {
+            client: &mut self.client,
+            shown: self.shown,
+            community,
+            st: &self.stmts,
+            batch: &mut self.batch,
+            names: &mut self.names,
+            display: &mut self.display,
+        }
     }
 
     /// Rolls the current file back to its savepoint, or marks the session
@@ -88,6 +113,8 @@ impl<'s> PgSession<'s> {
         }
         // Cached row ids may name rows that are gone now.
         self.state.forget();
+        self.names.clear();
+        self.display.file.clear();
     }
 
     fn file_in_savepoint(
@@ -115,7 +142,16 @@ impl<'s> PgSession<'s> {
                 cid
             }
         };
-        let rows = PgRows { client: &mut self.client, shown: self.shown, community: cid, st: &self.stmts };
+        self.batch.clear();
+        let rows = PgRows {
+            client: &mut self.client,
+            shown: self.shown,
+            community: cid,
+            st: &self.stmts,
+            batch: &mut self.batch,
+            names: &mut self.names,
+            display: &mut self.display,
+        };
         // The file's import row first, so that every row it adds can name
         // it; its format and figures are filled in below.
         let import: i64 = rows
@@ -165,6 +201,7 @@ impl ImportSession for PgSession<'_> {
                 self.undo_file();
                 return Err(store_error(self.shown, e));
             }
+            self.display.keep_file();
         } else {
             self.undo_file();
             if created_community {
@@ -180,6 +217,13 @@ impl ImportSession for PgSession<'_> {
                 self.shown,
                 "the import session was rolled back by an earlier error; nothing was committed",
             ));
+        }
+        if let Some(cid) = self.community_id {
+            let names = self.display.kept.iter().map(|(&m, (name, at))| (m, name.as_str(), *at));
+            super::batch::display_names(&mut self.client, cid, names).map_err(|e| match e {
+                BatchError::Db(e) => store_error(self.shown, e),
+                BatchError::Io(e) => failure(self.shown, format!("sending display names: {e}")),
+            })?;
         }
         self.client.batch_execute("COMMIT").map_err(db(self.shown))?;
         self.finished = true;
@@ -210,16 +254,11 @@ struct Stmts {
     member_by_name: Statement,
     create_member: Statement,
     add_identity: Statement,
-    record_name: Statement,
     merge: Vec<Statement>,
     suppressed: Statement,
     find_group: Statement,
     create_group: Statement,
     rename_group: Statement,
-    insert_message: Statement,
-    insert_membership: Statement,
-    insert_activity: Statement,
-    extend_coverage: Statement,
     record_import_group: Statement,
     upgrade_activity_key: Statement,
 }
@@ -253,7 +292,7 @@ impl Stmts {
                                    AND j.member_id = i.member_id AND j.external_id NOT LIKE '~%')",
             )?,
             member_by_name: c.prepare(
-                "SELECT member_id FROM member_names WHERE community_id = $1 AND group_id = $2 AND name = $3
+                "SELECT member_id, last_ms FROM member_names WHERE community_id = $1 AND group_id = $2 AND name = $3
                  ORDER BY last_ms DESC LIMIT 1",
             )?,
             create_member: c.prepare(
@@ -261,17 +300,6 @@ impl Stmts {
             )?,
             add_identity: c.prepare(
                 "INSERT INTO identities (community_id, platform, external_id, member_id) VALUES ($1, $2, $3, $4)",
-            )?,
-            // The name, and the display name if it is the latest: one round trip.
-            record_name: c.prepare(
-                "WITH named AS (
-                     INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
-                     VALUES ($1, $2, $3, $4, $5, $5)
-                     ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
-                     SET first_ms = least(member_names.first_ms, excluded.first_ms),
-                         last_ms = greatest(member_names.last_ms, excluded.last_ms)
-                 )
-                 UPDATE members SET display_name = $4, name_ms = $5 WHERE community_id = $1 AND id = $2 AND name_ms <= $5",
             )?,
             merge: MERGE.iter().map(|sql| c.prepare(sql)).collect::<Result<_, _>>()?,
             suppressed: c
@@ -284,29 +312,15 @@ impl Stmts {
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )?,
             rename_group: c.prepare("UPDATE groups SET name = $3 WHERE community_id = $1 AND id = $2")?,
-            insert_message: c.prepare(
-                "INSERT INTO messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text,
-                                       mentions, bot, edited_ms, content_key, import_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
-            )?,
-            insert_membership: c.prepare(
-                "INSERT INTO memberships (community_id, group_id, member_id, kind, at_ms, by_member_id, role, key,
-                                          content_key, import_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-            )?,
-            insert_activity: c.prepare(
-                "INSERT INTO activities (community_id, group_id, member_id, kind, at_ms, key, target, data,
-                                         content_key, import_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
-            )?,
-            extend_coverage: c.prepare(
-                "INSERT INTO group_coverage (community_id, group_id, first_ms, last_ms) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (community_id, group_id) DO UPDATE
-                 SET first_ms = least(group_coverage.first_ms, excluded.first_ms),
-                     last_ms = greatest(group_coverage.last_ms, excluded.last_ms)",
-            )?,
+            // The group's coverage and the file's record of it: one round trip.
             record_import_group: c.prepare(
-                "INSERT INTO import_groups (community_id, import_id, group_id, first_ms, last_ms, added, duplicates)
+                "WITH covered AS (
+                     INSERT INTO group_coverage (community_id, group_id, first_ms, last_ms) VALUES ($1, $3, $4, $5)
+                     ON CONFLICT (community_id, group_id) DO UPDATE
+                     SET first_ms = least(group_coverage.first_ms, excluded.first_ms),
+                         last_ms = greatest(group_coverage.last_ms, excluded.last_ms)
+                 )
+                 INSERT INTO import_groups (community_id, import_id, group_id, first_ms, last_ms, added, duplicates)
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )?,
             upgrade_activity_key: c.prepare(
@@ -320,18 +334,132 @@ impl Stmts {
     }
 }
 
+/// What `member_by_name` would answer, for the whole session: (group,
+/// name) → the member who used the name there last and when (`None`: no
+/// one). Filled by lookups and kept up to date by every name the session
+/// records, so a folder of many small files (IRC: a file per channel and
+/// day, the same people in each) asks the server once per person rather
+/// than once per person and file. The identity rules' own name caches live
+/// for one file; this one only repeats the store's answer, so importing
+/// files one by one or in one session still gives the same members.
+#[derive(Default)]
+struct NameCache(FastMap<(i64, String), Option<(i64, i64)>>);
+
+impl NameCache {
+    /// `member` used `name` in `group` at `at`: the answer changes if it is
+    /// the latest use. On a tie between two members the store's order
+    /// decides, so the entry goes and the next lookup asks the store.
+    fn recorded(&mut self, member: i64, group: i64, name: &str, at: i64) {
+        // A (group, name) never looked up needs nothing: the lookup reads
+        // the store, where the name will be by then.
+        let Some(entry) = self.0.get_mut(&(group, name.to_string())) else { return };
+        match *entry {
+            None => *entry = Some((member, at)),
+            Some((m, last)) if m == member => *entry = Some((m, last.max(at))),
+            Some((_, last)) if at > last => *entry = Some((member, at)),
+            Some((_, last)) if at == last => {
+                self.0.remove(&(group, name.to_string()));
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Forgets every answer that names `a` or `b` (merged: their names moved).
+    fn forget_members(&mut self, a: i64, b: i64) {
+        self.0.retain(|_, v| !matches!(v, Some((m, _)) if *m == a || *m == b));
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
+/// Display names, set once per session at its commit. `record_name` set a
+/// member's display name to each name as it came unless a later one was
+/// stored (`name_ms`), so a member seen in every file of a folder got a new
+/// row version per file; inside the session's one transaction none of them
+/// can be cleaned up, and every lookup of the member (each message's
+/// foreign key check) walked them all: IRC's 2,569 files took minutes.
+/// One update with the latest name of the session (the last of equal
+/// times) leaves the row as those updates one after another did.
+#[derive(Default)]
+struct DisplayNames {
+    /// member → (name, UTC ms), from the files kept so far.
+    kept: FastMap<i64, (String, i64)>,
+    /// The same for the current file.
+    file: FastMap<i64, (String, i64)>,
+}
+
+impl DisplayNames {
+    /// `member` used `name` at `at`: the latest use (the last of equal
+    /// times) is the one set.
+    fn recorded(&mut self, member: i64, name: &str, at: i64) {
+        match self.file.get_mut(&member) {
+            Some(e) if at >= e.1 => *e = (name.to_string(), at),
+            Some(_) => {}
+            None => {
+                self.file.insert(member, (name.to_string(), at));
+            }
+        }
+    }
+
+    /// The current file is kept: its names are later than the earlier
+    /// files' at equal times.
+    fn keep_file(&mut self) {
+        for (member, (name, at)) in self.file.drain() {
+            match self.kept.get_mut(&member) {
+                Some(e) if at < e.1 => {}
+                Some(e) => *e = (name, at),
+                None => {
+                    self.kept.insert(member, (name, at));
+                }
+            }
+        }
+    }
+
+    /// Member `from` was merged away: its row is gone.
+    fn merged(&mut self, from: i64) {
+        self.file.remove(&from);
+        self.kept.remove(&from);
+    }
+}
+
 /// The row operations of one file's import, on the session's connection.
 struct PgRows<'c> {
     client: &'c mut Client,
     shown: &'c str,
     community: i64,
     st: &'c Stmts,
+    batch: &'c mut Batch,
+    names: &'c mut NameCache,
+    display: &'c mut DisplayNames,
 }
 
 impl PgRows<'_> {
     /// A driver error as a row error that names the database.
     fn e(&self) -> impl Fn(postgres::Error) -> RowError + '_ {
         |e| Box::new(store_error(self.shown, e))
+    }
+
+    /// A batch's failure as a row error that names the database.
+    fn batch_error(&self, e: BatchError) -> RowError {
+        Box::new(match e {
+            BatchError::Db(e) => store_error(self.shown, e),
+            BatchError::Io(e) => failure(self.shown, format!("sending a batch of rows: {e}")),
+        })
+    }
+
+    /// Sends the queued rows now (their answers wait for the sink's flush):
+    /// what comes next reads or changes stored rows of their tables.
+    fn send_early(&mut self) -> RowResult<()> {
+        self.batch.send_early(self.client, self.community).map_err(|e| self.batch_error(e))
+    }
+
+    /// The next row's place in the queue, counted as queued.
+    fn enqueue(&mut self) -> usize {
+        let seq = self.batch.queued;
+        self.batch.queued += 1;
+        seq
     }
 }
 
@@ -374,7 +502,17 @@ impl IdentityRows for PgRows<'_> {
     }
 
     fn member_by_name(&mut self, group: i64, name: &str) -> RowResult<Option<i64>> {
-        one_id(self.client, self.shown, &self.st.member_by_name, &[&self.community, &group, &name])
+        let key = (group, name.to_string());
+        if let Some(answer) = self.names.0.get(&key) {
+            return Ok(answer.map(|(member, _)| member));
+        }
+        let row = self
+            .client
+            .query_opt(&self.st.member_by_name, &[&self.community, &group, &pg_text(name)])
+            .map_err(self.e())?;
+        let answer = row.map(|r| (r.get::<_, i64>(0), r.get::<_, i64>(1)));
+        self.names.0.insert(key, answer);
+        Ok(answer.map(|(member, _)| member))
     }
 
     fn create_member(&mut self, display_name: &str, at_ms: i64, bot: bool) -> RowResult<i64> {
@@ -394,13 +532,28 @@ impl IdentityRows for PgRows<'_> {
         Ok(())
     }
 
+    /// Queued: nothing reads a name the current file recorded before the
+    /// file ends (the identity rules' name caches answer for it), but a
+    /// merge, which sends the queue first. The display name waits for the
+    /// session's commit ([`DisplayNames`]).
     fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()> {
-        let name = pg_text(name);
-        run(self.client, self.shown, &self.st.record_name, &[&self.community, &member, &group, &name, &at_ms])?;
+        self.names.recorded(member, group, name, at_ms);
+        self.display.recorded(member, name, at_ms);
+        let t = &mut self.batch.names;
+        t.row(5, t.rows);
+        t.i64(member);
+        t.i64(group);
+        t.text(name);
+        t.i64(at_ms);
         Ok(())
     }
 
     fn merge_member(&mut self, from: i64, into: i64) -> RowResult<()> {
+        // The merged member's queued rows must be stored for the statements
+        // below to move them.
+        self.send_early()?;
+        self.names.forget_members(from, into);
+        self.display.merged(from);
         for stmt in &self.st.merge {
             match stmt.params().len() {
                 3 => run(self.client, self.shown, stmt, &[&self.community, &from, &into])?,
@@ -447,75 +600,63 @@ impl EventRows for PgRows<'_> {
         Ok(())
     }
 
-    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<bool> {
-        let n = run(
-            self.client,
-            self.shown,
-            &self.st.insert_message,
-            &[
-                &self.community,
-                &row.group,
-                &row.member,
-                &row.at,
-                &pg_text(row.key),
-                &row.reply_to.map(pg_text),
-                &row.content,
-                &pg_text(row.text),
-                &row.mentions,
-                &row.bot,
-                &row.edited,
-                &row.content_key,
-                &row.import,
-            ],
-        )?;
-        Ok(n == 1)
+    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<Insert> {
+        let seq = self.enqueue();
+        let t = &mut self.batch.messages;
+        t.row(13, seq);
+        t.i64(row.group);
+        t.i64(row.member);
+        t.i64(row.at);
+        t.text(row.key);
+        t.opt_text(row.reply_to);
+        t.text(row.content);
+        t.text(row.text);
+        t.opt_text(row.mentions);
+        t.bool(row.bot);
+        t.opt_i64(row.edited);
+        t.i64(row.content_key);
+        t.i64(row.import);
+        Ok(Insert::Queued)
     }
 
-    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool> {
-        let n = run(
-            self.client,
-            self.shown,
-            &self.st.insert_membership,
-            &[
-                &self.community,
-                &row.group,
-                &row.member,
-                &row.kind,
-                &row.at,
-                &row.by,
-                &row.role,
-                &row.key,
-                &row.content_key,
-                &row.import,
-            ],
-        )?;
-        Ok(n == 1)
+    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<Insert> {
+        let seq = self.enqueue();
+        let t = &mut self.batch.memberships;
+        t.row(10, seq);
+        t.i64(row.group);
+        t.i64(row.member);
+        t.text(row.kind);
+        t.i64(row.at);
+        t.opt_i64(row.by);
+        t.opt_text(row.role);
+        t.text(row.key);
+        t.i64(row.content_key);
+        t.i64(row.import);
+        Ok(Insert::Queued)
     }
 
-    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool> {
-        let n = run(
-            self.client,
-            self.shown,
-            &self.st.insert_activity,
-            &[
-                &self.community,
-                &row.group,
-                &row.member,
-                &row.kind,
-                &row.at,
-                &row.key,
-                &row.target,
-                &row.data,
-                &row.content_key,
-                &row.import,
-            ],
-        )?;
-        Ok(n == 1)
+    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<Insert> {
+        let seq = self.enqueue();
+        let t = &mut self.batch.activities;
+        t.row(10, seq);
+        t.i64(row.group);
+        t.i64(row.member);
+        t.text(row.kind);
+        t.i64(row.at);
+        t.text(row.key);
+        t.opt_text(row.target);
+        t.text(&row.data);
+        t.i64(row.content_key);
+        t.i64(row.import);
+        Ok(Insert::Queued)
     }
 
-    fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()> {
-        run(self.client, self.shown, &self.st.extend_coverage, &[&self.community, &group, &first_ms, &last_ms])?;
-        Ok(())
+    fn queue_full(&self) -> bool {
+        self.batch.full()
+    }
+
+    fn flush(&mut self, added: &mut Vec<bool>) -> RowResult<()> {
+        self.batch.flush(self.client, self.community, added).map_err(|e| self.batch_error(e))
     }
 
     fn record_import_group(&mut self, import: i64, t: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()> {
@@ -529,6 +670,8 @@ impl EventRows for PgRows<'_> {
     }
 
     fn upgrade_activity_key(&mut self, row: &ActivityRow<'_>, legacy_key: &str) -> RowResult<bool> {
+        // Activities queued earlier may hold the key it would take.
+        self.send_early()?;
         let n = run(
             self.client,
             self.shown,

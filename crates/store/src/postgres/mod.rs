@@ -9,6 +9,7 @@
 
 mod accounts;
 mod backfill;
+mod batch;
 mod error;
 mod import;
 mod ops;
@@ -27,6 +28,7 @@ use crate::types::{GroupSummary, ImportRecord, MemberNote, MemberSummary, TableC
 use crate::undo::ImportUndoStats;
 use postgres::{Client, GenericClient, NoTls};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::records::{
@@ -68,6 +70,9 @@ pub struct PgStore {
     /// The URL without its password: the only name errors use.
     shown: String,
     client: Mutex<Client>,
+    /// Rows an import session queues before it sends them
+    /// ([`PgStore::set_import_batch`]).
+    import_batch: AtomicUsize,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -100,7 +105,15 @@ impl PgStore {
         })?;
         let mut client = connect(&config, &shown)?;
         migrate(&mut client, &shown)?;
-        Ok(PgStore { config, shown, client: Mutex::new(client) })
+        Ok(PgStore { config, shown, client: Mutex::new(client), import_batch: AtomicUsize::new(batch::BATCH_ROWS) })
+    }
+
+    /// Sets how many rows an import session queues before it sends them
+    /// (10,000 unless set; at least 1), for the store's tests: a small
+    /// batch puts batch boundaries inside a small file. Not an API.
+    #[doc(hidden)]
+    pub fn set_import_batch(&self, rows: usize) {
+        self.import_batch.store(rows.max(1), Ordering::Relaxed);
     }
 
     /// The shared connection, connected again if the server closed it.
@@ -201,7 +214,8 @@ fn todo(c: &mut impl GenericClient, shown: &str) -> Result<(i64, Vec<&'static Mi
 impl Ingest for PgStore {
     fn begin_import(&self, community: &str) -> Result<Box<dyn ImportSession + '_>, StoreError> {
         let client = connect(&self.config, &self.shown)?;
-        Ok(Box::new(import::PgSession::begin(client, &self.shown, community)?))
+        let batch = self.import_batch.load(Ordering::Relaxed);
+        Ok(Box::new(import::PgSession::begin(client, &self.shown, community, batch)?))
     }
 }
 

@@ -5,7 +5,9 @@ use super::conn::{BUSY_TIMEOUT, Db};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
 use crate::identity::{IdentityRows, RowError, RowResult};
-use crate::ingest::{ActivityRow, EventRows, FileSink, GroupTally, MembershipRow, MessageRow, SessionState, unbox};
+use crate::ingest::{
+    ActivityRow, EventRows, FileSink, GroupTally, Insert, MembershipRow, MessageRow, SessionState, unbox,
+};
 use crate::traits::ImportSession;
 use crate::types::{Feed, ImportStats};
 use chrono::Utc;
@@ -456,14 +458,14 @@ impl EventRows for SqliteRows<'_> {
         Ok(())
     }
 
-    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<bool> {
+    fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<Insert> {
         match self.insert_message.execute(row) {
-            Ok(n) => Ok(n == 1),
+            Ok(n) => Ok((n == 1).into()),
             Err(e) => Err(Box::new(store_error(self.path, e))),
         }
     }
 
-    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<bool> {
+    fn insert_membership(&mut self, row: MembershipRow<'_>) -> RowResult<Insert> {
         let n = self.insert_membership.execute(params![
             self.community,
             row.group,
@@ -477,12 +479,12 @@ impl EventRows for SqliteRows<'_> {
             row.import
         ]);
         match n {
-            Ok(n) => Ok(n == 1),
+            Ok(n) => Ok((n == 1).into()),
             Err(e) => Err(Box::new(store_error(self.path, e))),
         }
     }
 
-    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<bool> {
+    fn insert_activity(&mut self, row: ActivityRow<'_>) -> RowResult<Insert> {
         let n = self
             .conn
             .prepare_cached(
@@ -505,22 +507,18 @@ impl EventRows for SqliteRows<'_> {
                 ])
             })
             .map_err(self.e())?;
-        Ok(n == 1)
+        Ok((n == 1).into())
     }
 
-    fn extend_coverage(&mut self, group: i64, first_ms: i64, last_ms: i64) -> RowResult<()> {
+    fn record_import_group(&mut self, import: i64, t: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO group_coverage (group_id, community_id, first_ms, last_ms) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (community_id, group_id) DO UPDATE
                  SET first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms)",
             )
-            .and_then(|mut s| s.execute(params![group, self.community, first_ms, last_ms]))
+            .and_then(|mut s| s.execute(params![t.group, self.community, first_ms, last_ms]))
             .map_err(self.e())?;
-        Ok(())
-    }
-
-    fn record_import_group(&mut self, import: i64, t: &GroupTally, first_ms: i64, last_ms: i64) -> RowResult<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO import_groups (community_id, import_id, group_id, first_ms, last_ms, added, duplicates)

@@ -1,0 +1,375 @@
+//! Rows sent in batches: an import's messages, memberships, activities and
+//! names are queued in PostgreSQL's binary COPY format, copied into
+//! temporary staging tables, and moved into the real tables by one
+//! `INSERT ... SELECT ... ON CONFLICT DO NOTHING` per table and batch.
+//!
+//! A round trip per row was most of the import's time (docs/postgres.md);
+//! a batch costs three round trips per table it touches, whatever its size.
+//!
+//! Which rows were new is read back after the fact: each staged row takes
+//! its real table's next id (a default `nextval` of the table's own
+//! sequence) as it is copied, the INSERT gives that id to the row it stores
+//! and returns the ids it stored, and joining them to the staging table
+//! gives their position in the queue. `ON CONFLICT DO NOTHING` without a
+//! target skips a row whose natural key or content key is stored, and also
+//! one that repeats a row stored by the same statement: rows go in in queue
+//! order (`ORDER BY seq`), so the first of two equal rows is the one kept,
+//! as when they were sent one by one.
+//!
+//! The staging tables are created once per session, before any file's
+//! savepoint (a rolled-back file must not take them away), and emptied by
+//! the statement that moves their rows: a file rolled back to its
+//! savepoint finds them empty again.
+
+use postgres::{Client, Statement};
+use std::io::Write;
+
+/// Rows queued before the sink is told to flush. About 2 MB of messages
+/// at the simulator's text lengths; more buys little once round trips are
+/// a small part of a batch's time.
+pub(super) const BATCH_ROWS: usize = 10_000;
+
+/// Bytes queued (all tables together) before the sink is told to flush,
+/// whatever the row count: a file of long texts stays in bounded memory.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// The binary COPY format's signature, flags and header extension length.
+const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// One staging table's queued rows, in the binary COPY format (the header
+/// and trailer are added when it is sent).
+#[derive(Default)]
+pub(super) struct CopyRows {
+    data: Vec<u8>,
+    /// Rows queued.
+    pub(super) rows: usize,
+}
+
+impl CopyRows {
+    /// Starts a row of `fields` fields, the first the row's place in the
+    /// queue.
+    pub(super) fn row(&mut self, fields: i16, seq: usize) {
+        self.data.extend_from_slice(&fields.to_be_bytes());
+        self.rows += 1;
+        self.i32(seq as i32);
+    }
+
+    pub(super) fn i64(&mut self, v: i64) {
+        self.data.extend_from_slice(&8i32.to_be_bytes());
+        self.data.extend_from_slice(&v.to_be_bytes());
+    }
+
+    pub(super) fn i32(&mut self, v: i32) {
+        self.data.extend_from_slice(&4i32.to_be_bytes());
+        self.data.extend_from_slice(&v.to_be_bytes());
+    }
+
+    pub(super) fn opt_i64(&mut self, v: Option<i64>) {
+        match v {
+            Some(v) => self.i64(v),
+            None => self.null(),
+        }
+    }
+
+    pub(super) fn bool(&mut self, v: bool) {
+        self.data.extend_from_slice(&1i32.to_be_bytes());
+        self.data.push(v as u8);
+    }
+
+    /// A TEXT value; U+0000, which PostgreSQL's TEXT cannot hold, becomes
+    /// U+FFFD (as [`super::import`]'s other rows do).
+    pub(super) fn text(&mut self, v: &str) {
+        if v.contains('\0') {
+            return self.text(&v.replace('\0', "\u{FFFD}"));
+        }
+        self.data.extend_from_slice(&(v.len() as i32).to_be_bytes());
+        self.data.extend_from_slice(v.as_bytes());
+    }
+
+    pub(super) fn opt_text(&mut self, v: Option<&str>) {
+        match v {
+            Some(v) => self.text(v),
+            None => self.null(),
+        }
+    }
+
+    fn null(&mut self) {
+        self.data.extend_from_slice(&(-1i32).to_be_bytes());
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.rows = 0;
+    }
+
+    /// Copies the rows into their staging table (`copy`, prepared: a COPY
+    /// given as text is prepared each time, a round trip more); the queue
+    /// is empty after, whatever happened.
+    fn send(&mut self, client: &mut Client, copy: &Statement) -> Result<(), BatchError> {
+        let result = (|| {
+            let mut w = client.copy_in(copy)?;
+            w.write_all(COPY_HEADER)?;
+            w.write_all(&self.data)?;
+            w.write_all(&(-1i16).to_be_bytes())?;
+            w.finish()?;
+            Ok(())
+        })();
+        self.clear();
+        result
+    }
+}
+
+/// A batch's failure: the driver's, or writing the COPY data.
+pub(super) enum BatchError {
+    Db(postgres::Error),
+    Io(std::io::Error),
+}
+
+impl From<postgres::Error> for BatchError {
+    fn from(e: postgres::Error) -> Self {
+        BatchError::Db(e)
+    }
+}
+
+impl From<std::io::Error> for BatchError {
+    fn from(e: std::io::Error) -> Self {
+        BatchError::Io(e)
+    }
+}
+
+/// What a session queues, per file.
+pub(super) struct Batch {
+    pub(super) messages: CopyRows,
+    pub(super) memberships: CopyRows,
+    pub(super) activities: CopyRows,
+    /// Names recorded (`record_name`): no answer is awaited for them.
+    pub(super) names: CopyRows,
+    /// Rows of the three event tables queued since the last flush: the
+    /// next row's place in the queue.
+    pub(super) queued: usize,
+    /// Whether each row sent before the sink asked (before a merge) was
+    /// new, in queue order, for the sink's next flush.
+    early: Vec<bool>,
+    /// Rows per batch.
+    limit: usize,
+    /// The COPY into each staging table, prepared once: messages,
+    /// memberships, activities, names.
+    copies: [Statement; 4],
+}
+
+/// The staging tables, for the session's connection (`{messages}` and the
+/// like: the real tables' id sequences).
+const STAGING: &str = "
+CREATE TEMP TABLE stage_messages (
+    seq INTEGER NOT NULL, id BIGINT NOT NULL DEFAULT nextval('{messages}'),
+    group_id BIGINT, member_id BIGINT, at_ms BIGINT, key TEXT, reply_to TEXT, content_type TEXT, text TEXT,
+    mentions TEXT, bot BOOLEAN, edited_ms BIGINT, content_key BIGINT, import_id BIGINT
+) ON COMMIT DROP;
+CREATE TEMP TABLE stage_memberships (
+    seq INTEGER NOT NULL, id BIGINT NOT NULL DEFAULT nextval('{memberships}'),
+    group_id BIGINT, member_id BIGINT, kind TEXT, at_ms BIGINT, by_member_id BIGINT, role TEXT, key TEXT,
+    content_key BIGINT, import_id BIGINT
+) ON COMMIT DROP;
+CREATE TEMP TABLE stage_activities (
+    seq INTEGER NOT NULL, id BIGINT NOT NULL DEFAULT nextval('{activities}'),
+    group_id BIGINT, member_id BIGINT, kind TEXT, at_ms BIGINT, key TEXT, target TEXT, data TEXT,
+    content_key BIGINT, import_id BIGINT
+) ON COMMIT DROP;
+CREATE TEMP TABLE stage_names (
+    seq INTEGER NOT NULL, member_id BIGINT, group_id BIGINT, name TEXT, at_ms BIGINT
+) ON COMMIT DROP;
+CREATE TEMP TABLE stage_display (seq INTEGER NOT NULL, member_id BIGINT, name TEXT, at_ms BIGINT) ON COMMIT DROP;
+";
+
+/// Per table: the COPY into its staging table, and the statements that
+/// move the staged rows (`{c}`: the community's id) and empty the staging
+/// table, returning the places in the queue of the rows stored.
+const MESSAGES: (&str, &str) = (
+    "COPY stage_messages (seq, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot,
+                          edited_ms, content_key, import_id) FROM STDIN (FORMAT binary)",
+    "WITH added AS (
+         INSERT INTO messages (community_id, id, group_id, member_id, at_ms, key, reply_to, content_type, text,
+                               mentions, bot, edited_ms, content_key, import_id)
+         SELECT {c}, id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot, edited_ms,
+                content_key, import_id
+         FROM stage_messages ORDER BY seq
+         ON CONFLICT DO NOTHING RETURNING id
+     )
+     SELECT s.seq FROM stage_messages s JOIN added USING (id);
+     TRUNCATE stage_messages",
+);
+
+const MEMBERSHIPS: (&str, &str) = (
+    "COPY stage_memberships (seq, group_id, member_id, kind, at_ms, by_member_id, role, key, content_key,
+                             import_id) FROM STDIN (FORMAT binary)",
+    "WITH added AS (
+         INSERT INTO memberships (community_id, id, group_id, member_id, kind, at_ms, by_member_id, role, key,
+                                  content_key, import_id)
+         SELECT {c}, id, group_id, member_id, kind, at_ms, by_member_id, role, key, content_key, import_id
+         FROM stage_memberships ORDER BY seq
+         ON CONFLICT DO NOTHING RETURNING id
+     )
+     SELECT s.seq FROM stage_memberships s JOIN added USING (id);
+     TRUNCATE stage_memberships",
+);
+
+const ACTIVITIES: (&str, &str) = (
+    "COPY stage_activities (seq, group_id, member_id, kind, at_ms, key, target, data, content_key, import_id)
+     FROM STDIN (FORMAT binary)",
+    "WITH added AS (
+         INSERT INTO activities (community_id, id, group_id, member_id, kind, at_ms, key, target, data,
+                                 content_key, import_id)
+         SELECT {c}, id, group_id, member_id, kind, at_ms, key, target, data, content_key, import_id
+         FROM stage_activities ORDER BY seq
+         ON CONFLICT DO NOTHING RETURNING id
+     )
+     SELECT s.seq FROM stage_activities s JOIN added USING (id);
+     TRUNCATE stage_activities",
+);
+
+/// Names: each (member, group, name) once, its first and last use
+/// widened. (Display names are set once per session: [`display_names`].)
+const NAMES: (&str, &str) = (
+    "COPY stage_names (seq, member_id, group_id, name, at_ms) FROM STDIN (FORMAT binary)",
+    "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
+     SELECT {c}, member_id, group_id, name, min(at_ms), max(at_ms) FROM stage_names
+     GROUP BY member_id, group_id, name
+     ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
+     SET first_ms = least(member_names.first_ms, excluded.first_ms),
+         last_ms = greatest(member_names.last_ms, excluded.last_ms);
+     TRUNCATE stage_names",
+);
+
+/// Sets each member's display name to `name`, dated `at_ms`, unless a
+/// later one is stored: `(member, name, at_ms)`, each member once.
+pub(super) fn display_names<'a>(
+    client: &mut Client,
+    community: i64,
+    names: impl Iterator<Item = (i64, &'a str, i64)>,
+) -> Result<(), BatchError> {
+    let mut rows = CopyRows::default();
+    for (member, name, at) in names {
+        rows.row(4, rows.rows);
+        rows.i64(member);
+        rows.text(name);
+        rows.i64(at);
+    }
+    if rows.rows == 0 {
+        return Ok(());
+    }
+    let copy = client.prepare("COPY stage_display (seq, member_id, name, at_ms) FROM STDIN (FORMAT binary)")?;
+    rows.send(client, &copy)?;
+    client.batch_execute(&format!(
+        "UPDATE members m SET display_name = s.name, name_ms = s.at_ms FROM stage_display s
+         WHERE m.community_id = {community} AND m.id = s.member_id AND m.name_ms <= s.at_ms;
+         TRUNCATE stage_display"
+    ))?;
+    Ok(())
+}
+
+impl Batch {
+    /// Creates the staging tables on the session's connection (inside its
+    /// transaction, before any savepoint). `limit`: rows per batch.
+    pub(super) fn create(client: &mut Client, limit: usize) -> Result<Self, postgres::Error> {
+        let seqs = client.query_one(
+            "SELECT pg_get_serial_sequence('messages', 'id'), pg_get_serial_sequence('memberships', 'id'),
+                    pg_get_serial_sequence('activities', 'id')",
+            &[],
+        )?;
+        let quoted = |i: usize| seqs.get::<_, String>(i).replace('\'', "''");
+        let ddl = STAGING
+            .replace("{messages}", &quoted(0))
+            .replace("{memberships}", &quoted(1))
+            .replace("{activities}", &quoted(2));
+        client.batch_execute(&ddl)?;
+        let copies = [
+            client.prepare(MESSAGES.0)?,
+            client.prepare(MEMBERSHIPS.0)?,
+            client.prepare(ACTIVITIES.0)?,
+            client.prepare(NAMES.0)?,
+        ];
+        Ok(Batch {
+            messages: CopyRows::default(),
+            memberships: CopyRows::default(),
+            activities: CopyRows::default(),
+            names: CopyRows::default(),
+            queued: 0,
+            early: Vec::new(),
+            limit: limit.max(1),
+            copies,
+        })
+    }
+
+    /// Forgets whatever an earlier file left queued (a file that failed).
+    pub(super) fn clear(&mut self) {
+        for t in [&mut self.messages, &mut self.memberships, &mut self.activities, &mut self.names] {
+            t.clear();
+        }
+        self.queued = 0;
+        self.early.clear();
+    }
+
+    /// Whether the sink should flush now.
+    pub(super) fn full(&self) -> bool {
+        let bytes =
+            self.messages.data.len() + self.memberships.data.len() + self.activities.data.len() + self.names.data.len();
+        self.queued >= self.limit || self.names.rows >= self.limit || bytes >= BATCH_BYTES
+    }
+
+    /// Sends every queued row now, keeping whether each was new for the
+    /// sink's next [`Batch::flush`] (before a merge or a key upgrade, which
+    /// must find the rows stored).
+    pub(super) fn send_early(&mut self, client: &mut Client, community: i64) -> Result<(), BatchError> {
+        let mut early = std::mem::take(&mut self.early);
+        let result = self.send(client, community, &mut early);
+        self.early = early;
+        result
+    }
+
+    /// Sends every queued row and appends whether each row queued since the
+    /// last flush was new to `added`, in queue order.
+    pub(super) fn flush(
+        &mut self,
+        client: &mut Client,
+        community: i64,
+        added: &mut Vec<bool>,
+    ) -> Result<(), BatchError> {
+        added.append(&mut self.early);
+        self.send(client, community, added)
+    }
+
+    fn send(&mut self, client: &mut Client, community: i64, added: &mut Vec<bool>) -> Result<(), BatchError> {
+        let start = added.len();
+        added.resize(start + self.queued, false);
+        self.queued = 0;
+        let c = community.to_string();
+        let tables = [
+            (&mut self.messages, MESSAGES.1),
+            (&mut self.memberships, MEMBERSHIPS.1),
+            (&mut self.activities, ACTIVITIES.1),
+            (&mut self.names, NAMES.1),
+        ];
+        for ((rows, insert), copy) in tables.into_iter().zip(&self.copies) {
+            if rows.rows == 0 {
+                continue;
+            }
+            rows.send(client, copy)?;
+            for m in client.simple_query(&insert.replace("{c}", &c))? {
+                if let postgres::SimpleQueryMessage::Row(row) = m {
+                    let seq: usize = row.get(0).and_then(|s| s.parse().ok()).ok_or_else(|| {
+                        BatchError::Io(std::io::Error::other("a staged row came back without its place"))
+                    })?;
+                    match added.get_mut(start + seq) {
+                        Some(slot) => *slot = true,
+                        None => {
+                            return Err(BatchError::Io(std::io::Error::other(
+                                "a staged row came back with a place beyond the queue",
+                            )));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
