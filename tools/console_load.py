@@ -82,7 +82,7 @@ def main():
         def worker(k):
             c = conn()
             for i in range(k, a.n, a.c):
-                dt, _ = get(c, paths[i % len(paths)])
+                dt, _, _ = get(c, paths[i % len(paths)])
                 with lock:
                     times.append(dt)
 
