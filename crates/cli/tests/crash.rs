@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 use tonghao_insight::rng::SplitMix;
 use tonghao_store::{PgStore, Queries, SqliteStore, TableCounts};
 
-/// The simulated demo community as JSONL files: about 45,000 messages in
-/// several files, so an import takes long enough to be killed part-way.
+/// The simulated demo community as JSONL: about 45,000 messages (the
+/// simulator writes them in one file), so an import takes long enough to be
+/// killed part-way.
 fn history(dir: &Path) -> Vec<PathBuf> {
     let out = dir.join("sim");
     common::ok(None, &["sim", "--scenario", "demo", "--format", "jsonl", "--out", out.to_str().unwrap()]);
