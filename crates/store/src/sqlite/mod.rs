@@ -53,6 +53,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { number: 11, sql: include_str!("../../migrations/sqlite/0011_privacy.sql") },
     Migration { number: 12, sql: include_str!("../../migrations/sqlite/0012_resources_management_templates.sql") },
     Migration { number: 13, sql: include_str!("../../migrations/sqlite/0013_decision_evidence.sql") },
+    Migration { number: 14, sql: include_str!("../../migrations/sqlite/0014_member_names_member.sql") },
 ];
 
 /// The migration that adds content keys: stores older than it get the keys
@@ -137,6 +138,13 @@ impl SqliteStore {
     #[doc(hidden)]
     pub fn test_connection(&self) -> impl std::ops::Deref<Target = Connection> + '_ {
         self.db.lock().expect("no import session open on this thread")
+    }
+
+    /// What merging two members runs, for the store's own tests of its
+    /// query plans. Not an API.
+    #[doc(hidden)]
+    pub fn test_merge_statements() -> &'static [&'static str] {
+        import::MERGE_STATEMENTS
     }
 }
 
