@@ -18,10 +18,14 @@ pub struct Applied {
     pub expired: u64,
 }
 
-/// The moment `months` months before `now_ms`: texts older than it go.
+/// The start (00:00 UTC) of the day `months` months before `now_ms`:
+/// texts older than it go. Whole days, so that applying twice on one day
+/// drops nothing the second time (a cutoff that moved with the clock would
+/// always find the messages of the seconds in between).
 pub fn cutoff(now_ms: i64, months: u32) -> i64 {
     let now = DateTime::<Utc>::from_timestamp_millis(now_ms).unwrap_or_default();
-    now.checked_sub_months(Months::new(months)).unwrap_or(DateTime::<Utc>::MIN_UTC).timestamp_millis()
+    let then = now.checked_sub_months(Months::new(months)).unwrap_or(DateTime::<Utc>::MIN_UTC);
+    then.date_naive().and_time(chrono::NaiveTime::MIN).and_utc().timestamp_millis()
 }
 
 /// Sets `community`'s retention (`None`: keep every text), recorded in
@@ -50,4 +54,19 @@ pub fn apply(store: &dyn Store, community: &str, now_ms: i64, user: &str) -> Res
         crate::accounts::audit(store, user, Some(community), "retention-apply", &target)?;
     }
     Ok(Some(Applied { months, before, expired }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cutoff;
+
+    #[test]
+    fn the_cutoff_is_a_whole_day_that_does_not_move_with_the_clock() {
+        let ms = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+        let morning = cutoff(ms("2026-11-30T00:00:01Z"), 28);
+        assert_eq!(morning, ms("2024-07-30T00:00:00Z"));
+        assert_eq!(cutoff(ms("2026-11-30T23:59:59Z"), 28), morning);
+        // A month without the day: the last day of that month.
+        assert_eq!(cutoff(ms("2026-03-31T12:00:00Z"), 1), ms("2026-02-28T00:00:00Z"));
+    }
 }
