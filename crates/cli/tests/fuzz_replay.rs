@@ -10,8 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use tonghao_insight::rng::SplitMix;
-use tonghao_sources::SOURCES;
-use tonghao_sources::fuzz::run_one;
+use tonghao_sources::fuzz::{RAW, READERS, reader_name, run_one, run_reader};
 
 /// Files under `root` (or `root` itself), simulator truth left out.
 fn files(root: &Path, out: &mut Vec<PathBuf>) {
@@ -27,10 +26,10 @@ fn files(root: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// `pick` (the reader) followed by `body`.
-fn input(pick: usize, body: &[u8]) -> Vec<u8> {
+/// The header byte (which reader, text or raw bytes) followed by `body`.
+fn input(header: u8, body: &[u8]) -> Vec<u8> {
     let mut v = Vec::with_capacity(body.len() + 1);
-    v.push(pick as u8);
+    v.push(header);
     v.extend_from_slice(body);
     v
 }
@@ -47,11 +46,16 @@ fn every_reader_survives_the_seeds_cut_and_corrupted_and_any_saved_crasher() {
     }
     assert!(seeds.len() >= 10, "the simulator's exports and the fixtures: {seeds:?}");
     let script = std::fs::read_to_string(repo.join("tools/fuzz.sh")).unwrap();
+    let names: Vec<&str> = (0..READERS).map(reader_name).collect();
     assert!(
-        script.contains(&format!("readers = {}  #", SOURCES.len())),
-        "tools/fuzz.sh seeds one file per reader: its `readers` must be {}",
-        SOURCES.len()
+        script.contains(&format!("all=({})", names.join(" "))),
+        "tools/fuzz.sh fuzzes every reader: its `all` must list {names:?}"
     );
+    // The Slack folder the script seeds with, as one text.
+    let slack = script.split("<<'SLACK'\n").nth(1).and_then(|s| s.split("\nSLACK\n").next()).unwrap();
+    let slack_seed = dir.path().join("slack.txt");
+    std::fs::write(&slack_seed, slack).unwrap();
+    seeds.push(slack_seed);
     let mut rng = SplitMix(14);
     let (mut runs, mut events) = (0usize, 0usize);
     for seed in &seeds {
@@ -70,25 +74,41 @@ fn every_reader_survives_the_seeds_cut_and_corrupted_and_any_saved_crasher() {
             variants.push(v);
         }
         for body in &variants {
-            for pick in 0..SOURCES.len() {
-                events += run_one(&input(pick, body));
-                runs += 1;
+            for pick in 0..READERS {
+                // As text, and the raw bytes through encoding detection.
+                events += run_one(&input(pick as u8, body));
+                events += run_one(&input(pick as u8 | RAW, body));
+                runs += 2;
             }
         }
     }
     // The seeds read as what they are: events come out of them.
     assert!(events > 1000, "{events} events from {runs} runs");
-    // Whatever a local fuzzing run saved (not in git: fuzz/corpus and fuzz/artifacts are ignored).
-    let mut saved = Vec::new();
-    files(&repo.join("fuzz/corpus/sources"), &mut saved);
-    files(&repo.join("fuzz/artifacts/sources"), &mut saved);
-    for path in &saved {
-        run_one(&std::fs::read(path).unwrap());
+    // The Slack seed reads as a Slack export.
+    let slack_events = run_reader(READERS - 1, &input(0, slack.as_bytes()));
+    assert_eq!(reader_name(READERS - 1), "slack");
+    assert!(slack_events >= 3, "the Slack seed gives {slack_events} events");
+    // Whatever a local fuzzing run saved (not in git: fuzz/corpus and
+    // fuzz/artifacts are ignored): per reader, and in `sources` from before
+    // the readers were fuzzed one at a time (the header picks the reader).
+    let mut saved = 0;
+    for index in 0..=READERS {
+        let name = if index < READERS { reader_name(index) } else { "sources" };
+        let mut found = Vec::new();
+        files(&repo.join("fuzz/corpus").join(name), &mut found);
+        files(&repo.join("fuzz/artifacts").join(name), &mut found);
+        for path in &found {
+            let data = std::fs::read(path).unwrap();
+            if index < READERS {
+                run_reader(index, &data)
+            } else {
+                run_one(&data)
+            };
+        }
+        saved += found.len();
     }
     eprintln!(
-        "{runs} seed runs ({} seeds × cut/corrupted × {} readers), {events} events; {} saved inputs replayed",
+        "{runs} seed runs ({} seeds × cut/corrupted × {READERS} readers × text/raw), {events} events; {saved} saved inputs replayed",
         seeds.len(),
-        SOURCES.len(),
-        saved.len()
     );
 }
