@@ -294,7 +294,7 @@ async function movesPage(main) {
   if (data.outcomes.length) {
     main.append(
       h("h2", {}, L.t("console.outcomes")),
-      h("table", { class: "grid" },
+      h("table", { class: "grid", id: "outcomes" },
         h("thead", {}, h("tr", {}, ["console.kind", "console.outcome_done", "console.outcome_measured", "console.outcome_worked", "console.outcome_hit_rate", "console.outcome_not_measurable", "console.outcome_dismissed"].map((k) => h("th", {}, L.t(k))))),
         h("tbody", {}, data.outcomes.map((o) => h("tr", {}, h("td", {}, word("kind", o.kind)),
           [o.done, o.measured, o.worked].map((x) => h("td", { class: "num" }, num(x))),

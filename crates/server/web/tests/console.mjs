@@ -2,7 +2,7 @@
 // playwright-core: no browser download). Run by crates/cli/tests/console.rs:
 //   node console.mjs URL PASSWORD UPLOAD_FILE SHOT_DIR
 // Logs in, uploads a real export, opens the overview, a group, a member (and
-// adds a team note) and the next moves, switches language, and saves a screenshot of each. Fails
+// adds a team note) and the next moves (marks one done and reads its outcome row), switches language, and saves a screenshot of each. Fails
 // (exit 1) on any page error, any failed check, or any request that would
 // leave 127.0.0.1.
 import { chromium } from "playwright-core";
@@ -86,6 +86,17 @@ try {
     await page.click('a[data-nav="moves"]');
     await page.waitForSelector("#moves");
     await shot("moves");
+    // Marking a move done puts it in the outcomes table: done 1, nothing
+    // measured yet (no history after today), so no hit rate.
+    const card = page.locator("#moves article.move").first();
+    const kind = await card.locator(".kind").textContent();
+    await card.locator('button[data-verdict="done"]').click();
+    const outcome = page.locator("#outcomes tbody tr", { hasText: kind.trim() });
+    await outcome.waitFor();
+    const cells = (await outcome.locator("td").allTextContents()).map((c) => c.trim());
+    if (cells.length !== 7 || cells[1] !== "1" || cells[2] !== "0" || cells[4] !== "–") {
+      throw new Error(`outcome row after one move done: ${cells.join(" | ")}`);
+    }
   });
   await step("operations", async () => {
     await page.click('a[data-nav="ops"]');
