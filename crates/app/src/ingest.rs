@@ -206,7 +206,11 @@ pub fn import(
     if jobs.is_empty() && reports.is_empty() {
         return Err(AppError::NoFiles);
     }
-    progress(Progress::Planned { jobs: jobs.len(), bytes: jobs.iter().map(|j| j.size()).sum() });
+    let bytes: u64 = jobs.iter().map(|j| j.size()).sum();
+    if let Some(db) = store.local_file() {
+        check_room(db, bytes)?;
+    }
+    progress(Progress::Planned { jobs: jobs.len(), bytes });
     let mut total_events = 0;
     let mut since_commit = 0;
     let mut session = store.begin_import(community)?;
@@ -253,4 +257,66 @@ fn aborted(e: StoreError, reports: &[FileReport]) -> AppError {
         Some((file, why)) => AppError::Aborted(format!("{e}; it failed at {file}: {why}")),
         None => e.into(),
     }
+}
+
+/// Fails before anything is written when the disk that holds the store
+/// (`db`) has less room than the import may take: the store's size again,
+/// for the write-ahead log (a long import session can rewrite every page of
+/// the store in it before the checkpoint), plus the inputs' size, an upper
+/// bound for the new rows (the store takes about 180 bytes a message; the
+/// exports 190 to 290). Where the free space cannot be read, the import
+/// goes on.
+fn check_room(db: &std::path::Path, input_bytes: u64) -> Result<()> {
+    let len = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
+    let store_bytes = len(db) + len(&wal);
+    let dir = match db.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let Some(free) = free_bytes(dir) else { return Ok(()) };
+    let need = store_bytes.saturating_add(input_bytes);
+    if free >= need {
+        return Ok(());
+    }
+    let mib = |b: u64| match b {
+        b if b < 1 << 30 => format!("{} MiB", b.div_ceil(1 << 20)),
+        b => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+    };
+    Err(AppError::Input(format!(
+        "not enough free disk for this import: {} free where the store is ({}), about {} needed \
+         (the store's {} again for its write-ahead log, and up to the inputs' {} for the new rows); \
+         nothing was written. Free some space, or import fewer files at a time",
+        mib(free),
+        dir.display(),
+        mib(need),
+        mib(store_bytes),
+        mib(input_bytes),
+    )))
+}
+
+/// Free bytes for an unprivileged writer on the file system holding `dir`.
+#[cfg(unix)]
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `path` is NUL-terminated and `stat` is written in full by a
+    // successful call, the only case in which it is read.
+    let stat = unsafe {
+        if libc::statvfs(path.as_ptr(), stat.as_mut_ptr()) != 0 {
+            return None;
+        }
+        stat.assume_init()
+    };
+    // Both are 64-bit on the 64-bit Linux this is built for; the
+    // conversion keeps a 32-bit build correct.
+    #[allow(clippy::useless_conversion)]
+    let (blocks, block_bytes) = (u64::try_from(stat.f_bavail).ok()?, u64::try_from(stat.f_frsize).ok()?);
+    Some(blocks.saturating_mul(block_bytes))
+}
+
+#[cfg(not(unix))]
+fn free_bytes(_: &std::path::Path) -> Option<u64> {
+    None
 }

@@ -58,3 +58,41 @@ fn a_full_disk_fails_the_import_clearly_and_keeps_the_store_as_it_was() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(store.counts().unwrap().messages, before.messages + files[0].stats.messages);
 }
+
+/// Before anything is written, an import checks that the disk holding the
+/// store has room for it (the store's size again for the write-ahead log,
+/// plus the inputs' size) and fails, saying how much, when it has not. The
+/// input is a sparse file: 8 TiB long, taking no room, more than any disk
+/// here has free.
+#[test]
+fn an_import_larger_than_the_free_disk_is_refused_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let store = SqliteStore::open(&db).unwrap();
+    let small =
+        ImportRequest { paths: vec![data().join("formats").join("telegram/DM_2A_7M.json")], ..Default::default() };
+    import(&store, "c", &small, &mut |_| {}).unwrap();
+    let before = store.counts().unwrap();
+    let wal = dir.path().join("t.db-wal");
+    let size_before = [&db, &wal].map(|p| std::fs::metadata(p).map_or(0, |m| m.len()));
+
+    let huge = dir.path().join("huge.jsonl");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(8 << 40)
+        .expect("this test needs a file system that takes an 8 TiB sparse file (ext4, xfs, tmpfs)");
+    let req = ImportRequest { paths: vec![huge], ..Default::default() };
+    let mut planned = false;
+    let error =
+        match import(&store, "c", &req, &mut |p| planned |= matches!(p, tonghao_app::ingest::Progress::Planned { .. }))
+        {
+            Err(e) => e.to_string(),
+            Ok(files) => panic!("an 8 TiB import must be refused on this disk: {files:?}"),
+        };
+    assert!(error.contains("not enough free disk"), "{error}");
+    assert!(error.contains(&dir.path().display().to_string()), "the error says where: {error}");
+    assert!(error.contains("8192.0 GiB"), "the error gives the inputs' size: {error}");
+    assert!(!planned, "refused before the import began");
+    assert_eq!(store.counts().unwrap(), before, "nothing was written");
+    assert_eq!([&db, &wal].map(|p| std::fs::metadata(p).map_or(0, |m| m.len())), size_before, "the files did not grow");
+}

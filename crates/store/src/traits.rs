@@ -32,6 +32,13 @@ pub trait Ingest {
     /// same store, calls from the thread holding the session fail as busy.
     fn begin_import(&self, community: &str) -> Result<Box<dyn ImportSession + '_>, StoreError>;
 
+    /// The database file on this machine, for the free-space check before an
+    /// import (SQLite); `None` for a server database, whose disk is the
+    /// server's to watch.
+    fn local_file(&self) -> Option<&std::path::Path> {
+        None
+    }
+
     /// Imports one file in a session of its own: everything `feed` pushes is
     /// stored, or, if it fails, nothing is. `source` names the file in the
     /// import log.

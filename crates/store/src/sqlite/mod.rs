@@ -253,6 +253,10 @@ impl Ingest for SqliteStore {
     fn begin_import(&self, community: &str) -> Result<Box<dyn ImportSession + '_>, StoreError> {
         Ok(Box::new(import::SqliteSession::begin(&self.db, community)?))
     }
+
+    fn local_file(&self) -> Option<&std::path::Path> {
+        Some(std::path::Path::new(&self.db.path))
+    }
 }
 
 impl Queries for SqliteStore {
