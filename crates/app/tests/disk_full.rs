@@ -2,7 +2,8 @@
 //! (`PRAGMA max_page_count`) makes every write past it fail as a full disk
 //! does (SQLITE_FULL). The import fails with a clear error naming the file,
 //! and the store stays as it was: consistent, readable, and ready for the
-//! next import once there is room.
+//! next import once there is room. On PostgreSQL, a real file system
+//! fills up: the test database's tablespace sits on a small tmpfs.
 
 mod common;
 
@@ -95,4 +96,77 @@ fn an_import_larger_than_the_free_disk_is_refused_before_writing() {
     assert!(!planned, "refused before the import began");
     assert_eq!(store.counts().unwrap(), before, "nothing was written");
     assert_eq!([&db, &wal].map(|p| std::fs::metadata(p).map_or(0, |m| m.len())), size_before, "the files did not grow");
+}
+
+/// A small tmpfs mounted for one test, unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(at: &std::path::Path, bytes: u64) -> SmallDisk {
+        std::fs::create_dir_all(at).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .expect("this test runs `mount`");
+        assert!(
+            out.status.success(),
+            "this test fills a small tmpfs and needs root with the right to mount one (CAP_SYS_ADMIN): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallDisk(at.to_path_buf())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazily: the server may still hold a file of it open for a moment.
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+/// Writes `path` until the file system holding it is full.
+fn fill(path: &std::path::Path) {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).unwrap();
+    let chunk = vec![0u8; 64 << 10];
+    while f.write_all(&chunk).is_ok() {}
+    let _ = f.sync_all();
+}
+
+/// The same on PostgreSQL, with a real full disk: the test database's
+/// tables live on a 64 MiB tmpfs, filled up after a first import (the
+/// write-ahead log stays on the server's own disk). The import fails with
+/// the server's "No space left on device", keeps nothing of itself, the
+/// store answers, and once there is room the same import succeeds.
+#[test]
+fn a_full_disk_on_postgres_fails_the_import_clearly_and_keeps_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = SmallDisk::mount(&dir.path().join("small"), 64 << 20);
+    let url = tonghao_store::test_pg::database_url_in(&disk.0);
+    let store = tonghao_store::open(&url).unwrap();
+    let formats = data().join("formats");
+    let small = ImportRequest { paths: vec![formats.join("telegram/DM_2A_7M.json")], ..Default::default() };
+    import(&*store, "c", &small, &mut |_| {}).unwrap();
+    let before = store.counts().unwrap();
+
+    let filler = disk.0.join("filler");
+    fill(&filler);
+    let big = ImportRequest { paths: vec![formats.join("telegram/BIG_20A_5475M.json")], ..Default::default() };
+    let error = match import(&*store, "c", &big, &mut |_| {}) {
+        Err(e) => e.to_string(),
+        Ok(files) => files.iter().find_map(|f| f.error.clone()).expect("the import must fail on a full disk"),
+    };
+    assert!(error.contains("No space left on device"), "the error says the disk is full: {error}");
+    eprintln!("the import failed: {error}");
+    assert_eq!(store.counts().unwrap(), before, "nothing of the failed import stays");
+    assert_eq!(store.groups("c").unwrap().len(), 1, "the store still answers");
+
+    // Room again: the same import now succeeds.
+    std::fs::remove_file(&filler).unwrap();
+    let files = import(&*store, "c", &big, &mut |_| {}).unwrap();
+    let errors: Vec<&String> = files.iter().filter_map(|f| f.error.as_ref()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(store.counts().unwrap().messages, before.messages + files[0].stats.messages);
+    drop(store);
 }

@@ -30,12 +30,42 @@ static DATABASES: AtomicU32 = AtomicU32::new(0);
 /// The URL of a new, empty database on this process's test server (started
 /// on first use).
 pub fn database_url() -> String {
+    create_database(None)
+}
+
+/// The URL of a new, empty database whose tables live in `folder` (a
+/// tablespace; the write-ahead log stays with the server): the full-disk
+/// test puts it on a small file system of its own. As root, `folder` is
+/// given to the `postgres` user first.
+pub fn database_url_in(folder: &Path) -> String {
+    create_database(Some(folder))
+}
+
+fn create_database(folder: Option<&Path>) -> String {
     let server = SERVER.get_or_init(|| start().unwrap_or_else(|e| panic!("{e}")));
     let name = format!("tonghao_{}", DATABASES.fetch_add(1, Ordering::Relaxed));
     let admin = format!("postgres://postgres@127.0.0.1:{}/postgres", server.port);
     let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test server answers");
-    client.batch_execute(&format!("CREATE DATABASE {name}")).expect("a test database is created");
+    let mut create = format!("CREATE DATABASE {name}");
+    if let Some(folder) = folder {
+        if is_root() {
+            let given = Command::new("chown").arg("postgres:").arg(folder).status().is_ok_and(|s| s.success());
+            assert!(given, "cannot give {} to the postgres user", folder.display());
+        }
+        let location = folder.to_str().expect("a UTF-8 path").replace('\'', "''");
+        client
+            .batch_execute(&format!("CREATE TABLESPACE {name} LOCATION '{location}'"))
+            .expect("a tablespace is created");
+        create.push_str(&format!(" TABLESPACE {name}"));
+    }
+    client.batch_execute(&create).expect("a test database is created");
     format!("postgres://postgres@127.0.0.1:{}/{name}", server.port)
+}
+
+/// This process runs as root (`initdb` and tablespaces then need the
+/// `postgres` user).
+fn is_root() -> bool {
+    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
 /// The folder of PostgreSQL's server programs: `$TONGHAO_PG_BIN`, else the
@@ -84,7 +114,7 @@ fn as_server_user(program: &Path, root: bool) -> Command {
 
 fn start() -> Result<Server, String> {
     let bin = bin_dir()?;
-    let root = std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false);
+    let root = is_root();
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let dir = std::env::temp_dir().join(format!("tonghao-pg-{}-{nanos}", std::process::id()));
     std::fs::create_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
