@@ -9,7 +9,9 @@
 //! Other people's rows that merely point at them are kept and unlinked: the
 //! inviter/remover of someone else's join or leave becomes unknown (NULL), and
 //! their entries are taken out of the structured mention lists of other
-//! people's messages. Free text is never rewritten: their name may still
+//! people's messages. Decisions about next moves that are theirs go, as does
+//! a decided introduction that names them; a decided split's proposed
+//! groups lose them. Free text is never rewritten: their name may still
 //! appear inside other people's message texts (an `@name`, a quote), because
 //! a name in prose cannot be told apart from the same word used otherwise.
 //!
@@ -272,6 +274,28 @@ pub(crate) fn kept_of(text: &str) -> (u32, u8) {
 
 /// Messages whose text is dropped per statement batch.
 pub(crate) const EXPIRE_BATCH: i64 = 10_000;
+
+/// What erasing `member` does to a decision's evidence
+/// ([`tonghao_model::decision::DecidedEvidence`], stored as JSON): `None`
+/// when the decision is about them too (an introduction naming them: it
+/// goes, as the decisions whose member they are go), else `Some` of the
+/// evidence without them (a split's proposed groups lose them) when they
+/// were in it; `Some(None)` leaves it as it is. Their messages' ids (an
+/// unanswered question, ad posts) are only ever in decisions that are
+/// theirs, which go with them.
+pub(crate) fn evidence_without(json: &str, member: i64) -> Option<Option<String>> {
+    let mut evidence = tonghao_model::decision::DecidedEvidence::from_json(json);
+    if evidence.members.contains(&member) {
+        return None;
+    }
+    if !evidence.groups.iter().any(|g| g.contains(&member)) {
+        return Some(None);
+    }
+    for g in &mut evidence.groups {
+        g.retain(|&m| m != member);
+    }
+    Some(Some(evidence.to_json()))
+}
 
 /// A mention list (JSON) without the entries that name a member: an entry
 /// names them when its id is one of their `ids` (platform, external id) on

@@ -577,3 +577,59 @@ fn library_mode_and_templates_are_per_community_and_go_with_the_member() {
         assert_eq!(store.templates("default").unwrap().len(), 1, "templates are the community's, not a group's");
     });
 }
+
+/// Decisions about next moves: those whose member they are go with them
+/// (the foreign key), an introduction that names them goes too, and a
+/// split's proposed groups lose them; other decisions stay as they were.
+/// On every backend.
+#[test]
+fn decisions_that_name_the_member_lose_them() {
+    use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
+    for_each_backend(|store| {
+        import(store, &story());
+        let id = |r: &str| store.member_export("default", r).unwrap().member.member_id;
+        let (a, b, c) = (id("wechat:wxid_a"), id("wechat:wxid_b"), id("wechat:wxid_c"));
+        let group = store.snapshot("default", None, None).unwrap().groups[0].store_id;
+        let decision = |move_id: &str, kind: &str, member: Option<i64>, evidence: DecidedEvidence| Decision {
+            move_id: move_id.into(),
+            kind: kind.into(),
+            group,
+            member,
+            verdict: Verdict::Done,
+            at_ms: 1,
+            evidence,
+        };
+        let theirs = decision("welcome-b", "welcome", Some(b), DecidedEvidence::default());
+        let intro = decision(
+            "introduce-ab",
+            "introduce",
+            Some(a),
+            DecidedEvidence { members: vec![a, b], ..Default::default() },
+        );
+        let split = decision(
+            "split-1",
+            "split",
+            None,
+            DecidedEvidence { groups: vec![vec![a, b], vec![c]], ..Default::default() },
+        );
+        let other = decision(
+            "introduce-ac",
+            "introduce",
+            Some(a),
+            DecidedEvidence { members: vec![a, c], ..Default::default() },
+        );
+        for d in [&theirs, &intro, &split, &other] {
+            store.record_decision("default", d).unwrap();
+        }
+        store.member_delete("default", "wechat:wxid_b").unwrap();
+        let mut left = store.decisions("default").unwrap();
+        left.sort_by(|x, y| x.move_id.cmp(&y.move_id));
+        let split_after = decision(
+            "split-1",
+            "split",
+            None,
+            DecidedEvidence { groups: vec![vec![a], vec![c]], ..Default::default() },
+        );
+        assert_eq!(left, vec![other, split_after]);
+    });
+}

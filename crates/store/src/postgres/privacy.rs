@@ -369,6 +369,25 @@ fn delete_member(tx: &mut impl GenericClient, cid: i64, member: i64) -> PgResult
     )?;
     stats.inviter_links_cleared = tx
         .execute("UPDATE memberships SET by_member_id = NULL WHERE community_id = $1 AND by_member_id = $2", &params)?;
+    // Other decisions' evidence that names them (the decisions whose member
+    // they are go by the foreign key's cascade).
+    let evidence: Vec<(String, String)> = tx
+        .query("SELECT move_id, evidence FROM move_decisions WHERE community_id = $1 AND evidence <> '{}'", &[&cid])?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (move_id, json) in evidence {
+        match crate::privacy::evidence_without(&json, member) {
+            None => {
+                tx.execute("DELETE FROM move_decisions WHERE community_id = $1 AND move_id = $2", &[&cid, &move_id])?
+            }
+            Some(Some(kept)) => tx.execute(
+                "UPDATE move_decisions SET evidence = $3 WHERE community_id = $1 AND move_id = $2",
+                &[&cid, &move_id, &kept],
+            )?,
+            Some(None) => 0,
+        };
+    }
     stats.messages = tx.execute("DELETE FROM messages WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.memberships = tx.execute("DELETE FROM memberships WHERE community_id = $1 AND member_id = $2", &params)?;
     stats.activities = tx.execute("DELETE FROM activities WHERE community_id = $1 AND member_id = $2", &params)?;

@@ -402,6 +402,25 @@ fn delete_member(tx: &Connection, cid: i64, member: i64) -> rusqlite::Result<Del
     )? as u64;
     stats.inviter_links_cleared =
         tx.execute("UPDATE memberships SET by_member_id = NULL WHERE by_member_id = ?1", [member])? as u64;
+    // Other decisions' evidence that names them (the decisions whose member
+    // they are go by the foreign key's cascade).
+    let evidence: Vec<(String, String)> = tx
+        .prepare("SELECT move_id, evidence FROM move_decisions WHERE community_id = ?1 AND evidence <> '{}'")?
+        .query_map([cid], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (move_id, json) in evidence {
+        match crate::privacy::evidence_without(&json, member) {
+            None => tx.execute(
+                "DELETE FROM move_decisions WHERE community_id = ?1 AND move_id = ?2",
+                params![cid, move_id],
+            )?,
+            Some(Some(kept)) => tx.execute(
+                "UPDATE move_decisions SET evidence = ?3 WHERE community_id = ?1 AND move_id = ?2",
+                params![cid, move_id, kept],
+            )?,
+            Some(None) => 0,
+        };
+    }
     stats.messages = tx.execute("DELETE FROM messages WHERE member_id = ?1", [member])? as u64;
     stats.memberships = tx.execute("DELETE FROM memberships WHERE member_id = ?1", [member])? as u64;
     stats.activities = tx.execute("DELETE FROM activities WHERE member_id = ?1", [member])? as u64;
