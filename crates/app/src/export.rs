@@ -238,16 +238,17 @@ pub fn moves(moves: &[Move], lang: Lang) -> Table {
         rows: moves
             .iter()
             .map(|m| {
-                let (what, draft) = match lang {
-                    Lang::Zh => (&m.zh, &m.draft_zh),
-                    Lang::En => (&m.en, &m.draft_en),
+                let what = match lang {
+                    Lang::Zh => &m.zh,
+                    Lang::En => &m.en,
                 };
+                let draft = m.draft_for(lang.code());
                 vec![
                     m.id.as_str().into(),
                     m.group_name.as_str().into(),
                     m.by.clone().unwrap_or_default().into(),
                     what.as_str().into(),
-                    draft.as_str().into(),
+                    draft.into(),
                 ]
             })
             .collect(),

@@ -67,6 +67,14 @@ impl Lang {
         }
     }
 
+    /// The short code (`zh`, `en`) that `--lang` takes and JSON fields use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
     /// The BCP 47 tag (`zh-CN`, `en`) for an HTML `lang` attribute.
     pub fn tag(self) -> &'static str {
         match self {

@@ -67,15 +67,7 @@ wechat:wxid_a,2024-03-25 10:00,10,笔,
 
 /// `tonghao --lang zh ARGS` on `db`, which must succeed; its stdout.
 fn run_zh(db: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tonghao"))
-        .arg("--db")
-        .arg(db)
-        .args(["--quiet", "--lang", "zh"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
+    common::ok_in("zh", Some(db), args)
 }
 
 fn import_orders(dir: &Path, db: &Path) {

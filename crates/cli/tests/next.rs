@@ -152,3 +152,43 @@ fn the_welcome_outcome_agrees_with_the_simulators_truth_on_who_answered() {
         "{decided:?}"
     );
 }
+
+/// A draft is for the group's members, so it is shown in the group's
+/// language whatever the reader's: in an English-speaking group the welcome
+/// is drafted in English for a Chinese-reading operator, and in a Chinese
+/// group in Chinese for an English-reading one.
+#[test]
+fn drafts_are_shown_in_the_language_the_group_speaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut english = history("").replace("g@chatroom", "en@chatroom").replace("读书会", "Book Club");
+    english = english.replace("今天读到第", "Read chapter ").replace("章，很有意思", " today, great stuff");
+    let joins = [("g@chatroom", "wxid_xin", "小新"), ("en@chatroom", "wxid_amy", "Amy")].map(|(g, who, name)| {
+        format!(
+            r#"{{"kind":"join","platform":"wechat","group":"{g}","member":"{who}","member_name":"{name}","at":"2024-04-23T10:00:00+08:00"}}"#
+        )
+    });
+    let file = dir.path().join("two.jsonl");
+    std::fs::write(&file, format!("{}{english}{}\n{}\n", history(""), joins[0], joins[1])).unwrap();
+    ok(Some(&db), &["import", file.to_str().unwrap()]);
+
+    let listed = json(&ok(Some(&db), &["--json", "next"]));
+    let welcome = |about: &str| {
+        listed["moves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["kind"] == "welcome" && m["about"] == about)
+            .cloned()
+            .unwrap()
+    };
+    let (amy, xin) = (welcome("Amy"), welcome("小新"));
+    assert_eq!((amy["draft_lang"].as_str(), xin["draft_lang"].as_str()), (Some("en"), Some("zh")));
+    let text = |lang: &str| common::ok_in(lang, Some(&db), &["next"]);
+    let zh_reader = text("zh");
+    assert!(zh_reader.contains(amy["draft_en"].as_str().unwrap()), "{zh_reader}");
+    assert!(!zh_reader.contains(amy["draft_zh"].as_str().unwrap()), "{zh_reader}");
+    let en_reader = text("en");
+    assert!(en_reader.contains(xin["draft_zh"].as_str().unwrap()), "{en_reader}");
+    assert!(!en_reader.contains(xin["draft_en"].as_str().unwrap()), "{en_reader}");
+}

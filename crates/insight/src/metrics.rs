@@ -76,6 +76,26 @@ pub fn in_window(snap: &Snapshot, g: usize, w: Window) -> std::ops::Range<usize>
     a..b
 }
 
+/// The language group `g` speaks over `w`, for the drafts a person sends
+/// into it: `"zh"` when at least a quarter of its messages with letters
+/// have a Chinese character (a Chinese group writes English terms too),
+/// else `"en"`; `None` without texts to tell.
+pub fn language(snap: &Snapshot, g: usize, w: Window) -> Option<&'static str> {
+    let (mut lettered, mut chinese) = (0u32, 0u32);
+    for i in in_window(snap, g, w) {
+        let Some(text) = snap.messages.text.get(&(i as u32)) else { continue };
+        if text.chars().any(char::is_alphabetic) {
+            lettered += 1;
+            chinese += u32::from(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+        }
+    }
+    match lettered {
+        0 => None,
+        n if 4 * chinese >= n => Some("zh"),
+        _ => Some("en"),
+    }
+}
+
 /// Activity over the window.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Activity {

@@ -139,8 +139,25 @@ pub struct Move {
     pub draft_zh: String,
     /// The draft in English.
     pub draft_en: String,
+    /// The language the group speaks (`"zh"` or `"en"`), so the draft is
+    /// shown in it whatever the reader's language; `None` when its texts do
+    /// not tell (see [`Move::draft_for`]).
+    pub draft_lang: Option<&'static str>,
     /// The evidence.
     pub evidence: Evidence,
+}
+
+impl Move {
+    /// The draft to show a reader of `reader_lang` (`"zh"` or `"en"`): in
+    /// the group's own language where it is known (a message for an
+    /// English-speaking group is drafted in English for a Chinese-reading
+    /// operator too), else in the reader's.
+    pub fn draft_for(&self, reader_lang: &str) -> &str {
+        match self.draft_lang.unwrap_or(reader_lang) {
+            "zh" => &self.draft_zh,
+            _ => &self.draft_en,
+        }
+    }
 }
 
 /// A short stable id: FNV-1a over the parts, 12 hex digits after the kind.
@@ -207,6 +224,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
     let name = |m: u32| snap.members[m as usize].name.clone();
     let store_id = |m: u32| snap.members[m as usize].store_id;
     let days = |ms: i64| (ms as f64 / DAY_MS as f64).floor();
+    let draft_lang = tonghao_insight::metrics::language(snap, g, r.window);
     let mut push =
         |kind: Kind, key: &[i64], about: Option<u32>, priority: f64, msg: Msg, draft: Option<Msg>, evidence| {
             let mut parts = vec![meta.store_id];
@@ -228,6 +246,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
                 en: String::new(),
                 draft_zh: String::new(),
                 draft_en: String::new(),
+                draft_lang,
                 evidence,
             });
         };

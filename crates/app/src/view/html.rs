@@ -91,7 +91,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
                 esc(&by),
                 esc(&m.id)
             ));
-            let draft = if lang == Lang::Zh { &m.draft_zh } else { &m.draft_en };
+            let draft = m.draft_for(lang.code());
             if !draft.is_empty() {
                 out.push_str(&format!(
                     "<div class=\"muted\">{}</div>",

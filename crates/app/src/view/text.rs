@@ -150,7 +150,7 @@ pub fn moves(moves: &[Move], lang: Lang, limit: usize) -> String {
         let by =
             m.by.as_ref().map(|n| format!(" — {}", lang.msg(&Msg::new("move.by").text("name", n)))).unwrap_or_default();
         let _ = writeln!(out, "{:>3}. [{}] {text}{by}  ({})", i + 1, m.group_name, m.id);
-        let draft = if lang == Lang::Zh { &m.draft_zh } else { &m.draft_en };
+        let draft = m.draft_for(lang.code());
         if !draft.is_empty() {
             let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
         }

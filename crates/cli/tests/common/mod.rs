@@ -22,6 +22,18 @@ pub fn run(db: Option<&Path>, args: &[&str]) -> Output {
     cmd.args(["--quiet", "--lang", "en"]).args(args).output().expect("tonghao runs")
 }
 
+/// `tonghao [--db DB] --quiet --lang LANG ARGS`, which must succeed; its
+/// stdout (for what a reader of that language sees).
+pub fn ok_in(lang: &str, db: Option<&Path>, args: &[&str]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tonghao"));
+    if let Some(db) = db {
+        cmd.arg("--db").arg(db);
+    }
+    let out = cmd.args(["--quiet", "--lang", lang]).args(args).output().expect("tonghao runs");
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
 /// Like [`run`], and the command must succeed.
 pub fn ok(db: Option<&Path>, args: &[&str]) -> Output {
     let out = run(db, args);

@@ -261,7 +261,8 @@ function exportLinks(table, extra = "") {
 
 function moveCard(m, onDecided) {
   const text = L.lang === "zh" ? m.zh : m.en;
-  const draft = L.lang === "zh" ? m.draft_zh : m.draft_en;
+  // In the group's own language where it is known: the draft is for its members.
+  const draft = (m.draft_lang || L.lang) === "zh" ? m.draft_zh : m.draft_en;
   const buttons = canOperate()
     ? h(
         "div",
