@@ -1,15 +1,18 @@
 //! Crash safety: `tonghao import` killed with SIGKILL at 12 random moments, on
-//! each backend, leaves a store that opens, is consistent, and holds no more
-//! than a clean import would (an import commits at its end, so a kill leaves
-//! what was there before); running the import again then completes it with
+//! each backend, leaves a store that opens, is consistent, and holds what it
+//! held before (an import commits at its end); running the import again then
+//! completes it with
 //! nothing duplicated and nothing missing (the same rows as one clean import).
 //!
-//! SQLite: the integrity and foreign-key checks. PostgreSQL (a real server,
-//! `tonghao_store::test_pg`): the counts are exactly those before the killed
-//! import, also when it is killed between the files of a multi-file import
-//! (their savepoints were released, the transaction never committed); no row
-//! is duplicated or points at a missing row; the killed import's session
-//! ends and takes its advisory lock and its staging tables with it.
+//! On both, the history comes as four files and the store already holds the
+//! first: after a kill the counts are exactly those before the killed
+//! import (or, where it had committed, those of a clean import). SQLite:
+//! also the integrity and foreign-key checks. PostgreSQL (a real server,
+//! `tonghao_store::test_pg`): also when it is killed between the files of a
+//! multi-file import (their savepoints were released, the transaction never
+//! committed); no row is duplicated or points at a missing row; the killed
+//! import's session ends and takes its advisory lock and its staging tables
+//! with it.
 
 mod common;
 
@@ -131,12 +134,22 @@ fn checked_counts(db: &Path) -> TableCounts {
     store.counts().unwrap()
 }
 
+/// A new SQLite store at `dir/crashed-N.db` holding the first of `files`
+/// (committed), and its counts.
+fn seeded_sqlite(dir: &Path, files: &[PathBuf], n: usize) -> (PathBuf, TableCounts) {
+    let db = dir.join(format!("crashed-{n}.db"));
+    assert!(import_command(&db, &files[..1]).status().unwrap().success());
+    let before = checked_counts(&db);
+    (db, before)
+}
+
 #[test]
 fn an_import_killed_at_random_moments_completes_on_rerun_with_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let files = history(dir.path());
+    let files = in_parts(&history(dir.path()), 4, dir.path());
 
-    // A clean import: what the store must hold in the end, and how long it takes.
+    // A clean import of the four files: what the store must hold in the
+    // end, and how long it takes.
     let clean = dir.path().join("clean.db");
     let started = Instant::now();
     assert!(import_command(&clean, &files).status().unwrap().success());
@@ -144,13 +157,30 @@ fn an_import_killed_at_random_moments_completes_on_rerun_with_nothing_twice() {
     let want = checked_counts(&clean);
     assert!(want.messages > 10_000, "{want:?}");
 
-    let mut db = dir.path().join("crashed.db");
+    // The store already holds the first file, so that "what was there
+    // before" is not nothing; every import below reads all four.
+    let (mut db, before) = seeded_sqlite(dir.path(), &files, 0);
+    assert!(before.messages > 0 && before.messages < want.messages, "{before:?}");
+    let mut stores = 0;
     let interrupted = kill_at_random_moments(&mut db, &files, took, 12, |round, ended, db| {
         let got = checked_counts(db);
-        assert!(got.messages <= want.messages, "round {round}: more than a clean import: {got:?}");
-        ended.is_none()
+        if let Some(status) = ended {
+            assert!(status.success(), "round {round}: the import failed: {status}");
+        }
+        // Killed before the commit: exactly what was there. Killed after it
+        // (the process was still ending) or not at all: all of it.
+        if got == want {
+            stores += 1;
+            let (fresh, again) = seeded_sqlite(dir.path(), &files, stores);
+            assert_eq!(again, before, "the first file imports the same rows every time");
+            *db = fresh;
+            return false;
+        }
+        assert!(ended.is_none(), "round {round}: the import ended, yet the store holds {got:?}, not {want:?}");
+        assert_eq!(got, before, "round {round}: killed, yet the store changed");
+        true
     });
-    assert!(interrupted >= 6, "only {interrupted} of 48 imports were killed before they finished");
+    assert!(interrupted >= 6, "only {interrupted} of 48 imports were killed before they committed");
 
     // The rerun completes the import: the same rows as the clean one, none twice.
     assert!(import_command(&db, &files).status().unwrap().success());
