@@ -121,6 +121,40 @@ fn kill_at_random_moments(
     interrupted
 }
 
+/// [`kill_at_random_moments`] with the check both backends share: after a
+/// kill the store holds exactly `before` (killed before the commit), or
+/// `want` where the import had committed before the kill landed (or ended
+/// by itself, successfully); `seed` then gives a fresh store holding what
+/// `before` counts, for the next round. Returns how many imports were cut
+/// short, and how many had committed.
+fn kill_and_check(
+    db: &mut PathBuf,
+    files: &[PathBuf],
+    took: Duration,
+    (before, want): (&TableCounts, &TableCounts),
+    counts: impl Fn(&Path) -> TableCounts,
+    mut seed: impl FnMut() -> (PathBuf, TableCounts),
+) -> (usize, usize) {
+    let mut committed = 0;
+    let interrupted = kill_at_random_moments(db, files, took, 12, |round, ended, db| {
+        let got = counts(db);
+        if let Some(status) = ended {
+            assert!(status.success(), "round {round}: the import failed: {status}");
+        }
+        if got == *want {
+            committed += 1;
+            let (fresh, again) = seed();
+            assert_eq!(again, *before, "the first file imports the same rows every time");
+            *db = fresh;
+            return false;
+        }
+        assert!(ended.is_none(), "round {round}: the import ended, yet the store holds {got:?}, not {want:?}");
+        assert_eq!(got, *before, "round {round}: killed, yet the store changed");
+        true
+    });
+    (interrupted, committed)
+}
+
 /// Opens the SQLite store, checks it, and returns its row counts.
 fn checked_counts(db: &Path) -> TableCounts {
     let store = SqliteStore::open(db).expect("the store opens after a crash");
@@ -162,24 +196,11 @@ fn an_import_killed_at_random_moments_completes_on_rerun_with_nothing_twice() {
     let (mut db, before) = seeded_sqlite(dir.path(), &files, 0);
     assert!(before.messages > 0 && before.messages < want.messages, "{before:?}");
     let mut stores = 0;
-    let interrupted = kill_at_random_moments(&mut db, &files, took, 12, |round, ended, db| {
-        let got = checked_counts(db);
-        if let Some(status) = ended {
-            assert!(status.success(), "round {round}: the import failed: {status}");
-        }
-        // Killed before the commit: exactly what was there. Killed after it
-        // (the process was still ending) or not at all: all of it.
-        if got == want {
-            stores += 1;
-            let (fresh, again) = seeded_sqlite(dir.path(), &files, stores);
-            assert_eq!(again, before, "the first file imports the same rows every time");
-            *db = fresh;
-            return false;
-        }
-        assert!(ended.is_none(), "round {round}: the import ended, yet the store holds {got:?}, not {want:?}");
-        assert_eq!(got, before, "round {round}: killed, yet the store changed");
-        true
-    });
+    let seed = || {
+        stores += 1;
+        seeded_sqlite(dir.path(), &files, stores)
+    };
+    let (interrupted, _) = kill_and_check(&mut db, &files, took, (&before, &want), checked_counts, seed);
     assert!(interrupted >= 6, "only {interrupted} of 48 imports were killed before they committed");
 
     // The rerun completes the import: the same rows as the clean one, none twice.
@@ -337,25 +358,8 @@ fn a_postgres_import_killed_mid_file_or_between_files_leaves_what_was_there_and_
         (PathBuf::from(url), before)
     };
     let (mut db, before) = seeded();
-    let mut committed = 0;
-    let interrupted = kill_at_random_moments(&mut db, &files, took, 12, |round, ended, db| {
-        let got = pg_checked_counts(db.to_str().unwrap());
-        if let Some(status) = ended {
-            assert!(status.success(), "round {round}: the import failed: {status}");
-        }
-        // Killed before the commit: exactly what was there. Killed after it
-        // (the process was still ending) or not at all: all of it.
-        if got == want {
-            committed += 1;
-            let (fresh, again) = seeded();
-            assert_eq!(again, before, "the first file imports the same rows every time");
-            *db = fresh;
-            return false;
-        }
-        assert!(ended.is_none(), "round {round}: the import ended, yet the store holds {got:?}, not {want:?}");
-        assert_eq!(got, before, "round {round}: killed, yet the store changed");
-        true
-    });
+    let counts = |db: &Path| pg_checked_counts(db.to_str().unwrap());
+    let (interrupted, committed) = kill_and_check(&mut db, &files, took, (&before, &want), counts, seeded);
     assert!(interrupted >= 6, "only {interrupted} of 48 imports were killed before they committed");
     let url = db.to_str().unwrap().to_string();
     let db = Path::new(&url);
