@@ -268,7 +268,9 @@ fn planted_pairs_and_proposed_introductions() {
 
 /// The bar: at least half of the proposed introductions are planted pairs.
 /// Not met (docs/ops.md): on the simulator's template texts, short profiles
-/// of stock phrases ("同问，坐等大佬回答") look more alike than a niche.
+/// of stock phrases ("同问，坐等大佬回答") look more alike than a niche, and
+/// only 1 of seed 1's 13 planted pairs names its niche on both sides in the
+/// window: the planted pairs mostly leave no trace to find.
 #[test]
 #[ignore = "the introductions' precision on the planted pairs is not met yet: docs/ops.md"]
 fn introductions_find_the_planted_pairs() {
