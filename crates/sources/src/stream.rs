@@ -294,9 +294,11 @@ impl<'a> TextReader<'a> {
     /// from a `str`): no encoding is guessed and no binary check made, so
     /// that nothing about the content can fail.
     fn open(name: &str, mut src: Box<dyn Read + 'a>, text: bool) -> Result<Self, SourceError> {
-        let mut probe = vec![0; PROBE];
-        let n = read_full(&mut *src, &mut probe, name)?;
-        probe.truncate(n);
+        // Grown as read, not zeroed in full first: a small file (most of a
+        // folder of exports, every fuzz input) costs what it holds.
+        let mut probe = Vec::new();
+        (&mut *src).take(PROBE as u64).read_to_end(&mut probe).map_err(|e| io_error(name, e))?;
+        let n = probe.len();
         let src_done = n < PROBE;
         let mut r = TextReader {
             name: name.to_string(),
