@@ -20,6 +20,15 @@
 //! savepoint (a rolled-back file must not take them away), and emptied by
 //! the statement that moves their rows: a file rolled back to its
 //! savepoint finds them empty again.
+//!
+//! Messages of a group the session created itself skip all that: the
+//! session knows every key stored in such a group ([`FreshGroups`]), so it
+//! answers at once whether a row is new, and the new ones are copied
+//! straight into `messages` (no staging table, no `ON CONFLICT` checks of
+//! three unique indexes per row: most of the server's time after the
+//! foreign keys, docs/postgres.md "Measured"). The unique indexes still
+//! hold: a row the session wrongly took for new would fail its file, never
+//! be stored twice.
 
 use postgres::{Client, Statement};
 use std::io::Write;
@@ -49,9 +58,14 @@ impl CopyRows {
     /// Starts a row of `fields` fields, the first the row's place in the
     /// queue.
     pub(super) fn row(&mut self, fields: i16, seq: usize) {
+        self.start(fields);
+        self.i32(seq as i32);
+    }
+
+    /// Starts a row of `fields` fields.
+    pub(super) fn start(&mut self, fields: i16) {
         self.data.extend_from_slice(&fields.to_be_bytes());
         self.rows += 1;
-        self.i32(seq as i32);
     }
 
     pub(super) fn i64(&mut self, v: i64) {
@@ -140,6 +154,10 @@ impl From<std::io::Error> for BatchError {
 /// What a session queues, per file.
 pub(super) struct Batch {
     pub(super) messages: CopyRows,
+    /// New messages of the session's own groups ([`FreshGroups`]), copied
+    /// straight into `messages`, and their places in the queue.
+    pub(super) direct: CopyRows,
+    pub(super) direct_seqs: Vec<usize>,
     pub(super) memberships: CopyRows,
     pub(super) activities: CopyRows,
     /// Names recorded (`record_name`): no answer is awaited for them.
@@ -155,6 +173,79 @@ pub(super) struct Batch {
     /// The COPY into each staging table, prepared once: messages,
     /// memberships, activities, names.
     copies: [Statement; 4],
+    /// The COPY straight into `messages`.
+    copy_direct: Statement,
+}
+
+/// The COPY straight into `messages` (ids from the table's own sequence).
+const DIRECT: &str =
+    "COPY messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions,
+                                     bot, edited_ms, content_key, import_id) FROM STDIN (FORMAT binary)";
+
+/// Keys [`FreshGroups`] holds at most, in batches' worth of rows (natural
+/// and content keys of all its groups together: 500,000, a few tens of MB,
+/// at the usual batch size; a test's small batches make it small too).
+/// Past it, it forgets every group but the one being written, and that one
+/// too if it alone holds more.
+pub(super) const FRESH_BATCHES: usize = 50;
+
+/// The message keys stored in the groups this session created, while it
+/// knows all of them: a new group has none but what the session stores, and
+/// no other session can write into it before the commit (imports into one
+/// community take turns; other communities' keys are their own). A group
+/// is forgotten (its messages go through the staging table's
+/// `ON CONFLICT` again) when a file is rolled back (its keys are gone from
+/// the table but not from here) or when too many keys are held.
+pub(super) struct FreshGroups {
+    groups: crate::identity::FastMap<i64, FreshKeys>,
+    entries: usize,
+    cap: usize,
+}
+
+#[derive(Default)]
+struct FreshKeys {
+    keys: std::collections::HashSet<Box<str>, foldhash::fast::RandomState>,
+    contents: std::collections::HashSet<i64, foldhash::fast::RandomState>,
+}
+
+impl FreshGroups {
+    /// Holding at most `cap` keys.
+    pub(super) fn new(cap: usize) -> Self {
+        FreshGroups { groups: Default::default(), entries: 0, cap }
+    }
+
+    /// The session created `group`: nothing is stored in it yet.
+    pub(super) fn created(&mut self, group: i64) {
+        self.groups.insert(group, FreshKeys::default());
+    }
+
+    /// Whether a message of `group` with these keys is new (and now
+    /// held), or a duplicate of one stored or queued; `None` if the group's
+    /// keys are not all known here. `key` as stored (U+0000 as U+FFFD).
+    pub(super) fn message(&mut self, group: i64, key: &str, content_key: i64) -> Option<bool> {
+        let g = self.groups.get_mut(&group)?;
+        if g.contents.contains(&content_key) || g.keys.contains(key) {
+            return Some(false);
+        }
+        g.contents.insert(content_key);
+        g.keys.insert(key.into());
+        self.entries += 2;
+        if self.entries > self.cap {
+            self.groups.retain(|&id, _| id == group);
+            self.entries = self.groups.values().map(|g| g.keys.len() + g.contents.len()).sum();
+            if self.entries > self.cap {
+                self.groups.clear();
+                self.entries = 0;
+            }
+        }
+        Some(true)
+    }
+
+    /// A file was rolled back: the keys held may name rows that are gone.
+    pub(super) fn clear(&mut self) {
+        self.groups.clear();
+        self.entries = 0;
+    }
 }
 
 /// The staging tables, for the session's connection (`{messages}` and the
@@ -288,8 +379,11 @@ impl Batch {
             client.prepare(ACTIVITIES.0)?,
             client.prepare(NAMES.0)?,
         ];
+        let copy_direct = client.prepare(DIRECT)?;
         Ok(Batch {
             messages: CopyRows::default(),
+            direct: CopyRows::default(),
+            direct_seqs: Vec::new(),
             memberships: CopyRows::default(),
             activities: CopyRows::default(),
             names: CopyRows::default(),
@@ -297,22 +391,27 @@ impl Batch {
             early: Vec::new(),
             limit: limit.max(1),
             copies,
+            copy_direct,
         })
     }
 
     /// Forgets whatever an earlier file left queued (a file that failed).
     pub(super) fn clear(&mut self) {
-        for t in [&mut self.messages, &mut self.memberships, &mut self.activities, &mut self.names] {
+        for t in [&mut self.messages, &mut self.direct, &mut self.memberships, &mut self.activities, &mut self.names] {
             t.clear();
         }
+        self.direct_seqs.clear();
         self.queued = 0;
         self.early.clear();
     }
 
     /// Whether the sink should flush now.
     pub(super) fn full(&self) -> bool {
-        let bytes =
-            self.messages.data.len() + self.memberships.data.len() + self.activities.data.len() + self.names.data.len();
+        let bytes = self.messages.data.len()
+            + self.direct.data.len()
+            + self.memberships.data.len()
+            + self.activities.data.len()
+            + self.names.data.len();
         self.queued >= self.limit || self.names.rows >= self.limit || bytes >= BATCH_BYTES
     }
 
@@ -342,6 +441,15 @@ impl Batch {
         let start = added.len();
         added.resize(start + self.queued, false);
         self.queued = 0;
+        // The session's own groups' new messages first: a staged row of the
+        // same group (its keys forgotten since) must find them stored.
+        for &seq in &self.direct_seqs {
+            added[start + seq] = true;
+        }
+        self.direct_seqs.clear();
+        if self.direct.rows > 0 {
+            self.direct.send(client, &self.copy_direct)?;
+        }
         let c = community.to_string();
         let tables = [
             (&mut self.messages, MESSAGES.1),
