@@ -30,6 +30,7 @@
 //! hold: a row the session wrongly took for new would fail its file, never
 //! be stored twice.
 
+use crate::identity::FastMap;
 use postgres::{Client, Statement};
 use std::io::Write;
 
@@ -161,7 +162,15 @@ pub(super) struct Batch {
     pub(super) memberships: CopyRows,
     pub(super) activities: CopyRows,
     /// Names recorded (`record_name`): no answer is awaited for them.
-    pub(super) names: CopyRows,
+    /// Gathered per (member, group) with their first and last use, and
+    /// sent at the file's end (or before a merge, or when there are many):
+    /// sent with every batch, a member seen in each batch got a new row
+    /// version (and, inside the import's transaction, a check of both its
+    /// foreign keys) per batch.
+    name_uses: FastMap<(i64, i64), Vec<(Box<str>, i64, i64)>>,
+    /// Entries in `name_uses`.
+    name_count: usize,
+    names: CopyRows,
     /// Rows of the three event tables queued since the last flush: the
     /// next row's place in the queue.
     pub(super) queued: usize,
@@ -197,7 +206,7 @@ pub(super) const FRESH_BATCHES: usize = 50;
 /// `ON CONFLICT` again) when a file is rolled back (its keys are gone from
 /// the table but not from here) or when too many keys are held.
 pub(super) struct FreshGroups {
-    groups: crate::identity::FastMap<i64, FreshKeys>,
+    groups: FastMap<i64, FreshKeys>,
     entries: usize,
     cap: usize,
 }
@@ -267,7 +276,7 @@ CREATE TEMP TABLE stage_activities (
     content_key BIGINT, import_id BIGINT
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_names (
-    seq INTEGER NOT NULL, member_id BIGINT, group_id BIGINT, name TEXT, at_ms BIGINT
+    seq INTEGER NOT NULL, member_id BIGINT, group_id BIGINT, name TEXT, first_ms BIGINT, last_ms BIGINT
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_display (seq INTEGER NOT NULL, member_id BIGINT, name TEXT, at_ms BIGINT) ON COMMIT DROP;
 ";
@@ -321,9 +330,9 @@ const ACTIVITIES: (&str, &str) = (
 /// Names: each (member, group, name) once, its first and last use
 /// widened. (Display names are set once per session: [`display_names`].)
 const NAMES: (&str, &str) = (
-    "COPY stage_names (seq, member_id, group_id, name, at_ms) FROM STDIN (FORMAT binary)",
+    "COPY stage_names (seq, member_id, group_id, name, first_ms, last_ms) FROM STDIN (FORMAT binary)",
     "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
-     SELECT {c}, member_id, group_id, name, min(at_ms), max(at_ms) FROM stage_names
+     SELECT {c}, member_id, group_id, name, min(first_ms), max(last_ms) FROM stage_names
      GROUP BY member_id, group_id, name
      ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
      SET first_ms = least(member_names.first_ms, excluded.first_ms),
@@ -386,6 +395,8 @@ impl Batch {
             direct_seqs: Vec::new(),
             memberships: CopyRows::default(),
             activities: CopyRows::default(),
+            name_uses: FastMap::default(),
+            name_count: 0,
             names: CopyRows::default(),
             queued: 0,
             early: Vec::new(),
@@ -401,6 +412,8 @@ impl Batch {
             t.clear();
         }
         self.direct_seqs.clear();
+        self.name_uses.clear();
+        self.name_count = 0;
         self.queued = 0;
         self.early.clear();
     }
@@ -410,15 +423,59 @@ impl Batch {
         let bytes = self.messages.data.len()
             + self.direct.data.len()
             + self.memberships.data.len()
-            + self.activities.data.len()
-            + self.names.data.len();
-        self.queued >= self.limit || self.names.rows >= self.limit || bytes >= BATCH_BYTES
+            + self.activities.data.len();
+        self.queued >= self.limit || self.name_count >= self.limit || bytes >= BATCH_BYTES
+    }
+
+    /// `member` used `name` in `group` at `at`.
+    pub(super) fn name_used(&mut self, member: i64, group: i64, name: &str, at: i64) {
+        let uses = self.name_uses.entry((member, group)).or_default();
+        match uses.iter_mut().find(|(n, _, _)| &**n == name) {
+            Some((_, first, last)) => {
+                *first = (*first).min(at);
+                *last = (*last).max(at);
+            }
+            None => {
+                uses.push((name.into(), at, at));
+                self.name_count += 1;
+            }
+        }
+    }
+
+    /// Moves the gathered names into their COPY rows.
+    fn take_names(&mut self) {
+        let t = &mut self.names;
+        for ((member, group), uses) in self.name_uses.drain() {
+            for (name, first, last) in uses {
+                t.row(6, t.rows);
+                t.i64(member);
+                t.i64(group);
+                t.text(&name);
+                t.i64(first);
+                t.i64(last);
+            }
+        }
+        self.name_count = 0;
+    }
+
+    /// Sends the names gathered so far (at the end of a file: nothing may
+    /// stay behind its savepoint).
+    pub(super) fn send_names(&mut self, client: &mut Client, community: i64) -> Result<(), BatchError> {
+        self.take_names();
+        if self.names.rows == 0 {
+            return Ok(());
+        }
+        self.names.send(client, &self.copies[3])?;
+        client.batch_execute(&NAMES.1.replace("{c}", &community.to_string()))?;
+        Ok(())
     }
 
     /// Sends every queued row now, keeping whether each was new for the
     /// sink's next [`Batch::flush`] (before a merge or a key upgrade, which
     /// must find the rows stored).
     pub(super) fn send_early(&mut self, client: &mut Client, community: i64) -> Result<(), BatchError> {
+        // A merge moves the member's names: they must be stored too.
+        self.take_names();
         let mut early = std::mem::take(&mut self.early);
         let result = self.send(client, community, &mut early);
         self.early = early;
@@ -441,6 +498,9 @@ impl Batch {
         let start = added.len();
         added.resize(start + self.queued, false);
         self.queued = 0;
+        if self.name_count >= self.limit {
+            self.take_names();
+        }
         // The session's own groups' new messages first: a staged row of the
         // same group (its keys forgotten since) must find them stored.
         for &seq in &self.direct_seqs {

@@ -174,7 +174,9 @@ impl<'s> PgSession<'s> {
         // A failed feed is the error to report: after it PostgreSQL refuses
         // every statement until the rollback, so `finish` would fail too.
         let format = format.map_err(unbox)?;
-        let (mut stats, _rows) = sink.finish().map_err(unbox)?;
+        let (mut stats, rows) = sink.finish().map_err(unbox)?;
+        // The file's names, gathered over the whole file.
+        rows.batch.send_names(rows.client, cid).map_err(|e| unbox(rows.batch_error(e)))?;
         match format {
             // Recognised nothing: nothing of it is kept (the caller rolls back).
             None => Ok(stats),
@@ -546,12 +548,7 @@ impl IdentityRows for PgRows<'_> {
     fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()> {
         self.names.recorded(member, group, name, at_ms);
         self.display.recorded(member, name, at_ms);
-        let t = &mut self.batch.names;
-        t.row(5, t.rows);
-        t.i64(member);
-        t.i64(group);
-        t.text(name);
-        t.i64(at_ms);
+        self.batch.name_used(member, group, name, at_ms);
         Ok(())
     }
 
