@@ -152,6 +152,9 @@ impl From<std::io::Error> for BatchError {
     }
 }
 
+/// A name a member used in a group: the name, its first and last use.
+type NameUse = (Box<str>, i64, i64);
+
 /// What a session queues, per file.
 pub(super) struct Batch {
     pub(super) messages: CopyRows,
@@ -167,7 +170,7 @@ pub(super) struct Batch {
     /// sent with every batch, a member seen in each batch got a new row
     /// version (and, inside the import's transaction, a check of both its
     /// foreign keys) per batch.
-    name_uses: FastMap<(i64, i64), Vec<(Box<str>, i64, i64)>>,
+    name_uses: FastMap<(i64, i64), Vec<NameUse>>,
     /// Entries in `name_uses`.
     name_count: usize,
     names: CopyRows,
