@@ -8,7 +8,7 @@ use common::{import, pg_store};
 use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::records::{MarkKind, OrderRecord};
 use tonghao_model::{Event, Header, Message, Platform};
-use tonghao_store::{Accounts, Operations, PgStore, Privacy, StoreError};
+use tonghao_store::{Accounts, Operations, PgStore, Privacy, Queries, StoreError};
 
 /// Tables the same on every node (not keyed by community): the accounts
 /// that span communities, the community list itself, and the store's own
@@ -171,7 +171,7 @@ fn a_newer_schema_is_refused() {
 }
 
 /// A database of the last count-numbered schema (v2, no record of applied
-/// numbers) gets migrations 0003 to 0006 and records 1 to 6 as applied.
+/// numbers) gets migrations 0003 to 0007 and records 1 to 7 as applied.
 #[test]
 fn a_v2_database_gets_the_migrations_numbered_after_the_gap() {
     let url = tonghao_store::test_pg::database_url();
@@ -181,17 +181,153 @@ fn a_v2_database_gets_the_migrations_numbered_after_the_gap() {
     c.batch_execute("CREATE TABLE tonghao_schema (version BIGINT NOT NULL); INSERT INTO tonghao_schema VALUES (2)")
         .unwrap();
     let store = PgStore::open(&url).unwrap();
-    assert_eq!(PgStore::SCHEMA_VERSION, 6);
+    assert_eq!(PgStore::SCHEMA_VERSION, 7);
     let applied: Vec<i64> = c
         .query("SELECT number FROM tonghao_migrations ORDER BY number", &[])
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6, 7]);
     let version: i64 = c.query_one("SELECT version FROM tonghao_schema", &[]).unwrap().get(0);
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     assert!(store.templates("default").unwrap().is_empty(), "0005's tables exist");
     drop(store);
     PgStore::open(&url).unwrap();
+}
+
+/// Events as canonical JSONL lines (`kind`, `group`, `member`, ...).
+fn events(lines: &[&str]) -> Vec<Event> {
+    lines
+        .iter()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["platform"] = "wechat".into();
+            if v.get("member_name").is_none() {
+                v["member_name"] = v["member"].clone();
+            }
+            serde_json::from_value(v).unwrap_or_else(|e| panic!("{l}: {e}"))
+        })
+        .collect()
+}
+
+/// Rows of the event tables (and the rest) that name a group or member no
+/// longer there: 0 after every delete, undo and merge. The event tables
+/// have no foreign keys since migration 0007, so tonghao's own statements
+/// must leave none.
+fn orphans(store: &PgStore) -> Vec<(String, i64)> {
+    let missing = |table: &str, column: &str, parent: &str| {
+        format!(
+            "SELECT '{table}.{column}', count(*) FROM {table} x WHERE x.{column} IS NOT NULL AND NOT EXISTS
+             (SELECT 1 FROM {parent} p WHERE p.community_id = x.community_id AND p.id = x.{column})"
+        )
+    };
+    let mut checks = Vec::new();
+    for table in ["messages", "memberships", "activities", "member_names"] {
+        checks.push(missing(table, "group_id", "groups"));
+        checks.push(missing(table, "member_id", "members"));
+    }
+    checks.push(missing("memberships", "by_member_id", "members"));
+    checks.push(missing("identities", "member_id", "members"));
+    store.test_client(|c| {
+        checks
+            .iter()
+            .map(|sql| {
+                let r = c.query_one(sql.as_str(), &[]).unwrap();
+                (r.get(0), r.get(1))
+            })
+            .filter(|(_, n): &(String, i64)| *n > 0)
+            .collect()
+    })
+}
+
+/// The event tables lost their foreign keys (0007): deleting a group, a
+/// member (also one who invited others), undoing an import and merging a
+/// name-only member leave no event that names a missing group or member,
+/// and take what the cascades took.
+#[test]
+fn deletes_undo_and_merges_leave_no_event_without_its_group_or_member() {
+    let store = pg_store();
+    let fks: i64 = store.test_client(|c| {
+        c.query_one(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f'
+             AND conrelid IN ('messages'::regclass, 'memberships'::regclass, 'activities'::regclass)",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    });
+    assert_eq!(fks, 0, "migration 0007 dropped them");
+    let t = |m: u32| format!("2024-03-01T10:{m:02}:00+08:00");
+    let file = |lines: Vec<String>| events(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+    // A: two groups; u2 invites u3 into g1; recalls and check-ins; a
+    // name-only join of 小徐 in g2 who then speaks there by id (a merge).
+    let a = file(vec![
+        format!(r#"{{"kind":"message","group":"g1","member":"u1","at":"{}","id":"1","text":"早"}}"#, t(0)),
+        format!(r#"{{"kind":"message","group":"g1","member":"u2","at":"{}","id":"2","text":"好"}}"#, t(1)),
+        format!(r#"{{"kind":"join","group":"g1","member":"u3","at":"{}","by":{{"id":"u2"}}}}"#, t(2)),
+        format!(r#"{{"kind":"message","group":"g1","member":"u3","at":"{}","id":"3","text":"hi"}}"#, t(3)),
+        format!(r#"{{"kind":"recall","group":"g1","member":"u1","at":"{}","target":"1"}}"#, t(4)),
+        format!(r#"{{"kind":"checkin","group":"g2","member":"u2","at":"{}","text":"第1天"}}"#, t(5)),
+        format!(r#"{{"kind":"message","group":"g2","member":"u1","at":"{}","id":"4","text":"二群"}}"#, t(6)),
+        format!(
+            r#"{{"kind":"message","group":"g1","member":"xu","member_name":"小徐","at":"{}","id":"5","text":"一群"}}"#,
+            t(7)
+        ),
+        format!(r#"{{"kind":"join","group":"g2","member_name":"小徐","at":"{}"}}"#, t(8)),
+        format!(
+            r#"{{"kind":"message","group":"g2","member":"xu","member_name":"小徐","at":"{}","id":"6","text":"二"}}"#,
+            t(9)
+        ),
+    ]);
+    import(&store, &a);
+    assert_eq!(store.counts().unwrap().members, 4, "小徐's name-only join was merged into xu");
+    assert_eq!(orphans(&store), vec![], "after the merge");
+    // B: a group of its own, and a message in g1: undone below.
+    import(
+        &store,
+        &file(vec![
+            format!(r#"{{"kind":"message","group":"g3","member":"u4","at":"{}","id":"7","text":"三群"}}"#, t(10)),
+            format!(r#"{{"kind":"join","group":"g3","member":"u5","at":"{}","by":{{"id":"u4"}}}}"#, t(11)),
+            format!(r#"{{"kind":"message","group":"g1","member":"u4","at":"{}","id":"8","text":"来一群"}}"#, t(12)),
+        ]),
+    );
+    let counts = |s: &PgStore| {
+        let c = s.counts().unwrap();
+        (c.groups, c.members, c.messages, c.memberships, c.activities)
+    };
+    let before = counts(&store);
+    assert_eq!(before.0, 3, "{before:?}");
+    assert!(before.4 >= 2, "the recall and the check-in: {before:?}");
+    assert_eq!(orphans(&store), vec![]);
+
+    let last = store.imports().unwrap().iter().map(|r| r.id).max().unwrap();
+    let undone = store.import_undo("default", last).unwrap();
+    assert_eq!((undone.messages, undone.memberships, undone.groups), (2, 1, 1), "{undone:?}");
+    assert_eq!(orphans(&store), vec![], "after the undo");
+
+    // u2 invited u3: deleting u2 clears that place (as ON DELETE SET NULL did).
+    let deleted = store.member_delete("default", "wechat:u2").unwrap();
+    assert_eq!(deleted.inviter_links_cleared, 1, "{deleted:?}");
+    assert_eq!(orphans(&store), vec![], "after the member delete");
+
+    let gone = store.group_delete("default", "g2").unwrap();
+    assert!(gone.messages >= 2 && gone.memberships >= 1, "{gone:?}");
+    assert_eq!(orphans(&store), vec![], "after the group delete");
+    let per_group: Vec<(String, i64)> = store.test_client(|c| {
+        c.query(
+            "SELECT t, count(*) FROM (SELECT 'messages' t, group_id FROM messages UNION ALL
+                 SELECT 'memberships', group_id FROM memberships UNION ALL
+                 SELECT 'activities', group_id FROM activities) e
+             WHERE group_id NOT IN (SELECT id FROM groups) GROUP BY t",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+    });
+    assert_eq!(per_group, vec![], "the deleted group's events went with it");
+    let c = store.counts().unwrap();
+    assert_eq!(c.groups, 1);
 }

@@ -20,7 +20,17 @@
 //! savepoint (a rolled-back file must not take them away), and emptied by
 //! the statement that moves their rows: a file rolled back to its
 //! savepoint finds them empty again.
+//!
+//! Messages of a group the session created itself skip all that: the
+//! session knows every key stored in such a group ([`FreshGroups`]), so it
+//! answers at once whether a row is new, and the new ones are copied
+//! straight into `messages` (no staging table, no `ON CONFLICT` checks of
+//! three unique indexes per row: most of the server's time after the
+//! foreign keys, docs/postgres.md "Measured"). The unique indexes still
+//! hold: a row the session wrongly took for new would fail its file, never
+//! be stored twice.
 
+use crate::identity::FastMap;
 use postgres::{Client, Statement};
 use std::io::Write;
 
@@ -49,9 +59,14 @@ impl CopyRows {
     /// Starts a row of `fields` fields, the first the row's place in the
     /// queue.
     pub(super) fn row(&mut self, fields: i16, seq: usize) {
+        self.start(fields);
+        self.i32(seq as i32);
+    }
+
+    /// Starts a row of `fields` fields.
+    pub(super) fn start(&mut self, fields: i16) {
         self.data.extend_from_slice(&fields.to_be_bytes());
         self.rows += 1;
-        self.i32(seq as i32);
     }
 
     pub(super) fn i64(&mut self, v: i64) {
@@ -137,13 +152,28 @@ impl From<std::io::Error> for BatchError {
     }
 }
 
+/// A name a member used in a group: the name, its first and last use.
+type NameUse = (Box<str>, i64, i64);
+
 /// What a session queues, per file.
 pub(super) struct Batch {
     pub(super) messages: CopyRows,
+    /// New messages of the session's own groups ([`FreshGroups`]), copied
+    /// straight into `messages`, and their places in the queue.
+    pub(super) direct: CopyRows,
+    pub(super) direct_seqs: Vec<usize>,
     pub(super) memberships: CopyRows,
     pub(super) activities: CopyRows,
     /// Names recorded (`record_name`): no answer is awaited for them.
-    pub(super) names: CopyRows,
+    /// Gathered per (member, group) with their first and last use, and
+    /// sent at the file's end (or before a merge, or when there are many):
+    /// sent with every batch, a member seen in each batch got a new row
+    /// version (and, inside the import's transaction, a check of both its
+    /// foreign keys) per batch.
+    name_uses: FastMap<(i64, i64), Vec<NameUse>>,
+    /// Entries in `name_uses`.
+    name_count: usize,
+    names: CopyRows,
     /// Rows of the three event tables queued since the last flush: the
     /// next row's place in the queue.
     pub(super) queued: usize,
@@ -155,6 +185,79 @@ pub(super) struct Batch {
     /// The COPY into each staging table, prepared once: messages,
     /// memberships, activities, names.
     copies: [Statement; 4],
+    /// The COPY straight into `messages`.
+    copy_direct: Statement,
+}
+
+/// The COPY straight into `messages` (ids from the table's own sequence).
+const DIRECT: &str =
+    "COPY messages (community_id, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions,
+                                     bot, edited_ms, content_key, import_id) FROM STDIN (FORMAT binary)";
+
+/// Keys [`FreshGroups`] holds at most, in batches' worth of rows (natural
+/// and content keys of all its groups together: 500,000, a few tens of MB,
+/// at the usual batch size; a test's small batches make it small too).
+/// Past it, it forgets every group but the one being written, and that one
+/// too if it alone holds more.
+pub(super) const FRESH_BATCHES: usize = 50;
+
+/// The message keys stored in the groups this session created, while it
+/// knows all of them: a new group has none but what the session stores, and
+/// no other session can write into it before the commit (imports into one
+/// community take turns; other communities' keys are their own). A group
+/// is forgotten (its messages go through the staging table's
+/// `ON CONFLICT` again) when a file is rolled back (its keys are gone from
+/// the table but not from here) or when too many keys are held.
+pub(super) struct FreshGroups {
+    groups: FastMap<i64, FreshKeys>,
+    entries: usize,
+    cap: usize,
+}
+
+#[derive(Default)]
+struct FreshKeys {
+    keys: std::collections::HashSet<Box<str>, foldhash::fast::RandomState>,
+    contents: std::collections::HashSet<i64, foldhash::fast::RandomState>,
+}
+
+impl FreshGroups {
+    /// Holding at most `cap` keys.
+    pub(super) fn new(cap: usize) -> Self {
+        FreshGroups { groups: Default::default(), entries: 0, cap }
+    }
+
+    /// The session created `group`: nothing is stored in it yet.
+    pub(super) fn created(&mut self, group: i64) {
+        self.groups.insert(group, FreshKeys::default());
+    }
+
+    /// Whether a message of `group` with these keys is new (and now
+    /// held), or a duplicate of one stored or queued; `None` if the group's
+    /// keys are not all known here. `key` as stored (U+0000 as U+FFFD).
+    pub(super) fn message(&mut self, group: i64, key: &str, content_key: i64) -> Option<bool> {
+        let g = self.groups.get_mut(&group)?;
+        if g.contents.contains(&content_key) || g.keys.contains(key) {
+            return Some(false);
+        }
+        g.contents.insert(content_key);
+        g.keys.insert(key.into());
+        self.entries += 2;
+        if self.entries > self.cap {
+            self.groups.retain(|&id, _| id == group);
+            self.entries = self.groups.values().map(|g| g.keys.len() + g.contents.len()).sum();
+            if self.entries > self.cap {
+                self.groups.clear();
+                self.entries = 0;
+            }
+        }
+        Some(true)
+    }
+
+    /// A file was rolled back: the keys held may name rows that are gone.
+    pub(super) fn clear(&mut self) {
+        self.groups.clear();
+        self.entries = 0;
+    }
 }
 
 /// The staging tables, for the session's connection (`{messages}` and the
@@ -176,7 +279,7 @@ CREATE TEMP TABLE stage_activities (
     content_key BIGINT, import_id BIGINT
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_names (
-    seq INTEGER NOT NULL, member_id BIGINT, group_id BIGINT, name TEXT, at_ms BIGINT
+    seq INTEGER NOT NULL, member_id BIGINT, group_id BIGINT, name TEXT, first_ms BIGINT, last_ms BIGINT
 ) ON COMMIT DROP;
 CREATE TEMP TABLE stage_display (seq INTEGER NOT NULL, member_id BIGINT, name TEXT, at_ms BIGINT) ON COMMIT DROP;
 ";
@@ -230,9 +333,9 @@ const ACTIVITIES: (&str, &str) = (
 /// Names: each (member, group, name) once, its first and last use
 /// widened. (Display names are set once per session: [`display_names`].)
 const NAMES: (&str, &str) = (
-    "COPY stage_names (seq, member_id, group_id, name, at_ms) FROM STDIN (FORMAT binary)",
+    "COPY stage_names (seq, member_id, group_id, name, first_ms, last_ms) FROM STDIN (FORMAT binary)",
     "INSERT INTO member_names (community_id, member_id, group_id, name, first_ms, last_ms)
-     SELECT {c}, member_id, group_id, name, min(at_ms), max(at_ms) FROM stage_names
+     SELECT {c}, member_id, group_id, name, min(first_ms), max(last_ms) FROM stage_names
      GROUP BY member_id, group_id, name
      ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
      SET first_ms = least(member_names.first_ms, excluded.first_ms),
@@ -288,38 +391,94 @@ impl Batch {
             client.prepare(ACTIVITIES.0)?,
             client.prepare(NAMES.0)?,
         ];
+        let copy_direct = client.prepare(DIRECT)?;
         Ok(Batch {
             messages: CopyRows::default(),
+            direct: CopyRows::default(),
+            direct_seqs: Vec::new(),
             memberships: CopyRows::default(),
             activities: CopyRows::default(),
+            name_uses: FastMap::default(),
+            name_count: 0,
             names: CopyRows::default(),
             queued: 0,
             early: Vec::new(),
             limit: limit.max(1),
             copies,
+            copy_direct,
         })
     }
 
     /// Forgets whatever an earlier file left queued (a file that failed).
     pub(super) fn clear(&mut self) {
-        for t in [&mut self.messages, &mut self.memberships, &mut self.activities, &mut self.names] {
+        for t in [&mut self.messages, &mut self.direct, &mut self.memberships, &mut self.activities, &mut self.names] {
             t.clear();
         }
+        self.direct_seqs.clear();
+        self.name_uses.clear();
+        self.name_count = 0;
         self.queued = 0;
         self.early.clear();
     }
 
     /// Whether the sink should flush now.
     pub(super) fn full(&self) -> bool {
-        let bytes =
-            self.messages.data.len() + self.memberships.data.len() + self.activities.data.len() + self.names.data.len();
-        self.queued >= self.limit || self.names.rows >= self.limit || bytes >= BATCH_BYTES
+        let bytes = self.messages.data.len()
+            + self.direct.data.len()
+            + self.memberships.data.len()
+            + self.activities.data.len();
+        self.queued >= self.limit || self.name_count >= self.limit || bytes >= BATCH_BYTES
+    }
+
+    /// `member` used `name` in `group` at `at`.
+    pub(super) fn name_used(&mut self, member: i64, group: i64, name: &str, at: i64) {
+        let uses = self.name_uses.entry((member, group)).or_default();
+        match uses.iter_mut().find(|(n, _, _)| &**n == name) {
+            Some((_, first, last)) => {
+                *first = (*first).min(at);
+                *last = (*last).max(at);
+            }
+            None => {
+                uses.push((name.into(), at, at));
+                self.name_count += 1;
+            }
+        }
+    }
+
+    /// Moves the gathered names into their COPY rows.
+    fn take_names(&mut self) {
+        let t = &mut self.names;
+        for ((member, group), uses) in self.name_uses.drain() {
+            for (name, first, last) in uses {
+                t.row(6, t.rows);
+                t.i64(member);
+                t.i64(group);
+                t.text(&name);
+                t.i64(first);
+                t.i64(last);
+            }
+        }
+        self.name_count = 0;
+    }
+
+    /// Sends the names gathered so far (at the end of a file: nothing may
+    /// stay behind its savepoint).
+    pub(super) fn send_names(&mut self, client: &mut Client, community: i64) -> Result<(), BatchError> {
+        self.take_names();
+        if self.names.rows == 0 {
+            return Ok(());
+        }
+        self.names.send(client, &self.copies[3])?;
+        client.batch_execute(&NAMES.1.replace("{c}", &community.to_string()))?;
+        Ok(())
     }
 
     /// Sends every queued row now, keeping whether each was new for the
     /// sink's next [`Batch::flush`] (before a merge or a key upgrade, which
     /// must find the rows stored).
     pub(super) fn send_early(&mut self, client: &mut Client, community: i64) -> Result<(), BatchError> {
+        // A merge moves the member's names: they must be stored too.
+        self.take_names();
         let mut early = std::mem::take(&mut self.early);
         let result = self.send(client, community, &mut early);
         self.early = early;
@@ -342,6 +501,18 @@ impl Batch {
         let start = added.len();
         added.resize(start + self.queued, false);
         self.queued = 0;
+        if self.name_count >= self.limit {
+            self.take_names();
+        }
+        // The session's own groups' new messages first: a staged row of the
+        // same group (its keys forgotten since) must find them stored.
+        for &seq in &self.direct_seqs {
+            added[start + seq] = true;
+        }
+        self.direct_seqs.clear();
+        if self.direct.rows > 0 {
+            self.direct.send(client, &self.copy_direct)?;
+        }
         let c = community.to_string();
         let tables = [
             (&mut self.messages, MESSAGES.1),

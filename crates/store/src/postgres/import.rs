@@ -9,7 +9,7 @@
 //! table); the shared rules learn which rows were new when a batch is sent.
 //! docs/postgres.md has what it costs.
 
-use super::batch::{Batch, BatchError};
+use super::batch::{Batch, BatchError, FreshGroups};
 use super::error::{db, failure, store_error};
 use crate::error::StoreError;
 use crate::identity::{FastMap, IdentityRows, RowError, RowResult};
@@ -42,6 +42,8 @@ pub(crate) struct PgSession<'s> {
     batch: Batch,
     names: NameCache,
     display: DisplayNames,
+    /// The keys of the groups this session created ([`FreshGroups`]).
+    fresh: FreshGroups,
     state: SessionState,
     /// The transaction or the connection is gone: nothing more may be written.
     broken: bool,
@@ -70,6 +72,7 @@ impl<'s> PgSession<'s> {
             batch,
             names: NameCache::default(),
             display: DisplayNames::default(),
+            fresh: FreshGroups::new(batch_rows.max(1) * super::batch::FRESH_BATCHES),
             state: SessionState::new(HashSet::new()),
             broken: false,
             finished: false,
@@ -102,6 +105,7 @@ impl<'s> PgSession<'s> {
             batch: &mut self.batch,
             names: &mut self.names,
             display: &mut self.display,
+            fresh: &mut self.fresh,
         }
     }
 
@@ -115,6 +119,7 @@ impl<'s> PgSession<'s> {
         self.state.forget();
         self.names.clear();
         self.display.file.clear();
+        self.fresh.clear();
     }
 
     fn file_in_savepoint(
@@ -151,6 +156,7 @@ impl<'s> PgSession<'s> {
             batch: &mut self.batch,
             names: &mut self.names,
             display: &mut self.display,
+            fresh: &mut self.fresh,
         };
         // The file's import row first, so that every row it adds can name
         // it; its format and figures are filled in below.
@@ -168,7 +174,9 @@ impl<'s> PgSession<'s> {
         // A failed feed is the error to report: after it PostgreSQL refuses
         // every statement until the rollback, so `finish` would fail too.
         let format = format.map_err(unbox)?;
-        let (mut stats, _rows) = sink.finish().map_err(unbox)?;
+        let (mut stats, rows) = sink.finish().map_err(unbox)?;
+        // The file's names, gathered over the whole file.
+        rows.batch.send_names(rows.client, cid).map_err(|e| unbox(rows.batch_error(e)))?;
         match format {
             // Recognised nothing: nothing of it is kept (the caller rolls back).
             None => Ok(stats),
@@ -433,6 +441,7 @@ struct PgRows<'c> {
     batch: &'c mut Batch,
     names: &'c mut NameCache,
     display: &'c mut DisplayNames,
+    fresh: &'c mut FreshGroups,
 }
 
 impl PgRows<'_> {
@@ -539,12 +548,7 @@ impl IdentityRows for PgRows<'_> {
     fn record_name(&mut self, member: i64, group: i64, name: &str, at_ms: i64) -> RowResult<()> {
         self.names.recorded(member, group, name, at_ms);
         self.display.recorded(member, name, at_ms);
-        let t = &mut self.batch.names;
-        t.row(5, t.rows);
-        t.i64(member);
-        t.i64(group);
-        t.text(name);
-        t.i64(at_ms);
+        self.batch.name_used(member, group, name, at_ms);
         Ok(())
     }
 
@@ -592,7 +596,9 @@ impl EventRows for PgRows<'_> {
             &self.st.create_group,
             &[&self.community, &platform.as_str(), &external_id, &name, &tz_offset_s, &tz_name],
         )?;
-        Ok(id.expect("INSERT ... RETURNING returns a row"))
+        let id = id.expect("INSERT ... RETURNING returns a row");
+        self.fresh.created(id);
+        Ok(id)
     }
 
     fn rename_group(&mut self, group: i64, name: &str) -> RowResult<()> {
@@ -602,8 +608,24 @@ impl EventRows for PgRows<'_> {
 
     fn insert_message(&mut self, row: MessageRow<'_>) -> RowResult<Insert> {
         let seq = self.enqueue();
-        let t = &mut self.batch.messages;
-        t.row(13, seq);
+        let t = match self.fresh.message(row.group, &pg_text(row.key), row.content_key) {
+            // A group of this session's own: answered now, copied straight in.
+            Some(new) => {
+                if !new {
+                    return Ok(Insert::Queued);
+                }
+                self.batch.direct_seqs.push(seq);
+                let t = &mut self.batch.direct;
+                t.start(13);
+                t.i64(self.community);
+                t
+            }
+            None => {
+                let t = &mut self.batch.messages;
+                t.row(13, seq);
+                t
+            }
+        };
         t.i64(row.group);
         t.i64(row.member);
         t.i64(row.at);

@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { number: 4, sql: include_str!("../../migrations/postgres/0004_privacy.sql") },
     Migration { number: 5, sql: include_str!("../../migrations/postgres/0005_resources_management_templates.sql") },
     Migration { number: 6, sql: include_str!("../../migrations/postgres/0006_decision_evidence.sql") },
+    Migration { number: 7, sql: include_str!("../../migrations/postgres/0007_event_foreign_keys.sql") },
 ];
 
 /// The migration that adds content keys: older databases get the keys of
@@ -399,10 +400,16 @@ impl Operations for PgStore {
     }
 }
 
+/// The tables of imported events: no foreign keys to groups and members
+/// (migration 0007), so whatever deletes a group or a member deletes their
+/// rows itself.
+const EVENT_TABLES: [&str; 3] = ["messages", "memberships", "activities"];
+
 /// The tables a member's deletion removes rows from or rewrites.
 const MEMBER_TABLES: &str = "messages, memberships, activities, member_names, identities, members, member_notes, \
                              orders, checkin_marks, tasks, points, report_pages";
-/// The tables a group's deletion removes rows from (by its cascade).
+/// The tables a group's deletion removes rows from (its events by hand,
+/// the rest by their cascade).
 const GROUP_TABLES: &str = "groups, messages, memberships, activities, member_names, group_coverage, \
                             move_decisions, planned_activities, checkin_marks, report_pages";
 
@@ -479,7 +486,13 @@ impl Privacy for PgStore {
             planned_activities: count("planned_activities")?,
             checkin_marks: count("checkin_marks")?,
         };
-        // Every table that names the group references it ON DELETE CASCADE.
+        // The event tables have no foreign keys (migration 0007): their
+        // rows go first, by hand. Every other table that names the group
+        // references it ON DELETE CASCADE.
+        for table in EVENT_TABLES {
+            let sql = format!("DELETE FROM {table} WHERE community_id = $1 AND group_id = $2");
+            tx.execute(sql.as_str(), &[&cid, &gid]).map_err(db(shown))?;
+        }
         tx.execute("DELETE FROM groups WHERE community_id = $1 AND id = $2", &[&cid, &gid]).map_err(db(shown))?;
         // Cached console pages may quote the group's messages.
         tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid]).map_err(db(shown))?;
