@@ -393,6 +393,19 @@ impl Event {
         }
     }
 
+    /// The part every event shares, to change (a reader fills in `id`).
+    pub fn header_mut(&mut self) -> &mut Header {
+        match self {
+            Event::Message(e) => &mut e.header,
+            Event::Join(e) | Event::Leave(e) => &mut e.header,
+            Event::Role(e) => &mut e.header,
+            Event::Recall(e) => &mut e.header,
+            Event::Checkin(e) => &mut e.header,
+            Event::Order(e) => &mut e.header,
+            Event::Reaction(e) => &mut e.header,
+        }
+    }
+
     /// The `kind` tag as written in JSON.
     pub fn kind(&self) -> &'static str {
         match self {
