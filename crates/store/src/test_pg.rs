@@ -62,6 +62,35 @@ fn create_database(folder: Option<&Path>) -> String {
     format!("postgres://postgres@127.0.0.1:{}/{name}", server.port)
 }
 
+/// Rows that name a group or member no longer there, as `(table.column,
+/// count)` for each check that finds any: the event tables have no foreign
+/// keys since migration 0007, so tonghao's own statements (deletes, undo,
+/// merges, an import killed part-way) must leave none. Empty when sound.
+pub fn orphans(c: &mut postgres::Client) -> Vec<(String, i64)> {
+    let missing = |table: &str, column: &str, parent: &str| {
+        format!(
+            "SELECT '{table}.{column}', count(*) FROM {table} x WHERE x.{column} IS NOT NULL AND NOT EXISTS
+             (SELECT 1 FROM {parent} p WHERE p.community_id = x.community_id AND p.id = x.{column})"
+        )
+    };
+    let mut checks = Vec::new();
+    for table in ["messages", "memberships", "activities", "member_names"] {
+        checks.push(missing(table, "group_id", "groups"));
+        checks.push(missing(table, "member_id", "members"));
+    }
+    checks.push(missing("memberships", "by_member_id", "members"));
+    checks.push(missing("identities", "member_id", "members"));
+    checks.push(missing("messages", "import_id", "imports"));
+    checks
+        .iter()
+        .map(|sql| {
+            let r = c.query_one(sql.as_str(), &[]).expect("an orphan check runs");
+            (r.get::<_, String>(0), r.get::<_, i64>(1))
+        })
+        .filter(|&(_, n)| n > 0)
+        .collect()
+}
+
 /// This process runs as root (`initdb` and tablespaces then need the
 /// `postgres` user).
 fn is_root() -> bool {

@@ -211,34 +211,10 @@ fn events(lines: &[&str]) -> Vec<Event> {
         .collect()
 }
 
-/// Rows of the event tables (and the rest) that name a group or member no
-/// longer there: 0 after every delete, undo and merge. The event tables
-/// have no foreign keys since migration 0007, so tonghao's own statements
-/// must leave none.
+/// Rows that name a group or member no longer there
+/// ([`tonghao_store::test_pg::orphans`]): 0 after every delete, undo and merge.
 fn orphans(store: &PgStore) -> Vec<(String, i64)> {
-    let missing = |table: &str, column: &str, parent: &str| {
-        format!(
-            "SELECT '{table}.{column}', count(*) FROM {table} x WHERE x.{column} IS NOT NULL AND NOT EXISTS
-             (SELECT 1 FROM {parent} p WHERE p.community_id = x.community_id AND p.id = x.{column})"
-        )
-    };
-    let mut checks = Vec::new();
-    for table in ["messages", "memberships", "activities", "member_names"] {
-        checks.push(missing(table, "group_id", "groups"));
-        checks.push(missing(table, "member_id", "members"));
-    }
-    checks.push(missing("memberships", "by_member_id", "members"));
-    checks.push(missing("identities", "member_id", "members"));
-    store.test_client(|c| {
-        checks
-            .iter()
-            .map(|sql| {
-                let r = c.query_one(sql.as_str(), &[]).unwrap();
-                (r.get(0), r.get(1))
-            })
-            .filter(|(_, n): &(String, i64)| *n > 0)
-            .collect()
-    })
+    store.test_client(tonghao_store::test_pg::orphans)
 }
 
 /// The event tables lost their foreign keys (0007): deleting a group, a
