@@ -20,6 +20,9 @@ fn main() {
     let texts = snap.messages.text.len();
     eprintln!("load    {:6.2} s  {} messages, {texts} texts", t.elapsed().as_secs_f64(), snap.messages.len());
     let t = Instant::now();
+    let bots = tonghao_insight::automated::mark(&mut snap);
+    eprintln!("bots    {:6.2} s  {} found", t.elapsed().as_secs_f64(), bots.len());
+    let t = Instant::now();
     let start = snap.as_of_ms - 28 * 86_400_000;
     let links = infer_missing(&mut snap, start);
     eprintln!("infer   {:6.2} s  {links} links", t.elapsed().as_secs_f64());

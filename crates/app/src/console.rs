@@ -278,9 +278,9 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
     ties.sort_by(|x, y| y.2.total_cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
     let edges_left_out = ties.len().saturating_sub(MAX_EDGES);
     let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| {
-        let staff = tonghao_insight::roles::staff(snap, gi, g.as_of_ms);
+        let left_out = tonghao_insight::roles::not_placed(snap, gi, g.as_of_ms);
         // the same nodes as `graph`, ties weighted by how sure they are
-        (split::propose(&split::ties(snap, gi, window), SPLIT_GOAL, &staff), SPLIT_GOAL)
+        (split::propose(&split::ties(snap, gi, window), SPLIT_GOAL, &left_out), SPLIT_GOAL)
     });
     let hub = g.graph.hub;
     let nodes = graph

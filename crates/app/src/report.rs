@@ -37,6 +37,21 @@ impl Default for ReportRequest {
     }
 }
 
+/// A member taken as a bot, with the figures that decided it.
+#[derive(Serialize)]
+pub struct Bot {
+    /// The store's member id.
+    pub member_id: i64,
+    /// Their name (a code in a pseudonymised report).
+    pub name: String,
+    /// Text messages counted (the window and the week before it).
+    pub messages: usize,
+    /// Share of them within 2 s of another member's message.
+    pub fast: f64,
+    /// Share of them repeating a template they used 3 times or more.
+    pub templated: f64,
+}
+
 /// The whole report, as `--format json` prints it.
 #[derive(Serialize)]
 pub struct Report {
@@ -51,6 +66,11 @@ pub struct Report {
     pub inferred_links: usize,
     /// One entry per group.
     pub groups: Vec<GroupReport>,
+    /// Members taken as bots by their behaviour (no export flagged them):
+    /// asked to do nothing and no move is about them
+    /// ([`tonghao_insight::automated`]); left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bots: Vec<Bot>,
     /// What to do next, across the groups, highest priority first; moves
     /// already decided (done or dismissed) are left out.
     pub moves: Vec<Move>,
@@ -86,6 +106,8 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     };
     let mut snap = store.snapshot(community, req.as_of_ms, Some(text_window))?;
     settle_as_of(&mut snap);
+    // Before anything reads who is a person: bots no export flagged.
+    let bots = tonghao_insight::automated::mark(&mut snap);
     let days = match req.since_ms {
         Some(since) => {
             if since >= snap.as_of_ms {
@@ -121,6 +143,16 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     if let Some(p) = &pseudonyms {
         p.snapshot(&mut snap);
     }
+    let bots = bots
+        .iter()
+        .map(|b| Bot {
+            member_id: snap.members[b.member as usize].store_id,
+            name: snap.members[b.member as usize].name.clone(),
+            messages: b.messages,
+            fast: (b.fast * 1000.0).round() / 1000.0,
+            templated: (b.templated * 1000.0).round() / 1000.0,
+        })
+        .collect();
     let mut groups: Vec<GroupReport> =
         tonghao_insight::par::map(selected.len(), 0, |k| group_report_at(&snap, selected[k], days, ends[k]));
     for g in &mut groups {
@@ -142,6 +174,7 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
         as_of_ms: snap.as_of_ms,
         inferred_links,
         groups,
+        bots,
         moves,
         outcomes,
     };

@@ -20,6 +20,7 @@
 
 pub mod replies;
 
+pub mod automated;
 pub mod forecast;
 pub mod graph;
 pub mod lifecycle;

@@ -67,6 +67,18 @@ pub fn staff(snap: &Snapshot, g: usize, end_ms: i64) -> Vec<u32> {
     out
 }
 
+/// Who a split leaves out of the groups it proposes: the group's
+/// [`staff`] (they run the new groups) and its bots (flagged by an export
+/// or found by [`crate::automated`]; an operator adds them where wanted).
+pub fn not_placed(snap: &Snapshot, g: usize, end_ms: i64) -> Vec<u32> {
+    let m = &snap.messages;
+    let mut out = staff(snap, g, end_ms);
+    out.extend(snap.groups[g].messages.clone().map(|i| m.member[i]).filter(|&w| snap.members[w as usize].bot));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Roles of every current member (and of anyone drifting) of group `g`.
 pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphMetrics) -> Vec<MemberRoles> {
     let m = &snap.messages;

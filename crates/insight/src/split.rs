@@ -332,10 +332,11 @@ pub fn ties(snap: &Snapshot, g: usize, w: Window) -> crate::graph::Graph {
 /// a hard cap on the ties taken as undirected. Node ids in the result are
 /// the interaction graph's node indices.
 ///
-/// The group's `staff` (member indices: owner, deputies, admins) are left
-/// out: they answer everyone by duty, not by circle, and would pull the
-/// members they welcomed and reminded into their own group; they run the
-/// new groups instead. Their `membership` is `u32::MAX`, and the figures
+/// The members in `left_out` are left out ([`crate::roles::not_placed`]:
+/// the group's staff, who answer everyone by duty, not by circle, and
+/// would pull the members they welcomed and reminded into their own group,
+/// and who run the new groups instead; and its bots, which answer
+/// everyone by program). Their `membership` is `u32::MAX`, and the figures
 /// (ties kept, modularity) are over the ties between the others. Members
 /// without any tie among the others join the smallest group with room.
 /// Each group's host is the member who answered (replied to or
@@ -343,12 +344,12 @@ pub fn ties(snap: &Snapshot, g: usize, w: Window) -> crate::graph::Graph {
 /// with the most such replies, then the lowest node id; `None` when nobody
 /// in it answered anyone else in it. The console's group page and the
 /// `split` move both call this, so they propose the same groups.
-pub fn propose(graph: &crate::graph::Graph, max_size: usize, staff: &[u32]) -> Split {
+pub fn propose(graph: &crate::graph::Graph, max_size: usize, left_out: &[u32]) -> Split {
     let n = graph.nodes.len();
     let mut local = vec![u32::MAX; n];
     let mut keep: Vec<usize> = Vec::new();
     for (v, member) in graph.nodes.iter().enumerate() {
-        if !staff.contains(member) {
+        if !left_out.contains(member) {
             local[v] = keep.len() as u32;
             keep.push(v);
         }

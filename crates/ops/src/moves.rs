@@ -29,7 +29,7 @@ use tonghao_insight::graph::Graph as InteractionGraph;
 use tonghao_insight::lifecycle::Stage;
 use tonghao_insight::metrics::{DAY_MS, Window, starters};
 use tonghao_insight::report::GroupReport;
-use tonghao_insight::roles::{Role, staff};
+use tonghao_insight::roles::{Role, not_placed};
 use tonghao_insight::split;
 use tonghao_model::Role as GroupRole;
 use tonghao_model::decision::{Decision, Verdict};
@@ -171,11 +171,13 @@ fn move_id(kind: Kind, parts: &[i64]) -> String {
 }
 
 /// The person who should act in a group: its owner, else a deputy or
-/// admin, else its most connected core member (who answers most people).
+/// admin, else its most connected core member (who answers most people);
+/// never a bot.
 pub fn host(snap: &Snapshot, report: &GroupReport) -> Option<u32> {
     let g = &snap.groups[report.group as usize];
+    let person = |m: u32| !snap.members[m as usize].bot;
     let mut best: Option<(u8, u32)> = None;
-    for r in &snap.memberships[g.memberships.clone()] {
+    for r in snap.memberships[g.memberships.clone()].iter().filter(|r| person(r.member)) {
         let rank = match r.kind {
             MembershipKind::Role(GroupRole::Owner) => 3,
             MembershipKind::Role(GroupRole::Deputy) => 2,
@@ -193,7 +195,7 @@ pub fn host(snap: &Snapshot, report: &GroupReport) -> Option<u32> {
     report
         .members
         .iter()
-        .filter(|m| m.roles.contains(&Role::Core))
+        .filter(|m| m.roles.contains(&Role::Core) && person(m.member))
         .max_by_key(|m| (m.answered_people, m.messages_window))
         .map(|m| m.member)
 }
@@ -227,6 +229,11 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
     let draft_lang = tonghao_insight::metrics::language(snap, g, r.window);
     let mut push =
         |kind: Kind, key: &[i64], about: Option<u32>, priority: f64, msg: Msg, draft: Option<Msg>, evidence| {
+            // A bot is not welcomed, re-engaged, answered, promoted or
+            // introduced; only its ads are worth a move.
+            if kind != Kind::Spam && about.is_some_and(|a| snap.members[a as usize].bot) {
+                return;
+            }
             let mut parts = vec![meta.store_id];
             parts.extend_from_slice(key);
             out.push(Move {
@@ -450,7 +457,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
         if active > split::SIZE_GOAL {
             // the same nodes as `graph`, ties weighted by how sure they are
             let ties = split::ties(snap, g, r.window);
-            let proposal = split::propose(&ties, split::SIZE_GOAL, &staff(snap, g, end));
+            let proposal = split::propose(&ties, split::SIZE_GOAL, &not_placed(snap, g, end));
             let sid = |k: u32| store_id(ties.nodes[k as usize]);
             let groups: Vec<ProposedGroup> = proposal
                 .groups

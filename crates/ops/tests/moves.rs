@@ -455,3 +455,70 @@ fn introduce_who_answers_what_the_other_asks_and_who_share_words() {
     // Eve and Fay are tied; Dan and Fay share two words only: not proposed.
     assert!(!i.iter().any(|m| m.evidence.members.contains(&1005)));
 }
+
+/// The hand-made group with the helper (1) turned into a program: each
+/// answer comes `delay_ms` after the question it answers, worded from one
+/// template (`templated`) or differently every day. The owner's role event
+/// goes, so the host is whoever answers most, unless that is a bot.
+fn group_with_a_fast_helper(delay_ms: i64, templated: bool) -> Snapshot {
+    let mut snap = group();
+    snap.memberships.retain(|r| !matches!(r.kind, MembershipKind::Role(_)));
+    snap.groups[0].memberships = 0..snap.memberships.len();
+    let m = &mut snap.messages;
+    let (a, b) = ("甲乙丙丁戊己庚辛壬癸", "子丑寅卯辰巳午未申酉戌亥");
+    for i in 0..m.len() {
+        if m.member[i] != 1 {
+            continue;
+        }
+        let q = m.reply_to[i] as usize;
+        m.at_ms[i] = m.at_ms[q] + delay_ms;
+        let day = ((m.at_ms[q] - T0) / DAY_MS) as usize;
+        let text = if templated {
+            format!("@{} 收到，今日积分 +{day}", NAMES[m.member[q] as usize])
+        } else {
+            let (x, y) = (a.chars().nth(day % 10).unwrap(), b.chars().nth(day / 10 % 12).unwrap());
+            format!("{x}{y}这一段我也想过")
+        };
+        m.text.insert(i as u32, text.into());
+    }
+    snap
+}
+
+#[test]
+fn a_helper_who_answers_within_a_second_from_a_template_is_a_bot_and_asked_nothing() {
+    use tonghao_insight::automated::{Found, mark};
+    let mut snap = group_with_a_fast_helper(1_000, true);
+    // 69 answers, each a second after a question by someone else and each
+    // the same shape ("@… 收到，今日积分 +…"): both shares 1.
+    let found = mark(&mut snap);
+    assert_eq!(found, vec![Found { member: 1, messages: 69, fast: 1.0, templated: 1.0 }]);
+    assert!(snap.members[1].bot);
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    assert!(
+        moves.iter().all(|m| m.about.as_deref() != Some("热心人") && m.by.as_deref() != Some("热心人")),
+        "a bot is asked to do nothing and no move is about it: {moves:?}"
+    );
+    assert!(of(&moves, Kind::Promote).is_empty(), "the helper was the only candidate");
+    // Without the owner's role event the host would be the member who
+    // answers most people: only the bot answers anyone, so nobody is named.
+    assert_eq!(tonghao_ops::moves::host(&snap, &group_report(&snap, 0, 28)), None);
+}
+
+#[test]
+fn a_fast_person_or_a_slow_template_is_not_a_bot() {
+    use tonghao_insight::automated::find;
+    // Within a second, but worded anew each day (69 shapes, none used 3 times).
+    let snap = group_with_a_fast_helper(1_000, false);
+    let f = tonghao_insight::automated::figures(&snap).into_iter().find(|f| f.member == 1).unwrap();
+    assert_eq!((f.fast, f.templated), (1.0, 0.0));
+    assert!(find(&snap).is_empty());
+    // One template, but a minute and a second after each question (not a
+    // whole minute: a group whose times are all whole minutes has no fast share).
+    let snap = group_with_a_fast_helper(61_000, true);
+    let f = tonghao_insight::automated::figures(&snap).into_iter().find(|f| f.member == 1).unwrap();
+    assert_eq!((f.fast, f.templated), (0.0, 1.0));
+    assert!(find(&snap).is_empty());
+    let report = group_report(&snap, 0, 28);
+    assert_eq!(tonghao_ops::moves::host(&snap, &report), Some(1), "a person who answers from a template hosts");
+}

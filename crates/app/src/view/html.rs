@@ -102,13 +102,15 @@ pub fn render(report: &Report, lang: Lang) -> String {
         }
         out.push_str("</ol>");
     }
-    let outcomes = super::text::outcomes(&report.outcomes, lang);
-    if let Some((heading, lines)) = outcomes.split_once('\n') {
-        out.push_str(&format!("<p>{}</p><ul>", esc(heading)));
-        for line in lines.lines() {
-            out.push_str(&format!("<li>{}</li>", esc(line.trim())));
+    // Two lists the text report prints as a heading and its lines.
+    for listed in [super::text::outcomes(&report.outcomes, lang), super::text::bots(&report.bots, lang)] {
+        if let Some((heading, lines)) = listed.trim_start_matches('\n').split_once('\n') {
+            out.push_str(&format!("<p>{}</p><ul>", esc(heading)));
+            for line in lines.lines() {
+                out.push_str(&format!("<li>{}</li>", esc(line.trim())));
+            }
+            out.push_str("</ul>");
         }
-        out.push_str("</ul>");
     }
     for (i, g) in report.groups.iter().enumerate() {
         group_section(&mut out, i, g, lang);

@@ -9,6 +9,25 @@ use tonghao_insight::report::GroupReport;
 use tonghao_model::msg::Msg;
 use tonghao_ops::moves::{KindOutcome, Move};
 
+/// The bots found by their behaviour, each with its figures, after a
+/// blank line and a heading; empty when there are none.
+pub fn bots(bots: &[crate::report::Bot], lang: Lang) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    if !bots.is_empty() {
+        let _ = writeln!(out, "\n{}", lang.t("report.bots"));
+        for b in bots {
+            let bot = Msg::new("report.bot")
+                .text("name", b.name.clone())
+                .int("messages", b.messages as i64)
+                .share("fast", b.fast)
+                .share("templated", b.templated);
+            let _ = writeln!(out, "  {}", lang.msg(&bot));
+        }
+    }
+    out
+}
+
 /// Renders the whole report.
 pub fn report(report: &Report, lang: Lang) -> String {
     use std::fmt::Write;
@@ -54,6 +73,7 @@ pub fn report(report: &Report, lang: Lang) -> String {
         out.push_str(&moves(&report.moves, lang, 10));
     }
     out.push_str(&outcomes(&report.outcomes, lang));
+    out.push_str(&bots(&report.bots, lang));
     for g in &report.groups {
         out.push('\n');
         group_text(&mut out, g, lang, report.as_of_ms);
