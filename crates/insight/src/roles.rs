@@ -79,7 +79,9 @@ pub fn not_placed(snap: &Snapshot, g: usize, end_ms: i64) -> Vec<u32> {
     out
 }
 
-/// Roles of every current member (and of anyone drifting) of group `g`.
+/// Roles of every current member (and of anyone drifting) of group `g`;
+/// bots (flagged by an export or found by [`crate::automated`]) are not
+/// listed and take no rank.
 pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphMetrics) -> Vec<MemberRoles> {
     let m = &snap.messages;
     let group = &snap.groups[g];
@@ -123,7 +125,9 @@ pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphM
     // Someone first seen in the first week of the known history was there
     // before it (or founded the group): their arrival is not seen.
     let seen_arriving = |t: i64| t >= history_start.saturating_add(7 * DAY_MS);
-    let mut ranked: Vec<(u32, u32)> = in_window.iter().map(|(&k, &v)| (k, v)).collect();
+    // Bots hold no role and take no rank: the 2/8 rule is about people.
+    let person = |who: u32| !snap.members[who as usize].bot;
+    let mut ranked: Vec<(u32, u32)> = in_window.iter().filter(|&(&k, _)| person(k)).map(|(&k, &v)| (k, v)).collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let rank: HashMap<u32, u32> = ranked.iter().enumerate().map(|(i, &(k, _))| (k, i as u32 + 1)).collect();
     let top = ranked.len().div_ceil(5) as u32;
@@ -133,6 +137,7 @@ pub fn roles(snap: &Snapshot, g: usize, w: Window, graph: &Graph, shape: &GraphM
 
     let mut people: Vec<u32> = current_members(snap, g, w.end_ms);
     people.extend(before.keys().copied());
+    people.retain(|&who| person(who));
     people.sort_unstable();
     people.dedup();
     let mut out: Vec<MemberRoles> = people

@@ -77,17 +77,184 @@ pub fn words(text: &str, out: &mut Vec<String>) {
     each_word(text, |w| out.push(w.to_string()));
 }
 
+/// English words of the closed classes (pronouns, determiners, auxiliaries
+/// and modals, prepositions, conjunctions, adverbs of time and degree) that
+/// the reply model's stop words leave in: they say nothing about what
+/// someone cares about ("might", "our", "already" were named as shared
+/// interests on the real freeCodeCamp rooms). Sorted, for a binary search.
+const FUNCTION_WORDS: &[&str] = &[
+    "above",
+    "across",
+    "after",
+    "again",
+    "against",
+    "ago",
+    "almost",
+    "along",
+    "already",
+    "although",
+    "always",
+    "among",
+    "another",
+    "anything",
+    "anyway",
+    "around",
+    "away",
+    "back",
+    "before",
+    "behind",
+    "being",
+    "below",
+    "beside",
+    "besides",
+    "between",
+    "beyond",
+    "both",
+    "cannot",
+    "couldn't",
+    "doing",
+    "done",
+    "down",
+    "during",
+    "each",
+    "either",
+    "else",
+    "enough",
+    "even",
+    "ever",
+    "every",
+    "everything",
+    "few",
+    "gonna",
+    "having",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "however",
+    "i'd",
+    "i'll",
+    "i've",
+    "instead",
+    "isn't",
+    "it'll",
+    "itself",
+    "least",
+    "less",
+    "let",
+    "let's",
+    "many",
+    "may",
+    "maybe",
+    "might",
+    "mine",
+    "most",
+    "much",
+    "must",
+    "myself",
+    "neither",
+    "never",
+    "nor",
+    "nothing",
+    "off",
+    "often",
+    "once",
+    "onto",
+    "other",
+    "others",
+    "otherwise",
+    "ought",
+    "our",
+    "ours",
+    "ourselves",
+    "over",
+    "own",
+    "per",
+    "perhaps",
+    "quite",
+    "rather",
+    "same",
+    "shall",
+    "she",
+    "since",
+    "so",
+    "someone",
+    "sometimes",
+    "soon",
+    "such",
+    "these",
+    "those",
+    "though",
+    "through",
+    "thus",
+    "till",
+    "today",
+    "tomorrow",
+    "tonight",
+    "toward",
+    "towards",
+    "under",
+    "unless",
+    "until",
+    "upon",
+    "very",
+    "via",
+    "wanna",
+    "we'll",
+    "we're",
+    "we've",
+    "were",
+    "weren't",
+    "whatever",
+    "whether",
+    "while",
+    "whom",
+    "whose",
+    "within",
+    "without",
+    "won't",
+    "wouldn't",
+    "yesterday",
+    "yet",
+    "you'd",
+    "you'll",
+    "you're",
+    "you've",
+    "yours",
+    "yourself",
+];
+
+fn function_word(word: &str) -> bool {
+    FUNCTION_WORDS.binary_search(&word).is_ok()
+}
+
 /// Calls `f` with each word of `text`, allocating nothing per word.
 fn each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut word = String::new();
     let mut prev: Option<usize> = None;
     let flush = |word: &mut String, f: &mut dyn FnMut(&str)| {
-        if word.len() >= 3 && !stop_word(word) && !word.bytes().all(|b| b.is_ascii_digit()) {
+        if word.len() >= 3 && !stop_word(word) && !function_word(word) && !word.bytes().all(|b| b.is_ascii_digit()) {
             f(word);
         }
         word.clear();
     };
+    // A link or an @mention says whom or where, not what someone cares
+    // about ("https", a domain, a handle): skipped to the next white space.
+    let mut skip_to = 0;
     for (at, c) in text.char_indices() {
+        if at < skip_to {
+            continue;
+        }
+        let rest = &text[at..];
+        let link = word.is_empty()
+            && (rest.starts_with("http://") || rest.starts_with("https://") || rest.starts_with("www."));
+        if c == '@' || link {
+            flush(&mut word, &mut f);
+            prev = None;
+            skip_to = rest.find(char::is_whitespace).map_or(text.len(), |k| at + k);
+            continue;
+        }
         if c.is_ascii_alphanumeric() || c == '\'' {
             word.push(c.to_ascii_lowercase());
             prev = None;
@@ -399,4 +566,28 @@ pub fn groups_of(snap: &Snapshot) -> Vec<Vec<u32>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+
+    #[test]
+    fn links_mentions_and_function_words_are_not_words() {
+        let mut out = Vec::new();
+        words("@QuincyLarson see https://github.com/freecodecamp and www.example.com: sourdough starter!", &mut out);
+        // "see" and "and" are stop words; no "https", "github", "quincylarson", "www".
+        assert_eq!(out, ["sourdough", "starter"]);
+        out.clear();
+        words("we might already have our own starter", &mut out);
+        assert_eq!(out, ["starter"], "function words are not interests");
+        out.clear();
+        words("我的邮箱 a@b.com 手冲咖啡", &mut out);
+        assert_eq!(out, ["我的", "的邮", "邮箱", "手冲", "冲咖", "咖啡"]);
+    }
+
+    #[test]
+    fn the_function_words_are_sorted() {
+        assert!(super::FUNCTION_WORDS.windows(2).all(|w| w[0] < w[1]));
+    }
 }
