@@ -23,7 +23,10 @@ all=(jsonl wechat-csv weflow chatlab qq-txt telegram discord-json matrix-json di
 ledger=fuzz/ledger.tsv
 
 if [[ "${1:-}" == "--totals" ]]; then
-  awk -F'\t' 'NR > 1 { n[$3] += $5; s[$3] += $4; runs[$3]++; if ($6 != "ok") bad[$3]++ }
+  # Result `paused`: a run stopped by libFuzzer's wall-clock timeout while
+  # the process was stopped (SIGSTOP, to free the machine for a benchmark);
+  # its input replays in no time. Its executions count; it is no crash.
+  awk -F'\t' 'NR > 1 { n[$3] += $5; s[$3] += $4; runs[$3]++; if ($6 == "crash") bad[$3]++ }
     END { for (r in n) printf "%-13s %12d executions %7d s %3d runs %d crashes\n", r, n[r], s[r], runs[r], bad[r] }' "$ledger" | sort
   exit 0
 fi

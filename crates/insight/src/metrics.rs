@@ -78,15 +78,20 @@ pub fn in_window(snap: &Snapshot, g: usize, w: Window) -> std::ops::Range<usize>
 
 /// The language group `g` speaks over `w`, for the drafts a person sends
 /// into it: `"zh"` when at least a quarter of its messages with letters
-/// have a Chinese character (a Chinese group writes English terms too),
-/// else `"en"`; `None` without texts to tell.
+/// have a Chinese character and no kana (a Chinese group writes English
+/// terms too; Japanese writes Chinese characters between its kana), else
+/// `"en"`; `None` without texts to tell. There are drafts in Chinese and
+/// English only, so a Japanese-speaking group gets the English one: its
+/// members would read a Chinese draft as a foreign language too.
 pub fn language(snap: &Snapshot, g: usize, w: Window) -> Option<&'static str> {
     let (mut lettered, mut chinese) = (0u32, 0u32);
     for i in in_window(snap, g, w) {
         let Some(text) = snap.messages.text.get(&(i as u32)) else { continue };
         if text.chars().any(char::is_alphabetic) {
             lettered += 1;
-            chinese += u32::from(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+            let han = text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            let kana = text.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c));
+            chinese += u32::from(han && !kana);
         }
     }
     match lettered {

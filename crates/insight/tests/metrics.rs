@@ -354,3 +354,27 @@ fn split_ties_weigh_inferred_replies_less() {
     assert_eq!(weight(&plain, 2, 1), 2.0);
     assert_eq!(tonghao_insight::split::INFERRED_TIE, 0.75);
 }
+
+/// Drafts go out in the language the group writes: Chinese when a quarter
+/// of its messages with letters have Chinese characters, but a Japanese
+/// message (Chinese characters between kana) is not Chinese.
+#[test]
+fn the_draft_language_follows_what_the_group_writes() {
+    let with_texts = |list: &[&str]| {
+        let msgs: Vec<Msg> =
+            list.iter().enumerate().map(|(k, &t)| (k as u32 % 2, k as i64 * HOUR, None, &[][..], t)).collect();
+        let mut s = snapshot(2, &msgs, vec![], T0 + DAY_MS);
+        for (k, &t) in list.iter().enumerate() {
+            s.messages.text.insert(k as u32, t.into());
+        }
+        s
+    };
+    let w = Window::new(T0 + DAY_MS, 28);
+    // 1 of 4 with Chinese characters: a Chinese group writing English terms.
+    assert_eq!(metrics::language(&with_texts(&["今天读第五章", "ok", "see you", "PR merged"]), 0, w), Some("zh"));
+    assert_eq!(metrics::language(&with_texts(&["ok", "see you", "PR merged", "thanks"]), 0, w), Some("en"));
+    // Japanese: 1 of 5 (了解, no kana) reads as Chinese, under a quarter.
+    let japanese = ["今日は第五章を読みました", "型クラスについて勉強します", "ありがとう", "そうですね", "了解"];
+    assert_eq!(metrics::language(&with_texts(&japanese), 0, w), Some("en"));
+    assert_eq!(metrics::language(&with_texts(&[]), 0, w), None);
+}

@@ -4,7 +4,8 @@
 //! Two signals from the window's texts, one from the community's groups:
 //! - **shared interest**: the words both use. Each member's profile is the
 //!   words of their messages (English words of three letters or more that
-//!   are not stop words; pairs of adjacent characters in Chinese), each word
+//!   are not stop words, words of two letters or more in other alphabets
+//!   and katakana; pairs of adjacent Chinese characters), each word
 //!   weighted by (1 + ln n) · ln(N / df), n the member's messages using it,
 //!   df the active members using it among N; the similarity is the cosine
 //!   of two profiles.
@@ -229,12 +230,22 @@ fn function_word(word: &str) -> bool {
     FUNCTION_WORDS.binary_search(&word).is_ok()
 }
 
+/// A Chinese character (CJK Unified Ideographs and Extension A).
+fn han(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{3400}'..='\u{4dbf}').contains(&c)
+}
+
+fn hiragana(c: char) -> bool {
+    ('\u{3040}'..='\u{309f}').contains(&c)
+}
+
 /// Calls `f` with each word of `text`, allocating nothing per word.
 fn each_word(text: &str, mut f: impl FnMut(&str)) {
     let mut word = String::new();
     let mut prev: Option<usize> = None;
     let flush = |word: &mut String, f: &mut dyn FnMut(&str)| {
-        if word.len() >= 3 && !stop_word(word) && !function_word(word) && !word.bytes().all(|b| b.is_ascii_digit()) {
+        let long_enough = if word.is_ascii() { word.len() >= 3 } else { word.chars().nth(1).is_some() };
+        if long_enough && !stop_word(word) && !function_word(word) && !word.bytes().all(|b| b.is_ascii_digit()) {
             f(word);
         }
         word.clear();
@@ -258,12 +269,19 @@ fn each_word(text: &str, mut f: impl FnMut(&str)) {
         if c.is_ascii_alphanumeric() || c == '\'' {
             word.push(c.to_ascii_lowercase());
             prev = None;
-        } else if c.is_alphabetic() {
+        } else if han(c) {
+            // No segmenter: each pair of adjacent Chinese characters.
             flush(&mut word, &mut f);
             if let Some(p) = prev {
                 f(&text[p..at + c.len_utf8()]);
             }
             prev = Some(at);
+        } else if c.is_alphabetic() && !hiragana(c) {
+            // Katakana runs and the words of other alphabets (Cyrillic,
+            // accented Latin, Hangul) are words; hiragana is mostly
+            // grammar, so it separates them.
+            word.extend(c.to_lowercase());
+            prev = None;
         } else {
             flush(&mut word, &mut f);
             prev = None;
@@ -584,6 +602,17 @@ mod tests {
         out.clear();
         words("我的邮箱 a@b.com 手冲咖啡", &mut out);
         assert_eq!(out, ["我的", "的邮", "邮箱", "手冲", "冲咖", "咖啡"]);
+    }
+
+    #[test]
+    fn japanese_and_other_alphabets_give_words_not_character_pairs() {
+        let mut out = Vec::new();
+        // Katakana runs are words, hiragana separates, Chinese characters pair up.
+        words("Haskellの型クラスについて勉強します", &mut out);
+        assert_eq!(out, ["haskell", "クラス", "勉強"]);
+        out.clear();
+        words("Привет, изучаю Rust и café", &mut out);
+        assert_eq!(out, ["привет", "изучаю", "rust", "café"]);
     }
 
     #[test]

@@ -505,7 +505,9 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
     // asks, and have not answered each other yet.
     if !silent_group {
         for p in introduce::pairs(snap, g, r.window, &graph, groups_of) {
-            let words = p.words.join(if p.words.iter().all(|w| w.is_ascii()) { ", " } else { "、" });
+            // Chinese and Japanese list with 、, other scripts with commas.
+            let cjk = p.words.iter().flat_map(|w| w.chars()).any(|c| ('\u{3040}'..='\u{9fff}').contains(&c));
+            let words = p.words.join(if cjk { "、" } else { ", " });
             let (lo, hi) = (store_id(p.a).min(store_id(p.b)), store_id(p.a).max(store_id(p.b)));
             push(
                 Kind::Introduce,
