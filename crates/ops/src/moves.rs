@@ -213,8 +213,44 @@ pub fn next_moves(snap: &Snapshot, reports: &[GroupReport]) -> Vec<Move> {
     .into_iter()
     .flatten()
     .collect();
+    one_welcome_each(&mut out);
     out.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
     out
+}
+
+/// One welcome per newcomer, in the group they joined first: someone who
+/// joins twenty channels of a workspace at once is greeted once, not twenty
+/// times (412 welcomes for 131 people on the real Clojurians Slack). The
+/// welcome says in how many other groups they are silent too
+/// (`silent_in_other_groups`), so an operator can still greet them there.
+fn one_welcome_each(moves: &mut Vec<Move>) {
+    let days = |m: &Move| m.evidence.figures.iter().find(|(k, _)| *k == "days_since_join").map_or(0.0, |f| f.1);
+    // Per newcomer: the welcome to keep (joined first, then the lowest
+    // group) and how many there were.
+    let mut keep: HashMap<i64, (usize, usize)> = HashMap::new();
+    for (k, m) in moves.iter().enumerate().filter(|(_, m)| m.kind == Kind::Welcome) {
+        let Some(who) = m.subject else { continue };
+        let entry = keep.entry(who).or_insert((k, 0));
+        entry.1 += 1;
+        let best = &moves[entry.0];
+        if (days(m), std::cmp::Reverse(m.group_store_id)) > (days(best), std::cmp::Reverse(best.group_store_id)) {
+            entry.0 = k;
+        }
+    }
+    for &(k, n) in keep.values().filter(|&&(_, n)| n > 1) {
+        let m = &mut moves[k];
+        let mut msg = std::mem::replace(&mut m.msg, Msg::new("move.welcome_many")).int("others", n - 1);
+        msg.key = "move.welcome_many";
+        m.msg = msg;
+        m.evidence.figures.push(("silent_in_other_groups", (n - 1) as f64));
+    }
+    let kept: std::collections::HashSet<usize> = keep.values().map(|&(k, _)| k).collect();
+    let mut k = 0;
+    moves.retain(|m| {
+        let keep = m.kind != Kind::Welcome || m.subject.is_none() || kept.contains(&k);
+        k += 1;
+        keep
+    });
 }
 
 fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &mut Vec<Move>) {

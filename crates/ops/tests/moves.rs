@@ -522,3 +522,52 @@ fn a_fast_person_or_a_slow_template_is_not_a_bot() {
     let report = group_report(&snap, 0, 28);
     assert_eq!(tonghao_ops::moves::host(&snap, &report), Some(1), "a person who answers from a template hosts");
 }
+
+/// `a` and `b` (one group each, no mentions) as one snapshot of two
+/// groups, `b`'s group with store id 8.
+fn two_groups(a: Snapshot, b: Snapshot) -> Snapshot {
+    let mut s = a;
+    let (n, k) = (s.messages.len(), s.memberships.len());
+    let (bm, bg) = (b.messages, b.groups[0].clone());
+    for i in 0..bm.len() {
+        let m = &mut s.messages;
+        m.store_id.push(bm.store_id[i] + 10_000);
+        m.group.push(1);
+        m.member.push(bm.member[i]);
+        m.at_ms.push(bm.at_ms[i]);
+        m.content.push(bm.content[i]);
+        m.chars.push(bm.chars[i]);
+        m.flags.push(bm.flags[i]);
+        m.reply_to.push(if bm.reply_to[i] == NONE { NONE } else { bm.reply_to[i] + n as u32 });
+        m.reply_kind.push(bm.reply_kind[i]);
+        m.mention_start.push(m.mention_targets.len() as u32);
+        if let Some(t) = bm.text.get(&(i as u32)) {
+            m.text.insert((n + i) as u32, t.clone());
+        }
+    }
+    s.memberships.extend(b.memberships.into_iter().map(|r| MembershipRow { group: 1, ..r }));
+    s.groups.push(GroupMeta { store_id: 8, messages: n..s.messages.len(), memberships: k..s.memberships.len(), ..bg });
+    s
+}
+
+#[test]
+fn a_newcomer_silent_in_two_groups_is_welcomed_once_where_they_joined_first() {
+    // The same group twice; in the second the newcomer joined a day later
+    // (4 days before the end instead of 5).
+    let mut later = group();
+    for r in later.memberships.iter_mut().filter(|r| r.member == 3) {
+        r.at_ms += DAY_MS;
+    }
+    let snap = two_groups(group(), later);
+    let reports = [group_report(&snap, 0, 28), group_report(&snap, 1, 28)];
+    let moves = next_moves(&snap, &reports);
+    let w = of(&moves, Kind::Welcome);
+    assert_eq!(w.len(), 1, "one welcome for the newcomer: {w:?}");
+    assert_eq!(w[0].group_store_id, 7, "in the group joined first");
+    assert_eq!(figure(w[0], "days_since_join"), 5.0);
+    assert_eq!(figure(w[0], "silent_in_other_groups"), 1.0);
+    assert_eq!(w[0].msg.key, "move.welcome_many");
+    assert_eq!(w[0].msg.args.iter().find(|(k, _)| *k == "others").map(|(_, v)| v.clone()), Some(Arg::Int(1)));
+    // Every other move is there for both groups (two re-engagements, …).
+    assert_eq!(of(&moves, Kind::ReEngage).len(), 2);
+}
