@@ -123,6 +123,10 @@ impl Lang {
             match (msg.arg(name), forms.as_slice()) {
                 (Some(arg), []) => self.format_arg(&mut out, arg),
                 (Some(Arg::Int(n)), [one, other]) => out.push_str(if *n == 1 { one } else { other }),
+                // A whole number written as a figure ("1 day", "1.5 days").
+                (Some(Arg::Num(x, d)), [one, other]) => {
+                    out.push_str(if *d == 0 && x.round() == 1.0 { one } else { other })
+                }
                 _ => {
                     debug_assert!(false, "{}: no argument for {{{inner}}}", msg.key);
                     out.push_str(&rest[open..=open + close]);
@@ -189,6 +193,10 @@ mod tests {
         };
         assert!(Lang::En.msg(&r(1)).starts_with("responsiveness: 1 thread, "));
         assert!(Lang::En.msg(&r(0)).starts_with("responsiveness: 0 threads, - unanswered"));
+        let answer = |days: f64| Msg::new("move.answer").text("name", "Ann").num("days", days, 0);
+        assert_eq!(Lang::En.msg(&answer(1.0)), "answer Ann's question: unanswered for 1 day");
+        assert_eq!(Lang::En.msg(&answer(3.0)), "answer Ann's question: unanswered for 3 days");
+        assert_eq!(Lang::Zh.msg(&answer(1.0)), "回复 Ann 的提问：1 天了没人回答");
         let m = Msg::new("unit.minutes").num("n", 2.4, 1);
         assert_eq!((Lang::Zh.msg(&m), Lang::En.msg(&m)), ("2.4 分钟".to_string(), "2.4 min".to_string()));
     }
