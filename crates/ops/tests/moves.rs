@@ -331,10 +331,10 @@ fn split_a_big_group_along_its_circles_with_hosts_and_figures() {
 
 /// The owner answers every member: by duty, not by circle. Left out of the
 /// split (they run every new group), they change no figure of it.
-#[test]
-fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
+/// The three circles, and member 54 ("群主", no role yet), who answers the
+/// first message of each of the 54 others.
+fn three_circles_and_one_who_answers_everyone() -> Snapshot {
     let mut snap = three_circles();
-    // Member 54, the owner, answers the first message of each of the 54.
     snap.members.push(MemberMeta { store_id: 1054, name: "群主".into(), bot: false });
     let m = &mut snap.messages;
     for i in 0..m.len() {
@@ -353,6 +353,12 @@ fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
     }
     let n = m.len();
     snap.groups[0].messages = 0..n;
+    snap
+}
+
+#[test]
+fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
+    let mut snap = three_circles_and_one_who_answers_everyone();
     snap.memberships.push(MembershipRow {
         group: 0,
         member: 54,
@@ -369,6 +375,20 @@ fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
     assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
     assert!(s.evidence.groups.iter().all(|g| !g.members.contains(&1054)));
     assert_eq!(s.by.as_deref(), Some("群主"));
+}
+
+#[test]
+fn a_bot_that_answers_everyone_is_left_out_of_the_split_and_hosts_nothing() {
+    let mut snap = three_circles_and_one_who_answers_everyone();
+    snap.members[54].bot = true;
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let s = of(&moves, Kind::Split)[0];
+    // The same three groups as without it, over the 54 people.
+    assert_eq!(figure(s, "groups"), 3.0);
+    assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
+    assert!(s.evidence.groups.iter().all(|g| !g.members.contains(&1054) && g.host != Some(1054)));
+    assert_ne!(s.by.as_deref(), Some("群主"), "a bot is asked to do nothing");
 }
 
 #[test]
