@@ -170,6 +170,9 @@ pub struct MovesPage {
     pub moves: Vec<Move>,
     /// How the moves marked done turned out.
     pub outcomes: Vec<KindOutcome>,
+    /// Members taken as bots by their behaviour, with their figures: why
+    /// no move names them ([`crate::report::Bot`]).
+    pub bots: Vec<crate::report::Bot>,
 }
 
 /// Every page of a community, as `(name, JSON)`.
@@ -189,7 +192,8 @@ pub fn compute(store: &dyn Store, community: &str) -> Result<Vec<(String, String
     for page in &groups {
         pages.push((format!("group/{}", page.id), json(page)?));
     }
-    pages.push(("moves".to_string(), json(&MovesPage { moves: report.moves, outcomes: report.outcomes })?));
+    let moves = MovesPage { moves: report.moves, outcomes: report.outcomes, bots: report.bots };
+    pages.push(("moves".to_string(), json(&moves)?));
     Ok(pages)
 }
 

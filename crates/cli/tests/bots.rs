@@ -33,4 +33,11 @@ fn the_command_bot_of_the_fcc_rooms_is_found_and_asked_nothing() {
     assert!(naming.is_empty(), "moves naming the bot: {naming:?}");
     // The rooms it answered in get a person as host instead, or nobody.
     assert!(moves.iter().any(|m| m["by"].is_string()), "people are still asked to act");
+
+    // The console's moves page lists it too, with the same figures.
+    let store = tonghao_store::SqliteStore::open(&db).unwrap();
+    let pages = tonghao_app::console::compute(&store, "default").unwrap();
+    let page = &pages.iter().find(|(name, _)| name == "moves").expect("a moves page").1;
+    let page: serde_json::Value = serde_json::from_str(page).unwrap();
+    assert_eq!(page["bots"], report["bots"]);
 }

@@ -304,6 +304,14 @@ async function movesPage(main) {
       ),
     );
   }
+  // Why some accounts never appear in a move: bots found by their behaviour.
+  if (data.bots.length) {
+    const pct = (x) => `${Math.round(x * 100)}%`;
+    main.append(
+      h("h2", {}, L.t("report.bots")),
+      h("ul", { id: "bots" }, data.bots.map((b) => h("li", {}, L.f("report.bot", { name: b.name, messages: b.messages, fast: pct(b.fast), templated: pct(b.templated) })))),
+    );
+  }
 }
 
 async function groupPage(main, id) {
