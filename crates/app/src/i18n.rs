@@ -197,6 +197,9 @@ mod tests {
         assert_eq!(Lang::En.msg(&answer(1.0)), "answer Ann's question: unanswered for 1 day");
         assert_eq!(Lang::En.msg(&answer(3.0)), "answer Ann's question: unanswered for 3 days");
         assert_eq!(Lang::Zh.msg(&answer(1.0)), "回复 Ann 的提问：1 天了没人回答");
+        let d = |s: f64| crate::view::duration(Some(s), 1, Lang::En);
+        assert_eq!((d(144.0), d(36_396.0), d(302_400.0)), ("2.4 min".into(), "10.1 h".into(), "3.5 days".into()));
+        assert_eq!(crate::view::duration(Some(36_396.0), 1, Lang::Zh), "10.1 小时");
         let m = Msg::new("unit.minutes").num("n", 2.4, 1);
         assert_eq!((Lang::Zh.msg(&m), Lang::En.msg(&m)), ("2.4 分钟".to_string(), "2.4 min".to_string()));
     }

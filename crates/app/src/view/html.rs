@@ -148,7 +148,7 @@ fn group_section(out: &mut String, i: usize, g: &GroupReport, lang: Lang) {
     );
     kpi(out, pct(g.concentration.top20_share), lang.t("label.top_20_share_of_messages"));
     kpi(out, unanswered(g), lang.t("label.threads_unanswered"));
-    kpi(out, super::minutes(g.responsiveness.median_first_response_s, 0, lang), lang.t("label.median_first_response"));
+    kpi(out, super::duration(g.responsiveness.median_first_response_s, 0, lang), lang.t("label.median_first_response"));
     kpi(out, format!("{:.2}", g.graph.density), lang.t("label.link_density"));
     kpi(out, g.graph.bus_factor.to_string(), lang.t("label.bus_factor_explained"));
     kpi(out, pct_or_dash(g.newcomers.spoke_within_14d), lang.t("label.newcomers_speaking_in_14_days"));

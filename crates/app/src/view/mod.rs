@@ -31,13 +31,18 @@ pub fn sparkline_with_max(values: &[u32]) -> String {
     format!("{} {max}", sparkline(values))
 }
 
-/// A duration in minutes as the language writes it ("2.4 min", "2.4 分钟"),
-/// or "-" when nothing measured it.
-pub fn minutes(seconds: Option<f64>, decimals: u8, lang: Lang) -> String {
-    match seconds {
-        Some(s) => lang.msg(&Msg::new("unit.minutes").num("n", s / 60.0, decimals)),
-        None => "-".into(),
-    }
+/// A duration as the language writes it, in the unit a reader would pick:
+/// minutes (with `decimals`) under two hours, then hours, from two days on
+/// days, one decimal each ("2.4 min", "10.1 h", "3.5 days"; "2.4 分钟",
+/// "10.1 小时", "3.5 天"); "-" when nothing measured it.
+pub fn duration(seconds: Option<f64>, decimals: u8, lang: Lang) -> String {
+    let Some(s) = seconds else { return "-".into() };
+    let (key, n, decimals) = match s / 60.0 {
+        m if m < 120.0 => ("unit.minutes", m, decimals),
+        m if m < 48.0 * 60.0 => ("unit.hours", m / 60.0, 1),
+        m => ("unit.days", m / 1440.0, 1),
+    };
+    lang.msg(&Msg::new(key).num("n", n, decimals))
 }
 
 /// The name of the report field a signal is computed from, in the reader's language.

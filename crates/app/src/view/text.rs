@@ -112,7 +112,7 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang, report_as_of_ms: i6
     let responsiveness = Msg::new("text.responsiveness")
         .int("threads", r.threads)
         .text("unanswered", unanswered(g))
-        .text("median", super::minutes(r.median_first_response_s, 1, lang));
+        .text("median", super::duration(r.median_first_response_s, 1, lang));
     let _ = writeln!(out, "  {}", lang.msg(&responsiveness));
     let structure = match gm.structure.as_str() {
         "pyramid" => lang.t("label.pyramid"),

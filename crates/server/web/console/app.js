@@ -28,6 +28,16 @@ const L = {
 const state = { me: null, csrf: "", community: null, charts: [] };
 
 // ---- small helpers -------------------------------------------------------
+// A duration in the unit a reader would pick, as the report's text does
+// (crates/app/src/view/mod.rs, `duration`): minutes under two hours, then
+// hours, from two days on days.
+function duration(seconds) {
+  if (seconds == null) return "-";
+  const m = seconds / 60;
+  if (m < 120) return L.f("unit.minutes", { n: num(m, 1) });
+  if (m < 48 * 60) return L.f("unit.hours", { n: num(m / 60, 1) });
+  return L.f("unit.days", { n: num(m / 1440, 1) });
+}
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -327,7 +337,7 @@ async function groupPage(main, id) {
       card("console.active_ratio_28d", pct(g.activity.active_ratio)),
       card("console.messages_28d", num(g.activity.messages)),
       card("label.threads_unanswered", g.responsiveness.threads ? `${pct(g.responsiveness.unanswered_share)} (${num(g.responsiveness.threads - g.responsiveness.answered)}/${num(g.responsiveness.threads)})` : "-"),
-      card("label.median_first_response", g.responsiveness.median_first_response_s == null ? "-" : L.f("console.minutes", { n: num(g.responsiveness.median_first_response_s / 60, 1) })),
+      card("label.median_first_response", duration(g.responsiveness.median_first_response_s)),
       card("console.silence_risk", g.forecast ? pct(g.forecast.probability) : "-"),
     ),
     h("h2", {}, L.t("label.weakest_signals_heading")),
