@@ -138,6 +138,21 @@ fn text_report_in_both_languages() {
     assert!(String::from_utf8(zh.stdout).unwrap().contains("看不出趋势"));
 }
 
+/// Two groups of one name (the reading club exported from WeChat and from
+/// QQ) are told apart by their platform in the summary tables.
+#[test]
+fn groups_of_one_name_show_their_platform() {
+    let (_dir, db) = reading_club();
+    let qq = data().join("formats/cn-reading-club/qq");
+    ok(Some(&db), &["import", qq.to_str().unwrap()]);
+    let text = String::from_utf8(ok(Some(&db), &["report"]).stdout).unwrap();
+    let table: Vec<&str> = text.lines().take_while(|l| !l.starts_with("==")).collect();
+    assert_eq!(table.iter().filter(|l| l.starts_with("读书会1群 (qq) ")).count(), 1, "{text}");
+    assert_eq!(table.iter().filter(|l| l.starts_with("读书会1群 (wechat) ")).count(), 1, "{text}");
+    let html = String::from_utf8(ok(Some(&db), &["report", "--format", "html"]).stdout).unwrap();
+    assert!(html.contains(">读书会1群 (qq)</a>") && html.contains(">读书会1群 (wechat)</a>"));
+}
+
 /// Issue 9: one as-of for the whole store. Each group is now read as of the
 /// end of what its own export covers: the Gitter rooms (2016–2020) and the
 /// Clojurians Slack days (2018) imported beside the Telegram sample (2022)

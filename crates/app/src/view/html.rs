@@ -60,10 +60,11 @@ pub fn render(report: &Report, lang: Lang) -> String {
         out.push_str(&format!("<th>{h}</th>"));
     }
     out.push_str("</tr>");
+    let labels = super::group_labels(&report.groups);
     for (i, g) in report.groups.iter().enumerate() {
         out.push_str(&format!(
             "<tr><td><a href=\"#g{i}\">{}</a></td><td>{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}/{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
-            esc(&g.name),
+            esc(&labels[i]),
             stage_badge(g, lang),
             g.activity.messages_per_day,
             g.activity.active_members,

@@ -31,6 +31,18 @@ pub fn sparkline_with_max(values: &[u32]) -> String {
     format!("{} {max}", sparkline(values))
 }
 
+/// Each group's name as the summary tables show it: with its platform where
+/// two groups share a name (the same club on WeChat and on QQ).
+pub fn group_labels(groups: &[tonghao_insight::report::GroupReport]) -> Vec<String> {
+    groups
+        .iter()
+        .map(|g| match groups.iter().filter(|o| o.name == g.name).count() {
+            1 => g.name.clone(),
+            _ => format!("{} ({})", g.name, g.platform),
+        })
+        .collect()
+}
+
 /// A duration as the language writes it, in the unit a reader would pick:
 /// minutes (with `decimals`) under two hours, then hours, from two days on
 /// days, one decimal each ("2.4 min", "10.1 h", "3.5 days"; "2.4 分钟",

@@ -40,12 +40,14 @@ pub fn report(report: &Report, lang: Lang) -> String {
         lang.t("label.as_of"),
         crate::report::local_time(report.as_of_ms, report.groups.iter().map(|g| g.tz_offset_s))
     );
+    let labels = super::group_labels(&report.groups);
     let rows: Vec<Vec<String>> = report
         .groups
         .iter()
-        .map(|g| {
+        .zip(labels)
+        .map(|(g, label)| {
             vec![
-                g.name.clone(),
+                label,
                 super::stage_name(g.stage, lang).to_string(),
                 format!("{:.1}", g.activity.messages_per_day),
                 format!("{}/{}", g.activity.active_members, g.activity.members),
