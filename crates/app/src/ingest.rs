@@ -8,6 +8,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::SyncSender;
+use tonghao_model::msg::Msg;
 use tonghao_model::{Event, EventSink, KeyCounter, SinkError};
 use tonghao_sources::{Job, Outcome, ReadOptions, plan};
 use tonghao_store::{ImportSession, ImportStats, Store, StoreError};
@@ -69,6 +70,65 @@ pub struct FileReport {
     /// Why it failed (nothing of it was written), if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// `error` or `skipped` as the catalogue words it, for a face that
+    /// speaks the reader's language ([`failure_msg`], [`skip_msg`]).
+    #[serde(skip)]
+    pub why: Option<Msg>,
+}
+
+/// Why a file was skipped, as the catalogue words it (the reasons
+/// `tonghao_sources` gives; another reason as it came).
+pub fn skip_msg(why: &str) -> Msg {
+    use tonghao_sources as s;
+    let key = match why {
+        s::SKIP_LINKED_FOLDER => "import.skip_linked_folder",
+        s::SKIP_BROKEN => "import.skip_broken",
+        s::SKIP_NOT_A_FILE => "import.skip_not_a_file",
+        s::SKIP_NOT_TEXT => "import.skip_not_text",
+        s::NOT_AN_EXPORT => "import.skip_not_an_export",
+        _ => return Msg::new("import.skip_other").text("why", why),
+    };
+    Msg::new(key)
+}
+
+/// Why a file failed, as the catalogue words it: the file and the place in
+/// it in the reader's language, the reader's own detail as it gave it
+/// (parsers speak English); `None` for a failure of the store itself.
+pub fn failure_msg(e: &StoreError) -> Option<Msg> {
+    let StoreError::Feed(inner) = e else { return None };
+    inner.downcast_ref::<tonghao_sources::SourceError>().map(source_failure_msg)
+}
+
+/// [`failure_msg`] of a reader's error.
+pub fn source_failure_msg(e: &tonghao_sources::SourceError) -> Msg {
+    use tonghao_sources::{Position, SourceError};
+    let at = |file: &str, position: &Position, detail: String| {
+        let msg = match *position {
+            Position::Line(line) => Msg::new("import.at_line").int("line", line as i64),
+            Position::LineColumn(line, column) => {
+                Msg::new("import.at_line_column").int("line", line as i64).int("column", column as i64)
+            }
+            Position::Byte(byte) => Msg::new("import.at_byte").int("byte", byte as i64),
+            Position::Whole => Msg::new("import.at_whole"),
+        };
+        msg.text("file", file).text("detail", detail)
+    };
+    match e {
+        SourceError::Parse { file, position, message } => at(file, position, message.clone()),
+        SourceError::Sink { file, position, source } => at(file, position, source.to_string()),
+        SourceError::Encoding { file, offset } => {
+            Msg::new("import.encoding").text("file", file.as_str()).int("offset", *offset as i64)
+        }
+        SourceError::Io { file, source } => {
+            Msg::new("import.cannot_read").text("file", file.as_str()).text("detail", source.to_string())
+        }
+        SourceError::Unrecognised { file, message } if message == tonghao_sources::NOT_AN_EXPORT => {
+            Msg::new("import.not_an_export").text("file", file.as_str())
+        }
+        SourceError::Unrecognised { file, message } => {
+            Msg::new("import.unrecognised").text("file", file.as_str()).text("detail", message.as_str())
+        }
+    }
 }
 
 /// Events per batch handed from the reader thread to the writer.
@@ -220,6 +280,7 @@ pub fn import(
                 stats: ImportStats::default(),
                 skipped: None,
                 error: Some(e.to_string()),
+                why: Some(source_failure_msg(&e)),
             }),
         }
     }
@@ -255,11 +316,18 @@ pub fn import(
         progress(Progress::JobDone(job.size()));
         reports.push(match (result, outcome) {
             (Ok(stats), Some(Outcome::Skipped(why))) => {
-                FileReport { file: label, stats, skipped: Some(why), error: None }
+                FileReport { file: label, stats, why: Some(skip_msg(&why)), skipped: Some(why), error: None }
             }
-            (Ok(stats), _) => FileReport { file: label, stats, skipped: None, error: None },
+            (Ok(stats), _) => FileReport { file: label, stats, skipped: None, error: None, why: None },
             (Err(e), _) => {
-                FileReport { file: label, stats: ImportStats::default(), skipped: None, error: Some(e.to_string()) }
+                let why = failure_msg(&e);
+                FileReport {
+                    file: label,
+                    stats: ImportStats::default(),
+                    skipped: None,
+                    error: Some(e.to_string()),
+                    why,
+                }
             }
         });
     }

@@ -76,8 +76,10 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32>
             .num("secs", elapsed, 1)
             .num("rate", events as f64 / elapsed.max(1e-9), 0);
         eprintln!("{}", lang.msg(&done));
-        for r in reports.iter().filter_map(|r| r.error.as_deref()) {
-            eprintln!("{}", lang.msg(&Msg::new("import.failed").text("error", printable(r))));
+        for r in reports.iter().filter(|r| r.error.is_some()) {
+            // In the reader's language where the failure is a reader's.
+            let error = r.why.as_ref().map(|m| lang.msg(m)).or(r.error.clone()).unwrap_or_default();
+            eprintln!("{}", lang.msg(&Msg::new("import.failed").text("error", printable(&error))));
         }
     }
     Ok(if failed > 0 { 2 } else { 0 })

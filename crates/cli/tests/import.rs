@@ -112,6 +112,42 @@ fn mislabelled_and_undecodable_files_change_nothing() {
     assert_eq!(counts(&db), before);
 }
 
+/// A reader of Chinese gets the import's failures and skips in Chinese:
+/// the file and the place in it (the parser's own detail stays as it
+/// came), an undecodable file, a binary file and a text that is no export.
+#[test]
+fn failures_and_skips_read_in_the_readers_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let full = std::fs::read(data().join("formats/telegram/BIG_20A_5475M.json")).unwrap();
+    let folder = dir.path().join("exports");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("cut.json"), &full[..full.len() / 2]).unwrap();
+    let mut junk = b"2024-03-01 20:00:00 x(1)\n".to_vec();
+    junk.extend((0..200u32).map(|i| (i * 37 % 256) as u8 | 0x80));
+    let junk_file = dir.path().join("junk.txt");
+    std::fs::write(&junk_file, junk).unwrap();
+    std::fs::write(folder.join("pic.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\xff\xfe").unwrap();
+    std::fs::write(folder.join("notes.txt"), "买菜：鸡蛋、牛奶\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tonghao"))
+        .args(["--db", db.to_str().unwrap(), "--quiet", "--lang", "zh", "import"])
+        .args([&folder, &junk_file])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    // cut.json: "…cut.json：第 N 行第 M 列：…"; junk.txt: byte 25, as in English.
+    let cut = stderr.lines().find(|l| l.contains("cut.json")).unwrap_or_else(|| panic!("{stderr}"));
+    assert!(cut.starts_with("失败（未写入任何数据）：") && cut.contains("行第") && cut.contains("列："), "{cut}");
+    assert!(stderr.contains("junk.txt：第 25 字节起不是 UTF-8"), "{stderr}");
+    assert!(stdout.contains("pic.png: 不是文本"), "{stdout}");
+    assert!(stdout.contains("notes.txt: 不是 tonghao 认识的聊天记录"), "{stdout}");
+    // The English words of these lines are gone.
+    for english in ["line ", "byte ", "not text", "not a chat export"] {
+        assert!(!stdout.contains(english) && !stderr.contains(english), "{english:?} in\n{stdout}\n{stderr}");
+    }
+}
+
 /// A QQ export saved as GB18030 (GBK's superset, what Excel and old QQ write
 /// on Chinese Windows; the fixture has an emoji GBK proper cannot hold)
 /// imports the same as the UTF-8 original.

@@ -340,6 +340,17 @@ pub fn read_path(path: &Path) -> Result<TextFile, SourceError> {
     open_path(path, Limits::default())?.into_text()
 }
 
+/// Why a path found in a folder is skipped rather than read: the words
+/// the import log shows. Faces that speak another language translate by
+/// these constants (tonghao-app's `ingest::skip_msg`).
+pub const SKIP_LINKED_FOLDER: &str = "a link to a folder already imported";
+/// A link that leads nowhere, or an entry the folder listing could not read.
+pub const SKIP_BROKEN: &str = "a broken link or an unreadable entry";
+/// A FIFO, a socket or a device.
+pub const SKIP_NOT_A_FILE: &str = "not a regular file (a FIFO, a socket or a device)";
+/// A binary file beside the chats (an image).
+pub const SKIP_NOT_TEXT: &str = "not text";
+
 /// One unit of import: one file, one archive entry, or one folder export.
 pub enum Job {
     /// A file on disk. `explicit` when the user named it (then an unknown
@@ -429,7 +440,7 @@ impl Job {
         let mut input = match input {
             Ok(f) => f,
             // A binary file found in a folder (an image beside the chat) is not an error.
-            Err(SourceError::Encoding { .. }) if !explicit => return Ok(Outcome::Skipped("not text".into())),
+            Err(SourceError::Encoding { .. }) if !explicit => return Ok(Outcome::Skipped(SKIP_NOT_TEXT.into())),
             Err(e) => return Err(e),
         };
         let source = match detect(&input, format) {
@@ -497,7 +508,7 @@ fn plan_dir(
     if let Some(id) = folder_id(dir)
         && !walked.insert(id)
     {
-        jobs.push(Job::Skip { path: dir.to_path_buf(), why: "a link to a folder already imported" });
+        jobs.push(Job::Skip { path: dir.to_path_buf(), why: SKIP_LINKED_FOLDER });
         return Ok(());
     }
     let bundle = DirBundle::open(dir)?;
@@ -521,13 +532,13 @@ fn plan_dir(
     for entry in entries {
         // Links are followed (an export folder may be a link), by what they point at.
         let Ok(meta) = std::fs::metadata(&entry) else {
-            jobs.push(Job::Skip { path: entry, why: "a broken link or an unreadable entry" });
+            jobs.push(Job::Skip { path: entry, why: SKIP_BROKEN });
             continue;
         };
         if meta.is_dir() {
             plan_dir(&entry, format, jobs, walked)?;
         } else if !meta.is_file() {
-            jobs.push(Job::Skip { path: entry, why: "not a regular file (a FIFO, a socket or a device)" });
+            jobs.push(Job::Skip { path: entry, why: SKIP_NOT_A_FILE });
         } else if entry.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
             // A zipped export inside the folder (WhatsApp's, Slack's).
             jobs.extend(plan(&entry, format)?);

@@ -43,7 +43,10 @@ pub mod zone;
 
 pub use decode::{Decoded, decode};
 pub use error::{Position, SourceError};
-pub use input::{Bundle, DirBundle, Job, MAX_FILE_BYTES, Outcome, ZipBundle, open_path, plan, read_path};
+pub use input::{
+    Bundle, DirBundle, Job, MAX_FILE_BYTES, Outcome, SKIP_BROKEN, SKIP_LINKED_FOLDER, SKIP_NOT_A_FILE, SKIP_NOT_TEXT,
+    ZipBundle, open_path, plan, read_path,
+};
 pub use stream::{Input, Limits, MAX_LINE_BYTES, MAX_MESSAGE_BYTES, MAX_ZIP_RATIO, Reopen, ZIP_RATIO_FLOOR};
 pub use util::*;
 pub use zone::Zone;
@@ -149,6 +152,9 @@ pub const SOURCES: &[&dyn Source] = &[
 /// Every folder format.
 pub const BUNDLE_SOURCES: &[&dyn BundleSource] = &[&slack::Slack];
 
+/// Why a file no source recognises is skipped (in a folder) or refused.
+pub const NOT_AN_EXPORT: &str = "not a chat export tonghao recognises; `tonghao formats` lists the formats";
+
 /// The single-file source for `file`: the one named by `format`, or the first
 /// that recognises it.
 pub fn detect(file: &Input<'_>, format: Option<&str>) -> Result<&'static dyn Source, SourceError> {
@@ -171,7 +177,7 @@ pub fn detect(file: &Input<'_>, format: Option<&str>) -> Result<&'static dyn Sou
         }
         None => SOURCES.iter().find(|s| s.sniff(base, head)).copied().ok_or_else(|| SourceError::Unrecognised {
             file: file.name().to_string(),
-            message: "not a chat export tonghao recognises; `tonghao formats` lists the formats".to_string(),
+            message: NOT_AN_EXPORT.to_string(),
         }),
     }
 }

@@ -263,7 +263,13 @@ pub fn import_summary(reports: &[FileReport], lang: Lang) -> String {
     if !skipped.is_empty() {
         let _ = writeln!(out, "{}", lang.msg(&Msg::new("import.skipped_files").int("n", skipped.len())));
         for r in skipped {
-            let _ = writeln!(out, "  {}: {}", printable(&r.file), r.skipped.as_deref().unwrap_or_default());
+            let why = r.why.as_ref().map(|m| lang.msg(m));
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                printable(&r.file),
+                why.as_deref().or(r.skipped.as_deref()).unwrap_or_default()
+            );
         }
     }
     out
