@@ -205,8 +205,13 @@ fn main() {
     }));
     let cli = Cli::parse();
     let lang = Lang::pick(cli.lang.as_deref());
-    match run(cli, lang) {
+    match run(&cli, lang) {
         Ok(code) => std::process::exit(code),
+        Err(e) if not_found(&e) && store_is_empty(&cli) => {
+            // The first thing a new user may try: a report before an import.
+            eprintln!("{}: {}", lang.t("label.error"), lang.t("error.empty_store"));
+            std::process::exit(1);
+        }
         Err(e) => {
             eprintln!("{}: {e:#}", lang.t("label.error"));
             std::process::exit(1);
@@ -214,13 +219,28 @@ fn main() {
     }
 }
 
-fn run(cli: Cli, lang: Lang) -> Result<i32> {
-    let open = || open_store(&cli);
+/// Whether `e` says that something named does not exist.
+fn not_found(e: &anyhow::Error) -> bool {
+    use tonghao_store::StoreError;
+    matches!(e.downcast_ref::<StoreError>(), Some(StoreError::NotFound(_)))
+        || matches!(
+            e.downcast_ref::<tonghao_app::AppError>(),
+            Some(tonghao_app::AppError::Store(StoreError::NotFound(_)))
+        )
+}
+
+/// Whether the store holds no community at all (nothing imported yet).
+fn store_is_empty(cli: &Cli) -> bool {
+    open_store(cli).ok().and_then(|s| s.communities().ok()).is_some_and(|c| c.is_empty())
+}
+
+fn run(cli: &Cli, lang: Lang) -> Result<i32> {
+    let open = || open_store(cli);
     match &cli.command {
-        Command::Import(args) => import::run(&*open()?, &cli, lang, args),
-        Command::Groups { action: Some(action), .. } => groups::run(&*open()?, &cli, lang, action),
-        Command::Imports { action: None } => groups::imports(&*open()?, &cli, lang),
-        Command::Imports { action: Some(action) } => groups::undo(&*open()?, &cli, lang, action),
+        Command::Import(args) => import::run(&*open()?, cli, lang, args),
+        Command::Groups { action: Some(action), .. } => groups::run(&*open()?, cli, lang, action),
+        Command::Imports { action: None } => groups::imports(&*open()?, cli, lang),
+        Command::Imports { action: Some(action) } => groups::undo(&*open()?, cli, lang, action),
         Command::Groups { action: None, format } => {
             let groups = open()?.groups(&cli.community)?;
             if cli.json {
@@ -243,29 +263,29 @@ fn run(cli: Cli, lang: Lang) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Report(args) => report::run(&*open()?, &cli, lang, args),
-        Command::Next(args) => next::run(&*open()?, &cli, lang, args),
-        Command::Member(cmd) => member::run(&*open()?, &cli, lang, cmd),
-        Command::Retention(cmd) => retention::run(&*open()?, &cli, lang, cmd),
-        Command::Activity(cmd) => activity::run(&*open()?, &cli, lang, cmd),
-        Command::Calendar(args) => activity::calendar_run(&*open()?, &cli, lang, args),
-        Command::Checkins(args) => checkins::list(&*open()?, &cli, lang, args),
-        Command::Checkin(cmd) => checkins::run(&*open()?, &cli, lang, cmd),
-        Command::Task(cmd) => task::run(&*open()?, &cli, lang, cmd),
-        Command::Canvas(cmd) => canvas::run(&*open()?, &cli, lang, cmd),
-        Command::Points(args) => points::run(&*open()?, &cli, lang, args),
-        Command::Orders(cmd) => orders::run(&*open()?, &cli, lang, cmd),
-        Command::Conversion { by_activity: true, days, .. } => orders::by_activity(&*open()?, &cli, lang, *days),
-        Command::Conversion { format, .. } => orders::conversion(&*open()?, &cli, lang, format.as_deref()),
-        Command::Resource(cmd) => resource::run(&*open()?, &cli, lang, cmd),
-        Command::Mode(cmd) => mode::run(&*open()?, &cli, lang, cmd),
-        Command::Template(cmd) => template::run(&*open()?, &cli, lang, cmd),
-        Command::Sim(args) => sim::run(&cli, lang, args),
-        Command::Demo(args) => demo::run(&cli, lang, args),
-        Command::Eval(cmd) => eval::run(&cli, lang, cmd),
-        Command::Split(args) => split::run(&cli, lang, args),
+        Command::Report(args) => report::run(&*open()?, cli, lang, args),
+        Command::Next(args) => next::run(&*open()?, cli, lang, args),
+        Command::Member(cmd) => member::run(&*open()?, cli, lang, cmd),
+        Command::Retention(cmd) => retention::run(&*open()?, cli, lang, cmd),
+        Command::Activity(cmd) => activity::run(&*open()?, cli, lang, cmd),
+        Command::Calendar(args) => activity::calendar_run(&*open()?, cli, lang, args),
+        Command::Checkins(args) => checkins::list(&*open()?, cli, lang, args),
+        Command::Checkin(cmd) => checkins::run(&*open()?, cli, lang, cmd),
+        Command::Task(cmd) => task::run(&*open()?, cli, lang, cmd),
+        Command::Canvas(cmd) => canvas::run(&*open()?, cli, lang, cmd),
+        Command::Points(args) => points::run(&*open()?, cli, lang, args),
+        Command::Orders(cmd) => orders::run(&*open()?, cli, lang, cmd),
+        Command::Conversion { by_activity: true, days, .. } => orders::by_activity(&*open()?, cli, lang, *days),
+        Command::Conversion { format, .. } => orders::conversion(&*open()?, cli, lang, format.as_deref()),
+        Command::Resource(cmd) => resource::run(&*open()?, cli, lang, cmd),
+        Command::Mode(cmd) => mode::run(&*open()?, cli, lang, cmd),
+        Command::Template(cmd) => template::run(&*open()?, cli, lang, cmd),
+        Command::Sim(args) => sim::run(cli, lang, args),
+        Command::Demo(args) => demo::run(cli, lang, args),
+        Command::Eval(cmd) => eval::run(cli, lang, cmd),
+        Command::Split(args) => split::run(cli, lang, args),
         Command::Serve(args) => serve::run(open()?, lang, args),
-        Command::User(cmd) => serve::user(&*open()?, &cli, lang, cmd),
+        Command::User(cmd) => serve::user(&*open()?, cli, lang, cmd),
         Command::Formats => {
             let formats = tonghao_sources::formats();
             if cli.json {

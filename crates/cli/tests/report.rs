@@ -138,6 +138,25 @@ fn text_report_in_both_languages() {
     assert!(String::from_utf8(zh.stdout).unwrap().contains("看不出趋势"));
 }
 
+/// A report before any import says what to do, in the reader's language,
+/// rather than "no community named \"default\"".
+#[test]
+fn a_report_of_an_empty_store_says_to_import_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    for (lang, words) in [("zh", "先用 tonghao import 导入聊天记录"), ("en", "import chat exports first")] {
+        for command in ["report", "next"] {
+            let out = Command::new(env!("CARGO_BIN_EXE_tonghao"))
+                .args(["--db", db.to_str().unwrap(), "--lang", lang, command])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1));
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(words) && !err.contains("no community named"), "{lang} {command}: {err}");
+        }
+    }
+}
+
 /// Two groups of one name (the reading club exported from WeChat and from
 /// QQ) are told apart by their platform in the summary tables.
 #[test]
