@@ -128,9 +128,7 @@ pub fn calendar(store: &dyn Store, community: &str, req: &CalendarRequest) -> Re
     let mut activities = store.activities(community)?;
     if let Some(g) = &req.group {
         if !store.groups(community)?.iter().any(|x| x.external_id == *g || x.name.as_deref() == Some(g)) {
-            return Err(AppError::NotFound(format!(
-                "no group {g:?} in community {community:?}; `tonghao groups` lists them"
-            )));
+            return Err(AppError::no_group(g, community));
         }
         activities.retain(|a| a.group_external_id == *g || a.group == *g);
     }

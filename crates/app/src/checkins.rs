@@ -52,9 +52,10 @@ pub fn report(store: &dyn Store, community: &str, req: &CheckinsRequest) -> Resu
     let group = match &req.group {
         None => None,
         Some(g) => Some(
-            snap.groups.iter().position(|x| x.external_id == *g || x.name.as_deref() == Some(g)).ok_or_else(|| {
-                AppError::NotFound(format!("no group {g:?} in community {community:?}; `tonghao groups` lists them"))
-            })?,
+            snap.groups
+                .iter()
+                .position(|x| x.external_id == *g || x.name.as_deref() == Some(g))
+                .ok_or_else(|| AppError::no_group(g, community))?,
         ),
     };
     let marks = store.checkin_marks(community)?;

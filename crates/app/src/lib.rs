@@ -71,10 +71,25 @@ pub enum AppError {
     /// The named thing does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// No group of the community has this id or name.
+    #[error("no group {group:?} in community {community:?}; `tonghao groups` lists them")]
+    NoGroup {
+        /// The id or name asked for.
+        group: String,
+        /// The community.
+        community: String,
+    },
     /// An import was rolled back as a whole (nothing of it was committed),
     /// with the failure that caused it.
     #[error("{0}")]
     Aborted(String),
+}
+
+impl AppError {
+    /// [`AppError::NoGroup`].
+    pub fn no_group(group: &str, community: &str) -> Self {
+        AppError::NoGroup { group: group.to_string(), community: community.to_string() }
+    }
 }
 
 /// A result of this crate.

@@ -156,10 +156,10 @@ pub fn points(store: &dyn Store, community: &str, group: Option<&str>, lang: Lan
     }
     if let Some(gref) = group {
         let groups = store.groups(community)?;
-        let found =
-            groups.iter().find(|x| x.external_id == gref || x.name.as_deref() == Some(gref)).ok_or_else(|| {
-                AppError::NotFound(format!("no group {gref:?} in community {community:?}; `tonghao groups` lists them"))
-            })?;
+        let found = groups
+            .iter()
+            .find(|x| x.external_id == gref || x.name.as_deref() == Some(gref))
+            .ok_or_else(|| AppError::no_group(gref, community))?;
         let label = found.name.clone().unwrap_or_else(|| found.external_id.clone());
         ledger.retain(|e| e.group.as_deref() == Some(label.as_str()));
     }

@@ -124,9 +124,7 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
                 .filter(|&i| snap.groups[i].external_id == *g || snap.groups[i].name.as_deref() == Some(g))
                 .collect();
             if hits.is_empty() {
-                return Err(AppError::NotFound(format!(
-                    "no group {g:?} in community {community:?}; `tonghao groups` lists them"
-                )));
+                return Err(AppError::no_group(g, community));
             }
             hits
         }

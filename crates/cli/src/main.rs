@@ -213,7 +213,15 @@ fn main() {
             std::process::exit(1);
         }
         Err(e) => {
-            eprintln!("{}: {e:#}", lang.t("label.error"));
+            let shown = match e.downcast_ref::<tonghao_app::AppError>() {
+                Some(tonghao_app::AppError::NoGroup { group, community }) => lang.msg(
+                    &tonghao_model::msg::Msg::new("error.no_group")
+                        .text("group", group.as_str())
+                        .text("community", community.as_str()),
+                ),
+                _ => format!("{e:#}"),
+            };
+            eprintln!("{}: {shown}", lang.t("label.error"));
             std::process::exit(1);
         }
     }

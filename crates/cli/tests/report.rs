@@ -157,6 +157,23 @@ fn a_report_of_an_empty_store_says_to_import_first() {
     }
 }
 
+/// A group that is not there is named in the reader's language.
+#[test]
+fn an_unknown_group_is_named_in_the_readers_language() {
+    let (_dir, db) = reading_club();
+    for (lang, words) in
+        [("zh", "社群 “default” 里没有群 “nope”"), ("en", "no group \"nope\" in community \"default\"")]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_tonghao"))
+            .args(["--db", db.to_str().unwrap(), "--lang", lang, "report", "--group", "nope"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(words), "{lang}: {err}");
+    }
+}
+
 /// Two groups of one name (the reading club exported from WeChat and from
 /// QQ) are told apart by their platform in the summary tables.
 #[test]

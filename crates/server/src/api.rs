@@ -67,6 +67,7 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound(m) => ApiError::NotFound(m),
+            AppError::NoGroup { .. } => ApiError::NotFound(e.to_string()),
             AppError::Store(StoreError::NotFound(m)) => ApiError::NotFound(m),
             AppError::Store(StoreError::Conflict(m)) => ApiError::Conflict(m),
             AppError::Input(m) => ApiError::BadRequest(m),
