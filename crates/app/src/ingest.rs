@@ -71,9 +71,20 @@ pub struct FileReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// `error` or `skipped` as the catalogue words it, for a face that
-    /// speaks the reader's language ([`failure_msg`], [`skip_msg`]).
-    #[serde(skip)]
+    /// speaks the reader's language ([`failure_msg`], [`skip_msg`]); in
+    /// JSON both wordings, `{"zh": …, "en": …}`.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "in_both_languages")]
     pub why: Option<Msg>,
+}
+
+fn in_both_languages<S: serde::Serializer>(why: &Option<Msg>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(2))?;
+    if let Some(m) = why {
+        map.serialize_entry("zh", &crate::i18n::Lang::Zh.msg(m))?;
+        map.serialize_entry("en", &crate::i18n::Lang::En.msg(m))?;
+    }
+    map.end()
 }
 
 /// Why a file was skipped, as the catalogue words it (the reasons

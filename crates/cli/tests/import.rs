@@ -146,6 +146,12 @@ fn failures_and_skips_read_in_the_readers_language() {
     for english in ["line ", "byte ", "not text", "not a chat export"] {
         assert!(!stdout.contains(english) && !stderr.contains(english), "{english:?} in\n{stdout}\n{stderr}");
     }
+    // The JSON summary (and the console, which reads it) carries both wordings.
+    let out = run(Some(&db), &["--json", "import", junk_file.to_str().unwrap()]);
+    let reports = json(&out);
+    let why = &reports[0]["why"];
+    assert!(why["zh"].as_str().unwrap().contains("第 25 字节起不是"), "{why}");
+    assert_eq!(why["en"].as_str(), reports[0]["error"].as_str());
 }
 
 /// A QQ export saved as GB18030 (GBK's superset, what Excel and old QQ write

@@ -560,7 +560,7 @@ async function importPage(main) {
           s.error ? h("p", { class: "error" }, s.error) : "",
           h("table", { class: "grid" },
             h("thead", {}, h("tr", {}, ["label.file", "label.format", "label.new_messages", "label.new_members", "label.duplicates", "label.error"].map((k) => h("th", {}, L.t(k))))),
-            h("tbody", {}, s.reports.map((r) => h("tr", {}, h("td", {}, r.file), h("td", {}, r.format || "-"), h("td", { class: "num" }, num(r.messages)), h("td", { class: "num" }, num(r.members)), h("td", { class: "num" }, num(r.duplicates)), h("td", { class: "error" }, r.error || r.skipped || "")))),
+            h("tbody", {}, s.reports.map((r) => h("tr", {}, h("td", {}, r.file), h("td", {}, r.format || "-"), h("td", { class: "num" }, num(r.messages)), h("td", { class: "num" }, num(r.members)), h("td", { class: "num" }, num(r.duplicates)), h("td", { class: "error" }, (r.why && r.why[L.lang]) || r.error || r.skipped || "")))),
           ),
         );
       } catch (e) {
