@@ -42,6 +42,7 @@ fn console_in_a_real_browser_logs_in_imports_and_shows_every_page() {
         .args([url.as_str(), password])
         .arg(&upload)
         .arg(&shots)
+        .arg(common::data().join("lifecycle/fcc-gitter-matrix/FreeCodeCamp_HelpContributors.json"))
         .output()
         .expect("this test needs node (apt-get install nodejs npm) and chromium (.ci/run installs both)");
     let log = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

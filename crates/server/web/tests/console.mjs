@@ -8,7 +8,7 @@
 import { chromium } from "playwright-core";
 import path from "node:path";
 
-const [url, password, upload, shots] = process.argv.slice(2);
+const [url, password, upload, shots, botUpload] = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -83,8 +83,20 @@ try {
     await shot("member");
   });
   await step("moves", async () => {
+    if (botUpload) {
+      // A real room where a command bot answers within a second: the moves
+      // page lists it with its figures, as the reason no move names it.
+      await page.click('a[data-nav="import"]');
+      await page.setInputFiles("#upload", botUpload);
+      await page.waitForFunction((name) => [...document.querySelectorAll("#import-log tbody tr")]
+        .some((tr) => tr.textContent.includes(name)), path.basename(botUpload), { timeout: 60000 });
+    }
     await page.click('a[data-nav="moves"]');
     await page.waitForSelector("#moves");
+    if (botUpload) {
+      const bot = await page.textContent("#bots li");
+      if (!bot.includes("camperbot") || !/\d+%/.test(bot)) throw new Error(`the bots list: ${bot}`);
+    }
     await shot("moves");
     // Marking a move done puts it in the outcomes table: done 1, nothing
     // measured yet (no history after today), so no hit rate.
