@@ -216,13 +216,15 @@ pub fn outcome(store: &dyn Store, community: &str, id: i64, number: Option<usize
     let a = find(store, community, id)?;
     let tz = parse_zone(&a.tz).map_err(AppError::Input)?;
     // Every text: the digest quotes messages (a long history costs memory).
-    let snap = match store.snapshot(community, None, Some(i64::MAX)) {
+    let mut snap = match store.snapshot(community, None, Some(i64::MAX)) {
         Ok(s) => s,
         Err(StoreError::NotFound(_)) => {
             return Err(AppError::NotFound(format!("community {community:?} has no imported history yet")));
         }
         Err(e) => return Err(e.into()),
     };
+    // Bots are not speakers to reward (found over every text here).
+    tonghao_insight::automated::mark(&mut snap);
     let g = snap.groups.iter().position(|x| x.store_id == a.group_id).ok_or_else(|| {
         AppError::NotFound(format!("group {:?} of activity #{id} has no imported history yet", a.group))
     })?;

@@ -44,11 +44,13 @@ pub fn report(store: &dyn Store, community: &str, req: &CheckinsRequest) -> Resu
     let recogniser = Recogniser::new(req.pattern.as_deref()).map_err(AppError::Input)?;
     let today = req.today.as_deref().map(|t| day(t, "--today")).transpose()?;
     // Every text: recognition needs them all (a long history costs memory).
-    let snap = match store.snapshot(community, None, Some(i64::MAX)) {
+    let mut snap = match store.snapshot(community, None, Some(i64::MAX)) {
         Ok(s) => s,
         Err(StoreError::NotFound(_)) if req.group.is_none() => return Ok(Vec::new()),
         Err(e) => return Err(e.into()),
     };
+    // A bot's "打卡成功" answers no check-in (found over every text here).
+    tonghao_insight::automated::mark(&mut snap);
     let group = match &req.group {
         None => None,
         Some(g) => Some(

@@ -72,9 +72,12 @@ fn the_five_checkins_of_every_rendering_of_the_reading_club() {
 ///
 /// Check-in messages: 5 + 3 + 3 = 11. Answered: 小A's 1st (小H replies) and
 /// 小B's 4th (小H @-mentions 小B two hours later). 小C's reply to 小A's 3rd
-/// is itself a check-in, and 小A answering herself does not count: 9 bare.
+/// is itself a check-in, 小A answering herself does not count, and neither
+/// does the bot's "@小B 打卡成功" a second after 小B's 1st (flagged by its
+/// export): 9 bare.
 const CHAT: &str = r##"{"kind":"message","platform":"wechat","group":"ck","group_name":"打卡群","member":"wxid_a","member_name":"小A","at":"2024-03-01T07:00:00+08:00","id":"a1","text":"#打卡 第1天"}
 {"kind":"message","platform":"wechat","group":"ck","group_name":"打卡群","member":"wxid_b","member_name":"小B","at":"2024-03-01T07:10:00+08:00","id":"b1","text":"#打卡 第1天"}
+{"kind":"message","platform":"wechat","group":"ck","group_name":"打卡群","member":"wxid_bot","member_name":"打卡助手","at":"2024-03-01T07:10:01+08:00","id":"k1","reply_to":"b1","bot":true,"text":"@小B 打卡成功"}
 {"kind":"message","platform":"wechat","group":"ck","group_name":"打卡群","member":"wxid_h","member_name":"小H","at":"2024-03-01T08:00:00+08:00","id":"h1","reply_to":"a1","text":"真棒"}
 {"kind":"message","platform":"wechat","group":"ck","group_name":"打卡群","member":"wxid_a","member_name":"小A","at":"2024-03-02T07:00:00+08:00","id":"a2","text":"#打卡 第2天"}
 {"kind":"message","platform":"wechat","group":"ck","group_name":"打卡群","member":"wxid_b","member_name":"小B","at":"2024-03-02T07:05:00+08:00","id":"b2","text":"#打卡 第2天"}

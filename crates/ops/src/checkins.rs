@@ -347,6 +347,7 @@ pub const MENTION_ANSWERS_MS: i64 = 3 * 3_600_000;
 /// Check-in messages among `checkins` (sorted, one group) that no other
 /// member answered: by a reply or quote, or by an @-mention of the author
 /// within [`MENTION_ANSWERS_MS`] after it (it answers their latest check-in).
+/// A bot's reply ("打卡成功") answers nothing: nobody read the check-in.
 fn bare_messages(snap: &Snapshot, checkins: &[usize]) -> u32 {
     let Some(group) = checkins.first().map(|&i| snap.messages.group[i] as usize) else { return 0 };
     let m = &snap.messages;
@@ -357,6 +358,9 @@ fn bare_messages(snap: &Snapshot, checkins: &[usize]) -> u32 {
     for j in snap.groups[group].messages.clone() {
         if is_checkin.contains(&j) {
             latest.insert(m.member[j], j);
+            continue;
+        }
+        if m.has(j, flags::BOT) {
             continue;
         }
         let parent = m.reply_to[j];
