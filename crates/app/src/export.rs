@@ -199,8 +199,24 @@ pub fn groups(groups: &[GroupSummary]) -> Table {
     }
 }
 
+/// A member's role in the group as the reader's language words it, and
+/// "bot" where the export flagged the account (a role the store does not
+/// know is shown as stored).
+fn role_word(role: Option<&str>, bot: bool, lang: Lang) -> String {
+    let role = role.map(|r| match r {
+        "owner" => lang.t("group_role.owner").to_string(),
+        "deputy" => lang.t("group_role.deputy").to_string(),
+        "admin" => lang.t("group_role.admin").to_string(),
+        "kol" => lang.t("group_role.kol").to_string(),
+        "member" => lang.t("group_role.member").to_string(),
+        other => other.to_string(),
+    });
+    let bot = bot.then(|| lang.t("group_role.bot").to_string());
+    role.into_iter().chain(bot).collect::<Vec<_>>().join(", ")
+}
+
 /// `tonghao members`: one row per member of a group.
-pub fn members(members: &[MemberSummary]) -> Table {
+pub fn members(members: &[MemberSummary], lang: Lang) -> Table {
     Table {
         columns: vec![
             "label.member",
@@ -223,7 +239,7 @@ pub fn members(members: &[MemberSummary]) -> Table {
                     short_time(m.last_message.as_deref()).into(),
                     short_time(m.joined.as_deref()).into(),
                     short_time(m.left.as_deref()).into(),
-                    m.role.clone().unwrap_or_default().into(),
+                    role_word(m.role.as_deref(), m.bot, lang).into(),
                 ]
             })
             .collect(),

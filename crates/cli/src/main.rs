@@ -267,7 +267,7 @@ fn run(cli: &Cli, lang: Lang) -> Result<i32> {
             if cli.json {
                 println!("{}", serde_json::to_string_pretty(&members)?);
             } else {
-                print_table(&export::members(&members), format.as_deref().unwrap_or("table"), lang, "members")?;
+                print_table(&export::members(&members, lang), format.as_deref().unwrap_or("table"), lang, "members")?;
             }
             Ok(0)
         }

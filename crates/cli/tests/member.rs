@@ -103,3 +103,21 @@ fn export_delete_and_reimport_a_real_member() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("wechat:wxid_nobody"));
 }
+
+/// `tonghao members` marks the accounts an export flags as bots, in the
+/// reader's language (the Clojurians Slack's `clojurebot`); roles are
+/// worded there too (群主, 管理员).
+#[test]
+fn the_member_list_words_roles_and_marks_flagged_bots() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let slack = data().join("formats/slack/clojurians-2018-02");
+    assert!(run(Some(&db), &["import", slack.to_str().unwrap()]).status.success());
+    let row = |lang: &str, group: &str, name: &str| {
+        let out = common::ok_in(lang, Some(&db), &["members", "--group", group]);
+        out.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in\n{out}")).to_string()
+    };
+    assert!(row("en", "beginners", "clojurebot ").ends_with("bot (flagged by the export)"));
+    assert!(row("zh", "beginners", "clojurebot ").ends_with("机器人（导出标记）"));
+    assert!(!row("en", "beginners", "seancorfield ").contains("bot"), "a person is not marked");
+}

@@ -566,7 +566,7 @@ pub async fn export(
             "groups" => export::groups(&store.groups(&c)?),
             "members" => {
                 let group = q.group.ok_or_else(|| AppError::Input("members needs ?group=".into()))?;
-                export::members(&store.members(&c, &group)?)
+                export::members(&store.members(&c, &group)?, lang)
             }
             "checkins" => export::checkins(&tonghao_app::checkins::report(
                 store,
