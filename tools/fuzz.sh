@@ -25,7 +25,9 @@ ledger=fuzz/ledger.tsv
 if [[ "${1:-}" == "--totals" ]]; then
   # Result `paused`: a run stopped by libFuzzer's wall-clock timeout while
   # the process was stopped (SIGSTOP, to free the machine for a benchmark);
-  # its input replays in no time. Its executions count; it is no crash.
+  # its input replays in no time. `stopped`: a run interrupted (SIGINT) at
+  # the end of a session, its executions read from its log. Both count
+  # their executions; neither is a crash.
   awk -F'\t' 'NR > 1 { n[$3] += $5; s[$3] += $4; runs[$3]++; if ($6 == "crash") bad[$3]++ }
     END { for (r in n) printf "%-13s %12d executions %7d s %3d runs %d crashes\n", r, n[r], s[r], runs[r], bad[r] }' "$ledger" | sort
   exit 0
