@@ -60,6 +60,23 @@ impl Graph {
         graph
     }
 
+    /// The graph among `members` alone, its nodes in that order (a member
+    /// absent from this graph is a node without ties): ties to anyone else
+    /// are dropped.
+    pub fn among(&self, members: &[u32]) -> Graph {
+        let place: HashMap<u32, usize> = members.iter().enumerate().map(|(k, &m)| (m, k)).collect();
+        let mut out = vec![HashMap::new(); members.len()];
+        for (u, edges) in self.out.iter().enumerate() {
+            let Some(&a) = place.get(&self.nodes[u]) else { continue };
+            for (&v, &x) in edges {
+                if let Some(&b) = place.get(&self.nodes[v]) {
+                    out[a].insert(b, x);
+                }
+            }
+        }
+        Graph { nodes: members.to_vec(), out }
+    }
+
     /// Undirected neighbour sets.
     pub fn undirected(&self) -> Vec<HashSet<usize>> {
         let mut adj = vec![HashSet::new(); self.nodes.len()];

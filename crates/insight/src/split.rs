@@ -319,11 +319,26 @@ pub fn tie_weight(kind: LinkKind) -> f64 {
     }
 }
 
-/// The graph a split reads: group `g`'s interaction graph over `w`, each
-/// link weighing [`tie_weight`] of its kind. The `split` move and the
-/// console's group page both build it, so they propose the same groups.
+/// How many days of exchanges a split reads to tell who knows whom: a
+/// quarter. The people it places are those of the window (28 days), but
+/// whether two of them know each other shows in everything they said to
+/// each other lately, and a month holds only a few exchanges for most of
+/// them. Chosen, not fitted: set before it was measured on anything
+/// (docs/ops.md, "Split").
+pub const TIE_DAYS: u32 = 91;
+
+/// The graph a split reads: the members of group `g`'s interaction graph
+/// over `w` (its nodes, in its order), tied by their replies and mentions
+/// over the last [`TIE_DAYS`] days (or `w`, if longer), each link weighing
+/// [`tie_weight`] of its kind. Inferred links exist where the report
+/// inferred them (the window); before it, quotes, platform replies and
+/// @mentions tie them. The `split` move and the console's group page both
+/// build it, so they propose the same groups.
 pub fn ties(snap: &Snapshot, g: usize, w: Window) -> crate::graph::Graph {
-    crate::graph::Graph::build_weighted(snap, g, w, tie_weight)
+    use crate::graph::Graph;
+    let placed = Graph::build(snap, g, w).nodes;
+    let lately = Window::new(w.end_ms, w.days.max(TIE_DAYS));
+    Graph::build_weighted(snap, g, lately, tie_weight).among(&placed)
 }
 
 /// A split proposal for a group's own interaction graph (the window's

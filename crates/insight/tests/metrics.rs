@@ -355,6 +355,40 @@ fn split_ties_weigh_inferred_replies_less() {
     assert_eq!(tonghao_insight::split::INFERRED_TIE, 0.75);
 }
 
+/// The split places the window's members but reads their ties over the
+/// last `TIE_DAYS`: an exchange two months ago between two members of the
+/// window ties them; one with a member gone quiet since adds no node, and
+/// an exchange older than `TIE_DAYS` counts for nothing.
+#[test]
+fn split_ties_reach_back_a_quarter_among_the_windows_members() {
+    let day = DAY_MS;
+    let msgs: Vec<Msg> = vec![
+        (0, 0, None, &[], "old thread"),
+        (1, MIN, None, &[0], "an exchange long ago"), // 100 days before the end: too old
+        (0, 40 * day, None, &[], "spring run?"),
+        (1, 40 * day + MIN, Some(2), &[], "yes"), // 60 days before: ties 1 → 0
+        (3, 40 * day + 2 * MIN, None, &[0], "me too"), // 3 then goes quiet: no node
+        (0, 95 * day, None, &[], "hello"),
+        (1, 96 * day, None, &[], "hi"),
+        (2, 96 * day + MIN, Some(6), &[], "hey"), // in the window: 2 → 1
+    ];
+    let s = snapshot(4, &msgs, vec![], T0 + 100 * day);
+    let w = Window::new(s.as_of_ms, 28);
+    let ties = tonghao_insight::split::ties(&s, 0, w);
+    let plain = Graph::build(&s, 0, w);
+    assert_eq!(ties.nodes, plain.nodes, "the window's members, in its order");
+    assert!(!ties.nodes.contains(&3));
+    let weight = |a: u32, b: u32| {
+        let (u, v) =
+            (ties.nodes.iter().position(|&x| x == a).unwrap(), ties.nodes.iter().position(|&x| x == b).unwrap());
+        ties.out[u].get(&v).copied().unwrap_or(0.0)
+    };
+    assert_eq!(weight(1, 0), 1.0, "the exchange 60 days ago, not the one 100 days ago");
+    assert_eq!(weight(2, 1), 1.0);
+    assert_eq!(plain.out.iter().map(|o| o.len()).sum::<usize>(), 1, "the window alone has one tie");
+    assert_eq!(tonghao_insight::split::TIE_DAYS, 91);
+}
+
 /// Drafts go out in the language the group writes: Chinese when a quarter
 /// of its messages with letters have Chinese characters, but a Japanese
 /// message (Chinese characters between kana) is not Chinese.
