@@ -7,6 +7,7 @@ use crate::{AppError, Result};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
+use tonghao_model::msg::Msg;
 use tonghao_store::{AuditEntry, Role, Store, StoreError, User};
 
 /// How long a session lasts without logging in again.
@@ -57,15 +58,12 @@ fn hex(bytes: &[u8]) -> String {
 /// An argon2id hash of `password` (PHC string, with a random salt).
 pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD {
-        return Err(AppError::Input(format!("a password needs at least {MIN_PASSWORD} characters")));
+        return Err(AppError::Input(Msg::new("error.password_short").int("min", MIN_PASSWORD)));
     }
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).expect("the operating system's random source");
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Input(e.to_string()))?;
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(|e| AppError::Input(e.to_string()))?
-        .to_string())
+    let salt = SaltString::encode_b64(&salt).map_err(AppError::detail)?;
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt).map_err(AppError::detail)?.to_string())
 }
 
 fn verify(password: &str, hash: &str) -> bool {
@@ -140,7 +138,7 @@ pub fn ensure_owner(store: &dyn Store, password: Option<&str>) -> Result<Option<
 /// Creates a user with a hashed password, assigned to `communities`.
 pub fn add_user(store: &dyn Store, name: &str, password: &str, role: Role, communities: &[String]) -> Result<User> {
     if name.is_empty() || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(AppError::Input(format!("{name:?} is not a user name: no spaces or control characters")));
+        return Err(AppError::Input(Msg::new("error.user_name").text("name", name)));
     }
     store.user_add(name, &hash_password(password)?, role)?;
     for c in communities {

@@ -50,7 +50,7 @@ pub fn add(store: &dyn Store, community: &str, new: &NewActivity) -> Result<Acti
     }
     let duration_s = new.duration.as_deref().map(parse_duration).transpose().map_err(AppError::Input)?.unwrap_or(3600);
     if new.title.trim().is_empty() {
-        return Err(AppError::Input("--title is empty".into()));
+        return Err(AppError::Input(Msg::new("error.title_empty")));
     }
     let activity = Activity {
         id: 0,
@@ -119,7 +119,7 @@ pub struct Calendar {
 
 fn day_ms(s: &str, what: &str) -> Result<i64> {
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| AppError::Input(format!("{what} {s:?} is not a day like 2024-03-01")))?;
+        .map_err(|_| AppError::Input(Msg::new("error.not_a_day").text("what", what).text("value", s)))?;
     Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis())
 }
 
@@ -141,7 +141,7 @@ pub fn calendar(store: &dyn Store, community: &str, req: &CalendarRequest) -> Re
         None => Utc::now().timestamp_millis() + 365 * 86_400_000,
     };
     if until <= from {
-        return Err(AppError::Input("--until must be after --from".into()));
+        return Err(AppError::Input(Msg::new("error.until_before_from")));
     }
     let mut all = Vec::new();
     for a in &activities {
@@ -180,9 +180,11 @@ pub fn to_ics(community: &str, cal: &Calendar, lang: Lang) -> String {
 
 /// The activity `id`, or an error naming it.
 pub fn find(store: &dyn Store, community: &str, id: i64) -> Result<Activity> {
-    store.activities(community)?.into_iter().find(|a| a.id == id).ok_or_else(|| {
-        AppError::NotFound(format!("no activity #{id} in community {community:?}; `tonghao activity list` lists them"))
-    })
+    store
+        .activities(community)?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| AppError::NotFound(Msg::new("error.no_activity").int("id", id).text("community", community)))
 }
 
 /// Occurrence `number` (1-based) of `a`.
@@ -190,11 +192,9 @@ fn nth(a: &Activity, number: usize) -> Result<Occurrence> {
     let far = a.start_ms + 20 * 366 * 86_400_000;
     let all = occurrences(a, a.start_ms, far).map_err(AppError::Input)?;
     if number == 0 || number > all.len() {
-        return Err(AppError::Input(format!(
-            "--occurrence {number}: activity #{} has occurrences 1 to {}",
-            a.id,
-            all.len()
-        )));
+        return Err(AppError::Input(
+            Msg::new("error.no_occurrence").int("id", a.id).int("number", number).int("count", all.len()),
+        ));
     }
     Ok(all[number - 1].clone())
 }
@@ -219,14 +219,14 @@ pub fn outcome(store: &dyn Store, community: &str, id: i64, number: Option<usize
     let mut snap = match store.snapshot(community, None, Some(i64::MAX)) {
         Ok(s) => s,
         Err(StoreError::NotFound(_)) => {
-            return Err(AppError::NotFound(format!("community {community:?} has no imported history yet")));
+            return Err(AppError::NotFound(Msg::new("error.no_history").text("community", community)));
         }
         Err(e) => return Err(e.into()),
     };
     // Bots are not speakers to reward (found over every text here).
     tonghao_insight::automated::mark(&mut snap);
     let g = snap.groups.iter().position(|x| x.store_id == a.group_id).ok_or_else(|| {
-        AppError::NotFound(format!("group {:?} of activity #{id} has no imported history yet", a.group))
+        AppError::NotFound(Msg::new("error.group_no_history").text("group", a.group.as_str()).int("id", id))
     })?;
     let (number, occ) = match number {
         Some(n) => (n, nth(&a, n)?),
@@ -239,10 +239,7 @@ pub fn outcome(store: &dyn Store, community: &str, id: i64, number: Option<usize
             };
             let n = held.len();
             let last = held.into_iter().next_back().ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "the imported history of {:?} ends before activity #{id} first starts: import a later export, or name an occurrence with --occurrence",
-                    a.group
-                ))
+                AppError::NotFound(Msg::new("error.history_ends_before").text("group", a.group.as_str()).int("id", id))
             })?;
             (n, last)
         }

@@ -4,13 +4,14 @@
 
 use crate::{AppError, Result};
 use chrono::NaiveDate;
+use tonghao_model::msg::Msg;
 use tonghao_model::records::{CheckinMark, MarkKind};
 use tonghao_ops::checkins::{GroupCheckins, Recogniser, Request, checkins};
 use tonghao_store::{Store, StoreError};
 
 fn day(s: &str, what: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| AppError::Input(format!("{what} {s:?} is not a day like 2024-03-01")))
+        .map_err(|_| AppError::Input(Msg::new("error.not_a_day").text("what", what).text("value", s)))
 }
 
 /// Records a check-in, make-up or leave day by hand.

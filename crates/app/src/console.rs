@@ -16,6 +16,7 @@ use tonghao_insight::graph::Graph as InteractionGraph;
 use tonghao_insight::metrics::Window;
 use tonghao_insight::report::GroupReport;
 use tonghao_insight::split;
+use tonghao_model::msg::Msg;
 use tonghao_model::snapshot::Snapshot;
 use tonghao_ops::moves::{KindOutcome, Move};
 use tonghao_store::Store;
@@ -208,7 +209,7 @@ fn cached_name(name: &str) -> String {
 /// The page named `name`, from the store's cache when it was computed for
 /// the community's current data, else computed (all pages at once) and kept.
 pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
-    let unknown = || AppError::NotFound(format!("no community named {community:?}"));
+    let unknown = || AppError::NotFound(Msg::new("error.no_community").text("community", community));
     let generation = store.generation(community)?.ok_or_else(unknown)?;
     if let Some(body) = store.page(community, &cached_name(name), generation)? {
         return Ok(body);
@@ -237,11 +238,11 @@ pub fn page(store: &dyn Store, community: &str, name: &str) -> Result<String> {
         .into_iter()
         .find(|(n, _)| *n == key)
         .map(|(_, body)| body)
-        .ok_or_else(|| AppError::NotFound(format!("no page {name:?} in community {community:?}")))
+        .ok_or_else(|| AppError::NotFound(Msg::new("error.no_page").text("page", name).text("community", community)))
 }
 
 fn json<T: Serialize>(value: &T) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| AppError::Input(format!("cannot write a page as JSON: {e}")))
+    serde_json::to_string(value).map_err(|e| AppError::detail(format!("cannot write a page as JSON: {e}")))
 }
 
 fn overview_row(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> OverviewRow {
@@ -352,7 +353,7 @@ pub const MEMBER_PAGE_MESSAGES: usize = 50;
 pub fn member_page(store: &dyn Store, community: &str, member_ref: &str) -> Result<serde_json::Value> {
     let export = store.member_record(community, member_ref)?;
     let total = export.messages.len();
-    let mut value = serde_json::to_value(&export).map_err(|e| AppError::Input(e.to_string()))?;
+    let mut value = serde_json::to_value(&export).map_err(AppError::detail)?;
     let messages = value["messages"].as_array_mut().expect("messages is a list");
     let keep = messages.split_off(total.saturating_sub(MEMBER_PAGE_MESSAGES));
     *messages = keep;
@@ -378,7 +379,7 @@ fn moves_about(moves_page: &str, id: i64) -> Result<serde_json::Value> {
     struct Subject {
         subject: Option<i64>,
     }
-    let bad = |e: serde_json::Error| AppError::Input(format!("the cached moves page: {e}"));
+    let bad = |e: serde_json::Error| AppError::detail(format!("the cached moves page: {e}"));
     let page: Page = serde_json::from_str(moves_page).map_err(bad)?;
     let mut out = Vec::new();
     for raw in page.moves {
@@ -402,7 +403,7 @@ fn member_in_groups(
     groups: &[tonghao_store::ExportedGroup],
 ) -> Result<serde_json::Value> {
     let parse = |body: String| -> Result<serde_json::Value> {
-        serde_json::from_str(&body).map_err(|e| AppError::Input(format!("a cached page is not JSON: {e}")))
+        serde_json::from_str(&body).map_err(|e| AppError::detail(format!("a cached page is not JSON: {e}")))
     };
     let overview = parse(page(store, community, "overview")?)?;
     let mut out = Vec::new();

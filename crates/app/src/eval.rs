@@ -35,7 +35,7 @@ use tonghao_store::{Queries, SqliteStore};
 /// The reply-link evaluation of every `*.raw.txt` + `*.annotation.txt`
 /// pair in `dir`, as JSON; also the logs skipped for want of annotations.
 pub fn replies_eval(dir: &Path) -> Result<(serde_json::Value, Vec<PathBuf>)> {
-    let io = |p: &Path, e: std::io::Error| AppError::Input(format!("{}: {e}", p.display()));
+    let io = |p: &Path, e: std::io::Error| AppError::detail(format!("{}: {e}", p.display()));
     let mut raws: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| io(dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -56,7 +56,7 @@ pub fn replies_eval(dir: &Path) -> Result<(serde_json::Value, Vec<PathBuf>)> {
         files.push((String::from_utf8_lossy(&text).into_owned(), String::from_utf8_lossy(&gold).into_owned()));
     }
     if files.is_empty() {
-        return Err(AppError::Input(format!("no *.raw.txt + *.annotation.txt pairs in {}", dir.display())));
+        return Err(AppError::detail(format!("no *.raw.txt + *.annotation.txt pairs in {}", dir.display())));
     }
     let e = replies::evaluate(files.iter().map(|(r, a)| (r.as_str(), a.as_str())));
     let out = json!({
@@ -139,7 +139,7 @@ pub struct Corpus {
 /// `fcc-gitter-matrix` and the two Slack workspaces. Corpora named in
 /// `exclude` are left out.
 pub fn corpora(paths: &[PathBuf], exclude: &[String]) -> Result<Vec<Corpus>> {
-    let io = |p: &Path, e: std::io::Error| AppError::Input(format!("{}: {e}", p.display()));
+    let io = |p: &Path, e: std::io::Error| AppError::detail(format!("{}: {e}", p.display()));
     let name_of =
         |p: &Path| p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned());
     let mut out: Vec<Corpus> = Vec::new();
@@ -198,7 +198,7 @@ pub fn snapshots_of_corpora(corpora: &[Corpus]) -> Result<Vec<(String, Snapshot)
         let req = ImportRequest { paths: corpus.paths.clone(), ..Default::default() };
         for file in import(&store, &corpus.name, &req, &mut |_| {})? {
             if let Some(e) = file.error {
-                return Err(AppError::Input(format!("import failed {}: {e}", file.file)));
+                return Err(AppError::detail(format!("import failed {}: {e}", file.file)));
             }
         }
         out.push((corpus.name.clone(), store.snapshot(&corpus.name, None, Some(i64::MAX))?));
@@ -351,7 +351,7 @@ pub fn pool(snaps: Vec<(String, Snapshot)>, corpus_end: bool) -> Result<Pool> {
         }
     }
     if pool.samples.is_empty() {
-        return Err(AppError::Input("no group has a history long enough to give a sample".into()));
+        return Err(AppError::detail("no group has a history long enough to give a sample"));
     }
     pool.cuts = (0..pool.corpora.len())
         .map(|c| {
@@ -425,7 +425,7 @@ pub fn forecast_model_source(pool: &Pool, l2: f64, design: forecast::Design) -> 
             },
             ..forecast::MODEL
         },
-        _ => return Err(AppError::Input(format!("--rust: design {} is not a forecast::Model", design.name()))),
+        _ => return Err(AppError::detail(format!("--rust: design {} is not a forecast::Model", design.name()))),
     };
     let list = |v: &[f64]| v.iter().map(|x| format!("{x:.6}")).collect::<Vec<_>>().join(", ");
     Ok(format!(

@@ -134,7 +134,7 @@ impl Table {
     /// cells (never formulas), numbers as numbers.
     pub fn xlsx(&self, lang: Lang, sheet: &str) -> Result<Vec<u8>> {
         use rust_xlsxwriter::{Format as CellFormat, Workbook};
-        let fail = |e: rust_xlsxwriter::XlsxError| AppError::Input(format!("cannot write the workbook: {e}"));
+        let fail = |e: rust_xlsxwriter::XlsxError| AppError::detail(format!("cannot write the workbook: {e}"));
         let mut book = Workbook::new();
         let ws = book.add_worksheet();
         // Sheet names: at most 31 characters, none of []:*?/\.

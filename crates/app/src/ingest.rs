@@ -382,16 +382,14 @@ fn check_room(db: &std::path::Path, input_bytes: u64) -> Result<()> {
         b if b < 1 << 30 => format!("{} MiB", b.div_ceil(1 << 20)),
         b => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
     };
-    Err(AppError::Input(format!(
-        "not enough free disk for this import: {} free where the store is ({}), about {} needed \
-         (the store's {} again for its write-ahead log, and up to the inputs' {} for the new rows); \
-         nothing was written. Free some space, or import fewer files at a time",
-        mib(free),
-        dir.display(),
-        mib(need),
-        mib(store_bytes),
-        mib(input_bytes),
-    )))
+    Err(AppError::Input(
+        Msg::new("error.disk_space")
+            .text("free", mib(free))
+            .text("path", dir.display().to_string())
+            .text("needed", mib(need))
+            .text("store", mib(store_bytes))
+            .text("inputs", mib(input_bytes)),
+    ))
 }
 
 /// Free bytes for an unprivileged writer on the file system holding `dir`.

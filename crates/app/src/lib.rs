@@ -52,25 +52,30 @@ pub mod templates;
 pub mod view;
 
 pub use i18n::Lang;
+use tonghao_model::msg::Msg;
+use tonghao_store::StoreError;
 
 /// Why an application call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] tonghao_store::StoreError),
+    /// The store failed (its refusals in catalogue words, as
+    /// [`AppError::Input`]'s).
+    #[error("{}", store_words(.0))]
+    Store(tonghao_store::StoreError),
     /// An export could not be read.
     #[error(transparent)]
     Source(#[from] tonghao_sources::SourceError),
-    /// The request itself is wrong (a bad date, a path without files).
-    #[error("{0}")]
-    Input(String),
+    /// The request itself is wrong (a bad date, an empty title), in words
+    /// from the catalogue: a face shows them in its reader's language
+    /// ([`AppError::words`]); `Display` gives the English.
+    #[error("{}", Lang::En.msg(.0))]
+    Input(Msg),
     /// The paths to import hold no file.
     #[error("no files found under the given paths")]
     NoFiles,
-    /// The named thing does not exist.
-    #[error("{0}")]
-    NotFound(String),
+    /// The named thing does not exist (words as for [`AppError::Input`]).
+    #[error("{}", Lang::En.msg(.0))]
+    NotFound(Msg),
     /// No group of the community has this id or name.
     #[error("no group {group:?} in community {community:?}; `tonghao groups` lists them")]
     NoGroup {
@@ -89,6 +94,44 @@ impl AppError {
     /// [`AppError::NoGroup`].
     pub fn no_group(group: &str, community: &str) -> Self {
         AppError::NoGroup { group: group.to_string(), community: community.to_string() }
+    }
+
+    /// A failure whose words come from elsewhere (the operating system, a
+    /// library): shown as they are, in every language.
+    pub fn detail(detail: impl std::fmt::Display) -> Self {
+        AppError::Input(Msg::new("error.detail").text("detail", detail.to_string()))
+    }
+
+    /// What went wrong in catalogue words, for a face to show in its
+    /// reader's language; `None` for a failure of the store or a source,
+    /// whose own message is shown.
+    pub fn words(&self) -> Option<Msg> {
+        match self {
+            AppError::Input(m)
+            | AppError::NotFound(m)
+            | AppError::Store(StoreError::NotFound(m) | StoreError::Conflict(m)) => Some(m.clone()),
+            AppError::NoGroup { group, community } => {
+                Some(Msg::new("error.no_group").text("group", group.as_str()).text("community", community.as_str()))
+            }
+            _ => None,
+        }
+    }
+}
+
+// By hand, not `#[from]`: that would also make the store's error the
+// cause of this one, and a face that prints the chain would say it twice.
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::Store(e)
+    }
+}
+
+/// A store's failure in English: its refusals from the catalogue, the rest
+/// as the store words them.
+fn store_words(e: &StoreError) -> String {
+    match e {
+        StoreError::NotFound(m) | StoreError::Conflict(m) => Lang::En.msg(m),
+        other => other.to_string(),
     }
 }
 

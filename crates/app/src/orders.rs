@@ -6,6 +6,7 @@ use crate::{AppError, Result};
 use chrono::FixedOffset;
 use std::path::Path;
 use tonghao_model::Platform;
+use tonghao_model::msg::Msg;
 use tonghao_model::records::OrderImportStats;
 pub use tonghao_ops::orders::{ACTIVITY_WINDOW_DAYS, OccurrenceConversion, Side};
 use tonghao_ops::orders::{Conversion, conversion as measure, occurrence_conversion, parse_orders};
@@ -21,14 +22,13 @@ pub fn import(
     tz: Option<FixedOffset>,
 ) -> Result<OrderImportStats> {
     let shown = path.display();
-    let bytes = std::fs::read(path).map_err(|e| AppError::Input(format!("{shown}: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| AppError::detail(format!("{shown}: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        AppError::Input(format!(
-            "{shown}: byte {}: not UTF-8 (save the file as UTF-8 CSV)",
-            e.utf8_error().valid_up_to()
-        ))
+        AppError::Input(
+            Msg::new("error.not_utf8").text("file", shown.to_string()).int("byte", e.utf8_error().valid_up_to()),
+        )
     })?;
-    let orders = parse_orders(&text, platform, tz).map_err(|e| AppError::Input(format!("{shown}: {e}")))?;
+    let orders = parse_orders(&text, platform, tz).map_err(|e| AppError::detail(format!("{shown}: {e}")))?;
     Ok(store.import_orders(community, &orders)?)
 }
 
@@ -68,7 +68,7 @@ pub struct ByActivity {
 /// latest 100 occurrences of an activity.
 pub fn by_activity(store: &dyn Store, community: &str, window_days: i64) -> Result<ByActivity> {
     if !(1..=365).contains(&window_days) {
-        return Err(AppError::Input(format!("--days {window_days}: from 1 to 365")));
+        return Err(AppError::Input(Msg::new("error.days_range").int("days", window_days)));
     }
     let activities = store.activities(community)?;
     let orders = store.orders(community)?;

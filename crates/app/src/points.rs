@@ -26,10 +26,10 @@ pub fn add(
     now_ms: i64,
 ) -> Result<PointsEntry> {
     if reason.trim().is_empty() {
-        return Err(AppError::Input("--reason is empty".into()));
+        return Err(AppError::Input(Msg::new("error.reason_empty")));
     }
     if amount == 0 {
-        return Err(AppError::Input("--points 0 gives nothing".into()));
+        return Err(AppError::Input(Msg::new("error.points_zero")));
     }
     let entry = PointsEntry {
         id: 0,

@@ -84,7 +84,7 @@ pub fn parse_time(s: &str) -> Result<i64> {
         return Ok(t.timestamp_millis());
     }
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| AppError::Input(format!("{s:?} is not a date like 2024-03-01")))?;
+        .map_err(|_| AppError::Input(Msg::new("error.not_a_date").text("value", s)))?;
     Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp_millis())
 }
 
@@ -111,7 +111,7 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     let days = match req.since_ms {
         Some(since) => {
             if since >= snap.as_of_ms {
-                return Err(AppError::Input(format!("--since {} is not before the report time", utc(since))));
+                return Err(AppError::Input(Msg::new("error.since_not_before").text("since", utc(since).to_string())));
             }
             ((snap.as_of_ms - since) as f64 / 86_400_000.0).ceil() as u32
         }
@@ -218,9 +218,9 @@ pub fn localize(g: &mut GroupReport) {
 pub fn decide(store: &dyn Store, community: &str, move_id: &str, verdict: Verdict, at_ms: i64) -> Result<Move> {
     let report = build(store, community, &ReportRequest::default())?;
     let Some(m) = report.moves.into_iter().find(|m| m.id == move_id) else {
-        return Err(AppError::NotFound(format!(
-            "no open move {move_id:?} in community {community:?}; `tonghao next` lists them"
-        )));
+        return Err(AppError::NotFound(
+            Msg::new("error.no_open_move").text("id", move_id).text("community", community),
+        ));
     };
     let decision = Decision {
         move_id: m.id.clone(),

@@ -4,6 +4,7 @@
 
 use crate::{AppError, Result};
 use chrono::Utc;
+use tonghao_model::msg::Msg;
 use tonghao_model::records::{Resource, ResourceKind};
 pub use tonghao_ops::resources::{ActivityMatch, Coverage, Fit};
 use tonghao_ops::resources::{match_activities, normalise_tags};
@@ -28,14 +29,11 @@ pub struct NewResource {
 pub fn add(store: &dyn Store, community: &str, new: &NewResource) -> Result<Resource> {
     let name = new.name.trim();
     if name.is_empty() {
-        return Err(AppError::Input("--name is empty".into()));
+        return Err(AppError::Input(Msg::new("error.name_empty")));
     }
     let member = new.member.as_deref().map(str::trim).filter(|m| !m.is_empty());
     if member.is_some() && !new.kind.is_person() {
-        return Err(AppError::Input(format!(
-            "--member names a person: a {} is not one (only host and guest)",
-            new.kind.as_str()
-        )));
+        return Err(AppError::Input(Msg::new("error.member_not_person").text("kind", new.kind.as_str())));
     }
     let r = Resource {
         id: 0,
@@ -62,9 +60,10 @@ pub fn list(store: &dyn Store, community: &str, tag: Option<&str>) -> Result<Vec
 
 /// Adds and removes tags of resource `id`.
 pub fn tag(store: &dyn Store, community: &str, id: i64, add: &[String], remove: &[String]) -> Result<Resource> {
-    let r = store.resources(community)?.into_iter().find(|r| r.id == id).ok_or_else(|| {
-        AppError::NotFound(format!("no resource #{id} in community {community:?}; `tonghao resource list` lists them"))
-    })?;
+    let r =
+        store.resources(community)?.into_iter().find(|r| r.id == id).ok_or_else(|| {
+            AppError::NotFound(Msg::new("error.no_resource").int("id", id).text("community", community))
+        })?;
     let gone = normalise_tags(remove.iter().map(String::as_str));
     let mut tags = r.tags.clone();
     tags.extend(normalise_tags(add.iter().map(String::as_str)));

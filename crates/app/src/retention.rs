@@ -5,6 +5,7 @@
 
 use crate::Result;
 use chrono::{DateTime, Months, Utc};
+use tonghao_model::msg::Msg;
 use tonghao_store::Store;
 
 /// What one application of the retention did.
@@ -32,9 +33,7 @@ pub fn cutoff(now_ms: i64, months: u32) -> i64 {
 /// the audit log as done by `user`. Texts go at the next `apply`.
 pub fn set(store: &dyn Store, community: &str, months: Option<u32>, user: &str) -> Result<()> {
     if months == Some(0) {
-        return Err(crate::AppError::Input(
-            "--months 0 would drop every text: give at least 1, or --keep-all to keep them all".into(),
-        ));
+        return Err(crate::AppError::Input(Msg::new("error.retention_zero")));
     }
     store.set_retention(community, months)?;
     let target = months.map_or("keep all".to_string(), |m| format!("{m} months"));

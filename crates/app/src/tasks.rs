@@ -19,7 +19,7 @@ use tonghao_store::Store;
 
 fn day(s: &str, what: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| AppError::Input(format!("{what} {s:?} is not a day like 2024-03-01")))
+        .map_err(|_| AppError::Input(Msg::new("error.not_a_day").text("what", what).text("value", s)))
 }
 
 /// What `tonghao task add` asks for.
@@ -42,7 +42,7 @@ pub struct NewTask {
 /// Checks and records a task added by hand.
 pub fn add(store: &dyn Store, community: &str, new: &NewTask, now_ms: i64) -> Result<Task> {
     if new.title.trim().is_empty() {
-        return Err(AppError::Input("--title is empty".into()));
+        return Err(AppError::Input(Msg::new("error.title_empty")));
     }
     let due = new.due.as_deref().map(|d| day(d, "--due")).transpose()?;
     let task = Task {
@@ -60,7 +60,7 @@ pub fn add(store: &dyn Store, community: &str, new: &NewTask, now_ms: i64) -> Re
         source: None,
         created_ms: now_ms,
     };
-    store.add_task(community, &task)?.ok_or_else(|| AppError::Input("the task exists already".into()))
+    store.add_task(community, &task)?.ok_or_else(|| AppError::Input(Msg::new("error.task_exists")))
 }
 
 /// Open tasks (every task with `all`), of `to` if given: open ones first,

@@ -35,10 +35,8 @@ pub const EDITABLE: &[(&str, &[&str])] = &[
 /// The placeholders `key` may use, or an error naming the keys there are.
 pub fn placeholders(key: &str) -> Result<&'static [&'static str]> {
     EDITABLE.iter().find(|(k, _)| *k == key).map(|(_, p)| *p).ok_or_else(|| {
-        AppError::Input(format!(
-            "{key:?} is not a template tonghao drafts with; `tonghao template list` lists them: {}",
-            EDITABLE.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
-        ))
+        let list = EDITABLE.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ");
+        AppError::Input(Msg::new("error.template_unknown").text("key", key).text("list", list))
     })
 }
 
@@ -47,7 +45,7 @@ pub fn lang_code(lang: &str) -> Result<&'static str> {
     match lang {
         "zh" | "zh-CN" | "zh_CN" => Ok("zh"),
         "en" => Ok("en"),
-        other => Err(AppError::Input(format!("--lang {other:?}: zh or en"))),
+        other => Err(AppError::Input(Msg::new("error.template_lang").text("lang", other))),
     }
 }
 
@@ -57,39 +55,33 @@ pub fn lang_code(lang: &str) -> Result<&'static str> {
 pub fn validate(key: &str, text: &str) -> Result<()> {
     let allowed = placeholders(key)?;
     if text.trim().is_empty() {
-        return Err(AppError::Input(format!(
-            "the template for {key} is empty; `tonghao template reset {key}` goes back to tonghao's text"
-        )));
+        return Err(AppError::Input(Msg::new("error.template_empty").text("key", key)));
     }
-    let list = || allowed.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ");
+    let list = allowed.iter().map(|p| format!("{{{p}}}")).collect::<Vec<_>>().join(", ");
+    let wrong = |what: &'static str| Msg::new(what).text("key", key).text("list", list.as_str());
     let mut rest = text;
     while let Some(open) = rest.find(['{', '}']) {
         if rest[open..].starts_with('}') {
-            return Err(AppError::Input(format!(
-                "template {key}: a \"}}\" without its \"{{\"; placeholders are {}",
-                list()
-            )));
+            return Err(AppError::Input(wrong("error.template_close")));
         }
         let Some(close) = rest[open..].find('}') else {
-            return Err(AppError::Input(format!(
-                "template {key}: a \"{{\" is not closed; placeholders are {}",
-                list()
-            )));
+            return Err(AppError::Input(wrong("error.template_open").text("brace", "{")));
         };
         let inner = &rest[open + 1..open + close];
         let mut parts = inner.split('|');
         let name = parts.next().unwrap_or_default();
         let forms = parts.count();
         if !allowed.contains(&name) {
-            return Err(AppError::Input(format!(
-                "template {key}: unknown placeholder {{{name}}}; it may use {}",
-                list()
-            )));
+            return Err(AppError::Input(
+                wrong("error.template_placeholder").text("placeholder", format!("{{{name}}}")),
+            ));
         }
         if forms != 0 && forms != 2 {
-            return Err(AppError::Input(format!(
-                "template {key}: {{{inner}}} needs two forms, as in {{{name}|one|other}}"
-            )));
+            return Err(AppError::Input(
+                wrong("error.template_plural")
+                    .text("placeholder", format!("{{{inner}}}"))
+                    .text("example", format!("{{{name}|one|other}}")),
+            ));
         }
         rest = &rest[open + close + 1..];
     }

@@ -213,17 +213,33 @@ fn main() {
             std::process::exit(1);
         }
         Err(e) => {
-            let shown = match e.downcast_ref::<tonghao_app::AppError>() {
-                Some(tonghao_app::AppError::NoGroup { group, community }) => lang.msg(
-                    &tonghao_model::msg::Msg::new("error.no_group")
-                        .text("group", group.as_str())
-                        .text("community", community.as_str()),
-                ),
-                _ => format!("{e:#}"),
-            };
+            // As `{e:#}` (each context, then the cause), with the words of
+            // an application error from the catalogue, in the reader's
+            // language; a store's or a source's own message as it is.
+            let shown = e
+                .chain()
+                .map(|cause| match words(cause) {
+                    Some(words) => lang.msg(&words),
+                    None => cause.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(": ");
             eprintln!("{}: {shown}", lang.t("label.error"));
             std::process::exit(1);
         }
+    }
+}
+
+/// An error's catalogue words, if it has them: an application error's, or
+/// a store's refusal (a command that calls the store directly).
+fn words(cause: &(dyn std::error::Error + 'static)) -> Option<tonghao_model::msg::Msg> {
+    use tonghao_store::StoreError;
+    if let Some(e) = cause.downcast_ref::<tonghao_app::AppError>() {
+        return e.words();
+    }
+    match cause.downcast_ref::<StoreError>() {
+        Some(StoreError::NotFound(m) | StoreError::Conflict(m)) => Some(m.clone()),
+        _ => None,
     }
 }
 

@@ -221,7 +221,7 @@ fn the_library_is_tagged_matched_to_activities_and_erased_with_its_member() {
     assert!(String::from_utf8_lossy(&e.stderr).contains("not one of venue, content, host, guest"));
     let e = run(Some(&db), &["resource", "add", "--kind", "venue", "--name", "x", "--member", "wechat:wxid_a"]);
     assert!(
-        String::from_utf8_lossy(&e.stderr).contains("a venue is not one"),
+        String::from_utf8_lossy(&e.stderr).contains("a venue names no member"),
         "{}",
         String::from_utf8_lossy(&e.stderr)
     );

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{add_topic, chat_line, import_chat, json, ok, run};
+use common::{add_topic, chat_line, fails_in, import_chat, json, ok};
 use std::path::{Path, PathBuf};
 
 fn msg(id: &str, who: &str, at: &str, text: &str, extra: &str) -> String {
@@ -177,12 +177,14 @@ fn occurrences_outside_the_history_and_bad_ids() {
     assert_eq!(o["measured"], false);
     assert_eq!(o["baseline_during"]["days"], 9);
     close(&o["baseline_during"]["messages"], 3.0 / 9.0);
-    let out = run(Some(&db), &["activity", "outcome", "1", "--occurrence", "5"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--occurrence 5: activity #1 has occurrences 1 to 4"));
-    let out = run(Some(&db), &["activity", "outcome", "9"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no activity #9"));
+    // Wrong numbers are refused in the reader's language.
+    let fifth = ["activity", "outcome", "1", "--occurrence", "5"];
+    let en = fails_in("en", Some(&db), &fifth);
+    assert_eq!(en.trim(), "error: activity #1 has no occurrence 5: it has occurrences 1 to 4");
+    let zh = fails_in("zh", Some(&db), &fifth);
+    assert_eq!(zh.trim(), "错误: 活动 #1 没有第 5 次：它有第 1 到第 4 次");
+    assert!(fails_in("en", Some(&db), &["activity", "outcome", "9"]).contains("no activity #9 in community"));
+    assert!(fails_in("zh", Some(&db), &["activity", "outcome", "9"]).contains("没有活动 #9"));
 }
 
 /// Announcement the day before, reminder an hour before, follow-up the

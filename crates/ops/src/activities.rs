@@ -15,14 +15,15 @@
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use tonghao_model::msg::Msg;
 use tonghao_model::records::Activity;
 
 /// At most this many occurrences of one activity in one window.
 pub const MAX_OCCURRENCES: u16 = 1000;
 
 /// Parses a duration like `30m`, `1h`, `1h30m` or `90m` into seconds.
-pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let bad = || format!("--duration {s:?} is not a duration like 30m, 1h or 1h30m");
+pub fn parse_duration(s: &str) -> Result<i64, Msg> {
+    let bad = || Msg::new("error.not_a_duration").text("value", s);
     let mut total = 0i64;
     let mut num = String::new();
     for c in s.trim().chars() {
@@ -43,13 +44,13 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
 }
 
 /// Parses an IANA zone name (`Asia/Shanghai`, `America/New_York`).
-pub fn parse_zone(s: &str) -> Result<Tz, String> {
-    s.parse::<Tz>().map_err(|_| format!("--tz {s:?} is not an IANA time zone like Asia/Shanghai or America/New_York"))
+pub fn parse_zone(s: &str) -> Result<Tz, Msg> {
+    s.parse::<Tz>().map_err(|_| Msg::new("error.not_a_zone").text("value", s))
 }
 
 /// Parses a start: RFC 3339 (an instant), or `YYYY-MM-DD HH:MM[:SS]` read
 /// as wall time in `tz`.
-pub fn parse_start(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
+pub fn parse_start(s: &str, tz: Tz) -> Result<DateTime<Utc>, Msg> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
@@ -57,28 +58,28 @@ pub fn parse_start(s: &str, tz: Tz) -> Result<DateTime<Utc>, String> {
     let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .ok_or_else(|| format!("--start {s:?} is not a time (expected RFC 3339 or YYYY-MM-DD HH:MM)"))?;
+        .ok_or_else(|| Msg::new("error.not_a_time").text("value", s))?;
     match tz.from_local_datetime(&naive) {
         chrono::LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         chrono::LocalResult::Ambiguous(..) => {
-            Err(format!("--start {s:?} happens twice in {tz} (clocks go back): give the offset (RFC 3339)"))
+            Err(Msg::new("error.time_twice").text("value", s).text("zone", tz.name()))
         }
-        chrono::LocalResult::None => Err(format!("--start {s:?} does not exist in {tz} (clocks go forward)")),
+        chrono::LocalResult::None => Err(Msg::new("error.time_missing").text("value", s).text("zone", tz.name())),
     }
 }
 
 /// The `rrule` crate's set for a recurring activity.
-fn rule_set(start: DateTime<Utc>, tz: Tz, rule: &str) -> Result<rrule::RRuleSet, String> {
+fn rule_set(start: DateTime<Utc>, tz: Tz, rule: &str) -> Result<rrule::RRuleSet, Msg> {
     let rule = rule.trim();
     let rule = rule.strip_prefix("RRULE:").unwrap_or(rule);
     let local = start.with_timezone(&tz).format("%Y%m%dT%H%M%S");
     format!("DTSTART;TZID={}:{local}\nRRULE:{rule}", tz.name())
         .parse::<rrule::RRuleSet>()
-        .map_err(|e| format!("--rrule {rule:?} is not an RFC 5545 rule: {e}"))
+        .map_err(|e| Msg::new("error.not_a_rule").text("value", rule).text("detail", e.to_string()))
 }
 
 /// Checks a recurrence rule against its start and zone.
-pub fn check_rule(start: DateTime<Utc>, tz: Tz, rule: &str) -> Result<(), String> {
+pub fn check_rule(start: DateTime<Utc>, tz: Tz, rule: &str) -> Result<(), Msg> {
     rule_set(start, tz, rule).map(|_| ())
 }
 
@@ -101,7 +102,7 @@ fn utc(ms: i64) -> DateTime<Utc> {
 
 /// The occurrences of `a` that overlap `[from_ms, until_ms)`, at most
 /// [`MAX_OCCURRENCES`].
-pub fn occurrences(a: &Activity, from_ms: i64, until_ms: i64) -> Result<Vec<Occurrence>, String> {
+pub fn occurrences(a: &Activity, from_ms: i64, until_ms: i64) -> Result<Vec<Occurrence>, Msg> {
     let tz = parse_zone(&a.tz)?;
     let dur = a.duration_s * 1000;
     let make = |start_ms: i64| Occurrence {
@@ -259,10 +260,9 @@ mod tests {
         let got = starts(&b, "2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z");
         assert_eq!(got, ["20241027T010000Z", "20241103T010000Z", "20241110T020000Z"]);
         // 02:30 on 2024-03-10 does not exist there.
-        assert!(
-            parse_start("2024-03-10 02:30", parse_zone("America/New_York").unwrap())
-                .unwrap_err()
-                .contains("does not exist")
+        assert_eq!(
+            parse_start("2024-03-10 02:30", parse_zone("America/New_York").unwrap()).unwrap_err().key,
+            "error.time_missing"
         );
     }
 
@@ -277,7 +277,10 @@ mod tests {
         let once = activity("2024-03-01T07:00:00+08:00", "Asia/Shanghai", None);
         assert_eq!(starts(&once, "2024-02-29T00:00:00Z", "2024-03-02T00:00:00Z"), ["20240229T230000Z"]);
         assert!(starts(&once, "2024-03-02T00:00:00Z", "2024-03-03T00:00:00Z").is_empty());
-        assert!(check_rule(Utc::now(), chrono_tz::Asia::Shanghai, "FREQ=SOMETIMES").unwrap_err().contains("--rrule"));
+        assert_eq!(
+            check_rule(Utc::now(), chrono_tz::Asia::Shanghai, "FREQ=SOMETIMES").unwrap_err().key,
+            "error.not_a_rule"
+        );
     }
 
     #[test]

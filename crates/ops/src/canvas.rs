@@ -34,6 +34,7 @@ use crate::outcomes::{BASELINE_DAYS, outcome};
 use regex::Regex;
 use serde::Serialize;
 use std::sync::LazyLock;
+use tonghao_model::msg::Msg;
 use tonghao_model::records::{Activity, CanvasVersion, Task};
 use tonghao_model::snapshot::Snapshot;
 
@@ -52,13 +53,13 @@ pub const FIELDS: [&str; 10] = [
 ];
 
 /// Checks a field and its value; returns the value to store.
-pub fn check_field(field: &str, value: &str) -> Result<String, String> {
+pub fn check_field(field: &str, value: &str) -> Result<String, Msg> {
     if !FIELDS.contains(&field) {
-        return Err(format!("no canvas field {field:?}: the fields are {}", FIELDS.join(", ")));
+        return Err(Msg::new("error.no_canvas_field").text("field", field).text("list", FIELDS.join(", ")));
     }
     let value = value.trim().to_string();
     if field == "structure" && !value.is_empty() && value != "pyramid" && value != "ring" {
-        return Err(format!("structure {value:?} is not pyramid or ring"));
+        return Err(Msg::new("error.not_a_structure").text("value", value));
     }
     Ok(value)
 }
@@ -200,7 +201,9 @@ mod tests {
         assert_eq!(planned_groups("读书会复制到 5 个群"), Some(5));
         assert_eq!(planned_groups("replicate to 3 groups by June"), Some(3));
         assert_eq!(planned_groups("先做好一个群"), None);
-        assert!(check_field("structure", "star").unwrap_err().contains("pyramid or ring"));
-        assert!(check_field("mission", "x").unwrap_err().contains("pain_point"));
+        assert_eq!(check_field("structure", "star").unwrap_err().key, "error.not_a_structure");
+        let unknown = check_field("mission", "x").unwrap_err();
+        assert_eq!(unknown.key, "error.no_canvas_field");
+        assert!(matches!(unknown.arg("list"), Some(tonghao_model::msg::Arg::Text(l)) if l.contains("pain_point")));
     }
 }

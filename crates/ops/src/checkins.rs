@@ -38,6 +38,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use tonghao_model::msg::Msg;
 use tonghao_model::records::{CheckinMark, MarkKind};
 use tonghao_model::snapshot::{MembershipKind, NONE, Snapshot, flags};
 
@@ -49,9 +50,12 @@ pub struct Recogniser {
 
 impl Recogniser {
     /// The default rule, or `pattern` (a regular expression) for check-ins.
-    pub fn new(pattern: Option<&str>) -> Result<Self, String> {
+    pub fn new(pattern: Option<&str>) -> Result<Self, Msg> {
         let pattern = pattern
-            .map(|p| regex::Regex::new(p).map_err(|e| format!("--pattern {p:?} is not a regular expression: {e}")))
+            .map(|p| {
+                regex::Regex::new(p)
+                    .map_err(|e| Msg::new("error.not_a_pattern").text("value", p).text("detail", e.to_string()))
+            })
             .transpose()?;
         Ok(Recogniser { pattern })
     }
@@ -395,6 +399,6 @@ mod tests {
         let custom = Recogniser::new(Some("^Day \\d+")).unwrap();
         assert_eq!(custom.kind("Day 3 done", 0), Some((MarkKind::Checkin, 0)));
         assert_eq!(custom.kind("#打卡", flags::CHECKIN), None);
-        assert!(Recogniser::new(Some("(")).unwrap_err().contains("--pattern"));
+        assert_eq!(Recogniser::new(Some("(")).unwrap_err().key, "error.not_a_pattern");
     }
 }

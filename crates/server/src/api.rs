@@ -18,9 +18,12 @@ use tonghao_app::export::{self, Format};
 use tonghao_app::ingest::{FileReport, ImportRequest, Progress};
 use tonghao_app::{AppError, Lang, console};
 use tonghao_model::decision::Verdict;
+use tonghao_model::msg::Msg;
 use tonghao_store::{Role, Store, StoreError};
 
-/// An answer other than 200, with a JSON body `{"error": code, "message": text}`.
+/// An answer other than 200, with a JSON body `{"error": code, "message":
+/// the English words, "text": {"zh": …, "en": …}}`: the console shows the
+/// words in its reader's language, from the same catalogue as every face.
 #[derive(Debug)]
 pub enum ApiError {
     /// 401: no live session (or no valid ingest token).
@@ -30,48 +33,53 @@ pub enum ApiError {
     /// 403: a state change without the session's CSRF token.
     Csrf,
     /// 404.
-    NotFound(String),
+    NotFound(Msg),
     /// 400: the request is wrong.
-    BadRequest(String),
+    BadRequest(Msg),
     /// 409: exists already.
-    Conflict(String),
+    Conflict(Msg),
     /// 429: too many failed logins.
     Throttled,
     /// 500.
     Internal(String),
 }
 
+impl ApiError {
+    /// A 400 whose words come from elsewhere (a parser's message).
+    fn bad(detail: impl std::fmt::Display) -> ApiError {
+        ApiError::BadRequest(Msg::new("error.detail").text("detail", detail.to_string()))
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, message) = match self {
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "log in first".to_string()),
+        let (status, code, words) = match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", Msg::new("error.log_in")),
             ApiError::Forbidden(role) => {
-                (StatusCode::FORBIDDEN, "forbidden", format!("this needs the role {} or above", role.as_str()))
+                (StatusCode::FORBIDDEN, "forbidden", Msg::new("error.forbidden").text("role", role.as_str()))
             }
-            ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf", "missing or wrong X-CSRF-Token header".to_string()),
+            ApiError::Csrf => (StatusCode::FORBIDDEN, "csrf", Msg::new("error.csrf")),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m),
             ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m),
-            ApiError::Throttled => (
-                StatusCode::TOO_MANY_REQUESTS,
-                "throttled",
-                "too many failed logins for this name; try again in 15 minutes".to_string(),
-            ),
-            ApiError::Internal(m) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+            ApiError::Throttled => (StatusCode::TOO_MANY_REQUESTS, "throttled", Msg::new("error.throttled")),
+            ApiError::Internal(m) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", Msg::new("error.detail").text("detail", m))
+            }
         };
-        (status, Json(json!({"error": code, "message": message}))).into_response()
+        let text = json!({"zh": Lang::Zh.msg(&words), "en": Lang::En.msg(&words)});
+        (status, Json(json!({"error": code, "message": Lang::En.msg(&words), "text": text}))).into_response()
     }
 }
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::NotFound(m) => ApiError::NotFound(m),
-            AppError::NoGroup { .. } => ApiError::NotFound(e.to_string()),
-            AppError::Store(StoreError::NotFound(m)) => ApiError::NotFound(m),
+            AppError::NotFound(m) | AppError::Store(StoreError::NotFound(m)) => ApiError::NotFound(m),
+            AppError::NoGroup { .. } => ApiError::NotFound(e.words().expect("a group's words")),
             AppError::Store(StoreError::Conflict(m)) => ApiError::Conflict(m),
             AppError::Input(m) => ApiError::BadRequest(m),
-            AppError::NoFiles => ApiError::BadRequest(e.to_string()),
+            AppError::NoFiles => ApiError::bad(e),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -125,7 +133,7 @@ pub async fn catalogue(Path(lang): Path<String>) -> ApiResult<Json<Value>> {
     let lang = match lang.as_str() {
         "zh" => Lang::Zh,
         "en" => Lang::En,
-        _ => return Err(ApiError::NotFound(format!("no language {lang:?}: zh or en"))),
+        _ => return Err(ApiError::NotFound(Msg::new("error.no_language").text("lang", lang))),
     };
     let words: serde_json::Map<String, Value> =
         tonghao_app::i18n::keys().map(|k| (k.to_string(), lang.t(k).into())).collect();
@@ -292,7 +300,7 @@ pub async fn note_add(
     auth.require(Role::Admin)?;
     let text = form.text.trim().to_string();
     if text.is_empty() || text.chars().count() > 4000 {
-        return Err(ApiError::BadRequest("a note has 1 to 4,000 characters".into()));
+        return Err(ApiError::BadRequest(Msg::new("error.note_length").int("max", 4000)));
     }
     let author = auth.user.name.clone();
     let note = blocking(&state, move |store| Ok(store.note_add(&community, &member, &author, &text)?)).await?;
@@ -329,7 +337,7 @@ pub async fn decide(
     let verdict = match verdict.as_str() {
         "done" => Verdict::Done,
         "dismiss" | "dismissed" => Verdict::Dismissed,
-        _ => return Err(ApiError::NotFound(format!("no verdict {verdict:?}: done or dismiss"))),
+        _ => return Err(ApiError::NotFound(Msg::new("error.no_verdict").text("value", verdict))),
     };
     let (c, id) = (community.clone(), move_id.clone());
     let now = chrono::Utc::now().timestamp_millis();
@@ -396,7 +404,7 @@ fn upload_name(name: Option<&str>) -> ApiResult<String> {
     let name = name.unwrap_or("upload");
     let base = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
     if base.is_empty() || base == "." || base == ".." || base.chars().any(char::is_control) || base.len() > 255 {
-        return Err(ApiError::BadRequest(format!("{name:?} is not a file name")));
+        return Err(ApiError::BadRequest(Msg::new("error.not_a_file_name").text("name", name)));
     }
     Ok(base.to_string())
 }
@@ -413,7 +421,7 @@ pub async fn upload(
     auth.require(Role::Admin)?;
     let name = upload_name(q.name.as_deref())?;
     if body.is_empty() {
-        return Err(ApiError::BadRequest("the upload is empty".into()));
+        return Err(ApiError::BadRequest(Msg::new("error.upload_empty")));
     }
     let id = accounts::random_hex(8);
     let status =
@@ -452,9 +460,9 @@ fn import_upload(
     body: &[u8],
     progress: &mut dyn FnMut(Progress),
 ) -> tonghao_app::Result<Vec<FileReport>> {
-    let dir = tempfile::tempdir().map_err(|e| AppError::Input(format!("cannot make a folder for the upload: {e}")))?;
+    let dir = tempfile::tempdir().map_err(|e| AppError::detail(format!("cannot make a folder for the upload: {e}")))?;
     let path = dir.path().join(name);
-    std::fs::write(&path, body).map_err(|e| AppError::Input(format!("cannot keep the upload: {e}")))?;
+    std::fs::write(&path, body).map_err(|e| AppError::detail(format!("cannot keep the upload: {e}")))?;
     let prefix = dir.path().display().to_string();
     let relabel = move |label: String| format!("upload:{}", label.trim_start_matches(&prefix).trim_start_matches('/'));
     let req = ImportRequest { paths: vec![path], relabel: Some(&relabel), ..ImportRequest::default() };
@@ -479,7 +487,7 @@ pub async fn job(
     let jobs = state.jobs.0.lock().expect("jobs lock");
     match jobs.get(&job) {
         Some(s) if s.community == community => Ok(Json(s.clone())),
-        _ => Err(ApiError::NotFound(format!("no import {job:?} in this community"))),
+        _ => Err(ApiError::NotFound(Msg::new("error.no_import").text("job", job))),
     }
 }
 
@@ -503,9 +511,9 @@ pub async fn ingest(
     }
     let c = community.clone();
     let reports = blocking(&state, move |store| {
-        let dir = tempfile::tempdir().map_err(|e| AppError::Input(e.to_string()))?;
+        let dir = tempfile::tempdir().map_err(AppError::detail)?;
         let path = dir.path().join("events.jsonl");
-        std::fs::write(&path, &body).map_err(|e| AppError::Input(e.to_string()))?;
+        std::fs::write(&path, &body).map_err(AppError::detail)?;
         let relabel = |_: String| "ingest:events.jsonl".to_string();
         let req = ImportRequest {
             paths: vec![path],
@@ -517,8 +525,9 @@ pub async fn ingest(
     })
     .await?;
     audit(&state, "ingest-token", Some(&community), "ingest", "events.jsonl");
-    if let Some(e) = reports.iter().find_map(|r| r.error.clone()) {
-        return Err(ApiError::BadRequest(e));
+    if let Some(r) = reports.iter().find(|r| r.error.is_some()) {
+        let detail = || Msg::new("error.detail").text("detail", r.error.clone().unwrap_or_default());
+        return Err(ApiError::BadRequest(r.why.clone().unwrap_or_else(detail)));
     }
     Ok(Json(json!(reports)))
 }
@@ -554,9 +563,9 @@ pub async fn export(
     Query(q): Query<ExportQuery>,
 ) -> ApiResult {
     auth.community(&community)?;
-    let format: Format = q.format.as_deref().unwrap_or("csv").parse().map_err(ApiError::BadRequest)?;
+    let format: Format = q.format.as_deref().unwrap_or("csv").parse().map_err(ApiError::bad)?;
     if format == Format::Table {
-        return Err(ApiError::BadRequest("an export is csv or xlsx".into()));
+        return Err(ApiError::BadRequest(Msg::new("error.export_format")));
     }
     let lang = Lang::pick(q.lang.as_deref());
     let c = community.clone();
@@ -565,7 +574,7 @@ pub async fn export(
         let table = match t.as_str() {
             "groups" => export::groups(&store.groups(&c)?),
             "members" => {
-                let group = q.group.ok_or_else(|| AppError::Input("members needs ?group=".into()))?;
+                let group = q.group.ok_or_else(|| AppError::Input(Msg::new("error.group_param")))?;
                 export::members(&store.members(&c, &group)?, lang)
             }
             "checkins" => export::checkins(&tonghao_app::checkins::report(
@@ -579,9 +588,7 @@ pub async fn export(
                 if t == "moves" { export::moves(&report.moves, lang) } else { export::report(&report, lang) }
             }
             _ => {
-                return Err(AppError::NotFound(format!(
-                    "no table {t:?}: groups, members, moves, report, checkins or conversion"
-                )));
+                return Err(AppError::NotFound(Msg::new("error.no_table").text("table", t.as_str())));
             }
         };
         table.write(format, lang, &t)
@@ -653,7 +660,7 @@ pub async fn activity_add(
 ) -> ApiResult<Json<Value>> {
     auth.community(&community)?;
     auth.require(Role::Admin)?;
-    let kind = form.kind.parse().map_err(ApiError::BadRequest)?;
+    let kind = form.kind.parse().map_err(ApiError::bad)?;
     let blank = |s: Option<String>| s.filter(|x| !x.trim().is_empty());
     let new = tonghao_app::activities::NewActivity {
         group: form.group,
@@ -745,7 +752,7 @@ pub async fn task_done(
     let undo = match done.as_str() {
         "done" => false,
         "undo" => true,
-        _ => return Err(ApiError::NotFound(format!("no task state {done:?}: done or undo"))),
+        _ => return Err(ApiError::NotFound(Msg::new("error.no_task_state").text("value", done))),
     };
     let now = chrono::Utc::now().timestamp_millis();
     let c = community.clone();
@@ -805,7 +812,7 @@ pub async fn resource_add(
     auth.community(&community)?;
     auth.require(Role::Admin)?;
     let new = tonghao_app::resources::NewResource {
-        kind: form.kind.parse().map_err(ApiError::BadRequest)?,
+        kind: form.kind.parse().map_err(ApiError::bad)?,
         name: form.name,
         tags: form.tags,
         member: form.member,
@@ -881,7 +888,7 @@ pub async fn management_set(
 ) -> ApiResult<Json<Value>> {
     auth.community(&community)?;
     auth.require(Role::Admin)?;
-    let mode: tonghao_model::records::ManagementMode = form.mode.parse().map_err(ApiError::BadRequest)?;
+    let mode: tonghao_model::records::ManagementMode = form.mode.parse().map_err(ApiError::bad)?;
     let now = chrono::Utc::now().timestamp_millis();
     let c = community.clone();
     let shown = blocking(&state, move |store| {
@@ -920,7 +927,7 @@ pub async fn group_place(
             .iter()
             .find(|g| g.store_id == group)
             .map(|g| g.external_id.clone())
-            .ok_or_else(|| AppError::NotFound(format!("no group {group} in community {c:?}")))?;
+            .ok_or_else(|| AppError::no_group(&group.to_string(), &c))?;
         tonghao_app::management::set_group(store, &c, &external, form.parent.as_deref(), form.owner.as_deref(), now)
     })
     .await?;

@@ -35,7 +35,7 @@ impl Auth {
         if self.user.sees(community) {
             Ok(())
         } else {
-            Err(ApiError::NotFound(format!("no community named {community:?}")))
+            Err(ApiError::NotFound(tonghao_model::msg::Msg::new("error.no_community").text("community", community)))
         }
     }
 }

@@ -370,7 +370,11 @@ async fn every_route_answers_its_callers_and_refuses_the_rest() {
     assert_eq!(t.post(&viewer, welcome, body(json!({"text": "{name}你好"}))).await.status, StatusCode::FORBIDDEN);
     let refused = t.post(&ops, welcome, body(json!({"text": "{nom}你好"}))).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    assert!(refused.json()["message"].as_str().unwrap().contains("unknown placeholder {nom}"));
+    // Refused in both languages, from the catalogue: the console shows its reader's.
+    let words = refused.json();
+    assert!(words["message"].as_str().unwrap().contains("unknown placeholder {nom}"), "{words}");
+    assert_eq!(words["text"]["en"], words["message"]);
+    assert!(words["text"]["zh"].as_str().unwrap().starts_with("模板 draft.welcome：不认识占位符 {nom}"), "{words}");
     let fr = t.post(&ops, "/api/c/a/templates/draft.welcome/fr", body(json!({"text": "{name}"}))).await;
     assert_eq!(fr.status, StatusCode::BAD_REQUEST);
     let unknown = t.post(&ops, "/api/c/a/templates/label.group/zh", body(json!({"text": "x"}))).await;

@@ -6,6 +6,8 @@
 //! backend's own message, and the database it came from. Each backend converts
 //! its driver's errors in its own module (`sqlite/error.rs`).
 
+use tonghao_model::msg::Msg;
+
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -33,12 +35,81 @@ pub enum StoreError {
     /// was written.
     #[error("{0}")]
     Feed(FeedError),
-    /// The named thing does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// The thing to create exists already (a user name taken).
-    #[error("{0}")]
-    Conflict(String),
+    /// The named thing does not exist, in catalogue words (the application
+    /// layer words them in its reader's language; `Display` shows only the
+    /// key and its values, for logs).
+    #[error("{}", bare(.0))]
+    NotFound(Msg),
+    /// The thing to create exists already (a user name taken), in words as
+    /// for [`StoreError::NotFound`].
+    #[error("{}", bare(.0))]
+    Conflict(Msg),
+}
+
+/// A message without its catalogue: the key and its values.
+fn bare(m: &Msg) -> String {
+    let args: Vec<String> = m.args.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+    format!("{} ({})", m.key, args.join(", "))
+}
+
+/// The store's refusals, worded once for every backend.
+impl StoreError {
+    pub(crate) fn no_community(community: &str, store: &str) -> StoreError {
+        StoreError::NotFound(Msg::new("error.no_community_in").text("community", community).text("store", store))
+    }
+
+    pub(crate) fn no_group(group: &str, community: &str) -> StoreError {
+        StoreError::NotFound(Msg::new("error.no_group").text("group", group).text("community", community))
+    }
+
+    pub(crate) fn group_ambiguous(group: &str, count: usize) -> StoreError {
+        StoreError::NotFound(Msg::new("error.group_ambiguous").text("group", group).int("count", count))
+    }
+
+    pub(crate) fn name_ambiguous(member: &str, group: &str, count: usize) -> StoreError {
+        StoreError::NotFound(
+            Msg::new("error.name_ambiguous").text("member", member).text("group", group).int("count", count),
+        )
+    }
+
+    pub(crate) fn no_member(member: &str, community: &str, deleted: Option<String>) -> StoreError {
+        StoreError::NotFound(match deleted {
+            Some(on) => {
+                Msg::new("error.member_deleted").text("member", member).text("community", community).text("on", on)
+            }
+            None => Msg::new("error.no_member").text("member", member).text("community", community),
+        })
+    }
+
+    pub(crate) fn no_task(id: i64, community: &str) -> StoreError {
+        StoreError::NotFound(Msg::new("error.no_task").int("id", id).text("community", community))
+    }
+
+    pub(crate) fn no_resource(id: i64, community: &str) -> StoreError {
+        StoreError::NotFound(Msg::new("error.no_resource").int("id", id).text("community", community))
+    }
+
+    pub(crate) fn no_import(import: i64, community: &str) -> StoreError {
+        StoreError::NotFound(Msg::new("error.no_import_id").int("import", import).text("community", community))
+    }
+
+    pub(crate) fn no_user(name: &str) -> StoreError {
+        StoreError::NotFound(Msg::new("error.no_user").text("name", name))
+    }
+
+    pub(crate) fn user_exists(name: &str) -> StoreError {
+        StoreError::Conflict(Msg::new("error.user_exists").text("name", name))
+    }
+
+    pub(crate) fn parent_cycle(parent: &str, group: &str) -> StoreError {
+        StoreError::Conflict(Msg::new("error.parent_cycle").text("parent", parent).text("group", group))
+    }
+
+    /// A row that vanished under the store's own hands, or a value it
+    /// cannot read: words from elsewhere, shown as they are.
+    pub(crate) fn gone(detail: impl Into<String>) -> StoreError {
+        StoreError::NotFound(Msg::new("error.detail").text("detail", detail))
+    }
 }
 
 impl StoreError {

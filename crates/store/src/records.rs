@@ -75,10 +75,7 @@ pub(crate) fn member_by_name(
     match by_name {
         [m] => Ok(*m),
         [] => Err(not_found),
-        _ => Err(StoreError::NotFound(format!(
-            "{} members used the name {member_ref:?} in {group:?}: name them by platform:id",
-            by_name.len()
-        ))),
+        _ => Err(StoreError::name_ambiguous(member_ref, group, by_name.len())),
     }
 }
 
@@ -112,5 +109,5 @@ pub(crate) fn makes_cycle(parents: &HashMap<i64, i64>, group: i64, parent: i64) 
 
 /// The error for a resource id the community does not have.
 pub(crate) fn no_resource(id: i64, community: &str) -> StoreError {
-    StoreError::NotFound(format!("no resource #{id} in community {community:?}; `tonghao resource list` lists them"))
+    StoreError::no_resource(id, community)
 }

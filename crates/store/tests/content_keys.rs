@@ -135,7 +135,7 @@ fn an_import_is_undone_and_what_another_import_held_stays() {
         assert_eq!((counts.messages, counts.groups, counts.member_names), (0, 0, 0));
         assert!(store.imports().unwrap().is_empty());
         match store.import_undo("default", ids[1]) {
-            Err(tonghao_store::StoreError::NotFound(m)) => assert!(m.contains("no import"), "{m}"),
+            Err(tonghao_store::StoreError::NotFound(m)) => assert_eq!(m.key, "error.no_import_id", "{m:?}"),
             other => panic!("undoing twice: {other:?}"),
         }
     });

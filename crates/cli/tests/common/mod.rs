@@ -34,6 +34,18 @@ pub fn ok_in(lang: &str, db: Option<&Path>, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
+/// `tonghao [--db DB] --quiet --lang LANG ARGS`, which must fail; its
+/// stderr (the error a reader of that language sees).
+pub fn fails_in(lang: &str, db: Option<&Path>, args: &[&str]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tonghao"));
+    if let Some(db) = db {
+        cmd.arg("--db").arg(db);
+    }
+    let out = cmd.args(["--quiet", "--lang", lang]).args(args).output().expect("tonghao runs");
+    assert!(!out.status.success(), "{args:?} succeeded: {}", String::from_utf8_lossy(&out.stdout));
+    String::from_utf8(out.stderr).expect("UTF-8 errors")
+}
+
 /// Like [`run`], and the command must succeed.
 pub fn ok(db: Option<&Path>, args: &[&str]) -> Output {
     let out = run(db, args);

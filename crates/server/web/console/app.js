@@ -120,7 +120,9 @@ async function api(method, path, body, raw = false) {
     state.me = null;
     render();
   }
-  if (!r.ok) throw Object.assign(new Error((data && data.message) || String(r.status)), { status: r.status, data });
+  // The server words its errors in both languages from the catalogue.
+  const words = data && ((data.text && data.text[L.lang]) || data.message);
+  if (!r.ok) throw Object.assign(new Error(words || String(r.status)), { status: r.status, data });
   return data;
 }
 

@@ -41,12 +41,12 @@ fn user_communities(c: &mut impl GenericClient, shown: &str, user_id: i64) -> R<
 }
 
 fn user_row(c: &mut impl GenericClient, shown: &str, id: i64, name: String, role: String) -> R<User> {
-    let role = role.parse().map_err(|e: String| StoreError::NotFound(e))?;
+    let role = role.parse().map_err(|e: String| StoreError::gone(e))?;
     Ok(User { id, name, role, communities: user_communities(c, shown, id)? })
 }
 
 fn unknown_user(name: &str) -> StoreError {
-    StoreError::NotFound(format!("no user named {name:?}; `tonghao user list` lists them"))
+    StoreError::no_user(name)
 }
 
 /// Runs `sql` with `name` as $1 (and `extra` as $2); a user that does not exist is an error.
@@ -66,7 +66,7 @@ pub(crate) fn user_add(c: &mut Client, shown: &str, name: &str, hash: &str, role
         )
         .map_err(db(shown))?;
     let Some(row) = row else {
-        return Err(StoreError::Conflict(format!("a user named {name:?} exists already")));
+        return Err(StoreError::user_exists(name));
     };
     Ok(User { id: row.get(0), name: name.to_string(), role, communities: Vec::new() })
 }
@@ -241,7 +241,7 @@ pub(crate) fn pages_put(
 ) -> R<()> {
     let mut tx = c.transaction().map_err(db(shown))?;
     let Some(cid) = community_id(&mut tx, shown, community)? else {
-        return Err(StoreError::NotFound(format!("no community named {community:?} in {shown}")));
+        return Err(StoreError::no_community(community, shown));
     };
     tx.execute("DELETE FROM report_pages WHERE community_id = $1", &[&cid]).map_err(db(shown))?;
     let put = tx

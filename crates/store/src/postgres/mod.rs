@@ -513,9 +513,7 @@ impl Privacy for PgStore {
             .map_err(&err)?
             .get(0);
         if !found {
-            return Err(StoreError::NotFound(format!(
-                "no import {import} in community {community:?}; `tonghao imports` lists them"
-            )));
+            return Err(StoreError::no_import(import, community));
         }
         let mut stats = ImportUndoStats { import_id: import, ..Default::default() };
         for table in undo::TABLES {

@@ -278,7 +278,7 @@ pub(crate) fn add_activity(c: &mut Client, shown: &str, community: &str, a: &Act
     tx.commit().map_err(db(shown))?;
     let mut stored = activities_of(c, cid).map_err(db(shown))?;
     stored.retain(|x| x.id == id);
-    stored.pop().ok_or_else(|| StoreError::NotFound(format!("activity {id} vanished")))
+    stored.pop().ok_or_else(|| StoreError::gone(format!("activity {id} vanished")))
 }
 
 pub(crate) fn activities(c: &mut Client, shown: &str, community: &str) -> R<Vec<Activity>> {
@@ -400,15 +400,13 @@ pub(crate) fn set_task_done(c: &mut Client, shown: &str, community: &str, id: i6
         .execute("UPDATE tasks SET done_ms = $1 WHERE community_id = $2 AND id = $3", &[&done_ms, &cid, &id])
         .map_err(db(shown))?;
     if n == 0 {
-        return Err(StoreError::NotFound(format!(
-            "no task #{id} in community {community:?}; `tonghao task list --all` lists them"
-        )));
+        return Err(StoreError::no_task(id, community));
     }
     tasks_of(c, cid)
         .map_err(db(shown))?
         .into_iter()
         .find(|t| t.id == id)
-        .ok_or_else(|| StoreError::NotFound(format!("task #{id}")))
+        .ok_or_else(|| StoreError::gone(format!("task #{id} vanished")))
 }
 
 /// Records points given by hand.
@@ -431,7 +429,7 @@ pub(crate) fn add_points(c: &mut Client, shown: &str, community: &str, e: &Point
         .map_err(db(shown))?
         .into_iter()
         .find(|p| p.id == id)
-        .ok_or_else(|| StoreError::NotFound(format!("points #{id}")))
+        .ok_or_else(|| StoreError::gone(format!("points #{id} vanished")))
 }
 
 pub(crate) fn points(c: &mut Client, shown: &str, community: &str) -> R<Vec<PointsEntry>> {
@@ -608,11 +606,7 @@ pub(crate) fn set_group_place(c: &mut Client, shown: &str, community: &str, p: &
             .map(|r| (r.get(0), r.get(1)))
             .collect();
         if makes_cycle(&parents, gid, parent) {
-            return Err(StoreError::Conflict(format!(
-                "{:?} cannot be the parent of {:?}: it is the group itself or one of its sub-groups",
-                p.parent.as_deref().unwrap_or_default(),
-                p.group
-            )));
+            return Err(StoreError::parent_cycle(p.parent.as_deref().unwrap_or_default(), &p.group));
         }
     }
     tx.execute("UPDATE groups SET parent_id = $1 WHERE community_id = $2 AND id = $3", &[&parent, &cid, &gid])

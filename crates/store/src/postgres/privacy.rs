@@ -57,13 +57,7 @@ pub(crate) fn resolve(
             .map(|r| r.get(0)),
         None => None,
     };
-    Err(StoreError::NotFound(match deleted {
-        Some(ms) => format!("member {member_ref:?} was deleted from community {community:?} on {}", rfc3339(ms, 0)),
-        None => format!(
-            "no member {member_ref:?} in community {community:?}; name a member by the member_id \
-             `tonghao members --json` shows, or by platform:id (e.g. wechat:wxid_abc)"
-        ),
-    }))
+    Err(StoreError::no_member(member_ref, community, deleted.map(|ms| rfc3339(ms, 0))))
 }
 
 struct GroupRow {

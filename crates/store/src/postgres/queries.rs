@@ -18,8 +18,7 @@ pub(crate) fn community_id(
 
 /// The row id of the community named `community`, or an error naming it and the database.
 pub(crate) fn community_or_err(c: &mut impl GenericClient, shown: &str, community: &str) -> Result<i64, StoreError> {
-    community_id(c, shown, community)?
-        .ok_or_else(|| StoreError::NotFound(format!("no community named {community:?} in {shown}")))
+    community_id(c, shown, community)?.ok_or_else(|| StoreError::no_community(community, shown))
 }
 
 pub(crate) fn groups(
@@ -76,13 +75,8 @@ pub(crate) fn find_group(
         .collect();
     match matches.as_slice() {
         [(gid, tz)] => Ok((cid, *gid, *tz)),
-        [] => Err(StoreError::NotFound(format!(
-            "no group {group:?} in community {community:?}; `tonghao groups` lists them"
-        ))),
-        _ => Err(StoreError::NotFound(format!(
-            "{group:?} names {} groups; use the group id from `tonghao groups`",
-            matches.len()
-        ))),
+        [] => Err(StoreError::no_group(group, community)),
+        _ => Err(StoreError::group_ambiguous(group, matches.len())),
     }
 }
 

@@ -37,12 +37,12 @@ fn user_communities(conn: &Connection, path: &str, user_id: i64) -> R<Vec<String
 }
 
 fn user_row(conn: &Connection, path: &str, id: i64, name: String, role: String) -> R<User> {
-    let role = role.parse().map_err(|e: String| StoreError::NotFound(e))?;
+    let role = role.parse().map_err(|e: String| StoreError::gone(e))?;
     Ok(User { id, name, role, communities: user_communities(conn, path, id)? })
 }
 
 fn unknown_user(name: &str) -> StoreError {
-    StoreError::NotFound(format!("no user named {name:?}; `tonghao user list` lists them"))
+    StoreError::no_user(name)
 }
 
 /// Runs `sql` with `name` as ?1 (and `extra` as ?2); a user that does not exist is an error.
@@ -62,7 +62,7 @@ pub(crate) fn user_add(conn: &Connection, path: &str, name: &str, hash: &str, ro
         )
         .map_err(db(path))?;
     if n == 0 {
-        return Err(StoreError::Conflict(format!("a user named {name:?} exists already")));
+        return Err(StoreError::user_exists(name));
     }
     Ok(User { id: conn.last_insert_rowid(), name: name.to_string(), role, communities: Vec::new() })
 }
@@ -251,7 +251,7 @@ pub(crate) fn pages_put(
 ) -> R<()> {
     let tx = conn.unchecked_transaction().map_err(db(path))?;
     let Some(cid) = community_id(&tx, path, community)? else {
-        return Err(StoreError::NotFound(format!("no community named {community:?} in {path}")));
+        return Err(StoreError::no_community(community, path));
     };
     tx.execute("DELETE FROM report_pages WHERE community_id = ?1 AND generation < ?2", params![cid, generation])
         .map_err(db(path))?;

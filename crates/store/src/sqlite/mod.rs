@@ -581,9 +581,7 @@ impl Privacy for SqliteStore {
             )
             .map_err(&err)?;
         if !found {
-            return Err(StoreError::NotFound(format!(
-                "no import {import} in community {community:?}; `tonghao imports` lists them"
-            )));
+            return Err(StoreError::no_import(import, community));
         }
         let mut stats = ImportUndoStats { import_id: import, ..Default::default() };
         for table in undo::TABLES {

@@ -216,7 +216,7 @@ pub(crate) fn add_activity(
     tx.commit().map_err(&err)?;
     let mut stored = activities(conn, cid).map_err(&err)?;
     stored.retain(|x| x.id == id);
-    stored.pop().ok_or_else(|| StoreError::NotFound(format!("activity {id} vanished")))
+    stored.pop().ok_or_else(|| StoreError::gone(format!("activity {id} vanished")))
 }
 
 /// The planned activities of community `cid`, by id.
@@ -356,15 +356,13 @@ pub(crate) fn set_task_done(
         .execute("UPDATE tasks SET done_ms = ?1 WHERE community_id = ?2 AND id = ?3", params![done_ms, cid, id])
         .map_err(&err)?;
     if n == 0 {
-        return Err(StoreError::NotFound(format!(
-            "no task #{id} in community {community:?}; `tonghao task list --all` lists them"
-        )));
+        return Err(StoreError::no_task(id, community));
     }
     tasks(conn, cid)
         .map_err(&err)?
         .into_iter()
         .find(|t| t.id == id)
-        .ok_or_else(|| StoreError::NotFound(format!("task #{id}")))
+        .ok_or_else(|| StoreError::gone(format!("task #{id} vanished")))
 }
 
 /// Records points given by hand.
@@ -395,7 +393,7 @@ pub(crate) fn add_points(
         .map_err(&err)?
         .into_iter()
         .find(|p| p.id == id)
-        .ok_or_else(|| StoreError::NotFound(format!("points #{id}")))
+        .ok_or_else(|| StoreError::gone(format!("points #{id} vanished")))
 }
 
 /// The hand entries of community `cid`, by id.
@@ -586,11 +584,7 @@ pub(crate) fn set_group_place(
             .and_then(|mut s| s.query_map([cid], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
             .map_err(&err)?;
         if makes_cycle(&parents, gid, parent) {
-            return Err(StoreError::Conflict(format!(
-                "{:?} cannot be the parent of {:?}: it is the group itself or one of its sub-groups",
-                p.parent.as_deref().unwrap_or_default(),
-                p.group
-            )));
+            return Err(StoreError::parent_cycle(p.parent.as_deref().unwrap_or_default(), &p.group));
         }
     }
     tx.execute("UPDATE groups SET parent_id = ?1 WHERE id = ?2", params![parent, gid]).map_err(&err)?;

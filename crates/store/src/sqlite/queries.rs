@@ -12,8 +12,7 @@ pub(crate) fn community_id(conn: &Connection, path: &str, community: &str) -> Re
 
 /// The row id of the community named `community`, or an error naming it and the database.
 pub(crate) fn community_or_err(conn: &Connection, path: &str, community: &str) -> Result<i64, StoreError> {
-    community_id(conn, path, community)?
-        .ok_or_else(|| StoreError::NotFound(format!("no community named {community:?} in {path}")))
+    community_id(conn, path, community)?.ok_or_else(|| StoreError::no_community(community, path))
 }
 
 pub(crate) fn groups(conn: &Connection, path: &str, community: &str) -> Result<Vec<GroupSummary>, StoreError> {
@@ -78,13 +77,8 @@ pub(crate) fn find_group(
     };
     match matches.as_slice() {
         [one] => Ok(*one),
-        [] => Err(StoreError::NotFound(format!(
-            "no group {group:?} in community {community:?}; `tonghao groups` lists them"
-        ))),
-        _ => Err(StoreError::NotFound(format!(
-            "{group:?} names {} groups; use the group id from `tonghao groups`",
-            matches.len()
-        ))),
+        [] => Err(StoreError::no_group(group, community)),
+        _ => Err(StoreError::group_ambiguous(group, matches.len())),
     }
 }
 
