@@ -5,7 +5,7 @@ use crate::i18n::Lang;
 use crate::{AppError, Result};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
-use tonghao_insight::links::infer_missing;
+use tonghao_insight::links::infer_missing_since;
 use tonghao_insight::report::{GroupReport, group_report_at, settle_as_of};
 use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::msg::Msg;
@@ -133,9 +133,12 @@ pub fn build_with_snapshot(store: &dyn Store, community: &str, req: &ReportReque
     // its own files cover: an export that ended in 2019 beside a live one
     // is reported as it was then (and says so), not as four silent years.
     let own_end = req.as_of_ms.is_none() && req.since_ms.is_none();
-    let ends: Vec<i64> = selected.iter().map(|&g| if own_end { group_end(&snap, g) } else { snap.as_of_ms }).collect();
-    let window_start = ends.iter().min().copied().unwrap_or(snap.as_of_ms) - days as i64 * 86_400_000;
-    let inferred_links = infer_missing(&mut snap, window_start);
+    let end_of = |g: usize| if own_end { group_end(&snap, g) } else { snap.as_of_ms };
+    let ends: Vec<i64> = selected.iter().map(|&g| end_of(g)).collect();
+    // Links from each group's own window on (every group's: the outcomes of
+    // decisions read them too).
+    let starts: Vec<i64> = (0..snap.groups.len()).map(|g| end_of(g) - days as i64 * 86_400_000).collect();
+    let inferred_links = infer_missing_since(&mut snap, &starts);
     let pseudonyms =
         if req.pseudonymise { Some(crate::pseudonym::Pseudonyms::for_community(store, community)?) } else { None };
     if let Some(p) = &pseudonyms {

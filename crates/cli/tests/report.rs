@@ -226,3 +226,59 @@ fn each_group_is_reported_as_of_the_end_of_its_own_export() {
     let text = String::from_utf8(ok(Some(&db), &["report", "--group", "gitter/gitter"]).stdout).unwrap();
     assert!(text.contains("as of the end of this group's export: 2020-11-17"), "{text}");
 }
+
+/// A group's report does not depend on what else is in the store: the two
+/// Gitter rooms read the same alone and beside older and newer exports
+/// (IRC, Telegram, WhatsApp, Discord). Reply links are inferred from each
+/// group's own window; from the earliest group's, one room's figures moved
+/// when the other exports came in.
+#[test]
+fn a_groups_report_does_not_depend_on_the_other_exports_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = data().join("formats");
+    let path = |name: &str| f.join(name).to_str().unwrap().to_string();
+    let alone = dir.path().join("alone.db");
+    ok(Some(&alone), &["import", &path("gitter")]);
+    let beside = dir.path().join("beside.db");
+    ok(
+        Some(&beside),
+        &["import", &path("gitter"), &path("irc"), &path("telegram"), &path("whatsapp"), &path("discord")],
+    );
+    // Each room's figures and its members' roles (store ids differ between
+    // the two stores: members by name).
+    let rooms = |db: &Path| -> Vec<serde_json::Value> {
+        let r = report(db, &[]);
+        let mut rooms: Vec<serde_json::Value> = r["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["platform"] == "gitter")
+            .map(|g| {
+                let mut graph = g["graph"].clone();
+                for id in ["hub", "bridges"] {
+                    graph.as_object_mut().unwrap().remove(id);
+                }
+                let members: Vec<serde_json::Value> = g["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|m| serde_json::json!([m["name"], m["rank"], m["roles"], m["answered_people"]]))
+                    .collect();
+                let figures = ["name", "stage", "stage_evidence", "activity", "responsiveness", "conditions", "weekly"];
+                let mut room: serde_json::Map<String, serde_json::Value> =
+                    figures.iter().map(|k| (k.to_string(), g[*k].clone())).collect();
+                room.insert("graph".into(), graph);
+                room.insert("members".into(), members.into());
+                serde_json::Value::Object(room)
+            })
+            .collect();
+        rooms.sort_by_key(|g| g["name"].as_str().unwrap().to_string());
+        rooms
+    };
+    let (a, b) = (rooms(&alone), rooms(&beside));
+    assert_eq!((a.len(), b.len()), (2, 2));
+    assert!(a.iter().all(|g| g["graph"]["links"].as_u64() > Some(0)), "replies to compare: {a:?}");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y, "{} alone and beside the other exports", x["name"]);
+    }
+}

@@ -22,10 +22,21 @@ pub const FALLBACK_GAP_MS: i64 = 5 * 60 * 1000;
 /// questions behind a figure); otherwise the "previous speaker within 5
 /// minutes" rule. Returns how many links it added.
 pub fn infer_missing(snap: &mut Snapshot, from_ms: i64) -> usize {
+    let starts = vec![from_ms; snap.groups.len()];
+    infer_missing_since(snap, &starts)
+}
+
+/// [`infer_missing`] from a time of each group's own, `starts[g]`: a
+/// report reads each group over its own window (an export that ended years
+/// ago beside a live one), and inferring the others' from the earliest of
+/// them would read years of messages no figure looks at.
+pub fn infer_missing_since(snap: &mut Snapshot, starts: &[i64]) -> usize {
+    assert_eq!(starts.len(), snap.groups.len(), "a start per group");
     let with_text = !snap.messages.text.is_empty();
     // Groups are independent: infer on every core, then write the links.
     let per_group = crate::par::map(snap.groups.len(), 0, |g| {
         let all = snap.groups[g].messages.clone();
+        let from_ms = starts[g];
         let first = all.start + snap.messages.at_ms[all.clone()].partition_point(|&t| t < from_ms);
         let context = first.saturating_sub(replies::WINDOW).max(all.start);
         let range = context..all.end;
