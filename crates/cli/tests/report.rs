@@ -189,6 +189,27 @@ fn groups_of_one_name_show_their_platform() {
     assert!(html.contains(">读书会1群 (qq)</a>") && html.contains(">读书会1群 (wechat)</a>"));
 }
 
+/// Two channels of one name on one platform (#beginners of the Clojurians
+/// and of the Haskell-jp Slack) are told apart by their channel ids, as
+/// their sections' headings name them.
+#[test]
+fn groups_of_one_name_on_one_platform_show_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let clojurians = data().join("formats/slack/clojurians-2018-02");
+    let haskell = data().join("lifecycle/haskell-jp-slack");
+    ok(Some(&db), &["import", clojurians.to_str().unwrap(), haskell.to_str().unwrap()]);
+    let text = String::from_utf8(ok(Some(&db), &["report"]).stdout).unwrap();
+    let table: Vec<&str> = text.lines().take_while(|l| !l.starts_with("==")).collect();
+    let rows: Vec<&str> = table.iter().copied().filter(|l| l.starts_with("beginners (slack ")).collect();
+    assert_eq!(rows.len(), 2, "{table:?}");
+    let ids: Vec<&str> = rows.iter().map(|l| l["beginners (slack ".len()..].split(')').next().unwrap()).collect();
+    assert_ne!(ids[0], ids[1]);
+    for id in ids {
+        assert!(text.contains(&format!("== beginners (slack {id})")), "the section of {id}");
+    }
+}
+
 /// Issue 9: one as-of for the whole store. Each group is now read as of the
 /// end of what its own export covers: the Gitter rooms (2016–2020) and the
 /// Clojurians Slack days (2018) imported beside the Telegram sample (2022)

@@ -32,13 +32,19 @@ pub fn sparkline_with_max(values: &[u32]) -> String {
 }
 
 /// Each group's name as the summary tables show it: with its platform where
-/// two groups share a name (the same club on WeChat and on QQ).
+/// two groups share a name (the same club on WeChat and on QQ), and with
+/// its id on the platform too where they share that as well (two Slack
+/// workspaces' #general), as the group's own section names it.
 pub fn group_labels(groups: &[tonghao_insight::report::GroupReport]) -> Vec<String> {
     groups
         .iter()
-        .map(|g| match groups.iter().filter(|o| o.name == g.name).count() {
-            1 => g.name.clone(),
-            _ => format!("{} ({})", g.name, g.platform),
+        .map(|g| {
+            let same_name = groups.iter().filter(|o| o.name == g.name);
+            match (same_name.clone().count(), same_name.filter(|o| o.platform == g.platform).count()) {
+                (1, _) => g.name.clone(),
+                (_, 1) => format!("{} ({})", g.name, g.platform),
+                _ => format!("{} ({} {})", g.name, g.platform, g.external_id),
+            }
         })
         .collect()
 }
