@@ -127,10 +127,12 @@ fn bad_points_input_is_named() {
     };
     assert!(err(&["points", "--group", "读书会9群"]).contains("no group \"读书会9群\""));
     assert!(
-        err(&["points", "add", "--member", "wechat:wxid_c", "--points", "0", "--reason", "x"]).contains("0 points gives nothing")
+        err(&["points", "add", "--member", "wechat:wxid_c", "--points", "0", "--reason", "x"])
+            .contains("0 points gives nothing")
     );
     assert!(
-        err(&["points", "add", "--member", "wechat:wxid_c", "--points", "2", "--reason", " "]).contains("the reason is empty")
+        err(&["points", "add", "--member", "wechat:wxid_c", "--points", "2", "--reason", " "])
+            .contains("the reason is empty")
     );
     assert!(err(&["points", "add", "--member", "wechat:nobody", "--points", "2", "--reason", "x"]).contains("nobody"));
 }
