@@ -144,6 +144,7 @@ impl Lang {
             Arg::Share(x) => write!(out, "{:.0}%", x * 100.0),
             Arg::Num(x, d) => write!(out, "{x:.*}", *d as usize),
             Arg::Text(s) => write!(out, "{s}"),
+            Arg::Words(m) => write!(out, "{}", self.msg(m)),
         };
     }
 }

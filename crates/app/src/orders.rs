@@ -28,7 +28,15 @@ pub fn import(
             Msg::new("error.not_utf8").text("file", shown.to_string()).int("byte", e.utf8_error().valid_up_to()),
         )
     })?;
-    let orders = parse_orders(&text, platform, tz).map_err(|e| AppError::detail(format!("{shown}: {e}")))?;
+    let orders = parse_orders(&text, platform, tz).map_err(|e| {
+        AppError::Input(
+            Msg::new("error.orders_cell")
+                .text("file", shown.to_string())
+                .int("line", e.line)
+                .text("column", e.column)
+                .words("why", e.why),
+        )
+    })?;
     Ok(store.import_orders(community, &orders)?)
 }
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{json, ok, run};
+use common::{fails_in, json, ok, run};
 
 /// Two WeChat groups (all times +08:00, 2024):
 /// - 读书会1群 (g1): 阿花 (wxid_hua) joins Jan 1 10:00; 老周 (wxid_zhou) has
@@ -139,6 +139,9 @@ fn a_bad_cell_names_file_line_and_column_and_stores_nothing() {
         assert!(!out.status.success());
         assert!(err.contains(&format!("bad{i}.csv")) && err.contains(want), "{err}");
     }
+    // In the reader's language, the cell's fault worded inside the sentence.
+    let zh = fails_in("zh", Some(&db), &["orders", "import", dir.path().join("bad0.csv").to_str().unwrap()]);
+    assert!(zh.contains("bad0.csv，第 3 行，amount 列：“1.999” 超过两位小数（最小单位是分）"), "{zh}");
     let c = json(&ok(Some(&db), &["--json", "conversion"]));
     assert_eq!(c["orders"], 0);
     // Bare ids with --platform are fine.

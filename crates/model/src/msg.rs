@@ -29,6 +29,9 @@ pub enum Arg {
     Num(f64, u8),
     /// Text taken as it is (a name).
     Text(String),
+    /// A message of its own, worded in the same language (why a cell of a
+    /// file is wrong, inside the sentence that names the file and cell).
+    Words(Box<Msg>),
 }
 
 impl Msg {
@@ -58,6 +61,12 @@ impl Msg {
     /// Adds text.
     pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Msg {
         self.args.push((name, Arg::Text(value.into())));
+        self
+    }
+
+    /// Adds a message of its own, worded in the same language.
+    pub fn words(mut self, name: &'static str, value: Msg) -> Msg {
+        self.args.push((name, Arg::Words(Box::new(value))));
         self
     }
 

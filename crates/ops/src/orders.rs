@@ -17,6 +17,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use tonghao_model::msg::Msg;
 use tonghao_model::records::{OrderRecord, StoredOrder};
 use tonghao_model::snapshot::{MembershipKind, Snapshot};
 use tonghao_model::{Platform, fallback_key};
@@ -26,43 +27,50 @@ const DAY_MS: i64 = 86_400_000;
 /// "The first three months" of membership, in days.
 pub const EARLY_DAYS: i64 = 90;
 
-/// Why an orders file cannot be read: where, and what was expected.
+/// Why an orders file cannot be read: where, and what was expected (in
+/// catalogue words: the application layer words them).
 #[derive(Debug, thiserror::Error)]
-#[error("line {line}, column {column}: {message}")]
+#[error("line {line}, column {column}: {}", why.key)]
 pub struct OrdersError {
     /// 1-based line of the file.
     pub line: u64,
     /// The column's name (or `header`).
     pub column: String,
     /// What is wrong.
-    pub message: String,
+    pub why: Msg,
 }
 
-fn bad(line: u64, column: &str, message: impl Into<String>) -> OrdersError {
-    OrdersError { line, column: column.to_string(), message: message.into() }
+fn bad(line: u64, column: &str, why: Msg) -> OrdersError {
+    OrdersError { line, column: column.to_string(), why }
+}
+
+/// `key` about the cell's text `value`.
+fn cell_msg(key: &'static str, value: &str) -> Msg {
+    Msg::new(key).text("value", value)
 }
 
 /// Parses an amount in yuan (`99`, `99.9`, `99.90`) into fen.
-pub fn parse_yuan(s: &str) -> Result<i64, String> {
+pub fn parse_yuan(s: &str) -> Result<i64, Msg> {
     let s = s.trim();
     if s.starts_with('-') {
-        return Err(format!("{s:?} is negative"));
+        return Err(cell_msg("error.amount_negative", s));
     }
     let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
     let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(frac) || (s.contains('.') && frac.is_empty()) {
-        return Err(format!("{s:?} is not an amount in yuan (expected e.g. 99 or 99.90)"));
+        return Err(cell_msg("error.amount_not_yuan", s));
     }
     if frac.len() > 2 {
-        return Err(format!("{s:?} has more than two decimals (fen are the smallest unit)"));
+        return Err(cell_msg("error.amount_decimals", s));
     }
-    let yuan: i64 = whole.parse().map_err(|_| format!("{s:?} is too large"))?;
+    let too_large = || cell_msg("error.amount_too_large", s);
+    let yuan: i64 = whole.parse().map_err(|_| too_large())?;
     let fen: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-    yuan.checked_mul(100).and_then(|y| y.checked_add(fen)).ok_or_else(|| format!("{s:?} is too large"))
+    yuan.checked_mul(100).and_then(|y| y.checked_add(fen)).ok_or_else(too_large)
 }
 
 /// Parses a time: RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` read in `tz`.
-pub fn parse_time(s: &str, tz: Option<FixedOffset>) -> Result<DateTime<FixedOffset>, String> {
+pub fn parse_time(s: &str, tz: Option<FixedOffset>) -> Result<DateTime<FixedOffset>, Msg> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t);
@@ -70,9 +78,11 @@ pub fn parse_time(s: &str, tz: Option<FixedOffset>) -> Result<DateTime<FixedOffs
     let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .ok_or_else(|| format!("{s:?} is not a time (expected RFC 3339 or YYYY-MM-DD HH:MM[:SS])"))?;
-    let tz = tz.ok_or_else(|| format!("{s:?} has no UTC offset: add one, or pass --tz (e.g. --tz +08:00)"))?;
-    tz.from_local_datetime(&naive).single().ok_or_else(|| format!("{s:?} does not exist in {tz}"))
+        .ok_or_else(|| cell_msg("error.order_time", s))?;
+    let tz = tz.ok_or_else(|| cell_msg("error.order_offset", s))?;
+    tz.from_local_datetime(&naive)
+        .single()
+        .ok_or_else(|| cell_msg("error.order_time_missing", s).text("zone", tz.to_string()))
 }
 
 /// Reads an orders file (its text). `platform` is the platform of bare
@@ -84,25 +94,22 @@ pub fn parse_orders(
 ) -> Result<Vec<OrderRecord>, OrdersError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
-    let header = reader.headers().map_err(|e| bad(1, "header", e.to_string()))?.clone();
+    let detail = |e: csv::Error| Msg::new("error.detail").text("detail", e.to_string());
+    let header = reader.headers().map_err(|e| bad(1, "header", detail(e)))?.clone();
     let mut col: HashMap<&str, usize> = HashMap::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim().to_ascii_lowercase();
         let known = ["member", "time", "amount", "product", "group"].into_iter().find(|k| *k == name);
         let Some(k) = known else {
-            return Err(bad(
-                1,
-                "header",
-                format!("unknown column {name:?} (expected member,time,amount,product[,group])"),
-            ));
+            return Err(bad(1, "header", cell_msg("error.orders_unknown_column", &name)));
         };
         if col.insert(k, i).is_some() {
-            return Err(bad(1, "header", format!("column {k:?} appears twice")));
+            return Err(bad(1, "header", cell_msg("error.orders_column_twice", k)));
         }
     }
     for k in ["member", "time", "amount", "product"] {
         if !col.contains_key(k) {
-            return Err(bad(1, "header", format!("no column {k:?} (expected member,time,amount,product[,group])")));
+            return Err(bad(1, "header", cell_msg("error.orders_no_column", k)));
         }
     }
     let mut out = Vec::new();
@@ -110,7 +117,7 @@ pub fn parse_orders(
     for record in reader.records() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            bad(line, "row", e.to_string())
+            bad(line, "row", detail(e))
         })?;
         let line = record.position().map_or(0, |p| p.line());
         let cell = |k: &str| col.get(k).and_then(|&i| record.get(i)).unwrap_or("").trim();
@@ -120,13 +127,7 @@ pub fn parse_orders(
             _ => match platform {
                 Some(p) if !member.is_empty() => (p, member),
                 _ => {
-                    return Err(bad(
-                        line,
-                        "member",
-                        format!(
-                            "{member:?} is not platform:id (e.g. wechat:wxid_hua002); pass --platform for bare ids"
-                        ),
-                    ));
+                    return Err(bad(line, "member", cell_msg("error.orders_member", member)));
                 }
             },
         };
@@ -324,10 +325,11 @@ mod tests {
         assert_eq!(parse_yuan("99.9"), Ok(9990));
         assert_eq!(parse_yuan("0.05"), Ok(5));
         assert_eq!(parse_yuan(" 12.34 "), Ok(1234));
-        assert!(parse_yuan("1.234").unwrap_err().contains("more than two decimals"));
-        assert!(parse_yuan("-5").unwrap_err().contains("negative"));
+        assert_eq!(parse_yuan("1.234").unwrap_err().key, "error.amount_decimals");
+        assert_eq!(parse_yuan("-5").unwrap_err().key, "error.amount_negative");
+        assert_eq!(parse_yuan("99999999999999999999").unwrap_err().key, "error.amount_too_large");
         for s in ["", "abc", "1e3", "1.", ".5", "1,000", "¥5"] {
-            assert!(parse_yuan(s).unwrap_err().contains("not an amount"), "{s}");
+            assert_eq!(parse_yuan(s).unwrap_err().key, "error.amount_not_yuan", "{s}");
         }
     }
 
@@ -336,8 +338,8 @@ mod tests {
         let tz = FixedOffset::east_opt(8 * 3600);
         assert_eq!(parse_time("2024-03-05 12:00", tz).unwrap().to_rfc3339(), "2024-03-05T12:00:00+08:00");
         assert_eq!(parse_time("2024-03-05T04:00:00Z", None).unwrap().timestamp(), 1709611200);
-        assert!(parse_time("2024-03-05 12:00", None).unwrap_err().contains("--tz"));
-        assert!(parse_time("yesterday", tz).unwrap_err().contains("not a time"));
+        assert_eq!(parse_time("2024-03-05 12:00", None).unwrap_err().key, "error.order_offset");
+        assert_eq!(parse_time("yesterday", tz).unwrap_err().key, "error.order_time");
     }
 
     #[test]
