@@ -87,7 +87,7 @@ pub fn run(store: &dyn Store, cli: &Cli, lang: Lang, args: &Args) -> Result<i32>
             serde_json::to_string_pretty(&serde_json::json!({"moves": moves, "outcomes": report.outcomes}))?
         );
     } else {
-        print!("{}", text::moves(&report.moves, lang, limit));
+        print!("{}", text::moves(&report.moves, &report.groups, lang, limit));
         print!("{}", text::outcomes(&report.outcomes, lang));
     }
     Ok(0)

@@ -187,6 +187,10 @@ fn groups_of_one_name_show_their_platform() {
     assert_eq!(table.iter().filter(|l| l.starts_with("读书会1群 (wechat) ")).count(), 1, "{text}");
     let html = String::from_utf8(ok(Some(&db), &["report", "--format", "html"]).stdout).unwrap();
     assert!(html.contains(">读书会1群 (qq)</a>") && html.contains(">读书会1群 (wechat)</a>"));
+    // The next moves name them the same way.
+    let next = String::from_utf8(ok(Some(&db), &["next", "--limit", "100"]).stdout).unwrap();
+    assert!(next.contains("[读书会1群 (qq)]") && next.contains("[读书会1群 (wechat)]"), "{next}");
+    assert!(!next.contains("[读书会1群]"), "{next}");
 }
 
 /// Two channels of one name on one platform (#beginners of the Clojurians

@@ -79,6 +79,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
             "<h2>{}</h2><ol>",
             esc(&lang.msg(&Msg::new("move.heading").int("n", report.moves.len())))
         ));
+        let labels = super::labels_by_group(&report.groups);
         for m in report.moves.iter().take(20) {
             let text = if lang == Lang::Zh { &m.zh } else { &m.en };
             let by =
@@ -87,7 +88,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
                     .unwrap_or_default();
             out.push_str(&format!(
                 "<li><b>{}</b> {}{} <span class=\"metric\">{}</span>",
-                esc(&m.group_name),
+                esc(labels.get(&m.group).unwrap_or(&m.group_name)),
                 esc(text),
                 esc(&by),
                 esc(&m.id)

@@ -49,6 +49,12 @@ pub fn group_labels(groups: &[tonghao_insight::report::GroupReport]) -> Vec<Stri
         .collect()
 }
 
+/// [`group_labels`] by each group's index in the snapshot, for the lines
+/// that name a group by its index (a move's `group`).
+pub fn labels_by_group(groups: &[tonghao_insight::report::GroupReport]) -> std::collections::HashMap<u32, String> {
+    groups.iter().map(|g| g.group).zip(group_labels(groups)).collect()
+}
+
 /// A duration as the language writes it, in the unit a reader would pick:
 /// minutes (with `decimals`) under two hours, then hours, from two days on
 /// days, one decimal each ("2.4 min", "10.1 h", "3.5 days"; "2.4 分钟",

@@ -72,7 +72,7 @@ pub fn report(report: &Report, lang: Lang) -> String {
     out.push_str(&table::render(&header, &rows, &[2, 3, 4]));
     if !report.moves.is_empty() {
         out.push('\n');
-        out.push_str(&moves(&report.moves, lang, 10));
+        out.push_str(&moves(&report.moves, &report.groups, lang, 10));
     }
     out.push_str(&outcomes(&report.outcomes, lang));
     out.push_str(&bots(&report.bots, lang));
@@ -162,16 +162,19 @@ fn group_text(out: &mut String, g: &GroupReport, lang: Lang, report_as_of_ms: i6
     }
 }
 
-/// The first `limit` moves as a numbered list: what, for whom, the draft.
-pub fn moves(moves: &[Move], lang: Lang, limit: usize) -> String {
+/// The first `limit` moves as a numbered list: what, for whom, the draft;
+/// each group named as the summary tables name it among `groups`.
+pub fn moves(moves: &[Move], groups: &[GroupReport], lang: Lang, limit: usize) -> String {
     use std::fmt::Write;
+    let labels = super::labels_by_group(groups);
     let mut out = String::new();
     let _ = writeln!(out, "{}", lang.msg(&Msg::new("move.heading").int("n", moves.len())));
     for (i, m) in moves.iter().take(limit).enumerate() {
         let text = if lang == Lang::Zh { &m.zh } else { &m.en };
         let by =
             m.by.as_ref().map(|n| format!(" — {}", lang.msg(&Msg::new("move.by").text("name", n)))).unwrap_or_default();
-        let _ = writeln!(out, "{:>3}. [{}] {text}{by}  ({})", i + 1, m.group_name, m.id);
+        let group = labels.get(&m.group).unwrap_or(&m.group_name);
+        let _ = writeln!(out, "{:>3}. [{group}] {text}{by}  ({})", i + 1, m.id);
         let draft = m.draft_for(lang.code());
         if !draft.is_empty() {
             let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
