@@ -285,7 +285,7 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
     let proposal = (graph.nodes.len() > SPLIT_GOAL).then(|| {
         let left_out = tonghao_insight::roles::not_placed(snap, gi, g.as_of_ms);
         // the same nodes as `graph`, ties weighted by how sure they are
-        (split::propose(&split::ties(snap, gi, window), SPLIT_GOAL, &left_out), SPLIT_GOAL)
+        (split::propose(&split::ties(snap, gi, window, &graph.nodes), SPLIT_GOAL, &left_out), SPLIT_GOAL)
     });
     let hub = g.graph.hub;
     let nodes = graph

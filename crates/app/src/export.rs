@@ -212,7 +212,7 @@ fn role_word(role: Option<&str>, bot: bool, lang: Lang) -> String {
         other => other.to_string(),
     });
     let bot = bot.then(|| lang.t("group_role.bot").to_string());
-    role.into_iter().chain(bot).collect::<Vec<_>>().join(", ")
+    role.into_iter().chain(bot).collect::<Vec<_>>().join(lang.t("label.name_separator"))
 }
 
 /// `tonghao members`: one row per member of a group.

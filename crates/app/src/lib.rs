@@ -76,14 +76,6 @@ pub enum AppError {
     /// The named thing does not exist (words as for [`AppError::Input`]).
     #[error("{}", Lang::En.msg(.0))]
     NotFound(Msg),
-    /// No group of the community has this id or name.
-    #[error("no group {group:?} in community {community:?}; `tonghao groups` lists them")]
-    NoGroup {
-        /// The id or name asked for.
-        group: String,
-        /// The community.
-        community: String,
-    },
     /// An import was rolled back as a whole (nothing of it was committed),
     /// with the failure that caused it.
     #[error("{0}")]
@@ -91,9 +83,9 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// [`AppError::NoGroup`].
+    /// No group of `community` has this id or name (the store's words for it).
     pub fn no_group(group: &str, community: &str) -> Self {
-        AppError::NoGroup { group: group.to_string(), community: community.to_string() }
+        AppError::NotFound(Msg::new("error.no_group").text("group", group).text("community", community))
     }
 
     /// A failure whose words come from elsewhere (the operating system, a
@@ -107,12 +99,8 @@ impl AppError {
     /// whose own message is shown.
     pub fn words(&self) -> Option<Msg> {
         match self {
-            AppError::Input(m)
-            | AppError::NotFound(m)
-            | AppError::Store(StoreError::NotFound(m) | StoreError::Conflict(m)) => Some(m.clone()),
-            AppError::NoGroup { group, community } => {
-                Some(Msg::new("error.no_group").text("group", group.as_str()).text("community", community.as_str()))
-            }
+            AppError::Input(m) | AppError::NotFound(m) => Some(m.clone()),
+            AppError::Store(e) => e.words().cloned(),
             _ => None,
         }
     }
@@ -129,10 +117,7 @@ impl From<StoreError> for AppError {
 /// A store's failure in English: its refusals from the catalogue, the rest
 /// as the store words them.
 fn store_words(e: &StoreError) -> String {
-    match e {
-        StoreError::NotFound(m) | StoreError::Conflict(m) => Lang::En.msg(m),
-        other => other.to_string(),
-    }
+    e.words().map_or_else(|| e.to_string(), |m| Lang::En.msg(m))
 }
 
 /// A result of this crate.

@@ -233,14 +233,10 @@ fn main() {
 /// An error's catalogue words, if it has them: an application error's, or
 /// a store's refusal (a command that calls the store directly).
 fn words(cause: &(dyn std::error::Error + 'static)) -> Option<tonghao_model::msg::Msg> {
-    use tonghao_store::StoreError;
     if let Some(e) = cause.downcast_ref::<tonghao_app::AppError>() {
         return e.words();
     }
-    match cause.downcast_ref::<StoreError>() {
-        Some(StoreError::NotFound(m) | StoreError::Conflict(m)) => Some(m.clone()),
-        _ => None,
-    }
+    cause.downcast_ref::<tonghao_store::StoreError>().and_then(|e| e.words().cloned())
 }
 
 /// Whether `e` says that something named does not exist.

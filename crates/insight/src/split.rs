@@ -327,18 +327,16 @@ pub fn tie_weight(kind: LinkKind) -> f64 {
 /// (docs/ops.md, "Split").
 pub const TIE_DAYS: u32 = 91;
 
-/// The graph a split reads: the members of group `g`'s interaction graph
-/// over `w` (its nodes, in its order), tied by their replies and mentions
-/// over the last [`TIE_DAYS`] days (or `w`, if longer), each link weighing
-/// [`tie_weight`] of its kind. Inferred links exist where the report
+/// The graph a split reads: `placed`, the nodes of group `g`'s interaction
+/// graph over `w` (in its order; the caller has built it), tied by their
+/// replies and mentions over the last [`TIE_DAYS`] days (or `w`, if
+/// longer), each link weighing [`tie_weight`] of its kind. Inferred links exist where the report
 /// inferred them (the window); before it, quotes, platform replies and
 /// @mentions tie them. The `split` move and the console's group page both
 /// build it, so they propose the same groups.
-pub fn ties(snap: &Snapshot, g: usize, w: Window) -> crate::graph::Graph {
-    use crate::graph::Graph;
-    let placed = Graph::build(snap, g, w).nodes;
+pub fn ties(snap: &Snapshot, g: usize, w: Window, placed: &[u32]) -> crate::graph::Graph {
     let lately = Window::new(w.end_ms, w.days.max(TIE_DAYS));
-    Graph::build_weighted(snap, g, lately, tie_weight).among(&placed)
+    crate::graph::Graph::build_weighted(snap, g, lately, tie_weight).among(placed)
 }
 
 /// A split proposal for a group's own interaction graph (the window's

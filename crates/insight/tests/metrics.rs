@@ -341,8 +341,8 @@ fn split_ties_weigh_inferred_replies_less() {
     let mut s = snapshot(3, &msgs, vec![], T0 + DAY_MS);
     s.messages.reply_kind[2] = LinkKind::Inferred;
     let w = Window::new(s.as_of_ms, 28);
-    let ties = tonghao_insight::split::ties(&s, 0, w);
     let plain = Graph::build(&s, 0, w);
+    let ties = tonghao_insight::split::ties(&s, 0, w, &plain.nodes);
     assert_eq!(ties.nodes, plain.nodes, "the same nodes in the same order");
     let weight = |g: &Graph, a: u32, b: u32| {
         let (u, v) = (g.nodes.iter().position(|&x| x == a).unwrap(), g.nodes.iter().position(|&x| x == b).unwrap());
@@ -374,8 +374,8 @@ fn split_ties_reach_back_a_quarter_among_the_windows_members() {
     ];
     let s = snapshot(4, &msgs, vec![], T0 + 100 * day);
     let w = Window::new(s.as_of_ms, 28);
-    let ties = tonghao_insight::split::ties(&s, 0, w);
     let plain = Graph::build(&s, 0, w);
+    let ties = tonghao_insight::split::ties(&s, 0, w, &plain.nodes);
     assert_eq!(ties.nodes, plain.nodes, "the window's members, in its order");
     assert!(!ties.nodes.contains(&3));
     let weight = |a: u32, b: u32| {

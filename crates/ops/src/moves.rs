@@ -492,7 +492,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
         let active = graph.nodes.len();
         if active > split::SIZE_GOAL {
             // the same nodes as `graph`, ties weighted by how sure they are
-            let ties = split::ties(snap, g, r.window);
+            let ties = split::ties(snap, g, r.window, &graph.nodes);
             let proposal = split::propose(&ties, split::SIZE_GOAL, &not_placed(snap, g, end));
             let sid = |k: u32| store_id(ties.nodes[k as usize]);
             let groups: Vec<ProposedGroup> = proposal

@@ -76,7 +76,6 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound(m) | AppError::Store(StoreError::NotFound(m)) => ApiError::NotFound(m),
-            AppError::NoGroup { .. } => ApiError::NotFound(e.words().expect("a group's words")),
             AppError::Store(StoreError::Conflict(m)) => ApiError::Conflict(m),
             AppError::Input(m) => ApiError::BadRequest(m),
             AppError::NoFiles => ApiError::bad(e),

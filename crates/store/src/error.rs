@@ -52,6 +52,17 @@ fn bare(m: &Msg) -> String {
     format!("{} ({})", m.key, args.join(", "))
 }
 
+impl StoreError {
+    /// A refusal's catalogue words (`NotFound`, `Conflict`); `None` for a
+    /// failure, whose own message is all there is.
+    pub fn words(&self) -> Option<&Msg> {
+        match self {
+            StoreError::NotFound(m) | StoreError::Conflict(m) => Some(m),
+            _ => None,
+        }
+    }
+}
+
 /// The store's refusals, worded once for every backend.
 impl StoreError {
     pub(crate) fn no_community(community: &str, store: &str) -> StoreError {
