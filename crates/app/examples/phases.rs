@@ -25,7 +25,13 @@ fn main() {
     let t = Instant::now();
     let start = snap.as_of_ms - 28 * 86_400_000;
     let links = infer_missing(&mut snap, start);
-    eprintln!("infer   {:6.2} s  {links} links", t.elapsed().as_secs_f64());
+    // a digest of every message's link: two builds that infer alike print the same
+    let digest = snap
+        .messages
+        .reply_to
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &r| (h ^ u64::from(r)).wrapping_mul(0x100_0000_01b3));
+    eprintln!("infer   {:6.2} s  {links} links, digest {digest:016x}", t.elapsed().as_secs_f64());
     let t = Instant::now();
     let reports = tonghao_insight::par::map(snap.groups.len(), 0, |g| group_report(&snap, g, 28));
     eprintln!("reports {:6.2} s  {} groups", t.elapsed().as_secs_f64(), reports.len());

@@ -202,11 +202,12 @@ impl Model {
         let prep = Prep::new(messages);
         let mut choices = Choices::default();
         let mut scratch = Scratch::default();
-        let (mut scores, mut short, mut rows, mut tree_scores) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut scores, mut short) = (Vec::new(), Vec::new());
         // what each message answers by the platform or the linear stage: the
         // trees read the conversation so far through it
         let mut parent_of = Vec::with_capacity(messages.len());
         let mut links = Vec::with_capacity(messages.len());
+        let mut trees = TreeQueue::default();
         for (i, m) in messages.iter().enumerate() {
             let link = if m.system {
                 Link { parent: i, source: Source::System }
@@ -235,21 +236,13 @@ impl Model {
                         .enumerate()
                         .filter(|&(k, _)| k != best)
                         .fold(f32::NEG_INFINITY, |m, (_, &s)| m.max(s));
-                    if scores[best] - runner_up > self.lead {
-                        best
-                    } else {
+                    if scores[best] - runner_up <= self.lead {
                         Prep::shortlist(&choices, &scores, self.top, &mut short);
-                        rows.clear();
-                        prep.dense(
-                            i,
-                            self.window,
-                            Shortlist { choices: &choices, scores: &scores, short: &short },
-                            &parent_of,
-                            &mut rows,
-                        );
-                        self.forest.score_rows(&rows, N_DENSE, &mut tree_scores);
-                        short[first_max(&tree_scores)]
+                        let list = Shortlist { choices: &choices, scores: &scores, short: &short };
+                        prep.dense(i, self.window, list, &parent_of, &mut trees.rows);
+                        trees.push(i, short.iter().map(|&k| choices.index[k]));
                     }
+                    best
                 };
                 Link { parent: choices.index[k], source: Source::Inferred }
             };
@@ -257,7 +250,11 @@ impl Model {
                 parent_of.push(link.parent);
             }
             links.push(link);
+            if trees.rows.len() >= TreeQueue::ROWS * N_DENSE {
+                trees.decide(&self.forest, &mut links);
+            }
         }
+        trees.decide(&self.forest, &mut links);
         links
     }
 
@@ -1260,6 +1257,47 @@ pub fn train_model(data: &[Annotated], opts: &TrainOptions, top: usize, boost: &
 
 /// The first highest score (the nearest candidate on ties, new thread first),
 /// as [`Choices::best`] picks.
+/// Messages whose parent the trees choose, waiting to be scored many at a
+/// time: the walks of different rows are independent, so the processor
+/// overlaps them (one message's five rows leave it waiting on memory).
+/// Nothing later reads a tree's choice (the trees see the linear stage's
+/// links), so deciding late changes no link.
+#[derive(Default)]
+struct TreeQueue {
+    /// [`N_DENSE`] values per shortlisted candidate, message after message.
+    rows: Vec<f32>,
+    /// The message each row's candidate is.
+    parents: Vec<usize>,
+    /// Each waiting message and the end of its rows in `parents`.
+    waiting: Vec<(usize, usize)>,
+    scores: Vec<f32>,
+}
+
+impl TreeQueue {
+    /// Rows scored together: a few thousand keep them in the cache.
+    const ROWS: usize = 1024;
+
+    fn push(&mut self, message: usize, candidates: impl Iterator<Item = usize>) {
+        self.parents.extend(candidates);
+        self.waiting.push((message, self.parents.len()));
+        debug_assert_eq!(self.rows.len(), self.parents.len() * N_DENSE, "a row per candidate");
+    }
+
+    /// Scores the waiting rows and sets each waiting message's parent to
+    /// its best-scored candidate (the first on ties).
+    fn decide(&mut self, forest: &Forest, links: &mut [Link]) {
+        forest.score_rows(&self.rows, N_DENSE, &mut self.scores);
+        let mut start = 0;
+        for &(i, end) in &self.waiting {
+            links[i].parent = self.parents[start + first_max(&self.scores[start..end])];
+            start = end;
+        }
+        self.rows.clear();
+        self.parents.clear();
+        self.waiting.clear();
+    }
+}
+
 fn first_max(scores: &[f32]) -> usize {
     let mut best = (0, f32::NEG_INFINITY);
     for (k, &s) in scores.iter().enumerate() {
