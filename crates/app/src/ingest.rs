@@ -103,8 +103,9 @@ pub fn skip_msg(why: &str) -> Msg {
 }
 
 /// Why a file failed, as the catalogue words it: the file and the place in
-/// it in the reader's language, the reader's own detail as it gave it
-/// (parsers speak English); `None` for a failure of the store itself.
+/// it, and why, in the reader's language (a parser's or the operating
+/// system's own words, where they are the detail, as they gave them);
+/// `None` for a failure of the store itself.
 pub fn failure_msg(e: &StoreError) -> Option<Msg> {
     let StoreError::Feed(inner) = e else { return None };
     inner.downcast_ref::<tonghao_sources::SourceError>().map(source_failure_msg)
@@ -113,7 +114,7 @@ pub fn failure_msg(e: &StoreError) -> Option<Msg> {
 /// [`failure_msg`] of a reader's error.
 pub fn source_failure_msg(e: &tonghao_sources::SourceError) -> Msg {
     use tonghao_sources::{Position, SourceError};
-    let at = |file: &str, position: &Position, detail: String| {
+    let at = |file: &str, position: &Position, why: Msg| {
         let msg = match *position {
             Position::Line(line) => Msg::new("import.at_line").int("line", line as i64),
             Position::LineColumn(line, column) => {
@@ -122,23 +123,32 @@ pub fn source_failure_msg(e: &tonghao_sources::SourceError) -> Msg {
             Position::Byte(byte) => Msg::new("import.at_byte").int("byte", byte as i64),
             Position::Whole => Msg::new("import.at_whole"),
         };
-        msg.text("file", file).text("detail", detail)
+        msg.text("file", file).words("detail", why)
     };
     match e {
-        SourceError::Parse { file, position, message } => at(file, position, message.clone()),
-        SourceError::Sink { file, position, source } => at(file, position, source.to_string()),
+        SourceError::Parse { file, position, why } => at(file, position, why.clone()),
+        SourceError::Sink { file, position, source } => at(file, position, sink_words(source.as_ref())),
         SourceError::Encoding { file, offset } => {
             Msg::new("import.encoding").text("file", file.as_str()).int("offset", *offset as i64)
         }
         SourceError::Io { file, source } => {
             Msg::new("import.cannot_read").text("file", file.as_str()).text("detail", source.to_string())
         }
-        SourceError::Unrecognised { file, message } if message == tonghao_sources::NOT_AN_EXPORT => {
-            Msg::new("import.not_an_export").text("file", file.as_str())
+        SourceError::Unrecognised { file, why } => {
+            Msg::new("import.unrecognised").text("file", file.as_str()).words("detail", why.clone())
         }
-        SourceError::Unrecognised { file, message } => {
-            Msg::new("import.unrecognised").text("file", file.as_str()).text("detail", message.as_str())
-        }
+    }
+}
+
+/// Why a sink refused an event: an invalid event or the store's refusal in
+/// catalogue words; anything else in its own.
+fn sink_words(e: &(dyn std::error::Error + Send + Sync + 'static)) -> Msg {
+    if let Some(invalid) = e.downcast_ref::<tonghao_model::InvalidEvent>() {
+        return invalid.0.clone();
+    }
+    match e.downcast_ref::<StoreError>().and_then(StoreError::words) {
+        Some(words) => words.clone(),
+        None => Msg::new("error.detail").text("detail", e.to_string()),
     }
 }
 
@@ -286,13 +296,16 @@ pub fn import(
     for path in &req.paths {
         match plan(path, req.format.as_deref()) {
             Ok(found) => jobs.extend(found),
-            Err(e) => reports.push(FileReport {
-                file: path.display().to_string(),
-                stats: ImportStats::default(),
-                skipped: None,
-                error: Some(e.to_string()),
-                why: Some(source_failure_msg(&e)),
-            }),
+            Err(e) => {
+                let why = source_failure_msg(&e);
+                reports.push(FileReport {
+                    file: path.display().to_string(),
+                    stats: ImportStats::default(),
+                    skipped: None,
+                    error: Some(crate::i18n::Lang::En.msg(&why)),
+                    why: Some(why),
+                })
+            }
         }
     }
     if jobs.is_empty() && reports.is_empty() {
@@ -332,13 +345,9 @@ pub fn import(
             (Ok(stats), _) => FileReport { file: label, stats, skipped: None, error: None, why: None },
             (Err(e), _) => {
                 let why = failure_msg(&e);
-                FileReport {
-                    file: label,
-                    stats: ImportStats::default(),
-                    skipped: None,
-                    error: Some(e.to_string()),
-                    why,
-                }
+                // the English words where there are catalogue words
+                let error = why.as_ref().map_or_else(|| e.to_string(), |w| crate::i18n::Lang::En.msg(w));
+                FileReport { file: label, stats: ImportStats::default(), skipped: None, error: Some(error), why }
             }
         });
     }

@@ -136,14 +136,16 @@ fn failures_and_skips_read_in_the_readers_language() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    // cut.json: "…cut.json：第 N 行第 M 列：…"; junk.txt: byte 25, as in English.
+    // cut.json: "…cut.json：第 N 行第 M 列：" and the reader's reason;
+    // junk.txt: byte 25, as in English.
     let cut = stderr.lines().find(|l| l.contains("cut.json")).unwrap_or_else(|| panic!("{stderr}"));
     assert!(cut.starts_with("失败（未写入任何数据）：") && cut.contains("行第") && cut.contains("列："), "{cut}");
+    assert!(cut.ends_with("列：文件在 JSON 中途结束（被截断了？）"), "{cut}");
     assert!(stderr.contains("junk.txt：第 25 字节起不是 UTF-8"), "{stderr}");
     assert!(stdout.contains("pic.png: 不是文本"), "{stdout}");
     assert!(stdout.contains("notes.txt: 不是 tonghao 认识的聊天记录"), "{stdout}");
     // The English words of these lines are gone.
-    for english in ["line ", "byte ", "not text", "not a chat export"] {
+    for english in ["line ", "byte ", "not text", "not a chat export", "the file ends", "JSON (truncated"] {
         assert!(!stdout.contains(english) && !stderr.contains(english), "{english:?} in\n{stdout}\n{stderr}");
     }
     // The JSON summary (and the console, which reads it) carries both wordings.

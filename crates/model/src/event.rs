@@ -1,5 +1,6 @@
 //! The canonical event: what every source emits and the store accepts.
 
+use crate::msg::Msg;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -425,24 +426,24 @@ impl Event {
     pub fn validate(&self) -> Result<(), InvalidEvent> {
         let h = self.header();
         if h.group.trim().is_empty() {
-            return Err(InvalidEvent("`group` is empty"));
+            return Err(InvalidEvent(Msg::new("source.event_no_group")));
         }
         let named = h.member.as_deref().is_some_and(|m| !m.is_empty())
             || h.member_name.as_deref().is_some_and(|m| !m.is_empty());
         if !named {
-            return Err(InvalidEvent("neither `member` nor `member_name` is given"));
+            return Err(InvalidEvent(Msg::new("source.event_no_member")));
         }
         if h.id.as_deref() == Some("") {
-            return Err(InvalidEvent("`id` is empty"));
+            return Err(InvalidEvent(Msg::new("source.event_empty_id")));
         }
         Ok(())
     }
 }
 
-/// Why an event is not acceptable.
+/// Why an event is not acceptable, in catalogue words.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid event: {0}")]
-pub struct InvalidEvent(pub &'static str);
+pub struct InvalidEvent(pub crate::msg::Msg);
 
 /// Where events go: a store transaction, a JSONL writer, a test's `Vec`.
 ///

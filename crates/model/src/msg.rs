@@ -34,6 +34,27 @@ pub enum Arg {
     Words(Box<Msg>),
 }
 
+/// Without its catalogue: the key and its values (for logs and tests; a
+/// face words a message through the application layer).
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key)?;
+        for (i, (name, value)) in self.args.iter().enumerate() {
+            f.write_str(if i == 0 { " (" } else { ", " })?;
+            match value {
+                Arg::Int(v) => write!(f, "{name}={v}")?,
+                Arg::Share(v) | Arg::Num(v, _) => write!(f, "{name}={v}")?,
+                Arg::Text(v) => write!(f, "{name}={v:?}")?,
+                Arg::Words(m) => write!(f, "{name}=[{m}]")?,
+            }
+        }
+        if !self.args.is_empty() {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
 impl Msg {
     /// A message without arguments.
     pub fn new(key: &'static str) -> Msg {

@@ -18,7 +18,7 @@ use tonghao_app::export::{self, Format};
 use tonghao_app::ingest::{FileReport, ImportRequest, Progress};
 use tonghao_app::{AppError, Lang, console};
 use tonghao_model::decision::Verdict;
-use tonghao_model::msg::Msg;
+use tonghao_model::msg::{Arg, Msg};
 use tonghao_store::{Role, Store, StoreError};
 
 /// An answer other than 200, with a JSON body `{"error": code, "message":
@@ -472,8 +472,22 @@ fn import_upload(
         for text in [&mut r.error, &mut r.skipped].into_iter().flatten() {
             *text = text.replace(&prefix, "upload:");
         }
+        if let Some(why) = &mut r.why {
+            relabel_words(why, &prefix);
+        }
     }
     Ok(reports)
+}
+
+/// `prefix` (the server's folder) as `upload:` in every text a message holds.
+fn relabel_words(m: &mut Msg, prefix: &str) {
+    for (_, arg) in &mut m.args {
+        match arg {
+            Arg::Text(text) => *text = text.replace(prefix, "upload:"),
+            Arg::Words(inner) => relabel_words(inner, prefix),
+            Arg::Int(_) | Arg::Share(_) | Arg::Num(..) => {}
+        }
+    }
 }
 
 /// `GET /api/c/{community}/imports/{job}`

@@ -585,6 +585,11 @@ async fn hostile_uploads_fail_clearly_and_store_nothing() {
     assert_eq!(status["state"], "failed", "{status}");
     let error = status["reports"][0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("bomb.zip") && error.contains("zip bomb"), "{status}");
+    // Both wordings name the upload, never the server's own folder.
+    let why = &status["reports"][0]["why"];
+    assert!(why["zh"].as_str().unwrap_or_default().starts_with("upload:bomb.zip!chat.txt：第 "), "{status}");
+    assert!(why["zh"].as_str().unwrap_or_default().contains("（zip 炸弹？）"), "{status}");
+    assert!(!why.to_string().contains(std::env::temp_dir().to_str().unwrap()), "{status}");
 
     let blob: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
     let job = t.post(&ops, "/api/c/a/imports?name=blob.bin", Some(blob)).await;

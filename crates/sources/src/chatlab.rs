@@ -70,6 +70,7 @@ use crate::common::json::{self, Id};
 use crate::common::non_empty;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use serde::Deserialize;
+use tonghao_model::msg::Msg;
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Recall, Role, RoleChange, Timestamp,
 };
@@ -177,7 +178,11 @@ fn read_json(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink
         Ok(())
     })?;
     let Some(meta) = meta else {
-        return Err(SourceError::parse(&name, Position::Whole, "no `meta` object: not a ChatLab export"));
+        return Err(SourceError::parse(
+            &name,
+            Position::Whole,
+            Msg::new("source.not_this_format").text("field", "`meta`").text("format", "ChatLab"),
+        ));
     };
     let mut reader = Reader::new(&name, meta, header.and_then(|h| h.exported_at), opts, sink)?;
     json::read_arrays(input, &["members", "messages"], |array, raw| {
@@ -228,13 +233,13 @@ fn read_jsonl(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSin
                 reader = Some(Reader::new(&name, h.meta, h.chatlab.and_then(|c| c.exported_at), opts, sink)?);
             }
             ("header", Some(_)) => {
-                return Err(SourceError::parse(&name, position, "a second `header` line"));
+                return Err(SourceError::parse(&name, position, Msg::new("source.second_header")));
             }
             (_, None) => {
                 return Err(SourceError::parse(
                     &name,
                     position,
-                    format!("a `{}` line before the `header` line, which must come first", kind.kind),
+                    Msg::new("source.line_before_header").text("kind", kind.kind.to_string()),
                 ));
             }
             ("member", Some(r)) => r.member(serde_json::from_str(line).map_err(parse_err)?, position)?,
@@ -244,7 +249,7 @@ fn read_jsonl(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSin
     }
     match reader {
         Some(r) => r.finish(),
-        None => Err(SourceError::parse(&name, Position::Whole, "no `header` line")),
+        None => Err(SourceError::parse(&name, Position::Whole, Msg::new("source.no_header_line"))),
     }
 }
 
@@ -279,7 +284,7 @@ impl<'a> Reader<'a> {
             Some(id) => id,
             None if !name.is_empty() => name.clone(),
             None => {
-                return Err(SourceError::parse(file, Position::Whole, "`meta` has neither `groupId` nor `name`"));
+                return Err(SourceError::parse(file, Position::Whole, Msg::new("source.chat_unnamed")));
             }
         };
         Ok(Reader {
@@ -314,7 +319,11 @@ impl<'a> Reader<'a> {
             name: non_empty(m.group_nickname).or(non_empty(m.account_name)),
         };
         if who.id.is_none() {
-            return Err(SourceError::parse(self.file, position, "a member with an empty `platformId`"));
+            return Err(SourceError::parse(
+                self.file,
+                position,
+                Msg::new("source.empty_field").text("field", "`platformId`"),
+            ));
         }
         if self.me.as_ref().is_some_and(|me| me.id == who.id) {
             self.me = Some(who.clone());
@@ -343,7 +352,7 @@ impl<'a> Reader<'a> {
             SourceError::parse(
                 self.file,
                 position,
-                format!("`timestamp` {} is not unix seconds since 1970 (milliseconds?)", m.timestamp),
+                Msg::new("source.not_unix_seconds").text("field", "`timestamp`").text("value", m.timestamp.to_string()),
             )
         })?;
         self.last_at = Some(at);
@@ -366,7 +375,11 @@ impl<'a> Reader<'a> {
             return Ok(());
         }
         if who.id.is_none() && who.name.is_none() {
-            return Err(SourceError::parse(self.file, position, "a message without `sender` or `accountName`"));
+            return Err(SourceError::parse(
+                self.file,
+                position,
+                Msg::new("source.record_without").text("fields", "`sender`/`accountName`"),
+            ));
         }
         let content_type = content_type(m.kind);
         let text = if content.trim().is_empty() { cn::placeholder(content_type).to_string() } else { content };

@@ -49,6 +49,7 @@ use crate::common::records::Records;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{DateTime, NaiveDateTime};
 use std::collections::HashSet;
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
 /// DiscordChatExporter's CSV export.
@@ -73,13 +74,12 @@ impl Source for DiscordCsv {
         // Times without a zone: the store keys them on the clock as written.
         sink.local_times();
         let name = input.name().to_string();
-        let delim = input.head().lines().next().and_then(delimiter).ok_or_else(|| {
-            SourceError::parse(
-                &name,
-                Position::Line(1),
-                "expected the header AuthorID,Author,Date,Content,Attachments,Reactions (with `,` or `;`)",
-            )
-        })?;
+        let delim = input
+            .head()
+            .lines()
+            .next()
+            .and_then(delimiter)
+            .ok_or_else(|| SourceError::parse(&name, Position::Line(1), Msg::new("source.discord_header")))?;
         let (group, group_name) = place(&name);
         // A first pass for the author names that `@` mentions may use (an
         // earlier row can mention a later author); it also refuses a file cut
@@ -100,16 +100,16 @@ impl Source for DiscordCsv {
             let field = |i: usize| record.get(i).unwrap_or("");
             let date = field(2);
             let at = parse_date(date, tz).ok_or_else(|| {
-                SourceError::parse(
-                    &name,
-                    position,
-                    format!("date {date:?} is not like `05-Dec-19 07:48 AM`, `12/5/2019 7:48 AM` or ISO 8601"),
-                )
+                SourceError::parse(&name, position, Msg::new("source.discord_date").text("value", format!("{date:?}")))
             })?;
             let member = Some(field(0).trim()).filter(|s| !s.is_empty()).map(str::to_string);
             let member_name = Some(strip_discriminator(field(1))).filter(|s| !s.is_empty()).map(str::to_string);
             if member.is_none() && member_name.is_none() {
-                return Err(SourceError::parse(&name, position, "a row without `AuthorID` or `Author`"));
+                return Err(SourceError::parse(
+                    &name,
+                    position,
+                    Msg::new("source.record_without").text("fields", "`AuthorID`/`Author`"),
+                ));
             }
             let content = field(3);
             let attachments = field(4).trim();
@@ -161,18 +161,10 @@ fn delimiter(line: &str) -> Option<u8> {
 fn check_complete(file: &str, rows: &mut Records<'_, '_>, any_rows: bool, delim: u8) -> Result<(), SourceError> {
     let (last, line) = rows.last_char();
     if rows.quotes_odd() {
-        return Err(SourceError::parse(
-            file,
-            Position::Line(line),
-            "the file ends inside a quoted field: it is truncated",
-        ));
+        return Err(SourceError::parse(file, Position::Line(line), Msg::new("source.truncated_quoted")));
     }
     if any_rows && !(last == Some(b'"') || last == Some(delim)) {
-        return Err(SourceError::parse(
-            file,
-            Position::Line(line),
-            "the last row is incomplete (it should end with a quoted field): the file is truncated",
-        ));
+        return Err(SourceError::parse(file, Position::Line(line), Msg::new("source.truncated_row")));
     }
     Ok(())
 }
@@ -183,13 +175,13 @@ fn csv_error(file: &str, rows: &Records<'_, '_>, e: csv::Error) -> SourceError {
         Err(e) => e,
     };
     let position = e.position().map_or(Position::Whole, |p| Position::Line(p.line() as usize));
-    let message = match e.kind() {
+    let why = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("expected {expected_len} fields like the header, found {len}")
+            Msg::new("source.csv_fields").int("found", *len).int("expected", *expected_len)
         }
-        _ => e.to_string(),
+        _ => Msg::new("source.csv_other").text("detail", e.to_string()),
     };
-    SourceError::parse(file, position, message)
+    SourceError::parse(file, position, why)
 }
 
 /// `name#1234` → `name`; a name without a four-digit discriminator as is.

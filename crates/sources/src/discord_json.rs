@@ -47,6 +47,7 @@ use crate::{Input, Position, ReadOptions, Source, SourceError};
 use chrono::{DateTime, NaiveDateTime};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Timestamp};
 
 /// DiscordChatExporter's JSON export.
@@ -82,7 +83,7 @@ impl Source for DiscordJson {
             }
             "messages" => {
                 let Some(Named { id: Some(id), name }) = channel.take() else {
-                    return Err(js.error("`channel` with its `id` must come before `messages`"));
+                    return Err(js.error(Msg::new("source.channel_after_messages")));
                 };
                 let name = name.filter(|n| !n.is_empty());
                 let guild_name = guild
@@ -110,7 +111,9 @@ impl Source for DiscordJson {
             return Err(SourceError::parse(
                 input.name(),
                 Position::Whole,
-                "no `messages` array: not a DiscordChatExporter JSON export",
+                Msg::new("source.not_this_format")
+                    .text("field", "`messages`")
+                    .text("format", "DiscordChatExporter JSON"),
             ));
         }
         Ok(())
@@ -212,9 +215,12 @@ impl Reader<'_> {
             _ => return Ok(()),
         };
         let at = match &m.timestamp {
-            Some(t) => parse_time(&t.0, self.tz)
-                .ok_or_else(|| Fail::Data(format!("`timestamp` {:?} is not an ISO 8601 time", t.0)))?,
-            None => return Err(Fail::Data("a message without `timestamp`".into())),
+            Some(t) => parse_time(&t.0, self.tz).ok_or_else(|| {
+                Fail::Data(
+                    Msg::new("source.not_iso_time").text("field", "`timestamp`").text("value", format!("{:?}", t.0)),
+                )
+            })?,
+            None => return Err(Fail::Data(Msg::new("source.record_without").text("fields", "`timestamp`"))),
         };
         let id = m.id.map(Scalar::into_string).filter(|s| !s.is_empty());
         let (member, member_name, bot) = match m.author {
@@ -226,7 +232,7 @@ impl Reader<'_> {
             None => (None, None, false),
         };
         if member.is_none() && member_name.is_none() {
-            return Err(Fail::Data("a message without `author`".into()));
+            return Err(Fail::Data(Msg::new("source.record_without").text("fields", "`author`")));
         }
         let header = Header {
             platform: Platform::Discord,
@@ -239,13 +245,16 @@ impl Reader<'_> {
         };
         match event {
             Kind::Message => {
-                let edited_at =
-                    match &m.edited {
-                        Some(t) => Some(parse_time(&t.0, self.tz).ok_or_else(|| {
-                            Fail::Data(format!("`timestampEdited` {:?} is not an ISO 8601 time", t.0))
-                        })?),
-                        None => None,
-                    };
+                let edited_at = match &m.edited {
+                    Some(t) => Some(parse_time(&t.0, self.tz).ok_or_else(|| {
+                        Fail::Data(
+                            Msg::new("source.not_iso_time")
+                                .text("field", "`timestampEdited`")
+                                .text("value", format!("{:?}", t.0)),
+                        )
+                    })?),
+                    None => None,
+                };
                 let reply_to = m.reference.and_then(|r| {
                     let here = match &r.channel_id {
                         None => true,

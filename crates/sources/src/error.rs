@@ -2,6 +2,7 @@
 
 use std::fmt;
 use tonghao_model::SinkError;
+use tonghao_model::msg::Msg;
 
 /// Where in a file a problem is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,14 +40,15 @@ pub enum SourceError {
         source: std::io::Error,
     },
     /// The file is in the format but broken at `position`.
-    #[error("{file}: {position}: {message}")]
+    #[error("{file}: {position}: {why}")]
     Parse {
         /// The file.
         file: String,
         /// Where.
         position: Position,
-        /// What was found and what was expected.
-        message: String,
+        /// What was found and what was expected, in catalogue words (keys
+        /// under `source.`; `Display` shows the key and its values).
+        why: Msg,
     },
     /// The bytes are in no encoding tonghao knows.
     #[error(
@@ -60,12 +62,12 @@ pub enum SourceError {
         offset: usize,
     },
     /// No source recognises the file (or not the one asked for with `--format`).
-    #[error("{file}: {message}")]
+    #[error("{file}: {why}")]
     Unrecognised {
         /// The file.
         file: String,
-        /// What was tried.
-        message: String,
+        /// What was tried, in catalogue words.
+        why: Msg,
     },
     /// The sink refused an event (e.g. the store found it invalid).
     #[error("{file}: {position}: {source}")]
@@ -81,7 +83,16 @@ pub enum SourceError {
 
 impl SourceError {
     /// Shorthand for a parse error.
-    pub fn parse(file: &str, position: Position, message: impl Into<String>) -> Self {
-        SourceError::Parse { file: file.to_string(), position, message: message.into() }
+    pub fn parse(file: &str, position: Position, why: Msg) -> Self {
+        SourceError::Parse { file: file.to_string(), position, why }
+    }
+
+    /// Why a file is broken or refused, in catalogue words (a parse error, a
+    /// file no source recognises).
+    pub fn why(&self) -> Option<&Msg> {
+        match self {
+            SourceError::Parse { why, .. } | SourceError::Unrecognised { why, .. } => Some(why),
+            _ => None,
+        }
     }
 }

@@ -47,6 +47,7 @@ use crate::stream::too_long;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{NaiveDate, NaiveDateTime};
 use std::collections::HashMap;
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform};
 
 /// The LiveChat Gitter room dump.
@@ -68,11 +69,7 @@ impl Source for Gitter {
 
     fn read(&self, input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn EventSink) -> Result<(), SourceError> {
         let Some(room) = room_of(input.base_name()) else {
-            return Err(SourceError::parse(
-                input.name(),
-                Position::Whole,
-                "cannot tell the room from the file name; expected `owner_repo.txt`",
-            ));
+            return Err(SourceError::parse(input.name(), Position::Whole, Msg::new("source.gitter_room")));
         };
         let name = input.name().to_string();
         let max = input.limits().max_message_bytes;
@@ -155,11 +152,7 @@ impl Reader<'_> {
                 p.text.push('\n');
                 p.text.push_str(line);
             } else if !line.trim().is_empty() {
-                return Err(SourceError::parse(
-                    self.file,
-                    Position::Line(n),
-                    "expected a message line `[YYYY-MM-DD HH:MM:SS] <user> text`",
-                ));
+                return Err(SourceError::parse(self.file, Position::Line(n), Msg::new("source.gitter_line")));
             }
         }
         if let Some(p) = pending {
@@ -201,7 +194,7 @@ impl Reader<'_> {
             }
         }
         let at = self.tz.from_local(p.at).ok_or_else(|| {
-            SourceError::parse(self.file, Position::Line(p.line), "the time runs out of range with this offset")
+            SourceError::parse(self.file, Position::Line(p.line), Msg::new("source.time_out_of_range"))
         })?;
         let header = Header {
             platform: Platform::Gitter,

@@ -12,6 +12,7 @@ use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tonghao_model::EventSink;
+use tonghao_model::msg::Msg;
 
 pub use crate::stream::MAX_FILE_BYTES;
 
@@ -130,7 +131,7 @@ impl ZipBundle {
         let archive = zip::ZipArchive::new(file).map_err(|e| SourceError::Parse {
             file: label.clone(),
             position: Position::Whole,
-            message: format!("not a readable .zip archive: {e}"),
+            why: Msg::new("source.zip_unreadable").text("detail", e.to_string()),
         })?;
         let mut names: Vec<String> = archive
             .file_names()
@@ -154,16 +155,17 @@ impl ZipBundle {
     }
 
     fn info(&self, shown: &str, name: &str) -> Result<EntryInfo, SourceError> {
-        let bad = |message: String| SourceError::Parse { file: shown.to_string(), position: Position::Whole, message };
+        let bad = |why: Msg| SourceError::Parse { file: shown.to_string(), position: Position::Whole, why };
         let mut archive = self.archive.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = archive.by_name(name).map_err(|e| bad(format!("cannot read archive entry: {e}")))?;
+        let entry =
+            archive.by_name(name).map_err(|e| bad(Msg::new("source.zip_entry").text("detail", e.to_string())))?;
         if entry.encrypted() {
-            return Err(bad("the entry is encrypted".into()));
+            return Err(bad(Msg::new("source.zip_encrypted")));
         }
         let deflated = match entry.compression() {
             zip::CompressionMethod::Stored => false,
             zip::CompressionMethod::Deflated => true,
-            other => return Err(bad(format!("compressed with {other}, which tonghao does not read"))),
+            other => return Err(bad(Msg::new("source.zip_method").text("method", other.to_string()))),
         };
         Ok(EntryInfo {
             start: entry.data_start(),
@@ -283,7 +285,7 @@ impl Read for Checked {
                 return Err(io::Error::other(SourceError::parse(
                     &self.name,
                     Position::Byte(usize::try_from(self.read).unwrap_or(usize::MAX)),
-                    "the archive entry is corrupt (its CRC does not match)",
+                    Msg::new("source.zip_crc"),
                 )));
             }
         } else {
@@ -294,22 +296,19 @@ impl Read for Checked {
 }
 
 fn too_big(file: &str, size: u64, compressed: u64, limits: &Limits) -> SourceError {
-    let message = if size > limits.max_file_bytes {
-        format!("expands past {}, the largest file tonghao reads; split the export", mib(limits.max_file_bytes))
+    let why = if size > limits.max_file_bytes {
+        Msg::new("source.zip_too_big").text("limit", mib(limits.max_file_bytes))
     } else {
-        format!(
-            "expands to more than {}× its compressed size of {} (a zip bomb?); past {} an entry may expand \
-             {}× at most",
-            size / compressed.max(1),
-            mib(compressed),
-            mib(limits.zip_ratio_floor),
-            limits.max_zip_ratio,
-        )
+        Msg::new("source.zip_bomb")
+            .int("ratio", size / compressed.max(1))
+            .text("compressed", mib(compressed))
+            .text("floor", mib(limits.zip_ratio_floor))
+            .int("max", limits.max_zip_ratio)
     };
     SourceError::Parse {
         file: file.to_string(),
         position: Position::Byte(usize::try_from(size).unwrap_or(usize::MAX)),
-        message,
+        why,
     }
 }
 
@@ -322,7 +321,7 @@ pub fn open_path(path: &Path, limits: Limits) -> Result<Input<'static>, SourceEr
         return Err(SourceError::Parse {
             file: name,
             position: Position::Whole,
-            message: format!("larger than {}; split the export", mib(limits.max_file_bytes)),
+            why: Msg::new("source.file_too_big").text("limit", mib(limits.max_file_bytes)),
         });
     }
     let (path, shown) = (path.to_path_buf(), name.clone());
@@ -445,8 +444,9 @@ impl Job {
         };
         let source = match detect(&input, format) {
             Ok(s) => s,
-            Err(SourceError::Unrecognised { message, .. }) if !explicit && format.is_none() => {
-                return Ok(Outcome::Skipped(message));
+            // Without a format, nothing recognised it: not an export.
+            Err(SourceError::Unrecognised { .. }) if !explicit && format.is_none() => {
+                return Ok(Outcome::Skipped(crate::NOT_AN_EXPORT.into()));
             }
             Err(e) => return Err(e),
         };

@@ -106,6 +106,7 @@ use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform};
 
 /// IRC channel logs (botbot.me, Limnoria, irssi-style `[HH:MM]`, Ubuntu
@@ -148,12 +149,7 @@ impl Source for Irc {
         // day (`#channel/2024-03-02.log`): the folder names the channel.
         let channel = channel.or_else(|| folder_channel(input.name()));
         let Some(group) = channel else {
-            return Err(SourceError::parse(
-                input.name(),
-                Position::Whole,
-                "cannot tell the channel from the file name or its folder; name the log like \
-                 `#channel.2014-03-02.log`, or put the day files in a folder named after the channel",
-            ));
+            return Err(SourceError::parse(input.name(), Position::Whole, Msg::new("source.irc_channel")));
         };
         let name = input.name().to_string();
         let mut reader = Reader {
@@ -561,9 +557,9 @@ impl Clock {
     }
 }
 
-const NO_DATE: &str = "this line has a time but no date: the file name carries none and no \
-                       `--- Log opened` or `--- Day changed` line came before";
-const OUT_OF_RANGE: &str = "the date runs out of range";
+// catalogue keys (the clock's errors become messages where the line is known)
+const NO_DATE: &str = "source.irc_no_date";
+const OUT_OF_RANGE: &str = "source.date_out_of_range";
 
 /// A message held back until the next line shows whether it continues.
 struct Pending {
@@ -621,15 +617,11 @@ impl Reader<'_> {
                 self.flush(sink)?;
                 let at = match stamp {
                     Stamp::Full(at) => at,
-                    Stamp::Clock(secs) => self.clock.at(secs).map_err(|m| self.error(n, m))?,
+                    Stamp::Clock(secs) => self.clock.at(secs).map_err(|key| self.error(n, Msg::new(key)))?,
                 };
                 self.last_at = Some(at);
                 let Some(body) = parse_body(body) else {
-                    return Err(self.error(
-                        n,
-                        "expected `<nick> text`, `* nick action`, a `***`/`-!-`/`===` system line \
-                         or a `-nick-` notice after the timestamp",
-                    ));
+                    return Err(self.error(n, Msg::new("source.irc_body")));
                 };
                 self.body(body, at, n, escaped, sink)?;
             } else if escaped && self.pending.is_some() {
@@ -647,31 +639,25 @@ impl Reader<'_> {
                 self.flush(sink)?;
                 let at = match self.last_at {
                     Some(at) => at,
-                    None => self.clock.midnight().map_err(|m| self.error(n, m))?,
+                    None => self.clock.midnight().map_err(|key| self.error(n, Msg::new(key)))?,
                 };
                 self.body(Body::Star(rest), at, n, escaped, sink)?;
             } else if let Some(rest) = line.strip_prefix("--- ") {
                 self.flush(sink)?;
                 self.marker(rest, n)?;
             } else {
-                return Err(self.error(
-                    n,
-                    "expected an IRC log line: a timestamp (`2013-08-23T17:54:11`, `[12:34]`) and a body, \
-                     or a `===`/`---` line",
-                ));
+                return Err(self.error(n, Msg::new("source.irc_line")));
             }
         }
         self.flush(sink)?;
         if let Some((_, opened)) = block {
-            return Err(
-                self.error(opened, "the botbot `b'…'` block opened here is never closed: the file is truncated")
-            );
+            return Err(self.error(opened, Msg::new("source.irc_botbot_open")));
         }
         Ok(())
     }
 
-    fn error(&self, line: usize, message: &str) -> SourceError {
-        SourceError::parse(self.file, Position::Line(line), message)
+    fn error(&self, line: usize, why: Msg) -> SourceError {
+        SourceError::parse(self.file, Position::Line(line), why)
     }
 
     fn body(
@@ -747,7 +733,7 @@ impl Reader<'_> {
                 self.clock.set_date(d);
                 Ok(())
             }
-            None => Err(self.error(n, "expected a date like `Sun Mar 02 12:00:00 2014` or `Mon Mar 03 2014`")),
+            None => Err(self.error(n, Msg::new("source.irc_date"))),
         }
     }
 
@@ -795,7 +781,7 @@ impl Reader<'_> {
     }
 
     fn header(&self, nick: String, at: NaiveDateTime, n: usize) -> Result<Header, SourceError> {
-        let at = self.tz.from_local(at).ok_or_else(|| self.error(n, OUT_OF_RANGE))?;
+        let at = self.tz.from_local(at).ok_or_else(|| self.error(n, Msg::new(OUT_OF_RANGE)))?;
         Ok(Header {
             platform: Platform::Irc,
             group: self.group.clone(),

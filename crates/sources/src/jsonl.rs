@@ -3,6 +3,7 @@
 //! ingestion endpoint accepts.
 
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
+use tonghao_model::msg::Msg;
 use tonghao_model::{Event, EventSink};
 
 /// The canonical JSON Lines format.
@@ -37,9 +38,13 @@ impl Source for Jsonl {
                 continue;
             }
             let event: Event = serde_json::from_str(line).map_err(|e| {
-                SourceError::parse(&name, Position::LineColumn(n, e.column()), format!("not a canonical event: {e}"))
+                SourceError::parse(
+                    &name,
+                    Position::LineColumn(n, e.column()),
+                    Msg::new("source.not_canonical").text("detail", e.to_string()),
+                )
             })?;
-            event.validate().map_err(|e| SourceError::parse(&name, position, e.to_string()))?;
+            event.validate().map_err(|e| SourceError::parse(&name, position, e.0))?;
             emit(sink, event, &name, position)?;
         }
         Ok(())

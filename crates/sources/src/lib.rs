@@ -52,6 +52,7 @@ pub use util::*;
 pub use zone::Zone;
 
 use tonghao_model::EventSink;
+use tonghao_model::msg::Msg;
 
 /// A whole export file, decoded to text: what tests build and
 /// [`read_path`] returns. Sources never see one: they read an [`Input`]
@@ -155,6 +156,9 @@ pub const BUNDLE_SOURCES: &[&dyn BundleSource] = &[&slack::Slack];
 /// Why a file no source recognises is skipped (in a folder) or refused.
 pub const NOT_AN_EXPORT: &str = "not a chat export tonghao recognises; `tonghao formats` lists the formats";
 
+/// [`NOT_AN_EXPORT`]'s catalogue key.
+pub const NOT_AN_EXPORT_KEY: &str = "source.not_an_export";
+
 /// The single-file source for `file`: the one named by `format`, or the first
 /// that recognises it.
 pub fn detect(file: &Input<'_>, format: Option<&str>) -> Result<&'static dyn Source, SourceError> {
@@ -164,28 +168,22 @@ pub fn detect(file: &Input<'_>, format: Option<&str>) -> Result<&'static dyn Sou
         Some(f) => {
             let source = SOURCES.iter().find(|s| s.name() == f).ok_or_else(|| SourceError::Unrecognised {
                 file: file.name().to_string(),
-                message: format!("unknown format {f:?}; `tonghao formats` lists them"),
+                why: Msg::new("source.unknown_format").text("format", f),
             })?;
             if source.sniff(base, head) {
                 Ok(*source)
             } else {
-                Err(SourceError::Unrecognised {
-                    file: file.name().to_string(),
-                    message: format!("does not look like a {f} export{}", guess_hint(base, head)),
-                })
+                let why = match SOURCES.iter().find(|s| s.sniff(base, head)) {
+                    Some(like) => Msg::new("source.not_like_format_but").text("format", f).text("like", like.name()),
+                    None => Msg::new("source.not_like_format").text("format", f),
+                };
+                Err(SourceError::Unrecognised { file: file.name().to_string(), why })
             }
         }
         None => SOURCES.iter().find(|s| s.sniff(base, head)).copied().ok_or_else(|| SourceError::Unrecognised {
             file: file.name().to_string(),
-            message: NOT_AN_EXPORT.to_string(),
+            why: Msg::new(NOT_AN_EXPORT_KEY),
         }),
-    }
-}
-
-fn guess_hint(base: &str, head: &str) -> String {
-    match SOURCES.iter().find(|s| s.sniff(base, head)) {
-        Some(s) => format!(" (it looks like {})", s.name()),
-        None => String::new(),
     }
 }
 

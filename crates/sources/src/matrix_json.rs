@@ -69,6 +69,7 @@ use crate::{Input, Position, ReadOptions, Source, SourceError};
 use chrono::DateTime;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
+use tonghao_model::msg::Msg;
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Reaction, Recall, Timestamp,
 };
@@ -118,15 +119,11 @@ impl Source for MatrixJson {
             return Err(SourceError::parse(
                 input.name(),
                 Position::Whole,
-                "no `messages` array: not an Element (Matrix) chat export",
+                Msg::new("source.not_this_format").text("field", "`messages`").text("format", "Element (Matrix)"),
             ));
         }
         let Some(group) = notes.room_id.clone().or_else(|| notes.room_name.clone()) else {
-            return Err(SourceError::parse(
-                input.name(),
-                Position::Whole,
-                "neither a `room_id` in the events nor a `room_name`: the room cannot be named",
-            ));
+            return Err(SourceError::parse(input.name(), Position::Whole, Msg::new("source.matrix_room")));
         };
         // Pass 2: the events.
         input.rewind()?;
@@ -171,7 +168,7 @@ struct Redactor {
 }
 
 impl Notes {
-    fn note(&mut self, e: RawEvent<'_>) -> Result<(), String> {
+    fn note(&mut self, e: RawEvent<'_>) -> Result<(), Msg> {
         if self.room_id.is_none() {
             self.room_id = e.room_id.map(Str::into_string).filter(|r| !r.is_empty());
         }
@@ -360,9 +357,11 @@ impl Reader<'_> {
     }
 
     fn at(&self, ms: i64) -> Result<Timestamp, Fail> {
-        DateTime::from_timestamp_millis(ms)
-            .map(|t| self.tz.from_utc(t))
-            .ok_or_else(|| Fail::Data(format!("`origin_server_ts` {ms} is not a time in ms since 1970")))
+        DateTime::from_timestamp_millis(ms).map(|t| self.tz.from_utc(t)).ok_or_else(|| {
+            Fail::Data(
+                Msg::new("source.not_unix_millis").text("field", "`origin_server_ts`").text("value", ms.to_string()),
+            )
+        })
     }
 
     fn event(&mut self, e: RawEvent<'_>) -> Result<(), Fail> {
@@ -380,7 +379,7 @@ impl Reader<'_> {
         let kind = e.kind.as_ref().map_or("", |k| &*k.0).to_string();
         let id = nonempty(e.event_id);
         let Some(sender) = nonempty(e.sender) else {
-            return Err(Fail::Data("an event without `sender`".into()));
+            return Err(Fail::Data(Msg::new("source.record_without").text("fields", "`sender`")));
         };
         let at_ms = millis(e.origin_server_ts.as_ref()).map_err(Fail::Data)?;
         // Redacted: a recall instead of the message.
@@ -389,7 +388,7 @@ impl Reader<'_> {
             .as_ref()
             .and_then(|u| u.redacted_because.as_ref())
             .map(|r| {
-                Ok::<_, String>(Redactor {
+                Ok::<_, Msg>(Redactor {
                     id: r.event_id.as_ref().map(|s| s.0.to_string()),
                     sender: r.sender.as_ref().map(|s| s.0.to_string()),
                     at_ms: match &r.origin_server_ts {
@@ -515,7 +514,7 @@ impl Reader<'_> {
         }
         let header = self.header(nonempty(e.sender), at, nonempty(e.event_id));
         if header.member.is_none() {
-            return Err(Fail::Data("an event without `sender`".into()));
+            return Err(Fail::Data(Msg::new("source.record_without").text("fields", "`sender`")));
         }
         self.push(Event::Recall(Recall { header, target }))
     }
@@ -528,7 +527,7 @@ impl Reader<'_> {
         let (Some(target), Some(key)) = (rel.event_id.as_ref(), rel.key.as_ref()) else { return Ok(()) };
         let (target, emoji) = (target.0.to_string(), key.0.to_string());
         let Some(sender) = nonempty(e.sender) else {
-            return Err(Fail::Data("an event without `sender`".into()));
+            return Err(Fail::Data(Msg::new("source.record_without").text("fields", "`sender`")));
         };
         let at = self.at(millis(e.origin_server_ts.as_ref()).map_err(Fail::Data)?)?;
         let header = self.header(Some(sender), at, nonempty(e.event_id));
@@ -555,10 +554,12 @@ fn nonempty(s: Option<Str<'_>>) -> Option<String> {
 }
 
 /// `origin_server_ts`: ms since 1970, a number (or a string of one).
-fn millis(ts: Option<&Scalar<'_>>) -> Result<i64, String> {
+fn millis(ts: Option<&Scalar<'_>>) -> Result<i64, Msg> {
     match ts {
         Some(Scalar::Int(n)) => Ok(*n),
-        Some(Scalar::Str(s)) => s.trim().parse().map_err(|_| format!("`origin_server_ts` {s:?} is not a number")),
-        None => Err("an event without `origin_server_ts`".into()),
+        Some(Scalar::Str(s)) => s.trim().parse().map_err(|_| {
+            Msg::new("source.not_number").text("field", "`origin_server_ts`").text("value", format!("{s:?}"))
+        }),
+        None => Err(Msg::new("source.record_without").text("fields", "`origin_server_ts`")),
     }
 }

@@ -47,6 +47,7 @@ use crate::common::cn::{self, SysContext};
 use crate::stream::too_long;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{NaiveDate, NaiveTime};
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
 /// QQ's text export.
@@ -91,11 +92,7 @@ impl Source for QqTxt {
         while let Some((line_no, raw)) = next.take() {
             next = lines.next_line()?.map(|(n, l)| (n, l.to_string()));
             if next.is_none() && !lines.ended_with_newline() {
-                return Err(SourceError::parse(
-                    &name,
-                    Position::Line(line_no),
-                    "the file ends in the middle of a line (QQ ends every line with a line break): it looks truncated",
-                ));
+                return Err(SourceError::parse(&name, Position::Line(line_no), Msg::new("source.truncated_qq_line")));
             }
             let line = raw.trim_end_matches('\r');
             let trimmed = line.trim();
@@ -148,7 +145,7 @@ impl Source for QqTxt {
                     return Err(SourceError::parse(
                         &name,
                         Position::Line(line_no),
-                        format!("expected a message header like `2024-03-01 20:55:01 昵称(QQ号)`, found {trimmed:?}"),
+                        Msg::new("source.qq_header").text("found", format!("{trimmed:?}")),
                     ));
                 }
             }

@@ -76,6 +76,7 @@ use chrono::DateTime;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
+use tonghao_model::msg::Msg;
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Recall, Timestamp,
 };
@@ -465,7 +466,7 @@ fn parse_ts(ts: &str, tz: crate::Zone) -> Option<Timestamp> {
 
 fn bad_ts(file: &str, line: usize, ts: &str) -> SourceError {
     let shown: String = ts.chars().take(40).collect();
-    SourceError::parse(file, Position::Line(line), format!("`ts` {shown:?} is not a Slack timestamp (seconds.micros)"))
+    SourceError::parse(file, Position::Line(line), Msg::new("source.slack_ts").text("value", format!("{shown:?}")))
 }
 
 /// `<@U123>` and `<@U123|name>` in `text`, each id once.
@@ -535,7 +536,11 @@ impl Channel<'_> {
             return Ok(());
         }
         let Some(ts) = nonempty(m.ts.clone()) else {
-            return Err(SourceError::parse(file, Position::Line(line), "a message without `ts`"));
+            return Err(SourceError::parse(
+                file,
+                Position::Line(line),
+                Msg::new("source.record_without").text("fields", "`ts`"),
+            ));
         };
         let at = parse_ts(&ts, self.tz).ok_or_else(|| bad_ts(file, line, &ts))?;
         let position = Position::Line(line);

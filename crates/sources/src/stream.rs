@@ -24,6 +24,7 @@ use crate::{Position, SNIFF_BYTES, SourceError};
 use encoding_rs::{BIG5, DecoderResult, Encoding, GB18030, UTF_16BE, UTF_16LE};
 use std::cell::Cell;
 use std::io::{self, Read};
+use tonghao_model::msg::Msg;
 
 /// Bounds on what tonghao will read, so that a hostile or broken file is
 /// refused with a clear error instead of exhausting memory or time.
@@ -76,14 +77,7 @@ impl Default for Limits {
 /// The error for a multi-line message (starting on `line`) that grew past
 /// [`Limits::max_message_bytes`] (`max`).
 pub(crate) fn too_long(file: &str, line: usize, max: usize) -> SourceError {
-    SourceError::parse(
-        file,
-        Position::Line(line),
-        format!(
-            "a message longer than {} (the limit for one message): not a chat export, or a broken one",
-            mib(max as u64)
-        ),
-    )
+    SourceError::parse(file, Position::Line(line), Msg::new("source.message_too_long").text("limit", mib(max as u64)))
 }
 
 /// Mebibytes, for messages about limits.
@@ -185,7 +179,7 @@ impl<'a> Input<'a> {
     /// author names). The bytes are re-opened, never kept.
     pub fn rewind(&mut self) -> Result<(), SourceError> {
         let Some(reopen) = self.reopen.as_mut() else {
-            return Err(SourceError::parse(&self.name, Position::Whole, "this input cannot be read twice"));
+            return Err(SourceError::parse(&self.name, Position::Whole, Msg::new("source.cannot_reread")));
         };
         let bytes = reopen()?;
         self.text = TextReader::open(&self.name, bytes, self.from_text)?;
@@ -684,10 +678,7 @@ impl Lines<'_, '_> {
                 return Err(SourceError::parse(
                     self.name,
                     Position::Line(self.number + 1),
-                    format!(
-                        "a line longer than {} (the limit for one line): not a chat export, or a broken one",
-                        mib(self.max as u64)
-                    ),
+                    Msg::new("source.line_too_long").text("limit", mib(self.max as u64)),
                 ));
             }
             if !self.text.fill()? {
@@ -701,7 +692,7 @@ impl Lines<'_, '_> {
             return Err(SourceError::parse(
                 self.name,
                 Position::Line(self.number + 1),
-                format!("a line longer than {} (the limit for one line)", mib(self.max as u64)),
+                Msg::new("source.line_too_long").text("limit", mib(self.max as u64)),
             ));
         }
         self.pending = next;

@@ -63,6 +63,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Timestamp};
 
 /// Telegram Desktop's JSON export.
@@ -127,7 +128,9 @@ impl Source for Telegram {
             return Err(SourceError::parse(
                 input.name(),
                 Position::Whole,
-                "neither `messages` nor `chats` found: not a Telegram Desktop chat export",
+                Msg::new("source.not_this_format")
+                    .text("field", "`messages`/`chats`")
+                    .text("format", "Telegram Desktop"),
             ));
         }
         Ok(())
@@ -171,7 +174,7 @@ impl Reader<'_> {
             }
             "messages" => {
                 let Some(group) = id.clone() else {
-                    return Err(js.error("a chat's `id` must come before its `messages`"));
+                    return Err(js.error(Msg::new("source.chat_id_after_messages")));
                 };
                 let bot = (kind.as_deref() == Some("bot_chat")).then(|| format!("user{group}"));
                 let chat = Chat { group, name: name.clone().filter(|n| !n.is_empty()), bot };
@@ -382,28 +385,35 @@ fn when(
 ) -> Result<Timestamp, Fail> {
     let default = tz.unwrap_or(crate::Zone::hours(0));
     let local = match date {
-        Some(d) => Some(
-            parse_date(&d.0)
-                .ok_or_else(|| Fail::Data(format!("`{what}` {:?} is not a date like 2024-03-01T21:05:00", d.0)))?,
-        ),
+        Some(d) => Some(parse_date(&d.0).ok_or_else(|| {
+            Fail::Data(
+                Msg::new("source.telegram_date").text("field", format!("`{what}`")).text("value", format!("{:?}", d.0)),
+            )
+        })?),
         None => None,
     };
     let Some(unix) = unix else {
         return match local {
             Some(Local::Zoned(t)) => Ok(t),
             Some(Local::Naive(n)) => {
-                default.from_local(n).ok_or_else(|| Fail::Data(format!("`{what}` is out of range")))
+                default.from_local(n).ok_or_else(|| Fail::Data(Msg::new("source.time_out_of_range")))
             }
-            None => Err(Fail::Data(format!("a message without `{what}`"))),
+            None => Err(Fail::Data(Msg::new("source.record_without").text("fields", format!("`{what}`")))),
         };
     };
     let secs = match unix {
         Scalar::Int(n) => Some(*n),
         Scalar::Str(s) => s.trim().parse::<i64>().ok(),
     };
-    let instant = secs
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .ok_or_else(|| Fail::Data(format!("`{what}_unixtime` is not a time in seconds since 1970")))?;
+    let instant = secs.and_then(|s| DateTime::from_timestamp(s, 0)).ok_or_else(|| {
+        Fail::Data(Msg::new("source.not_unix_seconds").text("field", format!("`{what}_unixtime`")).text(
+            "value",
+            match unix {
+                Scalar::Int(n) => n.to_string(),
+                Scalar::Str(s) => format!("{s:?}"),
+            },
+        ))
+    })?;
     let offset = match local {
         Some(Local::Zoned(t)) => *t.offset(),
         Some(Local::Naive(n)) => {

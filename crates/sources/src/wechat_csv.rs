@@ -55,6 +55,7 @@ use crate::common::cn::{self, Linker, SysContext};
 use crate::common::records::Records;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use csv::{ReaderBuilder, StringRecord};
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
 /// The MemoTrace / WeChatMsg CSV export.
@@ -113,7 +114,11 @@ impl Source for WechatCsv {
         let mut rows = Records::new(input, ReaderBuilder::new().has_headers(true));
         let headers = rows.headers().map_err(|e| csv_error(&name, &mut rows, e))?;
         let cols = Columns::find(&headers).map_err(|missing| {
-            SourceError::parse(&name, Position::Line(1), format!("the header row has no `{missing}` column"))
+            SourceError::parse(
+                &name,
+                Position::Line(1),
+                Msg::new("source.header_column").text("column", missing.to_string()),
+            )
         })?;
 
         let mut state = State {
@@ -167,7 +172,7 @@ fn at_end(rows: &mut Records<'_, '_>, scratch: &mut StringRecord) -> bool {
 }
 
 fn truncated(file: &str, line: usize) -> SourceError {
-    SourceError::parse(file, Position::Line(line), "the file ends inside a quoted field: it looks truncated")
+    SourceError::parse(file, Position::Line(line), Msg::new("source.truncated_quoted"))
 }
 
 /// The group id and display name shared by every event of the file.
@@ -206,13 +211,20 @@ impl State<'_> {
         let field = |i: usize| record.get(i).unwrap_or("");
         let name = self.file;
         let ty: i64 = field(self.cols.ty).trim().parse().map_err(|_| {
-            SourceError::parse(name, position, format!("`Type` is {:?}, expected a number", field(self.cols.ty)))
+            SourceError::parse(
+                name,
+                position,
+                Msg::new("source.not_number")
+                    .text("field", "`Type`")
+                    .text("value", format!("{:?}", field(self.cols.ty))),
+            )
         })?;
         let sub_type: i64 = match field(self.cols.sub_type).trim() {
             "" => 0,
-            s => s
-                .parse()
-                .map_err(|_| SourceError::parse(name, position, format!("`SubType` is {s:?}, expected a number")))?,
+            s => s.parse().map_err(|_| {
+                let why = Msg::new("source.not_number").text("field", "`SubType`").text("value", format!("{s:?}"));
+                SourceError::parse(name, position, why)
+            })?,
         };
         let at = self.time(record, position)?;
         let content = field(self.cols.content);
@@ -232,7 +244,11 @@ impl State<'_> {
         }
 
         if sender.id.is_none() && sender.name.is_none() {
-            return Err(SourceError::parse(name, position, "a message row with neither `Sender` nor `NickName`"));
+            return Err(SourceError::parse(
+                name,
+                position,
+                Msg::new("source.record_without").text("fields", "`Sender`/`NickName`"),
+            ));
         }
         let (content_type, text, quote) = classify(ty, sub_type, content);
         let reply_to = quote.and_then(|q| {
@@ -272,12 +288,16 @@ impl State<'_> {
                 SourceError::parse(
                     self.file,
                     position,
-                    format!("`CreateTime` is empty and `StrTime` {local:?} is not `YYYY-MM-DD HH:MM:SS`"),
+                    Msg::new("source.wechat_strtime").text("value", format!("{local:?}")),
                 )
             });
         }
         raw.parse::<i64>().ok().and_then(|s| cn::unix_time(s, self.tz)).ok_or_else(|| {
-            SourceError::parse(self.file, position, format!("`CreateTime` is {raw:?}, expected unix seconds"))
+            SourceError::parse(
+                self.file,
+                position,
+                Msg::new("source.not_unix_seconds").text("field", "`CreateTime`").text("value", format!("{raw:?}")),
+            )
         })
     }
 }
@@ -379,11 +399,11 @@ fn csv_error(file: &str, rows: &mut Records<'_, '_>, e: csv::Error) -> SourceErr
         Some(p) => Position::Line(rows.line_of(p.byte())),
         None => Position::Whole,
     };
-    let message = match e.kind() {
+    let why = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("a row with {len} fields where the header has {expected_len} (a broken or truncated row)")
+            Msg::new("source.csv_fields").int("found", *len).int("expected", *expected_len)
         }
-        _ => format!("not readable as CSV: {e}"),
+        _ => Msg::new("source.csv_other").text("detail", e.to_string()),
     };
-    SourceError::parse(file, position, message)
+    SourceError::parse(file, position, why)
 }

@@ -41,6 +41,7 @@ use crate::common::json::{self, Id};
 use crate::common::non_empty;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use serde::Deserialize;
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Timestamp};
 
 /// The WeFlow / EchoTrace detailed JSON export.
@@ -69,7 +70,11 @@ impl Source for Weflow {
             Ok(())
         })?;
         let Some(session) = session else {
-            return Err(SourceError::parse(&file, Position::Whole, "no `session` object: not a WeFlow export"));
+            return Err(SourceError::parse(
+                &file,
+                Position::Whole,
+                Msg::new("source.not_this_format").text("field", "`session`").text("format", "WeFlow"),
+            ));
         };
         let (group, group_name) = group_of(&session, input.base_name());
         let mut reader =
@@ -185,7 +190,11 @@ impl Reader<'_> {
             (None, None) => None,
         };
         at.ok_or_else(|| {
-            SourceError::parse(self.file, position, "a message without a valid `createTime` or `formattedTime`")
+            SourceError::parse(
+                self.file,
+                position,
+                Msg::new("source.record_without").text("fields", "`createTime`/`formattedTime`"),
+            )
         })
     }
 
@@ -222,7 +231,7 @@ impl Reader<'_> {
             return Err(SourceError::parse(
                 self.file,
                 position,
-                "a message without `senderUsername` or `senderDisplayName`",
+                Msg::new("source.record_without").text("fields", "`senderUsername`/`senderDisplayName`"),
             ));
         }
         let text = if content.trim().is_empty() { cn::placeholder(content_type).to_string() } else { content };

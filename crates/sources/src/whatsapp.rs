@@ -74,6 +74,7 @@
 use crate::stream::too_long;
 use crate::{Input, Position, ReadOptions, Source, SourceError, emit};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use tonghao_model::msg::Msg;
 use tonghao_model::{
     ContentType, Event, EventSink, Header, Membership, Message, PersonRef, Platform, Recall, Timestamp,
 };
@@ -132,7 +133,7 @@ impl Source for Whatsapp {
             }
         }
         if !r.seen_header {
-            return Err(SourceError::parse(&name, Position::Whole, "no dated message header: the file is empty"));
+            return Err(SourceError::parse(&name, Position::Whole, Msg::new("source.whatsapp_empty")));
         }
         r.flush()
     }
@@ -399,37 +400,40 @@ impl Reader<'_> {
     fn timestamp(&self, h: &RawHeader, order: Order, line: usize) -> Result<Timestamp, SourceError> {
         let date = h.date(order).ok_or_else(|| {
             let [a, b, c] = h.date;
-            let how = match (h.year_first, order) {
-                (true, _) | (_, Order::Ymd) => "year-month-day",
-                (_, Order::Dmy) => "day-month-year",
-                (_, Order::Mdy) => "month-day-year",
+            let key = match (h.year_first, order) {
+                (true, _) | (_, Order::Ymd) => "source.no_such_date_ymd",
+                (_, Order::Dmy) => "source.no_such_date_dmy",
+                (_, Order::Mdy) => "source.no_such_date_mdy",
             };
             SourceError::parse(
                 self.file,
                 Position::LineColumn(line, 1),
-                format!("no such date {a}/{b}/{c} (this file's dates read {how})"),
+                Msg::new(key).text("date", format!("{a}/{b}/{c}")),
             )
         })?;
         let time = h.time().ok_or_else(|| {
             SourceError::parse(
                 self.file,
                 Position::LineColumn(line, 1),
-                format!(
-                    "no such time {}:{:02}:{:02}{}",
-                    h.hour,
-                    h.minute,
-                    h.second,
-                    match h.pm {
-                        Some(true) => " PM",
-                        Some(false) => " AM",
-                        None => "",
-                    }
+                Msg::new("source.no_such_time").text(
+                    "time",
+                    format!(
+                        "{}:{:02}:{:02}{}",
+                        h.hour,
+                        h.minute,
+                        h.second,
+                        match h.pm {
+                            Some(true) => " PM",
+                            Some(false) => " AM",
+                            None => "",
+                        }
+                    ),
                 ),
             )
         })?;
-        self.tz.from_local(NaiveDateTime::new(date, time)).ok_or_else(|| {
-            SourceError::parse(self.file, Position::Line(line), "time out of range for the offset".to_string())
-        })
+        self.tz
+            .from_local(NaiveDateTime::new(date, time))
+            .ok_or_else(|| SourceError::parse(self.file, Position::Line(line), Msg::new("source.time_out_of_range")))
     }
 
     fn header_of(&self, at: Timestamp, name: &str) -> Header {
@@ -474,13 +478,13 @@ impl Reader<'_> {
         if raw.trim().is_empty() {
             return Ok(());
         }
-        let expected = if !self.seen_header {
-            "expected a dated header like `12/9/20, 23:55 - Name: text` or `[12/9/20, 23:55:01] Name: text`"
-        } else {
-            "expected a dated header: a system line cannot continue on the next line"
-        };
+        let key = if !self.seen_header { "source.whatsapp_first_header" } else { "source.whatsapp_header" };
         let shown: String = raw.chars().take(40).collect();
-        Err(SourceError::parse(self.file, Position::LineColumn(line, 1), format!("{expected}, found {shown:?}")))
+        Err(SourceError::parse(
+            self.file,
+            Position::LineColumn(line, 1),
+            Msg::new(key).text("found", format!("{shown:?}")),
+        ))
     }
 
     /// Emits the pending message, if any.

@@ -382,9 +382,9 @@ fn ids_only_where_the_format_has_them() {
 
 fn assert_parse_error(result: Result<Vec<Event>, SourceError>, name: &str) {
     match result {
-        Err(SourceError::Parse { file, position, message }) => {
+        Err(SourceError::Parse { file, position, why }) => {
             assert_eq!(file, name);
-            assert!(!matches!(position, Position::Whole), "{name}: a precise position, got {position:?}: {message}");
+            assert!(!matches!(position, Position::Whole), "{name}: a precise position, got {position:?}: {why}");
         }
         other => panic!("{name}: expected a parse error, got {other:?}"),
     }

@@ -153,7 +153,13 @@ fn broken_and_foreign_files_are_refused_with_a_position() {
     // No time.
     let no_ts = r#"{"room_name":"r","messages":[{"type":"m.room.message","room_id":"!r:x","sender":"@a:x","content":{"body":"hi"},"event_id":"$1"}]}"#;
     match read(no_ts) {
-        Err(SourceError::Parse { message, .. }) => assert!(message.contains("origin_server_ts"), "{message}"),
+        Err(SourceError::Parse { why, .. }) => {
+            assert_eq!(
+                (why.key, why.to_string().contains("origin_server_ts")),
+                ("source.record_without", true),
+                "{why}"
+            )
+        }
         other => panic!("{other:?}"),
     }
     // Truncated.

@@ -35,7 +35,7 @@
 
 mod common;
 
-use common::{data_dir, fixture, read_fixture, read_text, tally, text_file};
+use common::{data_dir, fixture, read_fixture, read_text, tally, text_arg, text_file};
 use std::collections::HashSet;
 use std::io::Write;
 use tonghao_model::{ContentType, Event, EventSink, Message, PersonRef, SinkError};
@@ -297,18 +297,18 @@ fn telegram_full_account_export() {
 fn telegram_chat_id_must_precede_messages() {
     let file = text_file("x.json", r#"{"name": "g", "type": "private_group", "messages": [], "id": 1}"#);
     let err = read_as("telegram", &file, &ReadOptions::default()).unwrap_err();
-    let SourceError::Parse { file, position, message } = err else { panic!("{err}") };
+    let SourceError::Parse { file, position, why } = err else { panic!("{err}") };
     assert_eq!(file, "x.json");
     assert!(matches!(position, Position::LineColumn(1, c) if c > 40), "{position:?}");
-    assert!(message.contains("`id` must come before"), "{message}");
+    assert_eq!(why.key, "source.chat_id_after_messages", "{why}");
 }
 
 #[test]
 fn telegram_bad_date_names_the_message() {
     let text = "{\"name\": \"g\", \"type\": \"private_group\", \"id\": 1, \"messages\": [\n{\"id\": 1, \"type\": \"message\", \"date\": \"yesterday\", \"from_id\": \"user1\", \"text\": \"x\"}\n]}";
     let err = read_as("telegram", &text_file("bad.json", text), &ReadOptions::default()).unwrap_err();
-    let SourceError::Parse { position: Position::LineColumn(2, _), message, .. } = &err else { panic!("{err:?}") };
-    assert!(message.contains("yesterday"), "{message}");
+    let SourceError::Parse { position: Position::LineColumn(2, _), why, .. } = &err else { panic!("{err:?}") };
+    assert_eq!((why.key, text_arg(why, "value")), ("source.telegram_date", "\"yesterday\""), "{why}");
 }
 
 /// A sink that refuses the n-th event.
@@ -554,8 +554,8 @@ fn discord_csv_exporter_names_and_newer_dates() {
     // A date in no known pattern names its line.
     let bad = "AuthorID,Author,Date,Content,Attachments,Reactions\n\"1\",\"a\",\"x\",\"\",\"\",\"\"\n\"1\",\"a\",\"04.01.2019 17:52\",\"\",\"\",\"\"\n";
     let err = read_as("discord-csv", &text_file("1.csv", bad), &ReadOptions::default()).unwrap_err();
-    let SourceError::Parse { position: Position::Line(2), message, .. } = &err else { panic!("{err:?}") };
-    assert!(message.contains("\"x\""), "{message}");
+    let SourceError::Parse { position: Position::Line(2), why, .. } = &err else { panic!("{err:?}") };
+    assert_eq!((why.key, text_arg(why, "value")), ("source.discord_date", "\"x\""), "{why}");
 }
 
 // ------------------------------------------------- Errors and detection
@@ -588,11 +588,11 @@ fn truncated_files_are_parse_errors_with_a_position() {
         let (_dir, file) = truncated(rel, keep);
         // Still recognised from its head, then refused.
         let err = read_text(&file).unwrap_err();
-        let SourceError::Parse { file: name, position, message } = &err else { panic!("{rel}: {err:?}") };
+        let SourceError::Parse { file: name, position, why } = &err else { panic!("{rel}: {err:?}") };
         assert_eq!(name, &file.name, "{rel}");
         assert!(name.ends_with(file.base_name()));
         assert!(matches!(position, Position::Line(_) | Position::LineColumn(..)), "{rel}: {position:?}");
-        assert!(!message.is_empty());
+        assert!(why.key.starts_with("source."), "{rel}: {why}");
         if let Position::LineColumn(line, _) = position {
             assert!(*line >= file.text.lines().count(), "{rel}: the error is at the end, not at {line}");
         }
@@ -603,9 +603,9 @@ fn truncated_files_are_parse_errors_with_a_position() {
 fn forcing_the_wrong_format_is_refused() {
     let discord = read_path(&fixture("discord/GC_3A_5M.json")).unwrap();
     let err = detect(&discord.input(), Some("telegram")).err().expect("refused");
-    let SourceError::Unrecognised { file, message } = &err else { panic!("{err:?}") };
+    let SourceError::Unrecognised { file, why } = &err else { panic!("{err:?}") };
     assert_eq!(file, &discord.name);
-    assert!(message.contains("discord-json"), "a hint at the right format: {message}");
+    assert_eq!((why.key, text_arg(why, "like")), ("source.not_like_format_but", "discord-json"), "a hint: {why}");
 
     let telegram = read_path(&fixture("telegram/DM_2A_7M.json")).unwrap();
     assert!(detect(&telegram.input(), Some("discord-json")).is_err());

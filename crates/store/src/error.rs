@@ -38,18 +38,12 @@ pub enum StoreError {
     /// The named thing does not exist, in catalogue words (the application
     /// layer words them in its reader's language; `Display` shows only the
     /// key and its values, for logs).
-    #[error("{}", bare(.0))]
+    #[error("{0}")]
     NotFound(Msg),
     /// The thing to create exists already (a user name taken), in words as
     /// for [`StoreError::NotFound`].
-    #[error("{}", bare(.0))]
+    #[error("{0}")]
     Conflict(Msg),
-}
-
-/// A message without its catalogue: the key and its values.
-fn bare(m: &Msg) -> String {
-    let args: Vec<String> = m.args.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-    format!("{} ({})", m.key, args.join(", "))
 }
 
 impl StoreError {

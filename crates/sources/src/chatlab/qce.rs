@@ -5,6 +5,7 @@ use crate::common::json::{self, Id};
 use crate::common::non_empty;
 use crate::{Input, Position, ReadOptions, SourceError, emit};
 use serde::Deserialize;
+use tonghao_model::msg::Msg;
 use tonghao_model::{ContentType, Event, EventSink, Header, Message, PersonRef, Platform, Recall};
 
 /// The head is a qq-chat-exporter JSON file.
@@ -78,7 +79,11 @@ pub(super) fn read(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn Eve
         Ok(())
     })?;
     let Some(chat_info) = chat_info else {
-        return Err(SourceError::parse(&file, Position::Whole, "no `chatInfo` object: not a qq-chat-exporter export"));
+        return Err(SourceError::parse(
+            &file,
+            Position::Whole,
+            Msg::new("source.not_this_format").text("field", "`chatInfo`").text("format", "qq-chat-exporter"),
+        ));
     };
     let group = match chat_info.name.trim() {
         "" => {
@@ -100,7 +105,7 @@ pub(super) fn read(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn Eve
             SourceError::parse(
                 &file,
                 position,
-                format!("`timestamp` {} is not unix milliseconds since 1970", m.timestamp),
+                Msg::new("source.not_unix_millis").text("field", "`timestamp`").text("value", m.timestamp.to_string()),
             )
         })?;
         let header = |who: PersonRef, id: Option<String>| Header {
@@ -123,7 +128,11 @@ pub(super) fn read(input: &mut Input<'_>, opts: &ReadOptions, sink: &mut dyn Eve
             name: non_empty(m.sender.name),
         };
         if who.id.is_none() && who.name.is_none() {
-            return Err(SourceError::parse(&file, position, "a message without `sender.uin`, `uid` or `name`"));
+            return Err(SourceError::parse(
+                &file,
+                position,
+                Msg::new("source.record_without").text("fields", "`sender.uin`/`uid`/`name`"),
+            ));
         }
         let id = real_id(m.id.map(|i| i.0));
         let (event, recall) = message(m.content, who, id, &header);

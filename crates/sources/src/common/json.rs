@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 use tonghao_model::SinkError;
+use tonghao_model::msg::Msg;
 
 /// An id that exports write as a string or as a number.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -366,17 +367,14 @@ impl<'x> Raw<'x> {
             }
             Err(e) if e.is_eof() => {
                 self.incomplete.set(true);
-                Err(self.error("incomplete"))
+                Err(self.error(Msg::new("source.json_incomplete")))
             }
             Err(e) => Err(serde_error(self.file(), self.text, self.start(), &e)),
         }
     }
 
     fn too_long(&self) -> SourceError {
-        self.error(format!(
-            "a value (one message) longer than {} (the limit for one message): not a chat export, or a broken one",
-            mib(self.max as u64)
-        ))
+        self.error(Msg::new("source.value_too_long").text("limit", mib(self.max as u64)))
     }
 
     /// Where the value starts in the file.
@@ -386,8 +384,8 @@ impl<'x> Raw<'x> {
     }
 
     /// A parse error at the start of the value.
-    pub(crate) fn error(&self, message: impl Into<String>) -> SourceError {
-        SourceError::parse(self.file(), self.start(), message)
+    pub(crate) fn error(&self, why: Msg) -> SourceError {
+        SourceError::parse(self.file(), self.start(), why)
     }
 
     /// The file's name.
@@ -399,8 +397,8 @@ impl<'x> Raw<'x> {
 /// Why one message could not be turned into events, before the reader
 /// knows where it is: [`Fail::at`] places it at the message.
 pub(crate) enum Fail {
-    /// The data is wrong; the text says how.
-    Data(String),
+    /// The data is wrong; the message says how.
+    Data(Msg),
     /// The sink refused an event.
     Sink(SinkError),
 }
@@ -428,15 +426,15 @@ impl<'r, 'a> JsonStream<'r, 'a> {
     }
 
     /// A parse error at the next unread character.
-    pub(crate) fn error(&self, message: impl Into<String>) -> SourceError {
-        SourceError::parse(self.text.name(), self.position(), message)
+    pub(crate) fn error(&self, why: Msg) -> SourceError {
+        SourceError::parse(self.text.name(), self.position(), why)
     }
 
     /// The error for a file that ends inside the document, placed at its end.
     fn truncated(&mut self) -> SourceError {
         let n = self.text.bytes().len();
         self.text.consume(n);
-        self.error("the file ends inside the JSON (truncated?)")
+        self.error(Msg::new("source.truncated_json"))
     }
 
     /// The next character that is not whitespace, left unread; `None` at
@@ -462,7 +460,7 @@ impl<'r, 'a> JsonStream<'r, 'a> {
                 self.text.consume(1);
                 Ok(())
             }
-            Some(_) => Err(self.error(format!("expected {what}"))),
+            Some(_) => Err(self.error(Msg::new("source.json_expected").text("what", what))),
             None => Err(self.truncated()),
         }
     }
@@ -479,7 +477,9 @@ impl<'r, 'a> JsonStream<'r, 'a> {
                 self.text.consume(1);
                 Ok(false)
             }
-            Some(_) => Err(self.error(format!("expected `,` or `{}`", close as char))),
+            Some(_) => {
+                Err(self.error(Msg::new("source.json_expected_comma").text("close", (close as char).to_string())))
+            }
             None => Err(self.truncated()),
         }
     }
@@ -506,7 +506,7 @@ impl<'r, 'a> JsonStream<'r, 'a> {
         loop {
             match self.peek()? {
                 Some(b'"') => {}
-                Some(_) => return Err(self.error("expected a key (a string)")),
+                Some(_) => return Err(self.error(Msg::new("source.json_expected_key"))),
                 None => return Err(self.truncated()),
             }
             let key: String = self.value()?;
@@ -627,11 +627,7 @@ impl<'r, 'a> JsonStream<'r, 'a> {
             let found = scan.run(b, &mut i);
             let len = found.unwrap_or(b.len());
             if len > self.max {
-                return Err(self.error(format!(
-                    "a value (one message) longer than {} (the limit for one message): not a chat export, or a \
-                     broken one",
-                    mib(self.max as u64)
-                )));
+                return Err(self.error(Msg::new("source.value_too_long").text("limit", mib(self.max as u64))));
             }
             if let Some(end) = found {
                 return Ok(end);
@@ -646,7 +642,7 @@ impl<'r, 'a> JsonStream<'r, 'a> {
     pub(crate) fn end(&mut self) -> Result<(), SourceError> {
         match self.peek()? {
             None => Ok(()),
-            Some(_) => Err(self.error("unexpected text after the JSON document")),
+            Some(_) => Err(self.error(Msg::new("source.json_trailing"))),
         }
     }
 }
@@ -840,8 +836,9 @@ pub(crate) fn serde_error(file: &str, raw: &str, start: Position, e: &serde_json
         Some(i) => message[..i].to_string(),
         None => message,
     };
-    let message = if e.is_syntax() || e.is_eof() { format!("malformed JSON: {message}") } else { message };
-    SourceError::Parse { file: file.to_string(), position, message }
+    // serde's own words (a field's name, what it expected) stay as it wrote them
+    let why = Msg::new(if e.is_syntax() || e.is_eof() { "source.json_malformed" } else { "source.json_data" });
+    SourceError::Parse { file: file.to_string(), position, why: why.text("detail", message) }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::{Position, SourceError};
 use csv::{ReaderBuilder, StringRecord};
 use std::collections::VecDeque;
 use std::io::{self, Read};
+use tonghao_model::msg::Msg;
 
 /// The csv crate's reader over an [`Input`].
 pub(crate) struct Records<'r, 'a> {
@@ -46,10 +47,7 @@ impl Read for Counted<'_, '_> {
             return Err(io::Error::other(SourceError::parse(
                 self.text.name(),
                 Position::Line(line),
-                format!(
-                    "a CSV record longer than {} (the limit for one message): not a chat export, or a broken one",
-                    mib(self.max)
-                ),
+                Msg::new("source.record_too_long").text("limit", mib(self.max)),
             )));
         }
         let n = crate::stream::TextRead { text: &mut *self.text }.read(out)?;
@@ -112,7 +110,7 @@ impl<'r, 'a> Records<'r, 'a> {
         }
         match e.into_kind() {
             csv::ErrorKind::Io(io) => Ok(from_io(&self.name, io)),
-            _ => Ok(SourceError::parse(&self.name, Position::Whole, "unreadable CSV")),
+            _ => Ok(SourceError::parse(&self.name, Position::Whole, Msg::new("source.csv_unreadable"))),
         }
     }
 

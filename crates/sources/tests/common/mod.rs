@@ -72,3 +72,11 @@ pub struct Tally {
     pub leaves: usize,
     pub other: usize,
 }
+
+/// A text argument of a reader's message (`""` when it has none).
+pub fn text_arg<'m>(why: &'m tonghao_model::msg::Msg, name: &str) -> &'m str {
+    match why.arg(name) {
+        Some(tonghao_model::msg::Arg::Text(t)) => t,
+        _ => "",
+    }
+}
