@@ -275,7 +275,8 @@ pub fn import_job(
 /// Events after which a session is committed and a new one begun: a
 /// thousand small files share one commit (their per-file commit was most of
 /// their cost), while the write-ahead log and what a crash can undo stay
-/// bounded.
+/// bounded. Not for a bulk load into an empty store ([`ImportSession::bulk`]):
+/// it is one session, as nothing was there before it to keep.
 pub const EVENTS_PER_COMMIT: u64 = 2_000_000;
 
 /// Imports every job under `req.paths`, each atomic within a store session
@@ -320,7 +321,7 @@ pub fn import(
     let mut since_commit = 0;
     let mut session = store.begin_import(community)?;
     for job in &jobs {
-        if since_commit >= EVENTS_PER_COMMIT {
+        if since_commit >= EVENTS_PER_COMMIT && !session.bulk() {
             session.commit().map_err(|e| aborted(e, &reports))?;
             session = store.begin_import(community)?;
             since_commit = 0;

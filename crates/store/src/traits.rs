@@ -64,6 +64,14 @@ pub trait ImportSession {
     fn file(&mut self, source: &str, feed: &mut Feed<'_>) -> Result<ImportStats, StoreError>;
     /// Makes every file of the session durable at once.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
+    /// Whether the session is a bulk load: it began on an empty table and
+    /// builds some of its indexes once, at its commit, instead of row by row.
+    /// A long import then keeps one such session to its end: a commit half-way
+    /// would build those indexes, and every later session keep them up to
+    /// date row by row, a third slower (docs/benchmarks.md).
+    fn bulk(&self) -> bool {
+        false
+    }
 }
 
 /// Reading what is stored.

@@ -71,3 +71,19 @@ fn time_index_survives_failed_skipped_and_first_imports() {
     assert_eq!(ordered.len(), 3);
     assert!(ordered.is_sorted());
 }
+
+/// A session that began on an empty table is a bulk load (the import keeps
+/// it open to its end); once messages are stored, sessions are not.
+#[test]
+fn only_a_session_into_an_empty_table_is_a_bulk_load() {
+    let (_dir, store) = file_store();
+    let mut session = store.begin_import("default").unwrap();
+    assert!(session.bulk(), "an empty table: the indexes are built at commit");
+    session.file("one", &mut common::feed(&[message("1", "2024-03-01T20:00:00+08:00")])).unwrap();
+    assert!(session.bulk(), "still the same session");
+    session.commit().unwrap();
+    let session = store.begin_import("default").unwrap();
+    assert!(!session.bulk(), "messages are stored: the indexes stay up to date row by row");
+    session.commit().unwrap();
+    assert!(uses_time_index(&store));
+}

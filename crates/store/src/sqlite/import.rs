@@ -233,6 +233,10 @@ impl ImportSession for SqliteSession<'_> {
         result
     }
 
+    fn bulk(&self) -> bool {
+        self.time_index.is_some() || self.member_index.is_some()
+    }
+
     fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         let err = db(&self.db.path);
         if self.broken {
