@@ -371,10 +371,10 @@ fn aborted(e: StoreError, reports: &[FileReport]) -> AppError {
 /// Fails before anything is written when the disk that holds the store
 /// (`db`) has less room than the import may take: the store's size again,
 /// for the write-ahead log (a long import session can rewrite every page of
-/// the store in it before the checkpoint), plus the inputs' size, an upper
-/// bound for the new rows (the store takes about 180 bytes a message; the
-/// exports 190 to 290). Where the free space cannot be read, the import
-/// goes on.
+/// the store in it before the checkpoint), plus twice the inputs' size, an
+/// upper bound for the new rows, which are written to the log and then to
+/// the store (the store takes about 180 bytes a message; the exports 190 to
+/// 290). Where the free space cannot be read, the import goes on.
 fn check_room(db: &std::path::Path, input_bytes: u64) -> Result<()> {
     let len = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
     let wal = std::path::PathBuf::from(format!("{}-wal", db.display()));
@@ -384,7 +384,8 @@ fn check_room(db: &std::path::Path, input_bytes: u64) -> Result<()> {
         _ => std::path::Path::new("."),
     };
     let Some(free) = free_bytes(dir) else { return Ok(()) };
-    let need = store_bytes.saturating_add(input_bytes);
+    // The new rows go into the log first and into the store at the commit.
+    let need = store_bytes.saturating_add(input_bytes.saturating_mul(2));
     if free >= need {
         return Ok(());
     }

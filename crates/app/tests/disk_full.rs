@@ -62,7 +62,7 @@ fn a_full_disk_fails_the_import_clearly_and_keeps_the_store_as_it_was() {
 
 /// Before anything is written, an import checks that the disk holding the
 /// store has room for it (the store's size again for the write-ahead log,
-/// plus the inputs' size) and fails, saying how much, when it has not. The
+/// plus twice the inputs' size) and fails, saying how much, when it has not. The
 /// input is a sparse file: 8 TiB long, taking no room, more than any disk
 /// here has free.
 #[test]
