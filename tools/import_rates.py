@@ -32,6 +32,7 @@ def main():
     ap.add_argument("--db", required=True, help="a new database (removed first if it exists)")
     ap.add_argument("--folder", required=True, help="the folder whose files are compared")
     ap.add_argument("--share", type=float, default=0.10, help="share of files at each end (0.10)")
+    ap.add_argument("--tenths", action="store_true", help="also the rate over each tenth of the files")
     ap.add_argument("paths", nargs="+")
     a = ap.parse_args()
 
@@ -71,6 +72,12 @@ def main():
     print(f"  first {k}: {fm} messages in {ft:.2f} s = {fr:,.0f} msg/s")
     print(f"  last {k}:  {lm} messages in {lt:.2f} s = {lr:,.0f} msg/s")
     print(f"  last/first: {lr / fr:.2f}")
+    if a.tenths:
+        # a step between two tenths is a commit or a change of path; a slope, the store's growth
+        for t in range(10):
+            part = idx[len(idx) * t // 10 : len(idx) * (t + 1) // 10]
+            m, secs, r = rate(part)
+            print(f"  tenth {t + 1}: {m} messages in {secs:.2f} s = {r:,.0f} msg/s")
 
 
 if __name__ == "__main__":
