@@ -200,7 +200,8 @@ impl Bundle for ZipBundle {
         }
         let (data, limits, label) = (self.data.clone(), self.limits.clone(), shown.clone());
         let open = move || -> Box<dyn Read> {
-            let raw = Slice { file: data.clone(), pos: info.start, end: info.start.saturating_add(info.compressed) };
+            let end = info.start.saturating_add(info.compressed);
+            let raw = Slice { file: data.clone(), name: label.clone(), pos: info.start, end };
             let inner: Box<dyn Read> = if info.deflated {
                 Box::new(flate2::read::DeflateDecoder::new(BufReader::with_capacity(64 * 1024, raw)))
             } else {
@@ -229,6 +230,8 @@ impl Bundle for ZipBundle {
 /// The bytes `pos..end` of a shared file, read at their offsets.
 struct Slice {
     file: Arc<File>,
+    /// The entry, as errors name it (`archive.zip!chat.txt`).
+    name: String,
     pos: u64,
     end: u64,
 }
@@ -242,7 +245,8 @@ impl Read for Slice {
         }
         let n = read_at(&self.file, &mut out[..want], self.pos)?;
         if n == 0 {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive ends inside an entry"));
+            let why = Msg::new("source.zip_cut");
+            return Err(io::Error::other(SourceError::parse(&self.name, Position::Whole, why)));
         }
         self.pos += n as u64;
         Ok(n)

@@ -326,3 +326,26 @@ fn deeply_nested_json_is_skipped_or_refused_without_recursion() {
     let err = common::read_text(&common::text_file("result.json", &inside("text"))).unwrap_err();
     assert!(matches!(err, SourceError::Parse { position: Position::LineColumn(1, _), .. }), "{err:?}");
 }
+
+/// An archive cut short while it is read (a copy still arriving, a network
+/// share gone) is refused as truncated, naming the entry.
+#[test]
+fn an_archive_cut_while_read_names_its_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("chat.txt", opts).unwrap();
+    for i in 0..2000 {
+        writeln!(zip, "12/9/20, 23:55 - Bob: message {i}").unwrap();
+    }
+    zip.finish().unwrap();
+    let bundle = ZipBundle::open(&path).unwrap();
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(1000).unwrap();
+    let err = match bundle.open_text("chat.txt") {
+        Err(e) => e,
+        Ok(mut input) => input.read_to_string().unwrap_err(),
+    };
+    assert_eq!(err.why().map(|w| w.key), Some("source.zip_cut"), "{err:?}");
+    assert!(err.to_string().starts_with(&format!("{}!chat.txt", path.display())), "{err}");
+}
