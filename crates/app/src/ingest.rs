@@ -2,6 +2,7 @@
 //! transaction each, read and parsed on a second thread while the store
 //! writes, with progress any face can show and a result per file.
 
+use crate::i18n::Lang;
 use crate::{AppError, Result};
 use chrono::FixedOffset;
 use serde::Serialize;
@@ -81,8 +82,8 @@ fn in_both_languages<S: serde::Serializer>(why: &Option<Msg>, s: S) -> std::resu
     use serde::ser::SerializeMap;
     let mut map = s.serialize_map(Some(2))?;
     if let Some(m) = why {
-        map.serialize_entry("zh", &crate::i18n::Lang::Zh.msg(m))?;
-        map.serialize_entry("en", &crate::i18n::Lang::En.msg(m))?;
+        map.serialize_entry("zh", &Lang::Zh.msg(m))?;
+        map.serialize_entry("en", &Lang::En.msg(m))?;
     }
     map.end()
 }
@@ -303,7 +304,7 @@ pub fn import(
                     file: path.display().to_string(),
                     stats: ImportStats::default(),
                     skipped: None,
-                    error: Some(crate::i18n::Lang::En.msg(&why)),
+                    error: Some(Lang::En.msg(&why)),
                     why: Some(why),
                 })
             }
@@ -347,7 +348,7 @@ pub fn import(
             (Err(e), _) => {
                 let why = failure_msg(&e);
                 // the English words where there are catalogue words
-                let error = why.as_ref().map_or_else(|| e.to_string(), |w| crate::i18n::Lang::En.msg(w));
+                let error = why.as_ref().map_or_else(|| e.to_string(), |w| Lang::En.msg(w));
                 FileReport { file: label, stats: ImportStats::default(), skipped: None, error: Some(error), why }
             }
         });

@@ -1270,6 +1270,7 @@ struct TreeQueue {
     parents: Vec<usize>,
     /// Each waiting message and the end of its rows in `parents`.
     waiting: Vec<(usize, usize)>,
+    /// The trees' score of each row (reused between batches).
     scores: Vec<f32>,
 }
 

@@ -330,9 +330,9 @@ pub const TIE_DAYS: u32 = 91;
 /// The graph a split reads: `placed`, the nodes of group `g`'s interaction
 /// graph over `w` (in its order; the caller has built it), tied by their
 /// replies and mentions over the last [`TIE_DAYS`] days (or `w`, if
-/// longer), each link weighing [`tie_weight`] of its kind. Inferred links exist where the report
-/// inferred them (the window); before it, quotes, platform replies and
-/// @mentions tie them. The `split` move and the console's group page both
+/// longer), each link weighing [`tie_weight`] of its kind. Inferred links
+/// exist where the report inferred them (the window); before it, quotes,
+/// platform replies and @mentions tie them. The `split` move and the console's group page both
 /// build it, so they propose the same groups.
 pub fn ties(snap: &Snapshot, g: usize, w: Window, placed: &[u32]) -> crate::graph::Graph {
     let lately = Window::new(w.end_ms, w.days.max(TIE_DAYS));

@@ -29,16 +29,16 @@
 //! member are dropped too. No pair of members is enumerated outright.
 
 use std::collections::{HashMap, HashSet};
+use tonghao_insight::graph::Graph;
+use tonghao_insight::metrics::{Window, in_window};
+use tonghao_insight::replies::stop_word;
+use tonghao_model::snapshot::{NONE, Snapshot, flags};
 
 /// The maps of the hot loops: keys are word and member numbers, hashed
 /// millions of times per report; with foldhash instead of SipHash the
 /// introductions of `large` take about a fifth less time.
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type Set<K> = HashSet<K, foldhash::fast::RandomState>;
-use tonghao_insight::graph::Graph;
-use tonghao_insight::metrics::{Window, in_window};
-use tonghao_insight::replies::stop_word;
-use tonghao_model::snapshot::{NONE, Snapshot, flags};
 
 /// At most this many introductions a group (each member in at most one).
 pub const PER_GROUP: usize = 3;

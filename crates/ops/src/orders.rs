@@ -30,7 +30,7 @@ pub const EARLY_DAYS: i64 = 90;
 /// Why an orders file cannot be read: where, and what was expected (in
 /// catalogue words: the application layer words them).
 #[derive(Debug, thiserror::Error)]
-#[error("line {line}, column {column}: {}", why.key)]
+#[error("line {line}, column {column}: {why}")]
 pub struct OrdersError {
     /// 1-based line of the file.
     pub line: u64,

@@ -156,9 +156,6 @@ pub const BUNDLE_SOURCES: &[&dyn BundleSource] = &[&slack::Slack];
 /// Why a file no source recognises is skipped (in a folder) or refused.
 pub const NOT_AN_EXPORT: &str = "not a chat export tonghao recognises; `tonghao formats` lists the formats";
 
-/// [`NOT_AN_EXPORT`]'s catalogue key.
-pub const NOT_AN_EXPORT_KEY: &str = "source.not_an_export";
-
 /// The single-file source for `file`: the one named by `format`, or the first
 /// that recognises it.
 pub fn detect(file: &Input<'_>, format: Option<&str>) -> Result<&'static dyn Source, SourceError> {
@@ -182,7 +179,7 @@ pub fn detect(file: &Input<'_>, format: Option<&str>) -> Result<&'static dyn Sou
         }
         None => SOURCES.iter().find(|s| s.sniff(base, head)).copied().ok_or_else(|| SourceError::Unrecognised {
             file: file.name().to_string(),
-            why: Msg::new(NOT_AN_EXPORT_KEY),
+            why: Msg::new("source.not_an_export"),
         }),
     }
 }

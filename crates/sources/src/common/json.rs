@@ -454,14 +454,14 @@ impl<'r, 'a> JsonStream<'r, 'a> {
         }
     }
 
-    /// Consumes `c`, or fails with the catalogue key `why`.
-    fn expect(&mut self, c: u8, why: &'static str) -> Result<(), SourceError> {
+    /// Consumes `c`, or fails saying `why`.
+    fn expect(&mut self, c: u8, why: fn() -> Msg) -> Result<(), SourceError> {
         match self.peek()? {
             Some(b) if b == c => {
                 self.text.consume(1);
                 Ok(())
             }
-            Some(_) => Err(self.error(Msg::new(why))),
+            Some(_) => Err(self.error(why())),
             None => Err(self.truncated()),
         }
     }
@@ -499,7 +499,7 @@ impl<'r, 'a> JsonStream<'r, 'a> {
         &mut self,
         mut f: impl FnMut(&mut Self, String) -> Result<bool, SourceError>,
     ) -> Result<(), SourceError> {
-        self.expect(b'{', "source.json_expected_object")?;
+        self.expect(b'{', || Msg::new("source.json_expected_object"))?;
         if self.peek()? == Some(b'}') {
             self.text.consume(1);
             return Ok(());
@@ -511,7 +511,7 @@ impl<'r, 'a> JsonStream<'r, 'a> {
                 None => return Err(self.truncated()),
             }
             let key: String = self.value()?;
-            self.expect(b':', "source.json_expected_colon")?;
+            self.expect(b':', || Msg::new("source.json_expected_colon"))?;
             if !f(self, key)? {
                 return Ok(());
             }
@@ -523,7 +523,7 @@ impl<'r, 'a> JsonStream<'r, 'a> {
 
     /// Walks an array: `f` must read or skip each element.
     pub(crate) fn array(&mut self, mut f: impl FnMut(&mut Self) -> Result<(), SourceError>) -> Result<(), SourceError> {
-        self.expect(b'[', "source.json_expected_array")?;
+        self.expect(b'[', || Msg::new("source.json_expected_array"))?;
         if self.peek()? == Some(b']') {
             self.text.consume(1);
             return Ok(());

@@ -93,13 +93,14 @@ pub(crate) fn load(
     };
     // A plain scan in row-id order, sorted in memory below: walking an
     // index by community costs a table lookup per row, in the index's order
-    // (random pages: the `large` snapshot loaded in 12.6 s, 7.1 s by the scan). SQLite picks such an
-    // index for `community_id = ?` even when every row is the community's,
-    // so the scan is forced when the store holds no other community (a
-    // store of many communities keeps the index: a scan would read them
-    // all). The parent is found through the (group, key) index alone; a
-    // parent after `as_of` is not in the snapshot, so it resolves to NONE
-    // below exactly as if the join had filtered it.
+    // (random pages: the `large` snapshot loaded in 12.6 s, 7.1 s by the
+    // scan). SQLite picks such an index for `community_id = ?` even when
+    // every row is the community's, so the scan is forced when the store
+    // holds no other community (a store of many communities keeps the
+    // index: a scan would read them all). The parent is found through the
+    // (group, key) index alone; a parent after `as_of` is not in the
+    // snapshot, so it resolves to NONE below exactly as if the join had
+    // filtered it.
     let alone: bool = conn.query_row("SELECT count(*) = 1 FROM communities", [], |r| r.get(0))?;
     let mut stmt = conn.prepare(&format!(
         "SELECT m.id, m.group_id, m.member_id, m.at_ms, m.content_type, m.text, m.bot, m.mentions, p.id,
