@@ -536,11 +536,11 @@ impl Clock {
         self.prev = None;
     }
 
-    fn midnight(&self) -> Result<NaiveDateTime, &'static str> {
-        self.date.and_then(|d| d.and_hms_opt(0, 0, 0)).ok_or(NO_DATE)
+    fn midnight(&self) -> Result<NaiveDateTime, Msg> {
+        self.date.and_then(|d| d.and_hms_opt(0, 0, 0)).ok_or_else(|| Msg::new("source.irc_no_date"))
     }
 
-    fn at(&mut self, secs: u32) -> Result<NaiveDateTime, &'static str> {
+    fn at(&mut self, secs: u32) -> Result<NaiveDateTime, Msg> {
         let midnight = self.midnight()?;
         if secs >= 13 * 3600 {
             self.saw_pm = true;
@@ -549,17 +549,17 @@ impl Clock {
             && prev > secs + 6 * 3600
         {
             let turn = if self.saw_pm { 24 * 3600 } else { 12 * 3600 };
-            self.shift = self.shift.checked_add(turn).ok_or(OUT_OF_RANGE)?;
+            self.shift = self.shift.checked_add(turn).ok_or_else(out_of_range)?;
         }
         self.prev = Some(secs);
-        let offset = self.shift.checked_add(i64::from(secs)).ok_or(OUT_OF_RANGE)?;
-        midnight.checked_add_signed(Duration::seconds(offset)).ok_or(OUT_OF_RANGE)
+        let offset = self.shift.checked_add(i64::from(secs)).ok_or_else(out_of_range)?;
+        midnight.checked_add_signed(Duration::seconds(offset)).ok_or_else(out_of_range)
     }
 }
 
-// catalogue keys (the clock's errors become messages where the line is known)
-const NO_DATE: &str = "source.irc_no_date";
-const OUT_OF_RANGE: &str = "source.date_out_of_range";
+fn out_of_range() -> Msg {
+    Msg::new("source.date_out_of_range")
+}
 
 /// A message held back until the next line shows whether it continues.
 struct Pending {
@@ -617,7 +617,7 @@ impl Reader<'_> {
                 self.flush(sink)?;
                 let at = match stamp {
                     Stamp::Full(at) => at,
-                    Stamp::Clock(secs) => self.clock.at(secs).map_err(|key| self.error(n, Msg::new(key)))?,
+                    Stamp::Clock(secs) => self.clock.at(secs).map_err(|why| self.error(n, why))?,
                 };
                 self.last_at = Some(at);
                 let Some(body) = parse_body(body) else {
@@ -639,7 +639,7 @@ impl Reader<'_> {
                 self.flush(sink)?;
                 let at = match self.last_at {
                     Some(at) => at,
-                    None => self.clock.midnight().map_err(|key| self.error(n, Msg::new(key)))?,
+                    None => self.clock.midnight().map_err(|why| self.error(n, why))?,
                 };
                 self.body(Body::Star(rest), at, n, escaped, sink)?;
             } else if let Some(rest) = line.strip_prefix("--- ") {
@@ -781,7 +781,7 @@ impl Reader<'_> {
     }
 
     fn header(&self, nick: String, at: NaiveDateTime, n: usize) -> Result<Header, SourceError> {
-        let at = self.tz.from_local(at).ok_or_else(|| self.error(n, Msg::new(OUT_OF_RANGE)))?;
+        let at = self.tz.from_local(at).ok_or_else(|| self.error(n, out_of_range()))?;
         Ok(Header {
             platform: Platform::Irc,
             group: self.group.clone(),
