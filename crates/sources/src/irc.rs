@@ -557,6 +557,7 @@ impl Clock {
     }
 }
 
+/// A date the offsets carried past what a calendar holds.
 fn out_of_range() -> Msg {
     Msg::new("source.date_out_of_range")
 }
