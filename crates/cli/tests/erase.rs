@@ -247,10 +247,23 @@ fn retention_erases_old_texts_and_keeps_every_counted_figure() {
         r
     };
     let before = report(&db);
-    // The demo runs from March to September 2024: keep from about July on.
-    let july = chrono::DateTime::parse_from_rfc3339("2024-07-01T00:00:00Z").unwrap().timestamp_millis();
-    let months = months_since(july);
-    let cutoff = tonghao_app::retention::cutoff(chrono::Utc::now().timestamp_millis(), months);
+    // Reply inference needs texts: it reads every group's messages from the
+    // earliest group's 28-day window on, so when that reaches before the
+    // cutoff the links it draws may change, and with them what stands on
+    // them (the interaction graph, answered shares and response times, the
+    // scorecard, roles, the weakest signals, the forecast's features, the
+    // moves). What is counted stays: each group's stage and its evidence,
+    // activity, concentration, newcomers, output, heat map, days and weeks.
+    // The retention kept is the longest whose cutoff still falls after that
+    // window's start: whole months back from today, whatever today's date.
+    let window_ms = 28 * 86_400_000;
+    let earliest = before["groups"].as_array().unwrap().iter().map(|g| g["as_of_ms"].as_i64().unwrap()).min().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let months = (1..=months_since(earliest - window_ms) + 1)
+        .rev()
+        .find(|&m| tonghao_app::retention::cutoff(now, m) > earliest - window_ms)
+        .expect("a retention whose cutoff falls after the earliest window's start");
+    let cutoff = tonghao_app::retention::cutoff(now, months);
     let (old, recent) = texts_sqlite(&db, &format!("at_ms < {cutoff}"));
     let gone = unique(old, &recent);
     assert!(gone.len() >= 20, "texts only old messages have: {}", gone.len());
@@ -264,16 +277,6 @@ fn retention_erases_old_texts_and_keeps_every_counted_figure() {
     let expired = applied["expired"].as_u64().unwrap();
     assert!(expired > 1000, "{applied}");
     assert_eq!(found_in(&files, &gone), 0, "after: none of {} old texts is left in {}", gone.len(), db.display());
-    // Reply inference needs texts: it reads every group's messages from the
-    // earliest group's 28-day window on, so when that reaches before the
-    // cutoff the links it draws may change, and with them what stands on
-    // them (the interaction graph, answered shares and response times, the
-    // scorecard, roles, the weakest signals, the forecast's features, the
-    // moves). What is counted stays: each group's stage and its evidence,
-    // activity, concentration, newcomers, output, heat map, days and weeks.
-    let window_ms = 28 * 86_400_000;
-    let earliest = before["groups"].as_array().unwrap().iter().map(|g| g["as_of_ms"].as_i64().unwrap()).min().unwrap();
-    assert!(earliest - window_ms < cutoff, "the demo's earliest window reaches before the cutoff");
     const COUNTED: [&str; 11] = [
         "group",
         "stage",
