@@ -12,7 +12,8 @@ circles, prints:
   two members who are not staff: how many, and the share joining two members
   of one planted circle (a bridge counts in both of its circles);
 - `tonghao split --edges --max-size 40` on three edge lists: the quotes and
-  @mentions alone, the links as the split move weighs them (inferred 0.75),
+  @mentions alone, the links as the split weighed them before (inferred 0.75),
+  as it weighs them now (an inferred link: the reply model's confidence in it),
   and the simulator's true reply links (truth-replies.jsonl, all shown
   kinds); for each, the members with a tie, the groups, and the adjusted Rand
   index against the planted circles on those members (the test's ARI also
@@ -79,20 +80,25 @@ for g in truth['groups']:
         circles[b[0]].add(b[1])
     first = {p: k for k, c in enumerate(g['circles']) for p in c}
     posters, by_kind = set(), collections.defaultdict(list)
-    for gname, kind, a, b in rows:
+    for gname, kind, a, b, sure in rows:
         if gname != name:
             continue
         a, b = pid[a], pid[b]
         if kind == 'P':
             posters.add(a)
         elif a != b and a not in staff and b not in staff:
-            by_kind[kind].append((a, b))
+            by_kind[kind].append((a, b, int(sure) / 100))
     posters -= staff
     print(f'seed {seed} {name}: {len(posters)} posters who are not staff, {len(g["circles"])} circles')
     for kind in 'EMI':
         l = by_kind[kind]
-        inside = sum(bool(circles[a] & circles[b]) for a, b in l)
-        print(f'  links {kind}: {len(l)}, inside a planted circle {inside / max(len(l), 1):.3f}')
+        inside = [bool(circles[a] & circles[b]) for a, b, _ in l]
+        line = f'  links {kind}: {len(l)}, inside a planted circle {sum(inside) / max(len(l), 1):.3f}'
+        if kind == 'I':
+            sure = lambda flag: [s for (_, _, s), i in zip(l, inside) if i == flag]
+            mean = lambda x: sum(x) / max(len(x), 1)
+            line += f'; mean confidence inside {mean(sure(True)):.3f}, across {mean(sure(False)):.3f}'
+        print(line)
     true_edges = collections.Counter()
     for line in open(f'{sim}/truth-replies.jsonl', encoding='utf-8'):
         r = json.loads(line)
@@ -101,15 +107,16 @@ for g in truth['groups']:
                 and a[0] not in staff and b[0] not in staff:
             true_edges[tuple(sorted((a[0], b[0])))] += 1
     for label, weight in [('quotes and @mentions', {'E': 1, 'M': 1}),
-                          ('as the move weighs them', {'E': 1, 'M': 1, 'I': 0.75}),
+                          ('inferred links at 0.75 (before)', {'E': 1, 'M': 1, 'I': 0.75}),
+                          ('as the move weighs them (inferred: confidence)', {'E': 1, 'M': 1, 'I': None}),
                           ('true links (simulator)', None)]:
         if weight is None:
             edges = true_edges
         else:
             edges = collections.Counter()
             for kind, w in weight.items():
-                for a, b in by_kind[kind]:
-                    edges[tuple(sorted((a, b)))] += w
+                for a, b, sure in by_kind[kind]:
+                    edges[tuple(sorted((a, b)))] += sure if w is None else w
         assignment, groups = split(edges)
         tied = [p for p in assignment if p in first]
         print(f'  split on {label}: {len(tied)} members with a tie, {groups} groups, '

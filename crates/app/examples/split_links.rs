@@ -4,10 +4,11 @@
 //!
 //! Loads the snapshot as `phases` does, infers the missing reply links over
 //! the last 28 days and prints, for every message of that window,
-//! `group<TAB>kind<TAB>author<TAB>target` (store ids): kind `P` for the
-//! message itself (target: its author), `E` an explicit reply, `M` an
-//! @mention, `I` an inferred reply (a reply to a member the message also
-//! @mentions is not repeated).
+//! `group<TAB>kind<TAB>author<TAB>target<TAB>confidence` (store ids;
+//! confidence in percent): kind `P` for the message itself (target: its
+//! author), `E` an explicit reply, `M` an @mention, `I` an inferred reply
+//! with the reply model's confidence in it (100 for the others; a reply to
+//! a member the message also @mentions is not repeated).
 
 use tonghao_insight::links::infer_missing;
 use tonghao_insight::report::settle_as_of;
@@ -29,12 +30,12 @@ fn main() {
         let name = meta.name.clone().unwrap_or_default();
         for i in meta.messages.clone().filter(|&i| m.at_ms[i] >= start && m.at_ms[i] <= snap.as_of_ms) {
             let a = id(m.member[i]);
-            println!("{name}\tP\t{a}\t{a}");
+            println!("{name}\tP\t{a}\t{a}\t100");
             // as the split's graph counts them: a member linked twice by
             // one message (a quote and an @mention) once
             let mentions = m.mentions(i);
             for &t in mentions {
-                println!("{name}\tM\t{a}\t{}", id(t));
+                println!("{name}\tM\t{a}\t{}\t100", id(t));
             }
             let parent = m.reply_to[i];
             if parent != NONE && !mentions.contains(&m.member[parent as usize]) {
@@ -43,7 +44,7 @@ fn main() {
                     LinkKind::Mention => "M",
                     LinkKind::Inferred => "I",
                 };
-                println!("{name}\t{kind}\t{a}\t{}", id(m.member[parent as usize]));
+                println!("{name}\t{kind}\t{a}\t{}\t{}", id(m.member[parent as usize]), m.reply_confidence[i]);
             }
         }
     }

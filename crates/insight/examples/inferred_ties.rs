@@ -21,6 +21,9 @@
 use std::collections::HashMap;
 use tonghao_insight::replies::{IrcLog, Model, Source, parse_annotation};
 
+/// Lower ends of the confidence bins.
+const CONFIDENCE_BINS: [f32; 5] = [0.0, 0.3, 0.5, 0.7, 0.9];
+
 #[derive(Default)]
 struct Count {
     links: usize,
@@ -58,6 +61,9 @@ fn main() {
     // lines that name nobody, by how many other people spoke in the 10
     // chat lines before (1–2, 3–4, 5–6, 7 or more)
     let mut by_crowd: [Count; 4] = Default::default();
+    // lines that name nobody, by the model's own confidence in the link
+    // (`Model::infer_scored`), with the sum of those confidences per bin
+    let mut by_confidence: [(Count, f64); 5] = Default::default();
     for raw in &raws {
         let ann = raw.to_string_lossy().replace(".raw.txt", ".annotation.txt");
         let log = IrcLog::parse(&std::fs::read_to_string(raw).unwrap());
@@ -67,7 +73,7 @@ fn main() {
             parents.entry(c).or_default().push(p);
         }
         let messages = log.messages();
-        let (links, lin) = (full.infer(&messages), linear.infer(&messages));
+        let ((links, sure), lin) = (full.infer_scored(&messages), linear.infer(&messages));
         // Nicks seen so far (lower case), by author.
         let mut nicks: HashMap<String, u32> = HashMap::new();
         for (i, line) in log.lines.iter().enumerate() {
@@ -117,6 +123,12 @@ fn main() {
                     5..=6 => 2,
                     _ => 3,
                 };
+                let b = CONFIDENCE_BINS.iter().rposition(|&lo| sure[i] >= lo).unwrap_or(0);
+                let (c, sum) = &mut by_confidence[b];
+                c.links += 1;
+                c.same_line += usize::from(gold_parents.contains(&link.parent));
+                c.same_pair += usize::from(right);
+                *sum += f64::from(sure[i]);
                 by_crowd[k].links += 1;
                 by_crowd[k].same_line += usize::from(gold_parents.contains(&link.parent));
                 by_crowd[k].same_pair += usize::from(right);
@@ -141,6 +153,10 @@ fn main() {
     }
     for (c, back) in by_distance.iter().zip(["1", "2", "3", "4-5", "6-10", "11+"]) {
         c.show(&format!("names nobody, parent {back} chat lines back"));
+    }
+    for ((c, sum), lo) in by_confidence.iter().zip(CONFIDENCE_BINS) {
+        let mean = if c.links == 0 { 0.0 } else { sum / c.links as f64 };
+        c.show(&format!("names nobody, confidence from {lo:.1} (mean {mean:.3})"));
     }
     for (c, crowd) in by_crowd.iter().zip(["1-2", "3-4", "5-6", "7+"]) {
         c.show(&format!("names nobody, {crowd} other people in the 10 chat lines before"));

@@ -22,14 +22,15 @@ pub struct Graph {
 impl Graph {
     /// Builds the graph of group `g` over `w`: every link counts 1.
     pub fn build(snap: &Snapshot, g: usize, w: Window) -> Graph {
-        Graph::build_weighted(snap, g, w, |_| 1.0)
+        Graph::build_weighted(snap, g, w, |_, _| 1.0)
     }
 
     /// Builds the graph of group `g` over `w`, a link weighing `weight` of
-    /// its kind (an @mention weighs `weight(LinkKind::Mention)`). A message
+    /// its kind and confidence in percent (an @mention weighs
+    /// `weight(LinkKind::Mention, 100)`). A message
     /// that links to the same member twice (a quote and an @mention of its
     /// author) counts once, at the larger weight.
-    pub fn build_weighted(snap: &Snapshot, g: usize, w: Window, weight: impl Fn(LinkKind) -> f64) -> Graph {
+    pub fn build_weighted(snap: &Snapshot, g: usize, w: Window, weight: impl Fn(LinkKind, u8) -> f64) -> Graph {
         let m = &snap.messages;
         let mut index: HashMap<u32, usize> = HashMap::new();
         let mut graph = Graph::default();
@@ -44,10 +45,10 @@ impl Graph {
         for i in in_window(snap, g, w) {
             let u = node(&mut graph, m.member[i]);
             targets.clear();
-            let mention = weight(LinkKind::Mention);
+            let mention = weight(LinkKind::Mention, 100);
             targets.extend(m.mentions(i).iter().map(|&t| (t, mention)));
             if m.reply_to[i] != NONE {
-                targets.push((m.member[m.reply_to[i] as usize], weight(m.reply_kind[i])));
+                targets.push((m.member[m.reply_to[i] as usize], weight(m.reply_kind[i], m.reply_confidence[i])));
             }
             // by member, the larger weight first: dedup keeps it
             targets.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));

@@ -41,13 +41,14 @@ pub fn infer_missing_since(snap: &mut Snapshot, starts: &[i64]) -> usize {
         let context = first.saturating_sub(replies::WINDOW).max(all.start);
         let range = context..all.end;
         let links = if with_text { model_links(snap, range) } else { fallback_links(snap, range) };
-        links.into_iter().filter(|&(i, _)| i >= first).collect::<Vec<_>>()
+        links.into_iter().filter(|&(i, ..)| i >= first).collect::<Vec<_>>()
     });
     let mut added = 0;
     let m = &mut snap.messages;
-    for (i, parent) in per_group.into_iter().flatten() {
+    for (i, parent, percent) in per_group.into_iter().flatten() {
         m.reply_to[i] = parent as u32;
         m.reply_kind[i] = LinkKind::Inferred;
+        m.reply_confidence[i] = percent;
         added += 1;
     }
     added
@@ -58,7 +59,13 @@ fn unlinked(snap: &Snapshot, i: usize) -> bool {
     m.reply_to[i] == NONE && m.mention_start[i] == m.mention_start[i + 1]
 }
 
-fn fallback_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, usize)> {
+/// How sure the fallback rule is of a link, in percent: no model to say,
+/// so the weight the split gave every inferred link before the model said
+/// how sure it was (docs/ops.md, "Split").
+const FALLBACK_CONFIDENCE: u8 = 75;
+
+/// Each link as (message, parent, confidence in percent).
+fn fallback_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, usize, u8)> {
     let m = &snap.messages;
     range
         .clone()
@@ -66,11 +73,12 @@ fn fallback_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize,
         .filter(|&i| {
             unlinked(snap, i) && m.member[i - 1] != m.member[i] && m.at_ms[i] - m.at_ms[i - 1] <= FALLBACK_GAP_MS
         })
-        .map(|i| (i, i - 1))
+        .map(|i| (i, i - 1, FALLBACK_CONFIDENCE))
         .collect()
 }
 
-fn model_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, usize)> {
+/// Each link as (message, parent, confidence in percent).
+fn model_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, usize, u8)> {
     let m = &snap.messages;
     let start = range.start;
     let input: Vec<replies::Message> = range
@@ -89,10 +97,12 @@ fn model_links(snap: &Snapshot, range: std::ops::Range<usize>) -> Vec<(usize, us
             msg.with_mentions(m.mentions(i))
         })
         .collect();
-    replies::infer(&input)
+    let (links, sure) = replies::Model::shipped().infer_scored(&input);
+    links
         .into_iter()
+        .zip(sure)
         .enumerate()
-        .filter(|&(k, link)| link.source == Source::Inferred && link.parent != k && unlinked(snap, start + k))
-        .map(|(k, link)| (start + k, start + link.parent))
+        .filter(|&(k, (link, _))| link.source == Source::Inferred && link.parent != k && unlinked(snap, start + k))
+        .map(|(k, (link, p))| (start + k, start + link.parent, (p * 100.0).round() as u8))
         .collect()
 }

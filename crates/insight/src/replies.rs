@@ -198,6 +198,18 @@ impl Model {
 
     /// One link per message (see the module docs for the order of sources).
     pub fn infer(&self, messages: &[Message]) -> Vec<Link> {
+        self.infer_scored(messages).0
+    }
+
+    /// [`Model::infer`], and for each link how sure the model is of it: for
+    /// an inferred link, the softmax probability that the stage which chose
+    /// it gave its choice (the trees' over their shortlist, or, where the
+    /// linear stage decided alone, the linear stage's over every candidate);
+    /// 1 for a link the platform recorded (explicit, mention, system).
+    /// Both stages were fitted with a softmax loss, so this is the model's
+    /// own estimate, not a calibrated precision: [`Confidence`] turns it
+    /// into one.
+    pub fn infer_scored(&self, messages: &[Message]) -> (Vec<Link>, Vec<f32>) {
         assert_eq!(self.weights.len(), N_FEATURES, "one weight per feature");
         let prep = Prep::new(messages);
         let mut choices = Choices::default();
@@ -207,8 +219,10 @@ impl Model {
         // trees read the conversation so far through it
         let mut parent_of = Vec::with_capacity(messages.len());
         let mut links = Vec::with_capacity(messages.len());
+        let mut sure = Vec::with_capacity(messages.len());
         let mut trees = TreeQueue::default();
         for (i, m) in messages.iter().enumerate() {
+            let mut p = 1.0;
             let link = if m.system {
                 Link { parent: i, source: Source::System }
             } else if let Some(r) = m.reply_to.filter(|&r| r < i) {
@@ -225,7 +239,11 @@ impl Model {
             } else {
                 prep.choices(i, self.window, &mut choices, &mut scratch);
                 let k = if self.forest.is_empty() {
-                    choices.best(&self.weights)
+                    let best = choices.best(&self.weights);
+                    scores.clear();
+                    scores.extend((0..choices.len()).map(|k| choices.score(k, &self.weights)));
+                    p = softmax_at(&scores, best);
+                    best
                 } else {
                     scores.clear();
                     scores.extend((0..choices.len()).map(|k| choices.score(k, &self.weights)));
@@ -241,6 +259,8 @@ impl Model {
                         let list = Shortlist { choices: &choices, scores: &scores, short: &short };
                         prep.dense(i, self.window, list, &parent_of, &mut trees.rows);
                         trees.push(i, short.iter().map(|&k| choices.index[k]));
+                    } else {
+                        p = softmax_at(&scores, best);
                     }
                     best
                 };
@@ -250,12 +270,13 @@ impl Model {
                 parent_of.push(link.parent);
             }
             links.push(link);
+            sure.push(p);
             if trees.rows.len() >= TreeQueue::ROWS * N_DENSE {
-                trees.decide(&self.forest, &mut links);
+                trees.decide(&self.forest, &mut links, &mut sure);
             }
         }
-        trees.decide(&self.forest, &mut links);
-        links
+        trees.decide(&self.forest, &mut links, &mut sure);
+        (links, sure)
     }
 
     /// The model as text: a header, one `name weight` line per linear
@@ -1285,18 +1306,29 @@ impl TreeQueue {
     }
 
     /// Scores the waiting rows and sets each waiting message's parent to
-    /// its best-scored candidate (the first on ties).
-    fn decide(&mut self, forest: &Forest, links: &mut [Link]) {
+    /// its best-scored candidate (the first on ties), and its confidence to
+    /// the softmax probability of that candidate among the shortlist.
+    fn decide(&mut self, forest: &Forest, links: &mut [Link], sure: &mut [f32]) {
         forest.score_rows(&self.rows, N_DENSE, &mut self.scores);
         let mut start = 0;
         for &(i, end) in &self.waiting {
-            links[i].parent = self.parents[start + first_max(&self.scores[start..end])];
+            let scores = &self.scores[start..end];
+            let best = first_max(scores);
+            links[i].parent = self.parents[start + best];
+            sure[i] = softmax_at(scores, best);
             start = end;
         }
         self.rows.clear();
         self.parents.clear();
         self.waiting.clear();
     }
+}
+
+/// The softmax probability of `scores[k]` among `scores`.
+fn softmax_at(scores: &[f32], k: usize) -> f32 {
+    let top = scores.iter().fold(f32::NEG_INFINITY, |m, &s| m.max(s));
+    let sum: f32 = scores.iter().map(|&s| (s - top).exp()).sum();
+    (scores[k] - top).exp() / sum
 }
 
 fn first_max(scores: &[f32]) -> usize {

@@ -300,22 +300,22 @@ impl Split {
 /// most about 40 people who know each other).
 pub const SIZE_GOAL: usize = 40;
 
-/// The weight of a tie the reply model inferred (a message that quotes and
-/// @mentions nobody, linked to an earlier one by another member), against
-/// 1 for a quote, a platform reply or an @mention, which say who is
-/// answered. It is how often such a link joins the right two people on
-/// the annotated IRC logs the model was fitted on: 0.7520 of 9,911
-/// cross-author links on lines that name nobody present (`cargo run -p
-/// tonghao-insight --example inferred_ties -- ../shared/data/replies/train`;
-/// in-sample, so if anything high). A tie's weight is then the number of
-/// true replies it stands for, as far as that data says.
-pub const INFERRED_TIE: f64 = 0.75;
-
-/// The weight [`ties`] gives a link of `kind`.
-pub fn tie_weight(kind: LinkKind) -> f64 {
+/// The weight [`ties`] gives a link of `kind` of which the snapshot is
+/// `percent` sure: 1 for a quote, a platform reply or an @mention, which
+/// say who is answered; for a tie the reply model inferred (a message that
+/// quotes and @mentions nobody, linked to an earlier one by another
+/// member), the model's own probability that it chose the right message.
+/// On the annotated IRC logs that probability is calibrated: links the
+/// model gave 0.81 on average were right 0.82 of the time in the logs it
+/// was fitted on and 0.81 in the held-out ones, those it gave 0.42–0.43
+/// 0.40–0.41, and the right pair of people a little more often (`cargo run
+/// -p tonghao-insight --example inferred_ties -- ../shared/data/replies/dev`;
+/// docs/ops.md, "Split"). A tie's weight is then the number of true
+/// replies it stands for, as far as that data says.
+pub fn tie_weight(kind: LinkKind, percent: u8) -> f64 {
     match kind {
         LinkKind::Explicit | LinkKind::Mention => 1.0,
-        LinkKind::Inferred => INFERRED_TIE,
+        LinkKind::Inferred => f64::from(percent.min(100)) / 100.0,
     }
 }
 
@@ -330,7 +330,7 @@ pub const TIE_DAYS: u32 = 91;
 /// The graph a split reads: `placed`, the nodes of group `g`'s interaction
 /// graph over `w` (in its order; the caller has built it), tied by their
 /// replies and mentions over the last [`TIE_DAYS`] days (or `w`, if
-/// longer), each link weighing [`tie_weight`] of its kind. Inferred links
+/// longer), each link weighing [`tie_weight`] of its kind and confidence. Inferred links
 /// exist where the report inferred them (the window); before it, quotes,
 /// platform replies and @mentions tie them. The `split` move and the console's group page both
 /// build it, so they propose the same groups.

@@ -32,6 +32,7 @@ fn snapshot(members: usize, msgs: &[Msg], memberships: Vec<MembershipRow>, as_of
         m.flags.push(text_flags(text, false));
         m.reply_to.push(reply.unwrap_or(NONE));
         m.reply_kind.push(LinkKind::Explicit);
+        m.reply_confidence.push(100);
         m.mention_targets.extend_from_slice(mentions);
         m.mention_start.push(m.mention_targets.len() as u32);
     }
@@ -328,8 +329,9 @@ fn newcomers_are_people_whose_arrival_is_seen() {
 }
 
 /// The split's ties weigh a link by how sure it is: a quote or an @mention
-/// 1, an inferred reply `INFERRED_TIE` (0.75); a message that quotes and
-/// @mentions the same member counts once. The plain graph counts every link 1.
+/// 1, an inferred reply the reply model's confidence in it (here 62%); a
+/// message that quotes and @mentions the same member counts once. The plain
+/// graph counts every link 1.
 #[test]
 fn split_ties_weigh_inferred_replies_less() {
     let msgs: Vec<Msg> = vec![
@@ -340,6 +342,7 @@ fn split_ties_weigh_inferred_replies_less() {
     ];
     let mut s = snapshot(3, &msgs, vec![], T0 + DAY_MS);
     s.messages.reply_kind[2] = LinkKind::Inferred;
+    s.messages.reply_confidence[2] = 62;
     let w = Window::new(s.as_of_ms, 28);
     let plain = Graph::build(&s, 0, w);
     let ties = tonghao_insight::split::ties(&s, 0, w, &plain.nodes);
@@ -349,10 +352,9 @@ fn split_ties_weigh_inferred_replies_less() {
         g.out[u].get(&v).copied().unwrap_or(0.0)
     };
     assert_eq!(weight(&ties, 1, 0), 1.0);
-    assert_eq!(weight(&ties, 2, 1), 1.0 + 0.75);
+    assert_eq!(weight(&ties, 2, 1), 1.0 + 0.62);
     assert_eq!(weight(&ties, 2, 0), 1.0);
     assert_eq!(weight(&plain, 2, 1), 2.0);
-    assert_eq!(tonghao_insight::split::INFERRED_TIE, 0.75);
 }
 
 /// The split places the window's members but reads their ties over the

@@ -151,6 +151,9 @@ pub struct Messages {
     pub reply_to: Vec<u32>,
     /// How `reply_to` was established (meaningless where it is [`NONE`]).
     pub reply_kind: Vec<LinkKind>,
+    /// How sure the reply model is of an inferred `reply_to`, in percent
+    /// (its softmax probability, docs/insight.md); 100 for every other link.
+    pub reply_confidence: Vec<u8>,
     /// Mentioned members of message `i`: `mention_targets[mention_start[i]..mention_start[i+1]]`.
     pub mention_start: Vec<u32>,
     /// Member indices, see `mention_start`.

@@ -36,6 +36,7 @@ impl Builder {
         m.flags.push(text_flags(text, false));
         m.reply_to.push(reply.map_or(NONE, |r| r as u32));
         m.reply_kind.push(LinkKind::Explicit);
+        m.reply_confidence.push(100);
         m.mention_start.push(m.mention_targets.len() as u32);
         m.text.insert(m.len() as u32 - 1, text.into());
         m.len() - 1
@@ -127,6 +128,7 @@ fn reorder(m: &Messages, order: &[usize]) -> Messages {
         out.flags.push(m.flags[i]);
         out.reply_to.push(if m.reply_to[i] == NONE { NONE } else { at[m.reply_to[i] as usize] as u32 });
         out.reply_kind.push(m.reply_kind[i]);
+        out.reply_confidence.push(m.reply_confidence[i]);
         out.mention_start.push(0);
         if let Some(t) = m.text.get(&(i as u32)) {
             out.text.insert(out.len() as u32 - 1, t.clone());
@@ -348,6 +350,7 @@ fn three_circles_and_one_who_answers_everyone() -> Snapshot {
             m.flags.push(0);
             m.reply_to.push(i as u32);
             m.reply_kind.push(LinkKind::Explicit);
+            m.reply_confidence.push(100);
             m.mention_start.push(0);
         }
     }
@@ -560,6 +563,7 @@ fn two_groups(a: Snapshot, b: Snapshot) -> Snapshot {
         m.flags.push(bm.flags[i]);
         m.reply_to.push(if bm.reply_to[i] == NONE { NONE } else { bm.reply_to[i] + n as u32 });
         m.reply_kind.push(bm.reply_kind[i]);
+        m.reply_confidence.push(bm.reply_confidence[i]);
         m.mention_start.push(m.mention_targets.len() as u32);
         if let Some(t) = bm.text.get(&(i as u32)) {
             m.text.insert((n + i) as u32, t.clone());

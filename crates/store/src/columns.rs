@@ -226,5 +226,6 @@ pub(crate) fn finish_messages(snap: &mut Snapshot, messages: Messages, mut paren
     };
     m.reply_to = parent_ids.iter().map(|p| index_of.get(p).copied().unwrap_or(NONE)).collect();
     m.reply_kind = vec![LinkKind::Explicit; m.reply_to.len()];
+    m.reply_confidence = vec![100; m.reply_to.len()];
     set_ranges(&mut snap.groups, &snap.messages.group, |g| &mut g.messages);
 }
