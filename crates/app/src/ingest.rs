@@ -280,8 +280,20 @@ pub fn import_job(
 /// it is one session, as nothing was there before it to keep.
 pub const EVENTS_PER_COMMIT: u64 = 2_000_000;
 
+/// Files after which a session is committed and a new one begun, whatever
+/// their events (not for a bulk load either). In one transaction, every
+/// file that updates a row already written by the session (a member's name
+/// in a group, the group's coverage) leaves a version of it that nobody can
+/// clean up before the commit, and PostgreSQL walks those versions on every
+/// later update of the row: a folder of 2,570 small IRC files spent half of
+/// its import there (docs/postgres.md, "Many small files"). A commit per
+/// this many files bounds the walk; on SQLite it costs one commit per
+/// 256 small files.
+pub const FILES_PER_COMMIT: usize = 256;
+
 /// Imports every job under `req.paths`, each atomic within a store session
-/// (committed every [`EVENTS_PER_COMMIT`] events and at the end): a failing
+/// (committed every [`EVENTS_PER_COMMIT`] events or [`FILES_PER_COMMIT`]
+/// files, and at the end): a failing
 /// file is reported in its [`FileReport`] and the others go on. Fails as a
 /// whole only when the paths cannot be planned, hold no file, or the store
 /// cannot begin or commit.
@@ -319,14 +331,15 @@ pub fn import(
     }
     progress(Progress::Planned { jobs: jobs.len(), bytes });
     let mut total_events = 0;
-    let mut since_commit = 0;
+    let (mut since_commit, mut files_since_commit) = (0, 0);
     let mut session = store.begin_import(community)?;
     for job in &jobs {
-        if since_commit >= EVENTS_PER_COMMIT && !session.bulk() {
+        if (since_commit >= EVENTS_PER_COMMIT || files_since_commit >= FILES_PER_COMMIT) && !session.bulk() {
             session.commit().map_err(|e| aborted(e, &reports))?;
             session = store.begin_import(community)?;
-            since_commit = 0;
+            (since_commit, files_since_commit) = (0, 0);
         }
+        files_since_commit += 1;
         let label = job.label();
         let label = match req.relabel {
             Some(f) => f(label),

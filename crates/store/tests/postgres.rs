@@ -8,7 +8,7 @@ use common::{import, pg_store};
 use tonghao_model::decision::{DecidedEvidence, Decision, Verdict};
 use tonghao_model::records::{MarkKind, OrderRecord};
 use tonghao_model::{Event, Header, Message, Platform};
-use tonghao_store::{Accounts, Operations, PgStore, Privacy, Queries, StoreError};
+use tonghao_store::{Accounts, Ingest, Operations, PgStore, Privacy, Queries, StoreError};
 
 /// Tables the same on every node (not keyed by community): the accounts
 /// that span communities, the community list itself, and the store's own
@@ -158,6 +158,40 @@ fn triggers_bump_the_generation() {
     assert!(store.generation("default").unwrap().unwrap() > g3, "a group delete bumps it");
 }
 
+/// An import session bumps the generation once however many files it
+/// holds (0008: a bump per file updated the community's row once a file,
+/// and every later foreign-key check walked those versions), and a file
+/// rolled back to its savepoint takes its bump with it.
+#[test]
+fn a_session_of_many_files_bumps_the_generation_once() {
+    let store = pg_store();
+    import(&store, &[message("g1", "u1", "2024-03-01T10:00:00+08:00", "早")]);
+    let generation = || store.generation("default").unwrap().unwrap();
+    let g0 = generation();
+    let files: Vec<Vec<Event>> = (1..=3)
+        .map(|k| vec![message("g1", "u1", &format!("2024-03-0{}T10:00:00+08:00", k + 1), &format!("第{k}天"))])
+        .collect();
+    let mut session = store.begin_import("default").unwrap();
+    for (k, events) in files.iter().enumerate() {
+        let stats = session.file(&format!("day{k}"), &mut common::feed(events)).unwrap();
+        assert_eq!(stats.messages, 1);
+    }
+    session.commit().unwrap();
+    assert_eq!(generation(), g0 + 1, "three files, one bump");
+    // A session whose only file fails: nothing stored, nothing bumped.
+    let mut session = store.begin_import("default").unwrap();
+    let mut failing = |sink: &mut dyn tonghao_model::EventSink| {
+        sink.push(message("g1", "u1", "2024-03-09T10:00:00+08:00", "半途"))?;
+        Err(Box::new(std::io::Error::other("cut off")) as tonghao_store::FeedError)
+    };
+    assert!(session.file("broken", &mut failing).is_err());
+    session.commit().unwrap();
+    assert_eq!(generation(), g0 + 1, "a rolled-back file leaves the generation");
+    // The next session bumps again.
+    import(&store, &[message("g1", "u2", "2024-03-10T10:00:00+08:00", "新人")]);
+    assert_eq!(generation(), g0 + 2);
+}
+
 #[test]
 fn a_newer_schema_is_refused() {
     let url = tonghao_store::test_pg::database_url();
@@ -181,16 +215,16 @@ fn a_v2_database_gets_the_migrations_numbered_after_the_gap() {
     c.batch_execute("CREATE TABLE tonghao_schema (version BIGINT NOT NULL); INSERT INTO tonghao_schema VALUES (2)")
         .unwrap();
     let store = PgStore::open(&url).unwrap();
-    assert_eq!(PgStore::SCHEMA_VERSION, 7);
+    assert_eq!(PgStore::SCHEMA_VERSION, 8);
     let applied: Vec<i64> = c
         .query("SELECT number FROM tonghao_migrations ORDER BY number", &[])
         .unwrap()
         .iter()
         .map(|r| r.get(0))
         .collect();
-    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(applied, vec![1, 2, 3, 4, 5, 6, 7, 8]);
     let version: i64 = c.query_one("SELECT version FROM tonghao_schema", &[]).unwrap().get(0);
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     assert!(store.templates("default").unwrap().is_empty(), "0005's tables exist");
     drop(store);
     PgStore::open(&url).unwrap();

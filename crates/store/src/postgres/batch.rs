@@ -53,6 +53,9 @@ pub(super) struct CopyRows {
     data: Vec<u8>,
     /// Rows queued.
     pub(super) rows: usize,
+    /// Rows deleted from this queue's staging table since it was last
+    /// truncated ([`CopyRows::empty`]).
+    stale: usize,
 }
 
 impl CopyRows {
@@ -117,6 +120,23 @@ impl CopyRows {
         self.rows = 0;
     }
 
+    /// The statement that empties `table` after `sent` rows were moved out
+    /// of it. `TRUNCATE` inside a savepoint gives a table a new file each
+    /// time (6 ms, and the commit removes them all): a folder of thousands
+    /// of small files spent a third of its import there. `DELETE` leaves
+    /// its rows behind, dead, for every later scan of the table in the same
+    /// transaction to step over. So small batches are deleted and the
+    /// table is truncated once [`STALE_ROWS`] have gathered.
+    fn empty(&mut self, table: &str, sent: usize) -> String {
+        self.stale += sent;
+        if self.stale >= STALE_ROWS {
+            self.stale = 0;
+            format!("TRUNCATE {table}")
+        } else {
+            format!("DELETE FROM {table}")
+        }
+    }
+
     /// Copies the rows into their staging table (`copy`, prepared: a COPY
     /// given as text is prepared each time, a round trip more); the queue
     /// is empty after, whatever happened.
@@ -133,6 +153,10 @@ impl CopyRows {
         result
     }
 }
+
+/// Dead rows a staging table may hold before it is truncated: a batch's
+/// worth.
+const STALE_ROWS: usize = 10_000;
 
 /// A batch's failure: the driver's, or writing the COPY data.
 pub(super) enum BatchError {
@@ -284,9 +308,10 @@ CREATE TEMP TABLE stage_names (
 CREATE TEMP TABLE stage_display (seq INTEGER NOT NULL, member_id BIGINT, name TEXT, at_ms BIGINT) ON COMMIT DROP;
 ";
 
-/// Per table: the COPY into its staging table, and the statements that
-/// move the staged rows (`{c}`: the community's id) and empty the staging
-/// table, returning the places in the queue of the rows stored.
+/// Per table: the COPY into its staging table, and the statement that
+/// moves the staged rows (`{c}`: the community's id), returning the places
+/// in the queue of the rows stored; [`CopyRows::empty`] then empties the
+/// staging table.
 const MESSAGES: (&str, &str) = (
     "COPY stage_messages (seq, group_id, member_id, at_ms, key, reply_to, content_type, text, mentions, bot,
                           edited_ms, content_key, import_id) FROM STDIN (FORMAT binary)",
@@ -298,8 +323,7 @@ const MESSAGES: (&str, &str) = (
          FROM stage_messages ORDER BY seq
          ON CONFLICT DO NOTHING RETURNING id
      )
-     SELECT s.seq FROM stage_messages s JOIN added USING (id);
-     TRUNCATE stage_messages",
+     SELECT s.seq FROM stage_messages s JOIN added USING (id)",
 );
 
 const MEMBERSHIPS: (&str, &str) = (
@@ -312,8 +336,7 @@ const MEMBERSHIPS: (&str, &str) = (
          FROM stage_memberships ORDER BY seq
          ON CONFLICT DO NOTHING RETURNING id
      )
-     SELECT s.seq FROM stage_memberships s JOIN added USING (id);
-     TRUNCATE stage_memberships",
+     SELECT s.seq FROM stage_memberships s JOIN added USING (id)",
 );
 
 const ACTIVITIES: (&str, &str) = (
@@ -326,8 +349,7 @@ const ACTIVITIES: (&str, &str) = (
          FROM stage_activities ORDER BY seq
          ON CONFLICT DO NOTHING RETURNING id
      )
-     SELECT s.seq FROM stage_activities s JOIN added USING (id);
-     TRUNCATE stage_activities",
+     SELECT s.seq FROM stage_activities s JOIN added USING (id)",
 );
 
 /// Names: each (member, group, name) once, its first and last use
@@ -339,8 +361,7 @@ const NAMES: (&str, &str) = (
      GROUP BY member_id, group_id, name
      ON CONFLICT (community_id, member_id, group_id, name) DO UPDATE
      SET first_ms = least(member_names.first_ms, excluded.first_ms),
-         last_ms = greatest(member_names.last_ms, excluded.last_ms);
-     TRUNCATE stage_names",
+         last_ms = greatest(member_names.last_ms, excluded.last_ms)",
 );
 
 /// Sets each member's display name to `name`, dated `at_ms`, unless a
@@ -365,7 +386,7 @@ pub(super) fn display_names<'a>(
     client.batch_execute(&format!(
         "UPDATE members m SET display_name = s.name, name_ms = s.at_ms FROM stage_display s
          WHERE m.community_id = {community} AND m.id = s.member_id AND m.name_ms <= s.at_ms;
-         TRUNCATE stage_display"
+         DELETE FROM stage_display"
     ))?;
     Ok(())
 }
@@ -468,8 +489,10 @@ impl Batch {
         if self.names.rows == 0 {
             return Ok(());
         }
+        let sent = self.names.rows;
         self.names.send(client, &self.copies[3])?;
-        client.batch_execute(&NAMES.1.replace("{c}", &community.to_string()))?;
+        let empty = self.names.empty("stage_names", sent);
+        client.batch_execute(&format!("{}; {empty}", NAMES.1.replace("{c}", &community.to_string())))?;
         Ok(())
     }
 
@@ -515,17 +538,19 @@ impl Batch {
         }
         let c = community.to_string();
         let tables = [
-            (&mut self.messages, MESSAGES.1),
-            (&mut self.memberships, MEMBERSHIPS.1),
-            (&mut self.activities, ACTIVITIES.1),
-            (&mut self.names, NAMES.1),
+            (&mut self.messages, MESSAGES.1, "stage_messages"),
+            (&mut self.memberships, MEMBERSHIPS.1, "stage_memberships"),
+            (&mut self.activities, ACTIVITIES.1, "stage_activities"),
+            (&mut self.names, NAMES.1, "stage_names"),
         ];
-        for ((rows, insert), copy) in tables.into_iter().zip(&self.copies) {
+        for ((rows, insert, table), copy) in tables.into_iter().zip(&self.copies) {
             if rows.rows == 0 {
                 continue;
             }
+            let sent = rows.rows;
             rows.send(client, copy)?;
-            for m in client.simple_query(&insert.replace("{c}", &c))? {
+            let empty = rows.empty(table, sent);
+            for m in client.simple_query(&format!("{}; {empty}", insert.replace("{c}", &c)))? {
                 if let postgres::SimpleQueryMessage::Row(row) = m {
                     let seq: usize = row.get(0).and_then(|s| s.parse().ok()).ok_or_else(|| {
                         BatchError::Io(std::io::Error::other("a staged row came back without its place"))

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration { number: 5, sql: include_str!("../../migrations/postgres/0005_resources_management_templates.sql") },
     Migration { number: 6, sql: include_str!("../../migrations/postgres/0006_decision_evidence.sql") },
     Migration { number: 7, sql: include_str!("../../migrations/postgres/0007_event_foreign_keys.sql") },
+    Migration { number: 8, sql: include_str!("../../migrations/postgres/0008_generation_once.sql") },
 ];
 
 /// The migration that adds content keys: older databases get the keys of
