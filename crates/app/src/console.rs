@@ -125,6 +125,8 @@ pub struct ProposedGroup {
     pub members: Vec<i64>,
     /// The host: the member who answers most others inside it.
     pub host: Option<i64>,
+    /// Members with no tie to anyone placed, put here because it had room.
+    pub without_ties: Vec<i64>,
 }
 
 /// A conversation starter nobody answered (the evidence of the report's
@@ -310,6 +312,7 @@ fn group_page(snap: &Snapshot, g: &GroupReport, moves: &[Move]) -> GroupPage {
             .map(|c| ProposedGroup {
                 members: c.members.iter().map(|&k| store_id(k as usize)).collect(),
                 host: c.host.map(|k| store_id(k as usize)),
+                without_ties: c.without_ties.iter().map(|&k| store_id(k as usize)).collect(),
             })
             .collect(),
     });

@@ -116,6 +116,8 @@ fn figures(toml: &str, seed: &str) -> Vec<Figures> {
             })
             .collect();
         let (mut planted, mut proposed) = (Vec::new(), Vec::new());
+        // The same, on the members placed by their ties alone (not by room).
+        let (mut planted_tied, mut proposed_tied) = (Vec::new(), Vec::new());
         let groups = m["evidence"]["groups"].as_array().unwrap();
         let mut sizes = Vec::new();
         for (k, pg) in groups.iter().enumerate() {
@@ -123,10 +125,15 @@ fn figures(toml: &str, seed: &str) -> Vec<Figures> {
             assert!(list.len() <= SIZE_GOAL, "{name}: a proposed group of {}", list.len());
             assert!(pg["host"].is_i64(), "{name}: every proposed group has a host");
             sizes.push(list.len() as f64);
+            let by_room = pg["without_ties"].as_array().unwrap();
             for id in list {
                 if let Some(&c) = platform_id.get(&id.as_i64().unwrap()).and_then(|p| circle.get(p.as_str())) {
                     planted.push(c);
                     proposed.push(k as u32);
+                    if !by_room.contains(id) {
+                        planted_tied.push(c);
+                        proposed_tied.push(k as u32);
+                    }
                 }
             }
         }
@@ -140,9 +147,12 @@ fn figures(toml: &str, seed: &str) -> Vec<Figures> {
             .collect();
         let ari = adjusted_rand_index(&planted, &proposed);
         eprintln!(
-            "seed {seed} {name}: {} placed, {} groups, ARI {ari:.3}, ties kept {:.3}, random {random:.3}",
+            "seed {seed} {name}: {} placed ({} by room), {} groups, ARI {ari:.3} ({:.3} on those placed by ties), \
+             ties kept {:.3}, random {random:.3}",
             planted.len(),
+            planted.len() - planted_tied.len(),
             groups.len(),
+            adjusted_rand_index(&planted_tied, &proposed_tied),
             figures["ties_kept"]
         );
         out.push((name.to_string(), ari, figures["ties_kept"], random));

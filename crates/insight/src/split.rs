@@ -271,6 +271,11 @@ pub struct Group {
     pub host: Option<u32>,
     /// Weight of the ties inside the group (self-loops included).
     pub inside: f64,
+    /// Members with no tie to anyone placed, put here by [`propose`]
+    /// because the group had room: nothing says whom they know, and the
+    /// operator should know which places are a guess. Empty from [`split`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub without_ties: Vec<u32>,
 }
 
 /// A proposed split and its figures.
@@ -351,7 +356,8 @@ pub fn ties(snap: &Snapshot, g: usize, w: Window, placed: &[u32]) -> crate::grap
 /// and who run the new groups instead; and its bots, which answer
 /// everyone by program). Their `membership` is `u32::MAX`, and the figures
 /// (ties kept, modularity) are over the ties between the others. Members
-/// without any tie among the others join the smallest group with room.
+/// without any tie among the others join the smallest group with room, and
+/// each group lists them ([`Group::without_ties`]).
 /// Each group's host is the member who answered (replied to or
 /// @mentioned) the most different members of that group, then the one
 /// with the most such replies, then the lowest node id; `None` when nobody
@@ -408,7 +414,8 @@ pub fn propose(graph: &crate::graph::Graph, max_size: usize, left_out: &[u32]) -
     }
     s.membership = full;
     for group in &mut s.groups {
-        for m in &mut group.members {
+        group.without_ties = group.members.iter().filter(|&&m| g.strength(m as usize) == 0.0).copied().collect();
+        for m in group.members.iter_mut().chain(&mut group.without_ties) {
             *m = keep[*m as usize] as u32;
         }
     }
@@ -471,7 +478,7 @@ pub fn describe(graph: &Graph, membership: &[u32]) -> Split {
                     _ => Some(v),
                 },
             );
-            Group { members, host, inside }
+            Group { members, host, inside, without_ties: Vec::new() }
         })
         .collect();
     Split {

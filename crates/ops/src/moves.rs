@@ -97,6 +97,9 @@ pub struct ProposedGroup {
     pub host: Option<i64>,
     /// Replies and mentions between its members in the window.
     pub ties_inside: f64,
+    /// Its members who have no tie to anyone placed: put here because it
+    /// had room, not because of whom they talk to.
+    pub without_ties: Vec<i64>,
 }
 
 /// One thing to do.
@@ -502,8 +505,10 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
                     members: c.members.iter().map(|&k| sid(k)).collect(),
                     host: c.host.map(sid),
                     ties_inside: c.inside,
+                    without_ties: c.without_ties.iter().map(|&k| sid(k)).collect(),
                 })
                 .collect();
+            let untied: usize = groups.iter().map(|c| c.without_ties.len()).sum();
             let sizes = proposal.groups.iter().map(|c| c.members.len());
             let (largest, smallest) = (sizes.clone().max().unwrap_or(0), sizes.min().unwrap_or(0));
             let over = (active - split::SIZE_GOAL) as f64;
@@ -512,12 +517,15 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
                 &[],
                 None,
                 0.3 + 0.3 * (over / 160.0).min(1.0),
-                Msg::new("move.split")
-                    .text("group", r.name.clone())
-                    .int("groups", groups.len())
-                    .int("cap", split::SIZE_GOAL)
-                    .int("active", active)
-                    .share("kept", proposal.ties_kept),
+                match untied {
+                    0 => Msg::new("move.split"),
+                    n => Msg::new("move.split_untied").int("untied", n),
+                }
+                .text("group", r.name.clone())
+                .int("groups", groups.len())
+                .int("cap", split::SIZE_GOAL)
+                .int("active", active)
+                .share("kept", proposal.ties_kept),
                 Some(Msg::new("draft.split").text("group", r.name.clone()).int("groups", groups.len())),
                 Evidence {
                     figures: vec![
@@ -528,6 +536,7 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
                         ("smallest_group", smallest as f64),
                         ("ties_kept", proposal.ties_kept),
                         ("modularity", proposal.modularity),
+                        ("members_without_ties", untied as f64),
                     ],
                     members: groups.iter().filter_map(|c| c.host).collect(),
                     messages: vec![],

@@ -326,9 +326,52 @@ fn split_a_big_group_along_its_circles_with_hosts_and_figures() {
         assert_eq!(*host, Some(base + 17));
     }
     assert_eq!(s.evidence.groups.iter().map(|g| g.ties_inside).collect::<Vec<_>>(), vec![153.0; 3]);
+    // Everyone placed has ties: no place is a guess.
+    assert_eq!(figure(s, "members_without_ties"), 0.0);
+    assert!(s.evidence.groups.iter().all(|g| g.without_ties.is_empty()));
+    assert_eq!(s.msg.key, "move.split");
     assert!(s.draft.is_some());
     // 14 members over the goal: 0.3 + 0.3 × 14 / 160.
     assert!((s.priority - (0.3 + 0.3 * 14.0 / 160.0)).abs() < 1e-12);
+}
+
+/// A member who posted in the window but answered nobody and was answered
+/// by nobody has no tie: the split places them where there is room (the
+/// smallest group, the lowest on a tie: circle 0's), and says so, in the
+/// figures, in the group's `without_ties` and in the sentence.
+#[test]
+fn a_member_without_ties_is_placed_by_room_and_named_as_such() {
+    let mut snap = three_circles();
+    snap.members.push(MemberMeta { store_id: 1054, name: "独行侠".into(), bot: false });
+    let m = &mut snap.messages;
+    m.store_id.push(20_000);
+    m.group.push(0);
+    m.member.push(54);
+    m.at_ms.push(T0 + 69 * DAY_MS + 9 * HOUR);
+    m.content.push(ContentType::Text);
+    m.chars.push(8);
+    m.flags.push(0);
+    m.reply_to.push(NONE);
+    m.reply_kind.push(LinkKind::Explicit);
+    m.reply_confidence.push(100);
+    m.mention_start.push(*m.mention_start.last().unwrap());
+    snap.groups[0].messages = 0..snap.messages.len();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let s = of(&moves, Kind::Split)[0];
+    assert_eq!(figure(s, "active_members"), 55.0);
+    assert_eq!(figure(s, "members_without_ties"), 1.0);
+    // The loner changes no tie: the same three circles, the same figures.
+    assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
+    let placed: Vec<(Vec<i64>, Vec<i64>)> =
+        s.evidence.groups.iter().map(|g| (g.members.clone(), g.without_ties.clone())).collect();
+    let with_loner: Vec<_> = placed.iter().filter(|(m, _)| m.contains(&1054)).collect();
+    assert_eq!(with_loner.len(), 1, "placed once: {placed:?}");
+    assert_eq!(with_loner[0].1, vec![1054], "and named as placed by room");
+    assert_eq!(with_loner[0].0.len(), 19);
+    assert!(placed.iter().filter(|(m, _)| !m.contains(&1054)).all(|(_, w)| w.is_empty()));
+    assert_eq!(s.msg.key, "move.split_untied");
+    assert!(s.msg.args.iter().any(|(k, v)| *k == "untied" && *v == Arg::Int(1)), "{:?}", s.msg);
 }
 
 /// The owner answers every member: by duty, not by circle. Left out of the
