@@ -192,3 +192,43 @@ fn drafts_are_shown_in_the_language_the_group_speaks() {
     assert!(en_reader.contains(xin["draft_zh"].as_str().unwrap()), "{en_reader}");
     assert!(!en_reader.contains(xin["draft_en"].as_str().unwrap()), "{en_reader}");
 }
+
+/// Four newcomers join the same group and say nothing: the text list shows
+/// one entry for them (one heading, each newcomer on a line with the id a
+/// decision takes, the draft once), not four entries with the same
+/// message; `--json` still lists four moves.
+#[test]
+fn welcomes_of_one_group_are_listed_under_one_heading() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let joins: String = ["小新", "小美", "小安", "小乐"]
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            format!(
+                r#"{{"kind":"join","platform":"wechat","group":"g@chatroom","member":"wxid_new{k}","member_name":"{name}","at":"2024-04-23T10:0{k}:00+08:00"}}
+"#
+            )
+        })
+        .collect();
+    let file = dir.path().join("g.jsonl");
+    std::fs::write(&file, history(&joins)).unwrap();
+    ok(Some(&db), &["import", file.to_str().unwrap()]);
+
+    let listed = json(&ok(Some(&db), &["--json", "next"]));
+    let welcomes: Vec<&serde_json::Value> =
+        listed["moves"].as_array().unwrap().iter().filter(|m| m["kind"] == "welcome").collect();
+    assert_eq!(welcomes.len(), 4, "{listed}");
+    let text = common::ok_in("en", Some(&db), &["next"]);
+    let headings: Vec<&str> =
+        text.lines().filter(|l| l.contains("welcome 4 newcomers who have not spoken yet")).collect();
+    assert_eq!(headings.len(), 1, "{text}");
+    for w in &welcomes {
+        let id = w["id"].as_str().unwrap();
+        assert_eq!(text.matches(id).count(), 1, "{id} listed once: {text}");
+    }
+    assert_eq!(text.matches("draft").count(), 1, "one draft for the four: {text}");
+    assert!(text.contains("the same for each, with their own name"), "{text}");
+    let first = welcomes.iter().find(|w| text.contains(&format!("draft (for {}", w["about"].as_str().unwrap())));
+    assert!(first.is_some(), "the draft names one of them: {text}");
+}
