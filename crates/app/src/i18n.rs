@@ -176,11 +176,15 @@ mod tests {
 
     #[test]
     fn templates_fill_counts_shares_numbers_and_plurals() {
-        let m = Msg::new("signal.silence_stage").int("recent", 1);
-        assert_eq!(Lang::En.msg(&m), "the group is silent: 1 message in the last 4 weeks");
-        assert_eq!(Lang::Zh.msg(&m), "群已沉寂：最近 4 周只有 1 条消息");
-        let m = Msg::new("signal.silence_stage").int("recent", 3);
-        assert_eq!(Lang::En.msg(&m), "the group is silent: 3 messages in the last 4 weeks");
+        let m = Msg::new("stage_rule.quiet_month").int("last_4w", 1);
+        assert_eq!(Lang::En.msg(&m), "only 1 message in the last 4 weeks");
+        assert_eq!(Lang::Zh.msg(&m), "近 4 周只有 1 条消息");
+        let m = Msg::new("stage_rule.quiet_month").int("last_4w", 3);
+        assert_eq!(Lang::En.msg(&m), "only 3 messages in the last 4 weeks");
+        let why = Msg::new("stage_rule.quiet_fortnight").int("last_2w", 1);
+        let m = Msg::new("signal.silence_stage").words("why", why);
+        assert_eq!(Lang::En.msg(&m), "the group is silent: 1 message in the last 2 weeks");
+        assert_eq!(Lang::Zh.msg(&m), "群已沉寂：近 2 周只有 1 条消息");
         let m = Msg::new("signal.concentration").share("share", 0.384);
         assert_eq!(Lang::En.msg(&m), "the top 20% of senders wrote 38% of messages");
     }

@@ -198,8 +198,10 @@ fn signals(r: &GroupReport, snap: &Snapshot) -> Vec<Signal> {
     // Messages in the last 4 weeks: what silence, trend and fade compare.
     let recent: u32 = r.weekly[n.saturating_sub(4)..].iter().map(|w| w.messages).sum();
     if r.stage == Stage::Silent {
-        // Silence outranks every other weakness: say it first.
-        push("silence", 1.0, "stages", Msg::new("signal.silence_stage").int("recent", recent));
+        // Silence outranks every other weakness: say it first, with the
+        // rule that called it (a group with 31 messages in four weeks but
+        // none in the last two is silent for the fortnight, not the month).
+        push("silence", 1.0, "stages", Msg::new("signal.silence_stage").words("why", r.stage_evidence.msg.clone()));
     } else if let Some(last) = r.last_message_ms {
         let days = (r.window.end_ms - last) as f64 / DAY_MS as f64;
         if days >= 7.0 {
