@@ -80,25 +80,45 @@ pub fn render(report: &Report, lang: Lang) -> String {
             esc(&lang.msg(&Msg::new("move.heading").int("n", report.moves.len())))
         ));
         let labels = super::labels_by_group(&report.groups);
-        for m in report.moves.iter().take(20) {
-            let text = if lang == Lang::Zh { &m.zh } else { &m.en };
+        let shown: Vec<&tonghao_ops::moves::Move> = report.moves.iter().take(20).collect();
+        let text = |m: &tonghao_ops::moves::Move| if lang == Lang::Zh { m.zh.clone() } else { m.en.clone() };
+        for entry in super::move_entries(&shown) {
+            let m = shown[entry[0]];
             let by =
                 m.by.as_ref()
                     .map(|n| format!(" — {}", lang.msg(&Msg::new("move.by").text("name", n))))
                     .unwrap_or_default();
-            out.push_str(&format!(
-                "<li><b>{}</b> {}{} <span class=\"metric\">{}</span>",
-                esc(labels.get(&m.group).unwrap_or(&m.group_name)),
-                esc(text),
-                esc(&by),
-                esc(&m.id)
-            ));
+            let group = esc(labels.get(&m.group).unwrap_or(&m.group_name));
             let draft = m.draft_for(lang.code());
-            if !draft.is_empty() {
+            if entry.len() == 1 {
                 out.push_str(&format!(
-                    "<div class=\"muted\">{}</div>",
-                    esc(&lang.msg(&Msg::new("move.draft").text("text", draft)))
+                    "<li><b>{group}</b> {}{} <span class=\"metric\">{}</span>",
+                    esc(&text(m)),
+                    esc(&by),
+                    esc(&m.id)
                 ));
+                if !draft.is_empty() {
+                    out.push_str(&format!(
+                        "<div class=\"muted\">{}</div>",
+                        esc(&lang.msg(&Msg::new("move.draft").text("text", draft)))
+                    ));
+                }
+            } else {
+                let heading = lang.msg(&Msg::new("move.welcome_batch").int("n", entry.len()));
+                out.push_str(&format!("<li><b>{group}</b> {}{}<ul>", esc(&heading), esc(&by)));
+                for &j in &entry {
+                    out.push_str(&format!(
+                        "<li>{} <span class=\"metric\">{}</span></li>",
+                        esc(&text(shown[j])),
+                        esc(&shown[j].id)
+                    ));
+                }
+                out.push_str("</ul>");
+                if !draft.is_empty() {
+                    let name = m.about.as_deref().unwrap_or_default();
+                    let line = Msg::new("move.draft_each").text("name", name).text("text", draft);
+                    out.push_str(&format!("<div class=\"muted\">{}</div>", esc(&lang.msg(&line))));
+                }
             }
             out.push_str("</li>");
         }

@@ -214,3 +214,34 @@ pub fn stage_name(stage: Stage, lang: Lang) -> &'static str {
         Stage::Silent => lang.t("label.stage_silent"),
     }
 }
+
+/// One entry of the to-do list as the text and HTML faces show it: the
+/// indices (into the moves shown) of a single move, or of three or more
+/// welcomes of one group by one person, listed under one heading with one
+/// draft (a busy group's list was a screenful of the same sentence and the
+/// same message with another name). The JSON and table exports keep one
+/// move per newcomer.
+pub fn move_entries(moves: &[&tonghao_ops::moves::Move]) -> Vec<Vec<usize>> {
+    use tonghao_ops::moves::Kind;
+    let mut listed = vec![false; moves.len()];
+    let mut entries = Vec::new();
+    for (i, m) in moves.iter().enumerate() {
+        if listed[i] {
+            continue;
+        }
+        let batch: Vec<usize> = (i..moves.len())
+            .filter(|&j| m.kind == Kind::Welcome && moves[j].kind == Kind::Welcome)
+            .filter(|&j| !listed[j] && moves[j].group == m.group && moves[j].by == m.by)
+            .collect();
+        let entry = if batch.len() >= WELCOME_BATCH { batch } else { vec![i] };
+        for &j in &entry {
+            listed[j] = true;
+        }
+        entries.push(entry);
+    }
+    entries
+}
+
+/// Welcomes of one group by one person from which [`move_entries`] lists
+/// them under one heading.
+pub const WELCOME_BATCH: usize = 3;

@@ -7,7 +7,7 @@ use crate::ingest::FileReport;
 use crate::report::Report;
 use tonghao_insight::report::GroupReport;
 use tonghao_model::msg::Msg;
-use tonghao_ops::moves::{Kind, KindOutcome, Move};
+use tonghao_ops::moves::{KindOutcome, Move};
 
 /// The bots found by their behaviour, each with its figures, after a
 /// blank line and a heading; empty when there are none.
@@ -170,49 +170,33 @@ pub fn moves(moves: &[Move], groups: &[GroupReport], lang: Lang, limit: usize) -
     let mut out = String::new();
     let _ = writeln!(out, "{}", lang.msg(&Msg::new("move.heading").int("n", moves.len())));
     let shown: Vec<&Move> = moves.iter().take(limit).collect();
-    let mut listed = vec![false; shown.len()];
-    let mut entry = 0;
-    for (i, m) in shown.iter().enumerate() {
-        if listed[i] {
-            continue;
-        }
-        entry += 1;
-        let text = |m: &Move| if lang == Lang::Zh { m.zh.clone() } else { m.en.clone() };
+    let text = |m: &Move| if lang == Lang::Zh { m.zh.clone() } else { m.en.clone() };
+    for (k, entry) in super::move_entries(&shown).iter().enumerate() {
+        let m = shown[entry[0]];
         let by =
             m.by.as_ref().map(|n| format!(" — {}", lang.msg(&Msg::new("move.by").text("name", n)))).unwrap_or_default();
         let group = labels.get(&m.group).unwrap_or(&m.group_name);
         let draft = m.draft_for(lang.code());
-        let batch: Vec<usize> = (i..shown.len())
-            .filter(|&j| m.kind == Kind::Welcome && shown[j].kind == Kind::Welcome)
-            .filter(|&j| !listed[j] && shown[j].group == m.group && shown[j].by == m.by)
-            .collect();
-        if batch.len() >= WELCOME_BATCH {
-            let heading = lang.msg(&Msg::new("move.welcome_batch").int("n", batch.len()));
-            let _ = writeln!(out, "{entry:>3}. [{group}] {heading}{by}");
-            for &j in &batch {
-                listed[j] = true;
-                let _ = writeln!(out, "       {}  ({})", text(shown[j]), shown[j].id);
-            }
+        if entry.len() == 1 {
+            let _ = writeln!(out, "{:>3}. [{group}] {}{by}  ({})", k + 1, text(m), m.id);
             if !draft.is_empty() {
-                let name = m.about.as_deref().unwrap_or_default();
-                let line = Msg::new("move.draft_each").text("name", name).text("text", draft);
-                let _ = writeln!(out, "     {}", lang.msg(&line));
+                let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
             }
             continue;
         }
-        listed[i] = true;
-        let _ = writeln!(out, "{entry:>3}. [{group}] {}{by}  ({})", text(m), m.id);
+        let heading = lang.msg(&Msg::new("move.welcome_batch").int("n", entry.len()));
+        let _ = writeln!(out, "{:>3}. [{group}] {heading}{by}", k + 1);
+        for &j in entry {
+            let _ = writeln!(out, "       {}  ({})", text(shown[j]), shown[j].id);
+        }
         if !draft.is_empty() {
-            let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
+            let name = m.about.as_deref().unwrap_or_default();
+            let line = Msg::new("move.draft_each").text("name", name).text("text", draft);
+            let _ = writeln!(out, "     {}", lang.msg(&line));
         }
     }
     out
 }
-
-/// Newcomers to welcome in one group by one person, this many or more, are
-/// listed under one heading with one draft: a busy group's list was a
-/// screenful of the same sentence and the same message with another name.
-const WELCOME_BATCH: usize = 3;
 
 /// How the moves marked done turned out: one line per kind.
 pub fn outcomes(outcomes: &[KindOutcome], lang: Lang) -> String {
