@@ -152,6 +152,14 @@ fn of(moves: &[Move], kind: Kind) -> Vec<&Move> {
     moves.iter().filter(|m| m.kind == kind).collect()
 }
 
+/// The one split move for the snapshot's first group (28-day window).
+fn the_split(snap: &Snapshot) -> Move {
+    let moves = next_moves(snap, &[group_report(snap, 0, 28)]);
+    let splits = of(&moves, Kind::Split);
+    assert_eq!(splits.len(), 1, "one split");
+    splits[0].clone()
+}
+
 #[test]
 fn welcome_the_silent_newcomer_by_the_owner() {
     let (_, moves) = moves();
@@ -356,9 +364,7 @@ fn a_member_without_ties_is_placed_by_room_and_named_as_such() {
     m.reply_confidence.push(100);
     m.mention_start.push(*m.mention_start.last().unwrap());
     snap.groups[0].messages = 0..snap.messages.len();
-    let report = group_report(&snap, 0, 28);
-    let moves = next_moves(&snap, &[report]);
-    let s = of(&moves, Kind::Split)[0];
+    let s = &the_split(&snap);
     assert_eq!(figure(s, "active_members"), 55.0);
     assert_eq!(figure(s, "members_without_ties"), 1.0);
     // The loner changes no tie: the same three circles, the same figures.
@@ -413,9 +419,7 @@ fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
         by: NONE,
     });
     snap.groups[0].memberships = 0..snap.memberships.len();
-    let report = group_report(&snap, 0, 28);
-    let moves = next_moves(&snap, &[report]);
-    let s = of(&moves, Kind::Split)[0];
+    let s = &the_split(&snap);
     assert_eq!(figure(s, "active_members"), 55.0);
     assert_eq!(figure(s, "groups"), 3.0);
     assert!((figure(s, "ties_kept") - 459.0 / 462.0).abs() < 1e-12);
