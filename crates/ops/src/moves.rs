@@ -282,7 +282,15 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
                 group_name: r.name.clone(),
                 group_store_id: meta.store_id,
                 subject: about.map(store_id),
-                by: if about.is_some() && about == host { None } else { host_name.clone() },
+                // Nobody is asked to act on themself: not the member the
+                // move is about, nor either of two to introduce.
+                by: if about.is_some() && about == host
+                    || kind == Kind::Introduce && host.is_some_and(|h| key.contains(&store_id(h)))
+                {
+                    None
+                } else {
+                    host_name.clone()
+                },
                 about: about.map(name),
                 priority,
                 msg,

@@ -476,6 +476,28 @@ fn six_members() -> Snapshot {
     one_group(b, &names)
 }
 
+/// When the group's host is one of the two to introduce, nobody in
+/// particular is asked to do it (the operators are): on the real Clojurians
+/// rooms a host was asked to introduce someone to themself.
+#[test]
+fn a_host_is_not_asked_to_introduce_someone_to_themself() {
+    let mut snap = six_members();
+    snap.memberships.push(MembershipRow {
+        group: 0,
+        member: 4,
+        kind: MembershipKind::Role(Role::Owner),
+        at_ms: T0 - DAY_MS,
+        by: NONE,
+    });
+    snap.groups[0].memberships = 0..snap.memberships.len();
+    let report = group_report(&snap, 0, 28);
+    let moves = next_moves(&snap, &[report]);
+    let introductions = of(&moves, Kind::Introduce);
+    let pair = |ids: [i64; 2]| introductions.iter().find(|m| m.evidence.members == ids).unwrap();
+    assert_eq!(pair([1003, 1004]).by, None, "Eve, the owner, is one of Dan and Eve");
+    assert_eq!(pair([1001, 1002]).by.as_deref(), Some("Eve"), "she introduces Bob and Cat");
+}
+
 #[test]
 fn introduce_who_answers_what_the_other_asks_and_who_share_words() {
     let snap = six_members();
@@ -487,6 +509,16 @@ fn introduce_who_answers_what_the_other_asks_and_who_share_words() {
     // sourdough, starter (df 3, idf ln 2).
     let (l3, l2) = (3f64.ln(), 2f64.ln());
     assert_eq!(i.len(), 2, "{i:#?}");
+    // Whoever is asked to make an introduction is not one of the two.
+    for m in &i {
+        let pair: Vec<String> = m
+            .evidence
+            .members
+            .iter()
+            .map(|id| snap.members.iter().find(|x| x.store_id == *id).unwrap().name.clone())
+            .collect();
+        assert!(m.by.as_ref().is_none_or(|by| !pair.contains(by)), "{:?} asked to introduce {pair:?}", m.by);
+    }
     // Dan's question words (keep, sourdough, starter) are exactly Eve's
     // answer words: cosine 1. Their whole profiles differ by Eve's baking:
     // √((l3² + 2 l2²) / (2 l3² + 2 l2²)).
