@@ -256,6 +256,21 @@ fn one_welcome_each(moves: &mut Vec<Move>) {
     });
 }
 
+/// Characters of an unanswered question the `answer` move quotes, so the
+/// operator sees what to answer without opening the evidence.
+const QUESTION_CHARS: usize = 40;
+
+/// The first `max` characters of `text` on one line (whitespace runs as one
+/// space), with "…" where it was cut.
+fn excerpt(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
 fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &mut Vec<Move>) {
     let g = r.group as usize;
     let meta = &snap.groups[g];
@@ -415,7 +430,12 @@ fn group_moves(snap: &Snapshot, r: &GroupReport, groups_of: &[Vec<u32>], out: &m
             &[m.store_id[s]],
             Some(who),
             0.7 - 0.05 * age,
-            Msg::new("move.answer").text("name", name(who)).num("days", age, 0),
+            match m.text.get(&(s as u32)).map(|t| excerpt(t, QUESTION_CHARS)).filter(|t| !t.is_empty()) {
+                Some(question) => Msg::new("move.answer_quoted").text("question", question),
+                None => Msg::new("move.answer"),
+            }
+            .text("name", name(who))
+            .num("days", age, 0),
             Some(Msg::new("draft.answer").text("name", name(who))),
             Evidence {
                 figures: vec![("days_unanswered", age)],
@@ -868,4 +888,17 @@ pub fn split_successors(snap: &Snapshot, source: usize, at_ms: i64, proposed: &[
             !c.is_empty() && fresh.iter().any(|posters| 2 * c.iter().filter(|x| posters.contains(x)).count() >= c.len())
         })
         .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::excerpt;
+
+    #[test]
+    fn an_excerpt_is_one_line_cut_at_a_character_with_an_ellipsis() {
+        assert_eq!(excerpt("  how do I\n\tfeed   a starter?  ", 40), "how do I feed a starter?");
+        assert_eq!(excerpt("新手想问一下，写书评从哪里开始比较好？", 6), "新手想问一下…");
+        assert_eq!(excerpt("abcdef", 6), "abcdef", "exactly max: nothing cut");
+        assert_eq!(excerpt("", 6), "");
+    }
 }

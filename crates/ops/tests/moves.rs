@@ -196,6 +196,11 @@ fn answer_the_unanswered_question_with_its_message() {
     assert_eq!(snap.messages.member[i], 4);
     // Asked on day 67 at 03:00; the end is day 70 at 00:00: 2 whole days.
     assert_eq!(figure(a[0], "days_unanswered"), 2.0);
+    // The sentence quotes the question, so the operator sees what to answer.
+    let question = &snap.messages.text[&(i as u32)];
+    assert!(question.chars().count() <= 40, "short enough to quote whole: {question}");
+    assert_eq!(a[0].msg.key, "move.answer_quoted");
+    assert_eq!(a[0].msg.arg("question"), Some(&Arg::Text(question.to_string())));
 }
 
 #[test]
