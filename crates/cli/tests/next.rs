@@ -232,3 +232,36 @@ fn welcomes_of_one_group_are_listed_under_one_heading() {
     let first = welcomes.iter().find(|w| text.contains(&format!("draft (for {}", w["about"].as_str().unwrap())));
     assert!(first.is_some(), "the draft names one of them: {text}");
 }
+
+/// Two newcomers with the same name (WeChat nicknames collide): each of
+/// their lines names the member id `tonghao members --json` shows, so the
+/// operator knows whom to write to; a name used once gets none.
+#[test]
+fn two_members_of_one_name_are_told_apart_by_their_member_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let joins: String = [("wxid_a", "小新"), ("wxid_b", "小新"), ("wxid_c", "小美")]
+        .iter()
+        .enumerate()
+        .map(|(k, (who, name))| {
+            format!(
+                r#"{{"kind":"join","platform":"wechat","group":"g@chatroom","member":"{who}","member_name":"{name}","at":"2024-04-23T10:0{k}:00+08:00"}}
+"#
+            )
+        })
+        .collect();
+    let file = dir.path().join("g.jsonl");
+    std::fs::write(&file, history(&joins)).unwrap();
+    ok(Some(&db), &["import", file.to_str().unwrap()]);
+    let listed = json(&ok(Some(&db), &["--json", "next"]));
+    let welcomes: Vec<&serde_json::Value> =
+        listed["moves"].as_array().unwrap().iter().filter(|m| m["kind"] == "welcome").collect();
+    assert_eq!(welcomes.len(), 3, "{listed}");
+    let text = common::ok_in("en", Some(&db), &["next"]);
+    for w in &welcomes {
+        let (id, member) = (w["id"].as_str().unwrap(), w["subject"].as_i64().unwrap());
+        let line = text.lines().find(|l| l.contains(id)).unwrap();
+        let tagged = line.contains(&format!("{id}, member {member})"));
+        assert_eq!(tagged, w["about"] == "小新", "{line}");
+    }
+}

@@ -95,7 +95,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
                     "<li><b>{group}</b> {}{} <span class=\"metric\">{}</span>",
                     esc(&text(m)),
                     esc(&by),
-                    esc(&m.id)
+                    esc(&super::move_label(m, &shown, lang))
                 ));
                 if !draft.is_empty() {
                     out.push_str(&format!(
@@ -110,7 +110,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
                     out.push_str(&format!(
                         "<li>{} <span class=\"metric\">{}</span></li>",
                         esc(&text(shown[j])),
-                        esc(&shown[j].id)
+                        esc(&super::move_label(shown[j], &shown, lang))
                     ));
                 }
                 out.push_str("</ul>");

@@ -245,3 +245,16 @@ pub fn move_entries(moves: &[&tonghao_ops::moves::Move]) -> Vec<Vec<usize>> {
 /// Welcomes of one group by one person from which [`move_entries`] lists
 /// them under one heading.
 pub const WELCOME_BATCH: usize = 3;
+
+/// A move's id as a list shows it, and the member's store id where another
+/// move of the list is about a different member of the same name (WeChat
+/// nicknames collide: the demo alone has three 俊杰; the real Clojurians
+/// `beginners` two "ari"), so the operator knows whom to write to (the id
+/// `tonghao members --json` shows and `tonghao member` takes).
+pub fn move_label(m: &tonghao_ops::moves::Move, shown: &[&tonghao_ops::moves::Move], lang: Lang) -> String {
+    let twin = m.about.is_some() && shown.iter().any(|o| o.about == m.about && o.subject != m.subject);
+    match m.subject.filter(|_| twin) {
+        Some(id) => format!("{}, {}", m.id, lang.msg(&Msg::new("move.member_id").text("id", id.to_string()))),
+        None => m.id.clone(),
+    }
+}

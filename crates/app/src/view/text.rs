@@ -178,7 +178,7 @@ pub fn moves(moves: &[Move], groups: &[GroupReport], lang: Lang, limit: usize) -
         let group = labels.get(&m.group).unwrap_or(&m.group_name);
         let draft = m.draft_for(lang.code());
         if entry.len() == 1 {
-            let _ = writeln!(out, "{:>3}. [{group}] {}{by}  ({})", k + 1, text(m), m.id);
+            let _ = writeln!(out, "{:>3}. [{group}] {}{by}  ({})", k + 1, text(m), super::move_label(m, &shown, lang));
             if !draft.is_empty() {
                 let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
             }
@@ -187,7 +187,7 @@ pub fn moves(moves: &[Move], groups: &[GroupReport], lang: Lang, limit: usize) -
         let heading = lang.msg(&Msg::new("move.welcome_batch").int("n", entry.len()));
         let _ = writeln!(out, "{:>3}. [{group}] {heading}{by}", k + 1);
         for &j in entry {
-            let _ = writeln!(out, "       {}  ({})", text(shown[j]), shown[j].id);
+            let _ = writeln!(out, "       {}  ({})", text(shown[j]), super::move_label(shown[j], &shown, lang));
         }
         if !draft.is_empty() {
             let name = m.about.as_deref().unwrap_or_default();
