@@ -193,6 +193,24 @@ fn drafts_are_shown_in_the_language_the_group_speaks() {
     assert!(!en_reader.contains(xin["draft_en"].as_str().unwrap()), "{en_reader}");
 }
 
+/// Imports [`history`] into `db` with these (id, name) newcomers joining
+/// its group on 2024-04-23, a minute apart, and saying nothing.
+fn import_with_joins(db: &std::path::Path, newcomers: &[(&str, &str)]) {
+    let joins: String = newcomers
+        .iter()
+        .enumerate()
+        .map(|(k, (who, name))| {
+            format!(
+                r#"{{"kind":"join","platform":"wechat","group":"g@chatroom","member":"{who}","member_name":"{name}","at":"2024-04-23T10:0{k}:00+08:00"}}
+"#
+            )
+        })
+        .collect();
+    let file = db.with_extension("jsonl");
+    std::fs::write(&file, history(&joins)).unwrap();
+    ok(Some(db), &["import", file.to_str().unwrap()]);
+}
+
 /// Four newcomers join the same group and say nothing: the text list shows
 /// one entry for them (one heading, each newcomer on a line with the id a
 /// decision takes, the draft once), not four entries with the same
@@ -201,19 +219,10 @@ fn drafts_are_shown_in_the_language_the_group_speaks() {
 fn welcomes_of_one_group_are_listed_under_one_heading() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    let joins: String = ["小新", "小美", "小安", "小乐"]
-        .iter()
-        .enumerate()
-        .map(|(k, name)| {
-            format!(
-                r#"{{"kind":"join","platform":"wechat","group":"g@chatroom","member":"wxid_new{k}","member_name":"{name}","at":"2024-04-23T10:0{k}:00+08:00"}}
-"#
-            )
-        })
-        .collect();
-    let file = dir.path().join("g.jsonl");
-    std::fs::write(&file, history(&joins)).unwrap();
-    ok(Some(&db), &["import", file.to_str().unwrap()]);
+    import_with_joins(
+        &db,
+        &[("wxid_new0", "小新"), ("wxid_new1", "小美"), ("wxid_new2", "小安"), ("wxid_new3", "小乐")],
+    );
 
     let listed = json(&ok(Some(&db), &["--json", "next"]));
     let welcomes: Vec<&serde_json::Value> =
@@ -240,19 +249,7 @@ fn welcomes_of_one_group_are_listed_under_one_heading() {
 fn two_members_of_one_name_are_told_apart_by_their_member_id() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    let joins: String = [("wxid_a", "小新"), ("wxid_b", "小新"), ("wxid_c", "小美")]
-        .iter()
-        .enumerate()
-        .map(|(k, (who, name))| {
-            format!(
-                r#"{{"kind":"join","platform":"wechat","group":"g@chatroom","member":"{who}","member_name":"{name}","at":"2024-04-23T10:0{k}:00+08:00"}}
-"#
-            )
-        })
-        .collect();
-    let file = dir.path().join("g.jsonl");
-    std::fs::write(&file, history(&joins)).unwrap();
-    ok(Some(&db), &["import", file.to_str().unwrap()]);
+    import_with_joins(&db, &[("wxid_a", "小新"), ("wxid_b", "小新"), ("wxid_c", "小美")]);
     let listed = json(&ok(Some(&db), &["--json", "next"]));
     let welcomes: Vec<&serde_json::Value> =
         listed["moves"].as_array().unwrap().iter().filter(|m| m["kind"] == "welcome").collect();

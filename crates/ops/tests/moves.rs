@@ -152,6 +152,19 @@ fn of(moves: &[Move], kind: Kind) -> Vec<&Move> {
     moves.iter().filter(|m| m.kind == kind).collect()
 }
 
+/// Makes `member` the owner of the snapshot's first group (since before
+/// the history).
+fn make_owner(snap: &mut Snapshot, member: u32) {
+    snap.memberships.push(MembershipRow {
+        group: 0,
+        member,
+        kind: MembershipKind::Role(Role::Owner),
+        at_ms: T0 - DAY_MS,
+        by: NONE,
+    });
+    snap.groups[0].memberships = 0..snap.memberships.len();
+}
+
 /// The one split move for the snapshot's first group (28-day window).
 fn the_split(snap: &Snapshot) -> Move {
     let moves = next_moves(snap, &[group_report(snap, 0, 28)]);
@@ -416,14 +429,7 @@ fn three_circles_and_one_who_answers_everyone() -> Snapshot {
 #[test]
 fn the_owner_who_answers_everyone_is_left_out_of_the_split() {
     let mut snap = three_circles_and_one_who_answers_everyone();
-    snap.memberships.push(MembershipRow {
-        group: 0,
-        member: 54,
-        kind: MembershipKind::Role(Role::Owner),
-        at_ms: T0 - DAY_MS,
-        by: NONE,
-    });
-    snap.groups[0].memberships = 0..snap.memberships.len();
+    make_owner(&mut snap, 54);
     let s = &the_split(&snap);
     assert_eq!(figure(s, "active_members"), 55.0);
     assert_eq!(figure(s, "groups"), 3.0);
@@ -487,14 +493,7 @@ fn six_members() -> Snapshot {
 #[test]
 fn a_host_is_not_asked_to_introduce_someone_to_themself() {
     let mut snap = six_members();
-    snap.memberships.push(MembershipRow {
-        group: 0,
-        member: 4,
-        kind: MembershipKind::Role(Role::Owner),
-        at_ms: T0 - DAY_MS,
-        by: NONE,
-    });
-    snap.groups[0].memberships = 0..snap.memberships.len();
+    make_owner(&mut snap, 4);
     let report = group_report(&snap, 0, 28);
     let moves = next_moves(&snap, &[report]);
     let introductions = of(&moves, Kind::Introduce);
