@@ -254,16 +254,13 @@ pub fn moves(moves: &[Move], lang: Lang) -> Table {
         rows: moves
             .iter()
             .map(|m| {
-                let what = match lang {
-                    Lang::Zh => &m.zh,
-                    Lang::En => &m.en,
-                };
+                let what = crate::view::move_text(m, lang);
                 let draft = m.draft_for(lang.code());
                 vec![
                     m.id.as_str().into(),
                     m.group_name.as_str().into(),
                     m.by.clone().unwrap_or_default().into(),
-                    what.as_str().into(),
+                    what.into(),
                     draft.into(),
                 ]
             })

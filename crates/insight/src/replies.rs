@@ -207,8 +207,10 @@ impl Model {
     /// linear stage decided alone, the linear stage's over every candidate);
     /// 1 for a link the platform recorded (explicit, mention, system).
     /// Both stages were fitted with a softmax loss, so this is the model's
-    /// own estimate, not a calibrated precision: [`Confidence`] turns it
-    /// into one.
+    /// own estimate; on the annotated IRC logs it matches how often the
+    /// links are right, fitted and held out alike (docs/ops.md, "Split";
+    /// `tests/replies_dev.rs`), on the simulator's template replies it does
+    /// not (docs/insight.md, "Limits").
     pub fn infer_scored(&self, messages: &[Message]) -> (Vec<Link>, Vec<f32>) {
         assert_eq!(self.weights.len(), N_FEATURES, "one weight per feature");
         let prep = Prep::new(messages);

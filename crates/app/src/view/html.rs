@@ -81,7 +81,6 @@ pub fn render(report: &Report, lang: Lang) -> String {
         ));
         let labels = super::labels_by_group(&report.groups);
         let shown: Vec<&tonghao_ops::moves::Move> = report.moves.iter().take(20).collect();
-        let text = |m: &tonghao_ops::moves::Move| if lang == Lang::Zh { m.zh.clone() } else { m.en.clone() };
         for entry in super::move_entries(&shown) {
             let m = shown[entry[0]];
             let by =
@@ -93,7 +92,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
             if entry.len() == 1 {
                 out.push_str(&format!(
                     "<li><b>{group}</b> {}{} <span class=\"metric\">{}</span>",
-                    esc(&text(m)),
+                    esc(super::move_text(m, lang)),
                     esc(&by),
                     esc(&super::move_label(m, &shown, lang))
                 ));
@@ -109,7 +108,7 @@ pub fn render(report: &Report, lang: Lang) -> String {
                 for &j in &entry {
                     out.push_str(&format!(
                         "<li>{} <span class=\"metric\">{}</span></li>",
-                        esc(&text(shown[j])),
+                        esc(super::move_text(shown[j], lang)),
                         esc(&super::move_label(shown[j], &shown, lang))
                     ));
                 }

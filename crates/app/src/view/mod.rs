@@ -242,6 +242,11 @@ pub fn move_entries(moves: &[&tonghao_ops::moves::Move]) -> Vec<Vec<usize>> {
     entries
 }
 
+/// A move's sentence in the reader's language.
+pub fn move_text(m: &tonghao_ops::moves::Move, lang: Lang) -> &str {
+    if lang == Lang::Zh { &m.zh } else { &m.en }
+}
+
 /// Welcomes of one group by one person from which [`move_entries`] lists
 /// them under one heading.
 pub const WELCOME_BATCH: usize = 3;

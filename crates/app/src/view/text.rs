@@ -170,7 +170,6 @@ pub fn moves(moves: &[Move], groups: &[GroupReport], lang: Lang, limit: usize) -
     let mut out = String::new();
     let _ = writeln!(out, "{}", lang.msg(&Msg::new("move.heading").int("n", moves.len())));
     let shown: Vec<&Move> = moves.iter().take(limit).collect();
-    let text = |m: &Move| if lang == Lang::Zh { m.zh.clone() } else { m.en.clone() };
     for (k, entry) in super::move_entries(&shown).iter().enumerate() {
         let m = shown[entry[0]];
         let by =
@@ -178,7 +177,13 @@ pub fn moves(moves: &[Move], groups: &[GroupReport], lang: Lang, limit: usize) -
         let group = labels.get(&m.group).unwrap_or(&m.group_name);
         let draft = m.draft_for(lang.code());
         if entry.len() == 1 {
-            let _ = writeln!(out, "{:>3}. [{group}] {}{by}  ({})", k + 1, text(m), super::move_label(m, &shown, lang));
+            let _ = writeln!(
+                out,
+                "{:>3}. [{group}] {}{by}  ({})",
+                k + 1,
+                super::move_text(m, lang),
+                super::move_label(m, &shown, lang)
+            );
             if !draft.is_empty() {
                 let _ = writeln!(out, "     {}", lang.msg(&Msg::new("move.draft").text("text", draft)));
             }
@@ -187,7 +192,12 @@ pub fn moves(moves: &[Move], groups: &[GroupReport], lang: Lang, limit: usize) -
         let heading = lang.msg(&Msg::new("move.welcome_batch").int("n", entry.len()));
         let _ = writeln!(out, "{:>3}. [{group}] {heading}{by}", k + 1);
         for &j in entry {
-            let _ = writeln!(out, "       {}  ({})", text(shown[j]), super::move_label(shown[j], &shown, lang));
+            let _ = writeln!(
+                out,
+                "       {}  ({})",
+                super::move_text(shown[j], lang),
+                super::move_label(shown[j], &shown, lang)
+            );
         }
         if !draft.is_empty() {
             let name = m.about.as_deref().unwrap_or_default();
